@@ -1,5 +1,7 @@
 // A bilevel page image in memory: 1 bit per pixel, rows packed MSB-first,
 // 1 = black (the PBM/TIFF MINISWHITE convention), stride = ceil(width/8).
+// Bits beyond `width` in a row's last byte are kept zero (readers and the scaler
+// guarantee it), so whole-byte comparisons of rows are exact.
 #pragma once
 
 #include <cstddef>
@@ -14,9 +16,17 @@ struct Bitmap {
     double xres_dpi = 204.0;   // fax R8
     double yres_dpi = 196.0;   // fine
     std::vector<uint8_t> bits;
+    // False when the source carried no usable resolution (a TIFF without XResolution/
+    // YResolution, or ResolutionUnit NONE); xres_dpi/yres_dpi then hold the fax default
+    // and must not be trusted (page_prep.h refuses to guess unless the page is 1728 wide).
+    bool resolution_known = true;
 
     static Bitmap blank(int w, int h, double xres = 204.0, double yres = 196.0) {
-        Bitmap b{w, h, xres, yres, {}};
+        Bitmap b;
+        b.width = w;
+        b.height = h;
+        b.xres_dpi = xres;
+        b.yres_dpi = yres;
         b.bits.assign(b.stride() * static_cast<std::size_t>(h), 0);
         return b;
     }
@@ -29,6 +39,23 @@ struct Bitmap {
         const uint8_t m = static_cast<uint8_t>(0x80u >> (x & 7));
         b = black ? static_cast<uint8_t>(b | m) : static_cast<uint8_t>(b & ~m);
     }
+    // Mask for the valid bits of a row's last byte (0xff when width is a multiple of 8).
+    uint8_t last_byte_mask() const {
+        const int tail = width & 7;
+        return tail == 0 ? uint8_t{0xff} : static_cast<uint8_t>(0xffu << (8 - tail));
+    }
+    // True when the buffer matches the declared geometry (checked at every I/O boundary).
+    bool well_formed() const {
+        return width > 0 && height > 0 && bits.size() == stride() * static_cast<std::size_t>(height);
+    }
+    bool row_is_white(int y) const {
+        const uint8_t* r = row(y);
+        for (std::size_t i = 0; i < stride(); ++i)
+            if (r[i] != 0) return false;
+        return true;
+    }
+    // Same geometry, resolution and pixels.
+    friend bool operator==(const Bitmap&, const Bitmap&) = default;
 };
 
 }  // namespace fax::t30

@@ -1,0 +1,159 @@
+#include "fax/driver/at_channel.h"
+
+#include <utility>
+
+namespace fax::driver {
+
+namespace {
+const std::string kNone;
+}
+
+const std::string& AtChannel::current_command() const { return pending_ ? pending_->cmd.text : kNone; }
+
+void AtChannel::send(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {
+    Pending p;
+    p.cmd = cmd;
+    p.on_reply = std::move(on_reply);
+    p.sink = std::move(sink);
+    p.deadline = now_ + cmd.timeout;
+    pending_ = std::move(p);
+    mode_ = DataMode::None;
+    rx_in_data_ = false;
+    if (trace_) trace_(true, cmd.text);
+    out_.insert(out_.end(), cmd.text.begin(), cmd.text.end());
+    out_.push_back('\r');
+}
+
+void AtChannel::write_data(std::span<const uint8_t> raw) {
+    if (mode_ != DataMode::Transmit) return;
+    dle_stuff(raw, out_);
+}
+
+void AtChannel::finish_data(Samples timeout, ReplyFn on_reply) {
+    if (mode_ != DataMode::Transmit || !pending_) return;
+    dle_terminate(out_);
+    pending_->on_reply = std::move(on_reply);
+    pending_->deadline = now_ + timeout;
+    pending_->awaiting = true;
+    pending_->info.clear();
+}
+
+void AtChannel::abort_receive() {
+    if (!pending_ || pending_->cmd.on_connect != DataMode::Receive) return;
+    if (trace_) trace_(true, "<CAN: abort receive>");
+    out_.push_back(kCan);
+    pending_->deadline = now_ + Samples{8000 * 3};
+}
+
+void AtChannel::write_raw(std::span<const uint8_t> raw) { out_.insert(out_.end(), raw.begin(), raw.end()); }
+
+void AtChannel::on_bytes(std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+        if (rx_in_data_) {
+            // The line reader ends a line at CR; the LF of "CONNECT\r\n" is not data.
+            if (skip_lf_) {
+                skip_lf_ = false;
+                if (bytes.front() == '\n') {
+                    bytes = bytes.subspan(1);
+                    continue;
+                }
+            }
+            rx_scratch_.clear();
+            const auto fed = dle_.feed(bytes, rx_scratch_);
+            if (!rx_scratch_.empty() && pending_ && pending_->sink.data) pending_->sink.data(rx_scratch_);
+            bytes = bytes.subspan(fed.consumed);
+            if (fed.ended) {
+                rx_in_data_ = false;
+                mode_ = DataMode::None;
+                if (pending_) {
+                    pending_->awaiting = true;
+                    pending_->deadline = now_ + Samples{8000 * 5};
+                    if (pending_->sink.end) pending_->sink.end();
+                }
+            }
+            continue;
+        }
+        // Line mode: feed one byte at a time so that data following CONNECT in the
+        // same read is not swallowed by the line reader.
+        std::size_t i = 0;
+        for (; i < bytes.size(); ++i) {
+            lines_.feed(bytes.subspan(i, 1));
+            bool switched = false;
+            while (auto line = lines_.next()) {
+                handle_line(*line);
+                if (rx_in_data_) {
+                    switched = true;
+                    break;
+                }
+            }
+            if (switched) {
+                ++i;
+                break;
+            }
+        }
+        bytes = bytes.subspan(i);
+    }
+}
+
+void AtChannel::handle_line(const std::string& line) {
+    if (trace_) trace_(false, line);
+    if (pending_ && is_echo(line, pending_->cmd.text)) return;
+    const auto code = parse_result_code(line);
+    if (!code) {
+        if (pending_ && pending_->awaiting) pending_->info.push_back(line);
+        return;
+    }
+    // A result code while transmitting data ends the data (e.g. ERROR on underrun).
+    const bool tx_data = pending_ && mode_ == DataMode::Transmit;
+    if (*code == AtResult::Ring || !pending_ || (!pending_->awaiting && !tx_data)) {
+        if (unsolicited_) unsolicited_(*code, line);
+        return;
+    }
+    AtReply reply{*code, line, std::move(pending_->info)};
+    pending_->info.clear();
+    if (*code == AtResult::Connect && pending_->cmd.on_connect != DataMode::None) {
+        mode_ = pending_->cmd.on_connect;
+        pending_->awaiting = false;
+        if (mode_ == DataMode::Receive) {
+            rx_in_data_ = true;
+            skip_lf_ = true;
+            dle_.reset();
+        }
+        auto fn = pending_->on_reply;  // the handler stays for the final result
+        fn(std::move(reply));
+        return;
+    }
+    if (*code == AtResult::Connect && mode_ == DataMode::Transmit) {
+        // CONNECT after a non-final HDLC frame (T.31 §8.3.5): still transmitting.
+        pending_->awaiting = false;
+        auto fn = pending_->on_reply;
+        fn(std::move(reply));
+        return;
+    }
+    mode_ = DataMode::None;
+    deliver(std::move(reply));
+}
+
+void AtChannel::deliver(Result<AtReply> r) {
+    auto fn = std::move(pending_->on_reply);
+    pending_.reset();
+    mode_ = DataMode::None;
+    rx_in_data_ = false;
+    if (fn) fn(std::move(r));
+}
+
+void AtChannel::set_time(Samples now) {
+    now_ = now;
+    if (pending_ && pending_->awaiting && now_ > pending_->deadline) {
+        const std::string what = pending_->cmd.text;
+        deliver(fail(Errc::Timeout, "no answer from the modem to " + what));
+    }
+}
+
+std::vector<uint8_t> AtChannel::take_output() {
+    std::vector<uint8_t> o;
+    o.swap(out_);
+    return o;
+}
+
+}  // namespace fax::driver

@@ -1,0 +1,354 @@
+// The libtiff adapter: every TIFF* and every libtiff callback of this library lives here
+// (STYLE.md §5).
+#include "fax/t30/tiff_io.h"
+
+#include <tiffio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+#include "fax/base/log.h"
+
+namespace fax::t30 {
+namespace {
+
+// Longest libtiff text kept in one Error (libtiff can repeat a warning per scan line).
+constexpr std::size_t kMaxDiagnosticChars = 600;
+// Largest decoded page accepted (a fax page at 1728 x 2376 is 0.5 MiB).
+constexpr uint64_t kMaxPageBytes = 128ull << 20;
+constexpr uint32_t kMaxDimension = 100000;
+
+thread_local TiffDiagnostics* t_capture = nullptr;
+
+std::string format_message(const char* module, const char* fmt, va_list ap) {
+    char buf[512];
+    va_list copy;
+    va_copy(copy, ap);
+    std::vsnprintf(buf, sizeof buf, fmt, copy);
+    va_end(copy);
+    std::string text;
+    if (module != nullptr && *module != '\0') {
+        text = module;
+        text += ": ";
+    }
+    text += buf;
+    return text;
+}
+
+void dispatch(bool error, const char* module, const char* fmt, va_list ap) {
+    std::string text = format_message(module, fmt, ap);
+    if (t_capture != nullptr) {
+        t_capture->add(error, text);
+        return;
+    }
+    FAX_LOG(Debug, "tiff", (error ? "libtiff error: " : "libtiff warning: ") + text);
+}
+
+void on_error(thandle_t, const char* module, const char* fmt, va_list ap) { dispatch(true, module, fmt, ap); }
+// A codec's "warnings" (Fax3Decode1D "Line length mismatch", "Premature EOL", PackBitsDecode
+// "Discarding bytes") mean the page image is damaged: a document must not be sent with
+// garbled rows, so they count as errors. Other warnings (unknown tags) stay warnings.
+void on_warning(thandle_t, const char* module, const char* fmt, va_list ap) {
+    const bool codec = module != nullptr && std::strstr(module, "Decode") != nullptr;
+    dispatch(codec, module, fmt, ap);
+}
+
+struct TiffCloser {
+    void operator()(TIFF* t) const { TIFFClose(t); }
+};
+using TiffPtr = std::unique_ptr<TIFF, TiffCloser>;
+
+struct OptionsDeleter {
+    void operator()(TIFFOpenOptions* o) const { TIFFOpenOptionsFree(o); }
+};
+
+TiffPtr open_tiff(const std::string& path, const char* mode) {
+    std::unique_ptr<TIFFOpenOptions, OptionsDeleter> opts(TIFFOpenOptionsAlloc());
+    if (opts) TIFFOpenOptionsSetMaxSingleMemAlloc(opts.get(), static_cast<tmsize_t>(kMaxPageBytes * 2));
+    return TiffPtr(TIFFOpenExt(path.c_str(), mode, opts.get()));
+}
+
+std::string libtiff_reason(const TiffDiagnostics& d, const std::string& fallback) {
+    if (d.has_error()) return "libtiff: " + d.errors();
+    // Some decoder failures are only reported as warnings (e.g. a bad fax code word).
+    if (!d.warnings().empty()) return fallback + " (libtiff: " + d.warnings() + ")";
+    return fallback;
+}
+
+std::string page_prefix(const std::string& path, int page) { return path + ": page " + std::to_string(page) + ": "; }
+
+bool file_exists(const std::string& path, int& err) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        err = errno;
+        return false;
+    }
+    std::fclose(f);
+    return true;
+}
+
+std::string describe_non_bilevel(uint16_t bps, uint16_t spp, uint16_t photometric) {
+    std::string kind;
+    switch (photometric) {
+    case PHOTOMETRIC_MINISWHITE:
+    case PHOTOMETRIC_MINISBLACK: kind = spp == 1 ? "greyscale" : "greyscale with alpha"; break;
+    case PHOTOMETRIC_RGB: kind = "RGB colour"; break;
+    case PHOTOMETRIC_PALETTE: kind = "palette colour"; break;
+    case PHOTOMETRIC_SEPARATED: kind = "CMYK colour"; break;
+    case PHOTOMETRIC_YCBCR: kind = "YCbCr colour"; break;
+    default: kind = "photometric " + std::to_string(photometric); break;
+    }
+    const int bits = static_cast<int>(bps) * static_cast<int>(spp);
+    return std::to_string(bits) + "-bit " + kind + " is not a bilevel image";
+}
+
+void clear_padding(Bitmap& page) {
+    const uint8_t mask = page.last_byte_mask();
+    if (mask == 0xff) return;
+    for (int y = 0; y < page.height; ++y) page.row(y)[page.stride() - 1] &= mask;
+}
+
+void invert(Bitmap& page) {
+    for (auto& b : page.bits) b = static_cast<uint8_t>(~b);
+    clear_padding(page);
+}
+
+// Decodes the current directory of `tif` into a bitmap, or an error text without prefix.
+Result<Bitmap> read_directory(TIFF* tif, const TiffDiagnostics& diag) {
+    uint32_t w = 0, h = 0;
+    if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h) || w == 0 || h == 0)
+        return fail(Errc::InvalidInput, "no image width/length");
+    uint16_t bps = 1, spp = 1, photometric = PHOTOMETRIC_MINISWHITE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric)) photometric = PHOTOMETRIC_MINISWHITE;  // fax default
+    if (bps != 1 || spp != 1) return fail(Errc::InvalidInput, describe_non_bilevel(bps, spp, photometric));
+    if (photometric != PHOTOMETRIC_MINISWHITE && photometric != PHOTOMETRIC_MINISBLACK &&
+        photometric != PHOTOMETRIC_PALETTE)
+        return fail(Errc::InvalidInput, "1-bit photometric " + std::to_string(photometric) + " is not a bilevel image");
+    if (w > kMaxDimension || h > kMaxDimension ||
+        static_cast<uint64_t>((w + 7) / 8) * h > kMaxPageBytes)
+        return fail(Errc::InvalidInput,
+                    "page of " + std::to_string(w) + " x " + std::to_string(h) + " pixels is too large for a fax page");
+
+    Bitmap page = Bitmap::blank(static_cast<int>(w), static_cast<int>(h));
+    const std::size_t stride = page.stride();
+
+    float xr = 0, yr = 0;
+    uint16_t unit = RESUNIT_INCH;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+    const bool have_res = TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) && TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr);
+    if (have_res && unit != RESUNIT_NONE && std::isfinite(xr) && std::isfinite(yr) && xr > 0 && yr > 0) {
+        const double k = unit == RESUNIT_CENTIMETER ? 2.54 : 1.0;
+        page.xres_dpi = static_cast<double>(xr) * k;
+        page.yres_dpi = static_cast<double>(yr) * k;
+        page.resolution_known = true;
+    } else {
+        page.resolution_known = false;  // xres_dpi/yres_dpi keep the fax default, flagged untrusted
+    }
+
+    if (TIFFIsTiled(tif)) {
+        uint32_t tw = 0, th = 0;
+        TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
+        TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
+        // TIFF 6.0 §15: tile width is a multiple of 16, so tiles start on byte boundaries.
+        if (tw == 0 || th == 0 || tw % 8 != 0) return fail(Errc::InvalidInput, "invalid tile size");
+        const tmsize_t tile_size = TIFFTileSize(tif);
+        const std::size_t tile_row_bytes = tw / 8;
+        if (tile_size <= 0 || static_cast<uint64_t>(tile_size) < static_cast<uint64_t>(tile_row_bytes) * th)
+            return fail(Errc::InvalidInput, "invalid tile size");
+        std::vector<uint8_t> buf(static_cast<std::size_t>(tile_size));
+        for (uint32_t ty = 0; ty < h; ty += th) {
+            for (uint32_t tx = 0; tx < w; tx += tw) {
+                const uint32_t tile = TIFFComputeTile(tif, tx, ty, 0, 0);
+                if (TIFFReadEncodedTile(tif, tile, buf.data(), tile_size) < 0 || diag.has_error())
+                    return fail(Errc::InvalidInput, libtiff_reason(diag, "cannot decode tile"));
+                const std::size_t x_byte = tx / 8;
+                const std::size_t n = std::min(tile_row_bytes, stride - x_byte);
+                const uint32_t rows = std::min(th, h - ty);
+                for (uint32_t r = 0; r < rows; ++r)
+                    std::memcpy(page.row(static_cast<int>(ty + r)) + x_byte, buf.data() + r * tile_row_bytes, n);
+            }
+        }
+    } else {
+        uint32_t rps = h;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+        rps = std::clamp<uint32_t>(rps, 1, h);
+        if (TIFFScanlineSize64(tif) != stride) return fail(Errc::InvalidInput, "unexpected scan line size");
+        const uint32_t nstrips = TIFFNumberOfStrips(tif);
+        if (static_cast<uint64_t>(nstrips) * rps < h) return fail(Errc::InvalidInput, "too few strips for the image length");
+        for (uint32_t s = 0; s < nstrips && s * static_cast<uint64_t>(rps) < h; ++s) {
+            const uint32_t y0 = s * rps;
+            const uint32_t rows = std::min(rps, h - y0);
+            const tmsize_t want = static_cast<tmsize_t>(rows * stride);
+            const tmsize_t got = TIFFReadEncodedStrip(tif, s, page.row(static_cast<int>(y0)), want);
+            if (got < 0 || diag.has_error())
+                return fail(Errc::InvalidInput, libtiff_reason(diag, "cannot decode strip " + std::to_string(s)));
+            if (got != want)
+                return fail(Errc::InvalidInput, "strip " + std::to_string(s) + " decoded to " + std::to_string(got) +
+                                                    " of " + std::to_string(want) + " bytes");
+        }
+    }
+
+    // Normalise to 1 = black. Fax codecs and raw data alike hand back the stored sample values.
+    if (photometric == PHOTOMETRIC_MINISBLACK) {
+        invert(page);
+    } else if (photometric == PHOTOMETRIC_PALETTE) {
+        uint16_t *r = nullptr, *g = nullptr, *b = nullptr;
+        if (!TIFFGetField(tif, TIFFTAG_COLORMAP, &r, &g, &b) || r == nullptr || g == nullptr || b == nullptr)
+            return fail(Errc::InvalidInput, "palette image without a colour map");
+        auto luma = [&](int i) { return 299.0 * r[i] + 587.0 * g[i] + 114.0 * b[i]; };
+        if (luma(0) < luma(1)) invert(page);  // index 0 is the darker entry: make it 1
+    } else {
+        clear_padding(page);
+    }
+    return page;
+}
+
+}  // namespace
+
+TiffDiagnostics::TiffDiagnostics() : outer_(t_capture) {
+    install_tiff_handlers();
+    t_capture = this;
+}
+
+TiffDiagnostics::~TiffDiagnostics() { t_capture = outer_; }
+
+void TiffDiagnostics::add(bool error, const std::string& text) {
+    std::string& s = error ? errors_ : warnings_;
+    if (s.size() >= kMaxDiagnosticChars) return;
+    if (!s.empty()) s += "; ";
+    s += text;
+    if (s.size() > kMaxDiagnosticChars) {
+        s.resize(kMaxDiagnosticChars);
+        s += "...";
+    }
+}
+
+void install_tiff_handlers() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // The plain handlers default to printing on stderr: remove them, keep only ours.
+        TIFFSetErrorHandler(nullptr);
+        TIFFSetWarningHandler(nullptr);
+        TIFFSetErrorHandlerExt(&on_error);
+        TIFFSetWarningHandlerExt(&on_warning);
+    });
+}
+
+Result<std::vector<Bitmap>> read_tiff(const std::string& path) {
+    int err = 0;
+    if (!file_exists(path, err)) {
+        if (err == ENOENT) return fail(Errc::NotFound, path + ": no such file");
+        return fail(Errc::Io, path + ": cannot open: " + std::strerror(err));
+    }
+    TiffDiagnostics diag;
+    TiffPtr tif = open_tiff(path, "r");
+    if (!tif) return fail(Errc::InvalidInput, path + ": not a readable TIFF: " + libtiff_reason(diag, "unknown reason"));
+
+    std::vector<Bitmap> pages;
+    int dir = 0;
+    for (;;) {
+        ++dir;
+        uint32_t subfile = 0;
+        TIFFGetField(tif.get(), TIFFTAG_SUBFILETYPE, &subfile);
+        if ((subfile & FILETYPE_REDUCEDIMAGE) == 0) {
+            auto page = read_directory(tif.get(), diag);
+            if (!page) {
+                Error e = page.take_error();
+                return fail(e.code, page_prefix(path, dir) + e.message);
+            }
+            pages.push_back(std::move(*page));
+        }
+        if (!TIFFReadDirectory(tif.get())) break;
+    }
+    if (diag.has_error())  // TIFFReadDirectory returns 0 both at the end and on a broken directory
+        return fail(Errc::InvalidInput, page_prefix(path, dir + 1) + libtiff_reason(diag, ""));
+    if (pages.empty()) return fail(Errc::InvalidInput, path + ": no page images");
+    return pages;
+}
+
+Status write_fax_tiff(const std::string& path, const std::vector<Bitmap>& pages, TiffCompression c) {
+    if (pages.empty()) return fail(Errc::InvalidArgument, path + ": no pages to write");
+    if (pages.size() > 0xffff) return fail(Errc::InvalidArgument, path + ": too many pages");
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+        const Bitmap& p = pages[i];
+        const std::string where = page_prefix(path, static_cast<int>(i + 1));
+        if (!p.well_formed()) return fail(Errc::InvalidArgument, where + "bitmap geometry does not match its buffer");
+        // A fax TIFF without resolution tags is sent as 204 x 98 by SpanDSP: never write one.
+        if (!p.resolution_known || !(p.xres_dpi > 0) || !(p.yres_dpi > 0))
+            return fail(Errc::InvalidArgument, where + "resolution unknown; normalise the page first");
+    }
+
+    TiffDiagnostics diag;
+    TiffPtr tif = open_tiff(path, "wl");  // little-endian classic TIFF on every host
+    if (!tif) return fail(Errc::Io, path + ": cannot create: " + libtiff_reason(diag, std::strerror(errno)));
+
+    auto failed = [&](int page, const std::string& why) -> Unexpected {
+        tif.reset();
+        std::remove(path.c_str());
+        return fail(Errc::Io, page_prefix(path, page) + libtiff_reason(diag, why));
+    };
+
+    const auto total = static_cast<uint16_t>(pages.size());
+    std::vector<uint8_t> scratch;
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+        const Bitmap& p = pages[i];
+        TIFF* t = tif.get();
+        const int n = static_cast<int>(i + 1);
+        bool ok = TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE) &&
+                  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<uint32_t>(p.width)) &&
+                  TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<uint32_t>(p.height)) &&
+                  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1) && TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1) &&
+                  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
+                  TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT) &&
+                  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE) &&
+                  TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB) &&
+                  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, static_cast<uint32_t>(p.height)) &&
+                  TIFFSetField(t, TIFFTAG_XRESOLUTION, p.xres_dpi) &&
+                  TIFFSetField(t, TIFFTAG_YRESOLUTION, p.yres_dpi) &&
+                  TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH) &&
+                  TIFFSetField(t, TIFFTAG_PAGENUMBER, static_cast<int>(i), static_cast<int>(total));
+        switch (c) {
+        case TiffCompression::None: ok = ok && TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE); break;
+        case TiffCompression::T4_1D:
+            ok = ok && TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX3) &&
+                 TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, GROUP3OPT_FILLBITS);
+            break;
+        case TiffCompression::T4_2D:
+            ok = ok && TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX3) &&
+                 TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, GROUP3OPT_FILLBITS | GROUP3OPT_2DENCODING);
+            break;
+        case TiffCompression::T6:
+            ok = ok && TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4) &&
+                 TIFFSetField(t, TIFFTAG_GROUP4OPTIONS, 0);
+            break;
+        }
+        if (!ok) return failed(n, "cannot set the page tags");
+        // Write this page's directory before its strip (efax reads a strip up to the end of
+        // the file); TIFFWriteDirectory below rewrites it in place with the strip's offset.
+        if (!TIFFCheckpointDirectory(t)) return failed(n, "cannot write the image directory");
+
+        scratch.assign(p.bits.begin(), p.bits.end());
+        const uint8_t mask = p.last_byte_mask();
+        for (int y = 0; y < p.height; ++y) scratch[p.stride() * static_cast<std::size_t>(y) + p.stride() - 1] &= mask;
+        if (TIFFWriteEncodedStrip(t, 0, scratch.data(), static_cast<tmsize_t>(scratch.size())) < 0)
+            return failed(n, "cannot write the image data");
+        if (!TIFFWriteDirectory(t)) return failed(n, "cannot write the image directory");
+        if (diag.has_error()) return failed(n, "");
+    }
+    // Closing flushes; its errors (disk full) are still captured by `diag`.
+    tif.reset();
+    if (diag.has_error()) {
+        std::remove(path.c_str());
+        return fail(Errc::Io, path + ": " + libtiff_reason(diag, ""));
+    }
+    return {};
+}
+
+}  // namespace fax::t30

@@ -1,0 +1,239 @@
+// End to end: the project's Class 1 driver and T.30 session -> simulated modem ->
+// simulated line -> SpanDSP reference terminal, and the reverse; pixel-exact.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "fax/base/log.h"
+#include "fax/sim/simulation.h"
+#include "fax/t30/fax_session.h"
+#include "fax/t30/page_compare.h"
+#include "fax/t30/session_driver.h"
+#include "fixture.h"
+
+namespace fax {
+namespace {
+
+using testing::TempDir;
+
+struct Mode {
+    const char* name;
+    bool ecm;
+    bool mh, mr, mmr;
+};
+
+void expect_pages_equal(const std::string& sent_tiff, const std::string& received_tiff) {
+    auto sent = t30::read_tiff(sent_tiff);
+    auto got = t30::read_tiff(received_tiff);
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_EQ(sent->size(), got->size());
+    for (std::size_t i = 0; i < sent->size(); ++i) {
+        auto d = t30::compare_pages((*sent)[i], (*got)[i]);
+        EXPECT_TRUE(d.identical) << "page " << i + 1 << ": " << d.summary;
+    }
+}
+
+// FAX_TRACE=1 prints the AT dialogue and call events of a test's sessions.
+void maybe_trace(t30::FaxSession& s, const char* who) {
+    if (std::getenv("FAX_TRACE") == nullptr) return;
+    log::set_level(log::Level::Debug);
+    s.set_trace([who](bool to_modem, const std::string& line) {
+        std::fprintf(stderr, "%s %s %s\n", who, to_modem ? ">>" : "<<", line.c_str());
+    });
+    s.set_event_handler([who](const t30::SessionEvent& e) {
+        std::fprintf(stderr, "%s [%s] %s\n", who, std::string(t30::to_string(e.phase)).c_str(), e.detail.c_str());
+    });
+}
+
+class DriverToTerminal : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(DriverToTerminal, SendsItuChartsPixelExact) {
+    const Mode m = GetParam();
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {1, 2}, "doc.tif");
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001");
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Receive;
+    topts.tiff = dir.file("rx.tif");
+    topts.ecm = true;
+    auto& term = sim.add_terminal("5551009", topts);
+
+    t30::SessionOptions so;
+    so.ecm = m.ecm;
+    so.allow_mh = m.mh;
+    so.allow_mr = m.mr;
+    so.allow_mmr = m.mmr;
+    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009"), so);
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    maybe_trace(**session, "tx");
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, Samples{8000 * 300});
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.pages_confirmed, 2);
+    EXPECT_EQ(r.ecm, m.ecm);
+    EXPECT_EQ(r.remote_ident, "REFERENCE TERMINAL");
+    EXPECT_EQ(term.result().completion_code, 0) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 2);
+    expect_pages_equal(doc, topts.tiff);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, DriverToTerminal,
+                         ::testing::Values(Mode{"MH_noECM", false, true, false, false},
+                                           Mode{"MR_noECM", false, true, true, false},
+                                           Mode{"MMR_ECM", true, true, true, true},
+                                           Mode{"MH_ECM", true, true, false, false}),
+                         [](const auto& p) { return std::string(p.param.name); });
+
+}  // namespace
+}  // namespace fax
+
+namespace fax {
+namespace {
+
+using testing::TempDir;
+
+class TerminalToDriver : public ::testing::TestWithParam<bool> {};
+
+// Reference terminal -> simulated modem -> the project's driver receiving.
+TEST_P(TerminalToDriver, ReceivesItuChartsPixelExact) {
+    const bool ecm = GetParam();
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {3, 4}, "doc.tif");
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001");
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Send;
+    topts.tiff = doc;
+    topts.ecm = ecm;
+    topts.dial = "5551001";
+    topts.dial_delay = Samples{8000};
+    auto& term = sim.add_terminal("5551009", topts);
+
+    t30::SessionOptions so;
+    so.local_ident = "FAXSTACK RX";
+    so.ecm = true;
+    auto session = t30::FaxSession::receive(dir.file("rx.tif"), so);
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, Samples{8000 * 300});
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.pages_received, 2);
+    EXPECT_EQ(r.remote_ident, "REFERENCE TERMINAL");
+    EXPECT_EQ(r.ecm, ecm);
+    EXPECT_EQ(term.result().completion_code, 0) << term.result().completion_text;
+    expect_pages_equal(doc, dir.file("rx.tif"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Ecm, TerminalToDriver, ::testing::Values(false, true),
+                         [](const auto& p) { return std::string(p.param ? "ECM" : "noECM"); });
+
+// The project's driver on both ends, through two simulated modems.
+TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {5, 6, 7}, "doc.tif");
+    sim::Simulation sim;
+    auto& a = sim.add_modem("5551001");
+    auto& b = sim.add_modem("5551002");
+    auto tx = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551002"), {});
+    t30::SessionOptions rxo;
+    rxo.local_ident = "FAXSTACK RX";
+    auto rx = t30::FaxSession::receive(dir.file("rx.tif"), rxo);
+    ASSERT_TRUE(tx.ok() && rx.ok());
+    ASSERT_TRUE(a.link().host().open().ok());
+    ASSERT_TRUE(b.link().host().open().ok());
+    t30::SessionStepper sa(**tx, a.link().host());
+    t30::SessionStepper sb(**rx, b.link().host());
+    sim.attach(sb);
+    sim.attach(sa);
+    const bool done = sim.run_until([&] { return (*tx)->finished() && (*rx)->finished(); }, Samples{8000 * 300});
+    ASSERT_TRUE(done);
+    EXPECT_TRUE((*tx)->result().call_completed) << (*tx)->result().completion_text;
+    EXPECT_EQ((*tx)->result().pages_confirmed, 3);
+    EXPECT_EQ((*tx)->result().remote_ident, "FAXSTACK RX");
+    EXPECT_EQ((*rx)->result().pages_received, 3);
+    EXPECT_EQ((*rx)->result().remote_ident, "FAXSTACK");
+    expect_pages_equal(doc, dir.file("rx.tif"));
+}
+
+// The remote identifies itself as a station other than the one verified for the
+// number: the call ends with DCN before any page.
+TEST(DriverToTerminal, CsiMismatchEndsCallBeforeAnyPage) {
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001");
+    sim::TerminalOptions topts;
+    topts.tiff = dir.file("rx.tif");
+    topts.ident = "SOMEONE ELSE";
+    auto& term = sim.add_terminal("5551009", topts);
+    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009", "CLINIC FAX 1"), {});
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    ASSERT_TRUE(sim.run_until([&] { return (*session)->finished() && term.done(); }, Samples{8000 * 120}));
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.remote_ident_mismatch);
+    EXPECT_EQ(r.remote_ident, "SOMEONE ELSE");
+    EXPECT_EQ(r.pages_confirmed, 0);
+    EXPECT_FALSE(r.call_completed);
+    EXPECT_EQ(term.result().pages, 0);
+}
+
+TEST(DriverToTerminal, BusyNumberIsATypedFailure) {
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001");
+    sim.exchange().set_busy("5551009");
+    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009"), {});
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    ASSERT_TRUE(sim.run_until([&] { return (*session)->finished(); }, Samples{8000 * 120}));
+    const auto& r = (*session)->result();
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error().code, Errc::LineBusy);
+    EXPECT_EQ(r.pages_confirmed, 0);
+}
+
+TEST(FaxSessionTransmit, RefusesASpentRelease) {
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
+    auto release = testing::clear_for_test(dir, doc, "5551009");
+    auto first = t30::FaxSession::transmit(std::move(release), {});
+    ASSERT_TRUE(first.ok());
+    EXPECT_FALSE(release.valid());  // NOLINT(bugprone-use-after-move): moved-from state is the point
+    auto second = t30::FaxSession::transmit(std::move(release), {});
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, Errc::InvalidArgument);
+}
+
+TEST(FaxSessionTransmit, RefusesADocumentChangedAfterClearance) {
+    TempDir dir;
+    const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
+    auto release = testing::clear_for_test(dir, doc, "5551009");
+    testing::write_charts(dir, {2}, "doc.tif");  // swapped after the gate looked at it
+    auto s = t30::FaxSession::transmit(std::move(release), {});
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, Errc::InvalidInput);
+}
+
+}  // namespace
+}  // namespace fax
