@@ -642,6 +642,7 @@ private:
     }
 
     void begin_image_tx() {
+        image_bytes_ = 0;
         if (tx_image_hdlc_) {
             hdlc_tx_restart(hdlc_tx_.get());
             hdlc_tx_flags(hdlc_tx_.get(), tx_req_.bit_rate * kEcmPreambleMs / 8000);
@@ -661,6 +662,7 @@ private:
             // SpanDSP's HDLC byte API is MSB-first; Class 1 data is LSB-first.
             buf.push_back(driver::bit_reverse(static_cast<uint8_t>(hdlc_tx_get_byte(hdlc_tx_.get()))));
         }
+        image_bytes_ += buf.size();
         channel_.write_data(buf);
     }
 
@@ -686,7 +688,10 @@ private:
         if (channel_.output_size() > 16384) return false;
         uint8_t buf[4096];
         const int n = t30_non_ecm_get_chunk(t30_.get(), buf, static_cast<int>(sizeof buf));
-        if (n > 0) channel_.write_data(std::span<const uint8_t>(buf, static_cast<std::size_t>(n)));
+        if (n > 0) {
+            channel_.write_data(std::span<const uint8_t>(buf, static_cast<std::size_t>(n)));
+            image_bytes_ += static_cast<std::size_t>(n);
+        }
         if (n < static_cast<int>(sizeof buf)) {
             image_tx_done_ = true;
             end_image_tx();
@@ -696,7 +701,11 @@ private:
 
     void end_image_tx() {
         line_ = Line::TxEnding;
-        channel_.finish_data(seconds(30), [this](Result<AtReply> r) {
+        // The modem answers OK only when the last byte has left at the line rate: allow
+        // for what is still queued (a 64 KiB ECM block is ~37 s at 14400 bit/s).
+        const int rate = tx_req_.bit_rate > 0 ? tx_req_.bit_rate : 2400;
+        const Samples on_line{static_cast<int64_t>(image_bytes_) * 8 * 8000 / rate};
+        channel_.finish_data(seconds(15) + on_line, [this](Result<AtReply> r) {
             line_ = Line::Idle;
             if (r.ok() && r->result == AtResult::Ok) {
                 step_complete();
@@ -900,6 +909,7 @@ private:
     std::vector<uint8_t> rx_buf_;
     bool tx_image_hdlc_ = false;
     bool image_tx_done_ = false;
+    std::size_t image_bytes_ = 0;
     bool hdlc_underflow_ = false;
     int last_image_modem_ = T30_MODEM_NONE;
     bool t30_done_ = false;

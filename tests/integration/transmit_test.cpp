@@ -154,6 +154,8 @@ TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
     rxo.local_ident = "FAXSTACK RX";
     auto rx = t30::FaxSession::receive(dir.file("rx.tif"), rxo);
     ASSERT_TRUE(tx.ok() && rx.ok());
+    maybe_trace(**tx, "tx");
+    maybe_trace(**rx, "rx");
     ASSERT_TRUE(a.link().host().open().ok());
     ASSERT_TRUE(b.link().host().open().ok());
     t30::SessionStepper sa(**tx, a.link().host());
@@ -162,6 +164,7 @@ TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
     sim.attach(sa);
     const bool done = sim.run_until([&] { return (*tx)->finished() && (*rx)->finished(); }, Samples{8000 * 300});
     ASSERT_TRUE(done);
+    EXPECT_TRUE((*tx)->result().status.ok()) << (*tx)->result().status.error().to_string();
     EXPECT_TRUE((*tx)->result().call_completed) << (*tx)->result().completion_text;
     EXPECT_EQ((*tx)->result().pages_confirmed, 3);
     EXPECT_EQ((*tx)->result().remote_ident, "FAXSTACK RX");
