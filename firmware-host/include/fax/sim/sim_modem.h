@@ -1,0 +1,116 @@
+// SimModem: a simulated Class 1 / 1.0 fax modem (SpanDSP t31 inside) on a line
+// of the simulated exchange. Its DTE port is an in-process link: a host driver
+// uses link().host() as an ordinary Transport.
+//
+// Behaviour a host driver can rely on (measured against SpanDSP 0.0.6 t31):
+//   - Bytes the host writes are handed to t31 only while t31 asserts CTS (its
+//     4096-byte buffer; CTS drops above 3072, rises below 1024). Nothing the host
+//     writes is ever dropped: excess waits in the link.
+//   - In command mode bytes reach t31 as they arrive (it echoes them); the
+//     answers to ATI0, ATI3, +FMI?, +FMM?, +FMR? come from ModemOptions. (+GMI,
+//     +GMM, +GMR answer a bare OK: t31 0.0.6 has no text for them.)
+//   - ATD<digits> dials through the exchange (non-digits are ignored); BUSY,
+//     NO ANSWER, NO DIALTONE come from the exchange; an unknown number gives
+//     NO CARRIER. Once answered, CONNECT follows the far end's V.21 flags.
+//   - ATA before any ring is held: the next incoming call is answered at once.
+//     Any further command line cancels it. ATS0=n answers on the n-th RING.
+//   - ATH / DTR drop (host_dtr() false) hang up; the far end is told at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fax/base/time.h"
+#include "fax/hal/inprocess_link.h"
+#include "fax/sim/exchange.h"
+
+namespace fax::sim {
+
+namespace detail {
+class T31Engine;
+}
+
+struct ModemOptions {
+    // Answers to ATI0/+FMM?/+GMM (model), +FMI?/+GMI (manufacturer), +FMR?/+GMR
+    // (revision); ATI3 answers "<manufacturer> <model> <revision>".
+    std::string manufacturer = "faxstack";
+    std::string model = "SimModem T31";
+    std::string revision = "0.1";
+    // Send XOFF (0x13) to the DTE when t31 drops CTS and XON (0x11) when it rises
+    // again, in band with the modem's output (what efax needs behind a PTY).
+    bool inband_flow_control = false;
+};
+
+class SimModem final : public LineEndpoint {
+public:
+    // `exchange` must outlive the modem; the caller registers the modem as the line's endpoint.
+    static Result<std::unique_ptr<SimModem>> create(std::string number, Exchange& exchange, ModemOptions options = {});
+    ~SimModem() override;
+    SimModem(const SimModem&) = delete;
+    SimModem& operator=(const SimModem&) = delete;
+
+    hal::InProcessLink& link() { return link_; }
+    const std::string& number() const { return number_; }
+    const ModemOptions& options() const { return options_; }
+    void set_inband_flow_control(bool on) { options_.inband_flow_control = on; }
+
+    bool off_hook() const { return off_hook_; }
+    bool in_call() const { return in_call_; }
+    // t31's clear-to-send (V.24 circuit 106) as last signalled.
+    bool cts() const { return cts_; }
+    // Everything the modem has sent to its DTE so far (for tests and traces); capped.
+    const std::vector<uint8_t>& dte_output_log() const { return output_log_; }
+
+    // Moves the host's bytes into t31 (command lines whole, data only under CTS).
+    // Called by the simulation at the start of every step.
+    void take_dte_input();
+
+    // ---- LineEndpoint ----
+    void ring(int ring_number) override;
+    void call_connected() override;
+    void call_answered() override;
+    void call_failed(CallFailure why) override;
+    void far_end_hung_up() override;
+    bool answers_on_arrival() const override { return answer_pending_; }
+    bool off_hook_idle() const override { return off_hook_ && !in_call_ && !calling_ && !answer_pending_; }
+    void audio_tx(std::span<int16_t> out) override;
+    void audio_rx(std::span<const int16_t> in) override;
+
+private:
+    class Listener;
+    SimModem(std::string number, Exchange& exchange, ModemOptions options);
+
+    void on_output(std::span<const uint8_t> bytes);
+    int on_control(int op, const char* num);
+    void feed_command_bytes();
+    void feed_data_bytes();
+    void deliver_event(int at_call_event);
+    void went_on_hook();
+
+    std::string number_;
+    Exchange& exchange_;
+    ModemOptions options_;
+    hal::InProcessLink link_;
+    std::unique_ptr<Listener> listener_;
+    std::unique_ptr<detail::T31Engine> t31_;
+
+    std::vector<uint8_t> pending_;   // taken from the link, not yet given to t31
+    std::string line_;               // command line being assembled
+    std::string identity_line_;      // the line t31 is processing (upper case, no spaces)
+    bool rewriting_identity_ = false;
+    std::vector<uint8_t> output_log_;
+    bool cts_ = true;
+    bool off_hook_ = false;
+    bool calling_ = false;           // dialled, not yet connected or failed
+    bool in_call_ = false;
+    bool answer_pending_ = false;    // ATA with no call ringing
+    bool ringing_ = false;
+    bool delivering_event_ = false;  // inside t31_call_event: its ONHOOK echo is not a hang-up
+    bool last_dtr_ = true;
+};
+
+}  // namespace fax::sim

@@ -1,0 +1,372 @@
+#include "fax/sim/exchange.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "fax/base/log.h"
+#include "spandsp_adapter.h"
+
+namespace fax::sim {
+
+namespace {
+constexpr std::string_view kComponent = "exchange";
+
+double seconds(Samples s) { return static_cast<double>(s.count()) / kSampleRate; }
+
+CallEvent make_event(CallEvent::Kind kind, Samples now, const std::string& from, const std::string& to) {
+    CallEvent ev;
+    ev.kind = kind;
+    ev.time = now;
+    ev.from = from;
+    ev.to = to;
+    return ev;
+}
+
+bool flag(const std::map<std::string, bool>& m, const std::string& key) {
+    const auto it = m.find(key);
+    return it != m.end() && it->second;
+}
+}  // namespace
+
+// ---------------------------------------------------------------- CallEvent
+
+std::string_view to_string(CallEvent::Kind kind) {
+    switch (kind) {
+    case CallEvent::Kind::Dialing: return "dialing";
+    case CallEvent::Kind::Ringing: return "ringing";
+    case CallEvent::Kind::Answered: return "answered";
+    case CallEvent::Kind::Busy: return "busy";
+    case CallEvent::Kind::NoAnswer: return "no answer";
+    case CallEvent::Kind::NoDialtone: return "no dial tone";
+    case CallEvent::Kind::Unobtainable: return "number unobtainable";
+    case CallEvent::Kind::HangUp: return "hang-up";
+    }
+    return "?";
+}
+
+std::string CallEvent::describe() const {
+    char head[64];
+    std::snprintf(head, sizeof head, "%10.3f s  ", seconds(time));
+    std::string s = head;
+    s += from.empty() ? std::string("?") : from;
+    s += " -> ";
+    s += to.empty() ? std::string("?") : to;
+    s += "  ";
+    s += to_string(kind);
+    char tail[64];
+    switch (kind) {
+    case Kind::Ringing:
+        std::snprintf(tail, sizeof tail, " (ring %d)", ring);
+        s += tail;
+        break;
+    case Kind::HangUp:
+        s += " by " + by;
+        if (duration.count() > 0) {
+            std::snprintf(tail, sizeof tail, ", call duration %.1f s", seconds(duration));
+            s += tail;
+        } else {
+            s += ", before answer";
+        }
+        break;
+    default:
+        break;
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------- internals
+
+struct Exchange::Line {
+    std::string number;
+    LineEndpoint* endpoint = nullptr;
+    std::vector<int16_t> tx;
+    std::vector<int16_t> rx;
+    std::unique_ptr<detail::AwgnSource> noise;
+};
+
+struct Exchange::Call {
+    enum class State {
+        Failing,    // the caller will be told `failure` at `due`
+        Dialing,    // post-dial delay; rings at `due`
+        Ringing,    // next ring at `due`
+        Connected,
+    };
+    std::string caller;
+    std::string callee;  // the digits dialled
+    State state = State::Dialing;
+    CallFailure failure = CallFailure::Unobtainable;
+    Samples due{0};
+    int rings = 0;
+    Samples answered_at{0};
+    bool deaf_callee = false;  // set_no_answer: rings reach nobody
+};
+
+struct Exchange::Request {
+    enum class Kind { Dial, Answer, HangUp } kind;
+    std::string from;
+    std::string digits;
+};
+
+Exchange::Exchange(ExchangeOptions options) : options_(options) {}
+
+Exchange::~Exchange() = default;
+
+void Exchange::add_line(const std::string& number, LineEndpoint& endpoint) {
+    auto line = std::make_unique<Line>();
+    line->number = number;
+    line->endpoint = &endpoint;
+    lines_[number] = std::move(line);
+}
+
+bool Exchange::has_line(const std::string& number) const { return lines_.count(number) != 0; }
+
+void Exchange::set_busy(const std::string& number, bool on) { busy_numbers_[number] = on; }
+void Exchange::set_no_answer(const std::string& number, bool on) { no_answer_numbers_[number] = on; }
+void Exchange::set_no_dialtone(const std::string& number, bool on) { no_dialtone_lines_[number] = on; }
+
+void Exchange::set_line_noise(const std::string& number, double dbm0) {
+    Line* line = find_line(number);
+    if (!line) {
+        FAX_LOG(Warn, kComponent, "set_line_noise: no line " + number);
+        return;
+    }
+    // A fixed seed per line keeps runs reproducible.
+    const int seed = 1234567 + static_cast<int>(std::hash<std::string>{}(number) & 0xffff);
+    auto noise = detail::AwgnSource::create(seed, dbm0);
+    if (!noise) {
+        FAX_LOG(Warn, kComponent, noise.error().to_string());
+        return;
+    }
+    line->noise = std::move(*noise);
+}
+
+Exchange::Line* Exchange::find_line(const std::string& number) {
+    const auto it = lines_.find(number);
+    return it == lines_.end() ? nullptr : it->second.get();
+}
+
+const Exchange::Line* Exchange::find_line(const std::string& number) const {
+    const auto it = lines_.find(number);
+    return it == lines_.end() ? nullptr : it->second.get();
+}
+
+Exchange::Call* Exchange::find_call(const std::string& number) {
+    for (auto& c : calls_) {
+        if (c->caller == number) return c.get();
+        if (c->callee == number && (c->state == Call::State::Ringing || c->state == Call::State::Connected))
+            return c.get();
+    }
+    return nullptr;
+}
+
+const Exchange::Call* Exchange::find_call(const std::string& number) const {
+    return const_cast<Exchange*>(this)->find_call(number);
+}
+
+bool Exchange::in_call(const std::string& number) const {
+    const Call* c = find_call(number);
+    return c && c->state == Call::State::Connected;
+}
+
+bool Exchange::engaged(const std::string& number) const { return find_call(number) != nullptr; }
+
+std::optional<std::string> Exchange::peer(const std::string& number) const {
+    const Call* c = find_call(number);
+    if (!c || c->state != Call::State::Connected) return std::nullopt;
+    return c->caller == number ? c->callee : c->caller;
+}
+
+void Exchange::dial(const std::string& from, const std::string& dial_string) {
+    // Only digits route a call: separators, pauses and T/P prefixes are dropped.
+    std::string digits;
+    for (char c : dial_string)
+        if (c >= '0' && c <= '9') digits += c;
+    requests_.push_back(Request{Request::Kind::Dial, from, digits});
+}
+void Exchange::answer(const std::string& from) { requests_.push_back(Request{Request::Kind::Answer, from, {}}); }
+void Exchange::hang_up(const std::string& from) { requests_.push_back(Request{Request::Kind::HangUp, from, {}}); }
+
+void Exchange::emit(CallEvent ev) {
+    FAX_LOG(Info, kComponent, ev.describe());
+    events_.push_back(ev);
+    if (on_event_) on_event_(events_.back());
+}
+
+// ---------------------------------------------------------------- call control
+
+void Exchange::start_call(const std::string& from, const std::string& digits, Samples now) {
+    if (!find_line(from)) return;
+    if (find_call(from)) {
+        FAX_LOG(Warn, kComponent, from + " dialled while engaged; ignored");
+        return;
+    }
+    emit(make_event(CallEvent::Kind::Dialing, now, from, digits));
+    auto call = std::make_unique<Call>();
+    call->caller = from;
+    call->callee = digits;
+    const Line* callee = find_line(digits);
+    if (flag(no_dialtone_lines_, from)) {
+        call->state = Call::State::Failing;
+        call->failure = CallFailure::NoDialtone;
+        call->due = now + options_.dialtone_wait;
+    } else if (flag(busy_numbers_, digits) || (callee && callee->endpoint->off_hook_idle()) ||
+               (callee && find_call(digits)) || digits == from) {
+        call->state = Call::State::Failing;
+        call->failure = CallFailure::Busy;
+        call->due = now + options_.post_dial_delay;
+    } else if (flag(no_answer_numbers_, digits)) {
+        call->state = Call::State::Dialing;
+        call->deaf_callee = true;
+        call->due = now + options_.post_dial_delay;
+    } else if (!callee) {
+        call->state = Call::State::Failing;
+        call->failure = CallFailure::Unobtainable;
+        call->due = now + options_.unobtainable_delay;
+    } else {
+        call->state = Call::State::Dialing;
+        call->due = now + options_.post_dial_delay;
+    }
+    calls_.push_back(std::move(call));
+}
+
+void Exchange::remove_call(const Call& call) {
+    std::erase_if(calls_, [&](const std::unique_ptr<Call>& c) { return c.get() == &call; });
+}
+
+void Exchange::fail_call(Call& call, Samples now) {
+    CallEvent::Kind kind = CallEvent::Kind::Unobtainable;
+    switch (call.failure) {
+    case CallFailure::Busy: kind = CallEvent::Kind::Busy; break;
+    case CallFailure::NoAnswer: kind = CallEvent::Kind::NoAnswer; break;
+    case CallFailure::NoDialtone: kind = CallEvent::Kind::NoDialtone; break;
+    case CallFailure::Unobtainable: kind = CallEvent::Kind::Unobtainable; break;
+    }
+    const std::string caller = call.caller;
+    const CallFailure why = call.failure;
+    LineEndpoint* callee_ep = nullptr;
+    if (call.state == Call::State::Ringing && !call.deaf_callee)
+        if (Line* l = find_line(call.callee)) callee_ep = l->endpoint;
+    emit(make_event(kind, now, call.caller, call.callee));
+    remove_call(call);  // `call` is gone from here on
+    if (callee_ep) callee_ep->far_end_hung_up();  // stop the ringing
+    if (Line* l = find_line(caller)) l->endpoint->call_failed(why);
+}
+
+void Exchange::connect(Call& call, Samples now) {
+    call.state = Call::State::Connected;
+    call.answered_at = now;
+    emit(make_event(CallEvent::Kind::Answered, now, call.caller, call.callee));
+    // The answerer first: it starts its answer tone in the same step the caller hears the line open.
+    if (Line* l = find_line(call.callee)) l->endpoint->call_answered();
+    if (Line* l = find_line(call.caller)) l->endpoint->call_connected();
+}
+
+void Exchange::end_call(Call& call, const std::string& by, Samples now) {
+    CallEvent ev = make_event(CallEvent::Kind::HangUp, now, call.caller, call.callee);
+    ev.by = by;
+    const bool connected = call.state == Call::State::Connected;
+    if (connected) ev.duration = now - call.answered_at;
+    const std::string other = by == call.caller ? call.callee : call.caller;
+    const bool tell_other = connected || (call.state == Call::State::Ringing && !call.deaf_callee);
+    emit(ev);
+    remove_call(call);
+    if (tell_other)
+        if (Line* l = find_line(other)) l->endpoint->far_end_hung_up();
+}
+
+void Exchange::process_request(const Request& r, Samples now) {
+    switch (r.kind) {
+    case Request::Kind::Dial:
+        start_call(r.from, r.digits, now);
+        break;
+    case Request::Kind::Answer:
+        for (auto& c : calls_) {
+            if (c->callee == r.from && c->state == Call::State::Ringing && !c->deaf_callee) {
+                connect(*c, now);
+                break;
+            }
+        }
+        break;
+    case Request::Kind::HangUp: {
+        Call* c = find_call(r.from);
+        if (!c) break;
+        // A called line going on hook while it is only ringing changes nothing.
+        if (c->caller != r.from && c->state != Call::State::Connected) break;
+        end_call(*c, r.from, now);
+        break;
+    }
+    }
+}
+
+void Exchange::run_timers(Samples now) {
+    // Work on a snapshot: handling one call may add or remove others.
+    std::vector<Call*> due;
+    for (auto& c : calls_)
+        if (c->state != Call::State::Connected && c->due <= now) due.push_back(c.get());
+    for (Call* c : due) {
+        if (std::none_of(calls_.begin(), calls_.end(), [&](const auto& p) { return p.get() == c; })) continue;
+        switch (c->state) {
+        case Call::State::Failing:
+            fail_call(*c, now);
+            break;
+        case Call::State::Dialing: {
+            Line* callee = c->deaf_callee ? nullptr : find_line(c->callee);
+            if (callee && (find_call(c->callee) || callee->endpoint->off_hook_idle())) {
+                c->failure = CallFailure::Busy;
+                fail_call(*c, now);
+                break;
+            }
+            if (callee && callee->endpoint->answers_on_arrival()) {
+                connect(*c, now);
+                break;
+            }
+            c->state = Call::State::Ringing;
+            c->rings = 0;
+            [[fallthrough]];
+        }
+        case Call::State::Ringing:
+            if (c->rings >= options_.ring_limit) {
+                c->failure = CallFailure::NoAnswer;
+                fail_call(*c, now);
+                break;
+            }
+            ++c->rings;
+            c->due = now + options_.ring_cadence;
+            {
+                CallEvent ev = make_event(CallEvent::Kind::Ringing, now, c->caller, c->callee);
+                ev.ring = c->rings;
+                emit(ev);
+            }
+            if (!c->deaf_callee)
+                if (Line* l = find_line(c->callee)) l->endpoint->ring(c->rings);
+            break;
+        case Call::State::Connected:
+            break;
+        }
+    }
+}
+
+void Exchange::step(Samples now, Samples tick) {
+    // Requests made while handling these may queue more: they wait for the next step.
+    std::vector<Request> requests;
+    requests.swap(requests_);
+    for (const auto& r : requests) process_request(r, now);
+    run_timers(now);
+
+    const auto n = static_cast<std::size_t>(tick.count());
+    for (auto& [number, line] : lines_) {
+        line->tx.assign(n, 0);
+        line->endpoint->audio_tx(line->tx);
+    }
+    for (auto& [number, line] : lines_) {
+        line->rx.assign(n, 0);
+        if (const auto other = peer(number)) {
+            if (const Line* p = find_line(*other)) std::copy(p->tx.begin(), p->tx.end(), line->rx.begin());
+            if (line->noise) line->noise->add_to(line->rx);
+        }
+        line->endpoint->audio_rx(line->rx);
+    }
+    for (auto& [number, line] : lines_) line->endpoint->step_done(now + tick);
+}
+
+}  // namespace fax::sim

@@ -1,0 +1,288 @@
+#include "fax/sim/sim_modem.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+#include <cstdint>
+
+#include "fax/base/log.h"
+#include "spandsp_adapter.h"
+
+namespace fax::sim {
+
+namespace {
+constexpr std::string_view kComponent = "simmodem";
+constexpr uint8_t kXon = 0x11;
+constexpr uint8_t kXoff = 0x13;
+// Data is handed to t31 in slices no larger than this, re-checking CTS between
+// them: t31 drops CTS at 3072 of 4096 bytes, so a slice never overruns it.
+constexpr std::size_t kDataSlice = 256;
+constexpr std::size_t kMaxCommandLine = 512;
+constexpr std::size_t kOutputLogCap = 1 << 20;
+
+// What SpanDSP 0.0.6's interpreter answers to identification queries (fixed in
+// the library): ATI0 / +FMM? → model, ATI3 / +FMI? → manufacturer, +FMR? → version.
+constexpr std::string_view kT31Manufacturer = "www.soft-switch.org";
+constexpr std::string_view kT31Model = "spandsp";
+constexpr std::string_view kT31Revision = "0.0.6";
+
+std::string upper_compact(std::string_view line) {
+    std::string s;
+    for (char c : line)
+        if (!std::isspace(static_cast<unsigned char>(c))) s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string digits_only(const char* dial) {
+    std::string d;
+    for (const char* p = dial; p && *p; ++p)
+        if (std::isdigit(static_cast<unsigned char>(*p))) d += *p;
+    return d;
+}
+
+bool bytes_equal(std::span<const uint8_t> bytes, std::string_view s) {
+    return bytes.size() == s.size() && std::equal(bytes.begin(), bytes.end(), s.begin(),
+                                                  [](uint8_t b, char c) { return b == static_cast<uint8_t>(c); });
+}
+}  // namespace
+
+class SimModem::Listener final : public detail::T31Listener {
+public:
+    explicit Listener(SimModem& m) : m_(m) {}
+    void t31_at_output(std::span<const uint8_t> bytes) override { m_.on_output(bytes); }
+    int t31_control(int op, const char* num) override { return m_.on_control(op, num); }
+
+private:
+    SimModem& m_;
+};
+
+SimModem::SimModem(std::string number, Exchange& exchange, ModemOptions options)
+    : number_(std::move(number)),
+      exchange_(exchange),
+      options_(std::move(options)),
+      link_(number_),
+      listener_(std::make_unique<Listener>(*this)) {}
+
+SimModem::~SimModem() = default;
+
+Result<std::unique_ptr<SimModem>> SimModem::create(std::string number, Exchange& exchange, ModemOptions options) {
+    std::unique_ptr<SimModem> m(new SimModem(std::move(number), exchange, std::move(options)));
+    auto t31 = detail::T31Engine::create(*m->listener_, "modem " + m->number_);
+    if (!t31) return fail(t31.take_error());
+    m->t31_ = std::move(*t31);
+    return m;
+}
+
+// ---------------------------------------------------------------- DTE → t31
+
+void SimModem::take_dte_input() {
+    // V.250 &D2: the DTE dropping DTR (closing the port) hangs the modem up.
+    const bool dtr = link_.host_dtr();
+    if (last_dtr_ && !dtr && (off_hook_ || in_call_ || calling_)) {
+        FAX_LOG(Info, kComponent, number_ + ": DTR dropped, hanging up");
+        exchange_.hang_up(number_);
+        deliver_event(AT_CALL_EVENT_HANGUP);
+        went_on_hook();
+    }
+    last_dtr_ = dtr;
+
+    for (;;) {
+        if (pending_.empty()) {
+            pending_ = link_.dce_take(kDataSlice);
+            if (pending_.empty()) break;
+        }
+        if (t31_->in_command_mode()) {
+            feed_command_bytes();
+        } else {
+            if (!cts_) break;
+            feed_data_bytes();
+        }
+    }
+}
+
+// Command mode: bytes go to the interpreter as they come (it echoes them), split
+// at the line terminator so the mode is re-checked after every command line.
+void SimModem::feed_command_bytes() {
+    const char s3 = t31_->s3();
+    const auto end = std::find(pending_.begin(), pending_.end(), static_cast<uint8_t>(s3));
+    const bool complete = end != pending_.end();
+    const auto stop = complete ? end + 1 : pending_.end();
+    line_.append(pending_.begin(), complete ? end : pending_.end());
+    if (line_.size() > kMaxCommandLine) line_.erase(0, line_.size() - kMaxCommandLine);
+
+    std::vector<uint8_t> chunk(pending_.begin(), stop);
+    pending_.erase(pending_.begin(), stop);
+    if (!complete) {
+        t31_->at_rx(chunk);
+        return;
+    }
+    // Any command line from the DTE abandons an ATA that is still waiting for a call.
+    if (answer_pending_) {
+        answer_pending_ = false;
+        if (!in_call_ && !calling_) off_hook_ = false;
+    }
+    const std::string line = upper_compact(line_);
+    line_.clear();
+    // Rewrite t31's fixed identification strings while this line is processed.
+    identity_line_ = line;
+    rewriting_identity_ = true;
+    t31_->at_rx(chunk);
+    rewriting_identity_ = false;
+    identity_line_.clear();
+}
+
+void SimModem::feed_data_bytes() {
+    while (!pending_.empty() && cts_ && !t31_->in_command_mode()) {
+        const std::size_t n = std::min(pending_.size(), kDataSlice);
+        std::vector<uint8_t> slice(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+        t31_->at_rx(slice);
+    }
+}
+
+// ---------------------------------------------------------------- t31 → DTE
+
+void SimModem::on_output(std::span<const uint8_t> bytes) {
+    std::string replacement;
+    bool replaced = false;
+    if (rewriting_identity_) {
+        // at_put_response() hands the text to the DTE in a call of its own, so
+        // a whole chunk equal to one of t31's fixed strings is its answer.
+        if (bytes_equal(bytes, kT31Manufacturer)) {
+            replacement = identity_line_ == "ATI3"
+                              ? options_.manufacturer + " " + options_.model + " " + options_.revision
+                              : options_.manufacturer;
+            replaced = true;
+        } else if (bytes_equal(bytes, kT31Model)) {
+            replacement = options_.model;
+            replaced = true;
+        } else if (bytes_equal(bytes, kT31Revision)) {
+            replacement = options_.revision;
+            replaced = true;
+        }
+    }
+    std::span<const uint8_t> out = bytes;
+    if (replaced) out = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(replacement.data()), replacement.size());
+    link_.dce_send(out);
+    if (output_log_.size() + out.size() > kOutputLogCap)
+        output_log_.erase(output_log_.begin(), output_log_.begin() + static_cast<std::ptrdiff_t>(
+                                                                      std::min(output_log_.size(), kOutputLogCap / 2)));
+    output_log_.insert(output_log_.end(), out.begin(), out.end());
+}
+
+// ---------------------------------------------------------------- modem control (t31 → line)
+
+int SimModem::on_control(int op, const char* num) {
+    switch (op) {
+    case AT_MODEM_CONTROL_CALL: {
+        if (!num) return 0;  // not a dial request
+        const std::string digits = digits_only(num);
+        FAX_LOG(Debug, kComponent, number_ + ": dial '" + digits + "'");
+        off_hook_ = true;
+        calling_ = true;
+        exchange_.dial(number_, digits);
+        return 0;
+    }
+    case AT_MODEM_CONTROL_ANSWER:
+        off_hook_ = true;
+        if (ringing_) {
+            exchange_.answer(number_);
+        } else {
+            // ATA with nothing ringing: held until a call arrives (a real modem
+            // would give up with NO CARRIER after S7; efax relies on the hold).
+            answer_pending_ = true;
+        }
+        return 0;
+    case AT_MODEM_CONTROL_HANGUP:
+    case AT_MODEM_CONTROL_ONHOOK:
+        // t31 reports ONHOOK itself while handling a HANGUP event we delivered.
+        if (delivering_event_) return 0;
+        if (in_call_ || calling_) exchange_.hang_up(number_);
+        went_on_hook();
+        return 0;
+    case AT_MODEM_CONTROL_OFFHOOK:
+        off_hook_ = true;
+        return 0;
+    case AT_MODEM_CONTROL_CTS: {
+        const bool on = num != nullptr;
+        if (on != cts_) {
+            cts_ = on;
+            FAX_LOG(Trace, kComponent, number_ + (on ? ": CTS on" : ": CTS off"));
+            if (options_.inband_flow_control) {
+                const uint8_t c = on ? kXon : kXoff;
+                link_.dce_send(std::span<const uint8_t>(&c, 1));
+            }
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+void SimModem::went_on_hook() {
+    off_hook_ = false;
+    calling_ = false;
+    in_call_ = false;
+    answer_pending_ = false;
+}
+
+void SimModem::deliver_event(int at_call_event) {
+    delivering_event_ = true;
+    t31_->call_event(at_call_event);
+    delivering_event_ = false;
+}
+
+// ---------------------------------------------------------------- line → t31
+
+void SimModem::ring(int) {
+    ringing_ = true;
+    deliver_event(AT_CALL_EVENT_ALERTING);  // RING; with S0 reached t31 answers (control ANSWER)
+}
+
+void SimModem::call_connected() {
+    calling_ = false;
+    in_call_ = true;
+    deliver_event(AT_CALL_EVENT_CONNECTED);
+}
+
+void SimModem::call_answered() {
+    ringing_ = false;
+    answer_pending_ = false;
+    off_hook_ = true;
+    in_call_ = true;
+    deliver_event(AT_CALL_EVENT_ANSWERED);
+}
+
+void SimModem::call_failed(CallFailure why) {
+    went_on_hook();
+    switch (why) {
+    case CallFailure::Busy: deliver_event(AT_CALL_EVENT_BUSY); break;
+    case CallFailure::NoAnswer: deliver_event(AT_CALL_EVENT_NO_ANSWER); break;
+    case CallFailure::NoDialtone: deliver_event(AT_CALL_EVENT_NO_DIALTONE); break;
+    case CallFailure::Unobtainable:
+        // t31 has no call event for this and a HANGUP before CONNECT is silent:
+        // reset it to on-hook, then say what a modem that gave up waiting says.
+        deliver_event(AT_CALL_EVENT_HANGUP);
+        t31_->put_response_code(AT_RESPONSE_CODE_NO_CARRIER);
+        break;
+    }
+}
+
+void SimModem::far_end_hung_up() {
+    const bool was_in_call = in_call_;
+    ringing_ = false;
+    if (was_in_call) went_on_hook();
+    deliver_event(AT_CALL_EVENT_HANGUP);
+}
+
+// ---------------------------------------------------------------- audio
+
+void SimModem::audio_tx(std::span<int16_t> out) {
+    const std::size_t n = t31_->tx(out);
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), int16_t{0});
+}
+
+void SimModem::audio_rx(std::span<const int16_t> in) { t31_->rx(in); }
+
+}  // namespace fax::sim

@@ -1,0 +1,93 @@
+// faxsim's argument specs, as a table.
+#include <gtest/gtest.h>
+
+#include "faxsim_options.h"
+
+namespace fax::faxsim {
+namespace {
+
+TEST(FaxsimOptions, ModemSpecs) {
+    auto m = parse_modem("/tmp/faxA=5551001");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->link_path, "/tmp/faxA");
+    EXPECT_EQ(m->number, "5551001");
+    auto odd = parse_modem("/tmp/a=b=5551001");  // the number is after the last '='
+    ASSERT_TRUE(odd);
+    EXPECT_EQ(odd->link_path, "/tmp/a=b");
+    for (const char* bad : {"/tmp/faxA", "=5551001", "/tmp/faxA=", "/tmp/faxA=555-1001", "/tmp/faxA=123456789012345678901"}) {
+        auto r = parse_modem(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+        EXPECT_NE(r.error().message.find("--modem"), std::string::npos) << r.error().message;
+        EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
+    }
+}
+
+TEST(FaxsimOptions, ReceiverSpecs) {
+    auto r = parse_receiver("5551009=/tmp/rx");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->number, "5551009");
+    EXPECT_EQ(r->dir, "/tmp/rx");
+    for (const char* bad : {"5551009", "5551009=", "x=/tmp/rx", "=/tmp/rx"}) EXPECT_FALSE(parse_receiver(bad)) << bad;
+}
+
+TEST(FaxsimOptions, SenderSpecs) {
+    struct Case {
+        const char* arg;
+        bool ok;
+        const char* number;
+        const char* tiff;
+        const char* dial;
+        double delay;
+    };
+    const Case cases[] = {
+        {"5551010=/tmp/p.tif@5551001", true, "5551010", "/tmp/p.tif", "5551001", 0.0},
+        {"5551010=/tmp/p.tif@5551001,delay=2.5", true, "5551010", "/tmp/p.tif", "5551001", 2.5},
+        {"5551010=/tmp/a@b.tif@5551001", true, "5551010", "/tmp/a@b.tif", "5551001", 0.0},
+        {"5551010=/tmp/p.tif", false, "", "", "", 0},
+        {"5551010=@5551001", false, "", "", "", 0},
+        {"5551010=/tmp/p.tif@", false, "", "", "", 0},
+        {"5551010=/tmp/p.tif@5551001,delay=-1", false, "", "", "", 0},
+        {"5551010=/tmp/p.tif@5551001,delay=x", false, "", "", "", 0},
+        {"5551010=/tmp/p.tif@5551001,speed=2", false, "", "", "", 0},
+        {"abc=/tmp/p.tif@5551001", false, "", "", "", 0},
+    };
+    for (const auto& c : cases) {
+        auto s = parse_sender(c.arg);
+        ASSERT_EQ(s.ok(), c.ok) << c.arg;
+        if (!c.ok) {
+            EXPECT_NE(s.error().message.find("--sender"), std::string::npos);
+            continue;
+        }
+        EXPECT_EQ(s->number, c.number);
+        EXPECT_EQ(s->tiff, c.tiff);
+        EXPECT_EQ(s->dial, c.dial);
+        EXPECT_DOUBLE_EQ(s->delay_s, c.delay);
+    }
+}
+
+TEST(FaxsimOptions, Validation) {
+    Options o;
+    EXPECT_FALSE(validate(o)) << "nothing to simulate";
+    o.modems = {{"/tmp/a", "5551001"}, {"/tmp/b", "5551002"}};
+    o.receivers = {{"5551009", "/tmp/rx"}};
+    EXPECT_TRUE(validate(o));
+    o.receivers.push_back({"5551001", "/tmp/rx2"});
+    auto dup = validate(o);
+    ASSERT_FALSE(dup);
+    EXPECT_NE(dup.error().message.find("5551001"), std::string::npos);
+    o.receivers.pop_back();
+    o.modems.push_back({"/tmp/a", "5551003"});
+    EXPECT_FALSE(validate(o)) << "same path twice";
+    o.modems.pop_back();
+    o.busy = {"55x"};
+    EXPECT_FALSE(validate(o));
+    o.busy = {"5550000"};
+    o.noise = {{"5559999", -40.0}};
+    EXPECT_FALSE(validate(o)) << "noise on a number that is not a device";
+    o.noise = {{"5551001", -40.0}};
+    EXPECT_TRUE(validate(o));
+}
+
+}  // namespace
+}  // namespace fax::faxsim

@@ -1,0 +1,62 @@
+// faxsim's command line, as data: the specs of modems, reference terminals and
+// exchange behaviour, parsed and checked before anything is created.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fax/base/result.h"
+
+namespace fax::faxsim {
+
+struct ModemSpec {
+    std::string link_path;  // where the pty slave is linked, e.g. /tmp/faxA
+    std::string number;
+};
+
+struct ReceiverSpec {
+    std::string number;
+    std::string dir;  // received faxes are stored here as NUMBER-<n>.tif
+};
+
+struct SenderSpec {
+    std::string number;
+    std::string tiff;
+    std::string dial;
+    double delay_s = 0.0;
+};
+
+struct NoiseSpec {
+    std::string number;
+    double dbm0 = -60.0;
+};
+
+struct Options {
+    std::vector<ModemSpec> modems;
+    std::vector<ReceiverSpec> receivers;
+    std::vector<SenderSpec> senders;
+    std::vector<std::string> busy;
+    std::vector<std::string> no_answer;
+    std::vector<std::string> no_dialtone;
+    std::vector<NoiseSpec> noise;
+    bool ecm = true;
+    int ring_limit = 8;
+    std::string log_level = "warn";
+};
+
+// "--modem PATH=NUMBER"
+Result<ModemSpec> parse_modem(std::string_view arg);
+// "--receiver NUMBER=DIR"
+Result<ReceiverSpec> parse_receiver(std::string_view arg);
+// "--sender NUMBER=TIFF@DIALNUMBER[,delay=SECONDS]"
+Result<SenderSpec> parse_sender(std::string_view arg);
+// "--noise NUMBER=DBM0"
+Result<NoiseSpec> parse_noise(std::string_view arg);
+// A telephone number here is 1 to 20 digits.
+bool valid_number(std::string_view number);
+// Numbers unique across modems and terminals, at least one device, sane limits.
+Status validate(const Options& options);
+
+}  // namespace fax::faxsim

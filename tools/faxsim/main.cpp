@@ -1,0 +1,244 @@
+// faxsim: simulated Class 1 fax modems on pseudo-terminals, and reference fax
+// machines, on one simulated telephone exchange, paced to real time.
+//
+//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002
+//          --receiver 5551009=/tmp/rx --sender 5551010=page.tif@5551001,delay=5
+//
+// Prints one line per call event (and per finished fax) on stdout, and
+// "faxsim: ready" once every modem link exists. Runs until SIGINT or SIGTERM,
+// then removes its links and exits 0. Bad arguments: a message naming the
+// argument on stderr, exit 2. Failure to set up (pty, directory): exit 1.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "faxsim_options.h"
+#include "fax/base/log.h"
+#include "fax/hal/unique_fd.h"
+#include "fax/sim/pty_modem_port.h"
+#include "fax/sim/realtime_loop.h"
+#include "fax/sim/simulation.h"
+
+namespace fax::faxsim {
+namespace {
+
+void say(const std::string& line) {
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+void complain(const std::string& line) {
+    std::fputs(("faxsim: " + line + "\n").c_str(), stderr);
+    std::fflush(stderr);
+}
+
+double seconds(Samples s) { return static_cast<double>(s.count()) / kSampleRate; }
+
+// Receivers never overwrite: the next free NUMBER-<n>.tif, n = 1, 2, ...
+std::string next_free_file(const std::string& dir, const std::string& number) {
+    for (int n = 1;; ++n) {
+        std::string path = dir + "/" + number + "-" + std::to_string(n) + ".tif";
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) return path;
+    }
+}
+
+std::string describe_result(const sim::ReferenceTerminal& t, Samples now) {
+    const auto& r = t.result();
+    char head[64];
+    std::snprintf(head, sizeof head, "%10.3f s  ", seconds(now));
+    std::string s = head + t.number() + "  ";
+    const bool sending = t.options().role == sim::TerminalOptions::Role::Send;
+    if (r.call_failure) return s + "fax not sent: " + r.completion_text;
+    s += sending ? "fax sent: " : "fax received: ";
+    s += std::to_string(r.pages) + " page(s), " + r.completion_text;
+    if (!r.remote_ident.empty()) s += ", remote '" + r.remote_ident + "'";
+    if (r.bit_rate > 0) s += ", " + std::to_string(r.bit_rate) + " bit/s" + (r.ecm ? " ECM" : "");
+    if (!sending && !r.files.empty() && r.pages > 0) s += " -> " + r.files.back();
+    return s;
+}
+
+// Blocks SIGINT/SIGTERM and returns a signalfd for them: the loop sees a
+// signal as a readable descriptor, and no work happens in a signal handler.
+Result<hal::UniqueFd> signal_fd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
+        return fail(Errc::Io, std::string("sigprocmask: ") + std::generic_category().message(errno));
+    hal::UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd) return fail(Errc::Io, std::string("signalfd: ") + std::generic_category().message(errno));
+    return fd;
+}
+
+int run(const Options& o) {
+    log::set_level(log::parse_level(o.log_level, log::Level::Warn));
+    ::signal(SIGPIPE, SIG_IGN);
+    auto sfd = signal_fd();
+    if (!sfd) {
+        complain(sfd.error().to_string());
+        return 1;
+    }
+
+    sim::ExchangeOptions xo;
+    xo.ring_limit = o.ring_limit;
+    sim::Simulation simulation(Samples{160}, xo);
+    auto& exchange = simulation.exchange();
+    exchange.set_event_handler([](const sim::CallEvent& e) { say(e.describe()); });
+    for (const auto& n : o.busy) exchange.set_busy(n);
+    for (const auto& n : o.no_answer) exchange.set_no_answer(n);
+    for (const auto& n : o.no_dialtone) exchange.set_no_dialtone(n);
+
+    std::vector<std::unique_ptr<sim::PtyModemPort>> ports;  // destroyed first: links go before the modems
+    for (const auto& m : o.modems) {
+        sim::SimModem& modem = simulation.add_modem(m.number);
+        auto port = sim::PtyModemPort::create(modem, m.link_path);
+        if (!port) {
+            complain("--modem " + m.link_path + "=" + m.number + ": " + port.error().to_string());
+            return 1;
+        }
+        ports.push_back(std::move(*port));
+    }
+    for (const auto& r : o.receivers) {
+        std::error_code ec;
+        std::filesystem::create_directories(r.dir, ec);
+        if (ec || !std::filesystem::is_directory(r.dir)) {
+            complain("--receiver " + r.number + "=" + r.dir + ": cannot create directory" +
+                     (ec ? ": " + ec.message() : std::string()));
+            return 1;
+        }
+        sim::TerminalOptions t;
+        t.role = sim::TerminalOptions::Role::Receive;
+        t.ident = r.number;
+        t.ecm = o.ecm;
+        t.rx_file_for_call = [dir = r.dir, number = r.number](int) { return next_free_file(dir, number); };
+        if (auto added = simulation.try_add_terminal(r.number, std::move(t)); !added) {
+            complain("--receiver " + r.number + "=" + r.dir + ": " + added.error().to_string());
+            return 1;
+        }
+    }
+    for (const auto& s : o.senders) {
+        sim::TerminalOptions t;
+        t.role = sim::TerminalOptions::Role::Send;
+        t.tiff = s.tiff;
+        t.ident = s.number;
+        t.ecm = o.ecm;
+        t.dial = s.dial;
+        t.dial_delay = Samples{static_cast<int64_t>(s.delay_s * kSampleRate)};
+        if (auto added = simulation.try_add_terminal(s.number, std::move(t)); !added) {
+            complain("--sender " + s.number + ": " + added.error().to_string());
+            return 1;
+        }
+    }
+    for (const auto& n : o.noise) simulation.set_line_noise(n.number, n.dbm0);
+
+    sim::RealtimeLoop loop(simulation);
+    for (auto& p : ports) loop.add_port(*p);
+    // One line per finished fax.
+    struct Seen {
+        int calls = 0;
+        bool failure = false;
+    };
+    std::vector<Seen> seen(simulation.terminals().size());
+    loop.set_after_step([&] {
+        const auto& terms = simulation.terminals();
+        for (std::size_t i = 0; i < terms.size(); ++i) {
+            const auto& r = terms[i]->result();
+            if (!r.finished) continue;
+            const bool failed_now = r.call_failure.has_value() && !seen[i].failure;
+            if (r.calls > seen[i].calls || failed_now) {
+                seen[i].calls = r.calls;
+                seen[i].failure = seen[i].failure || failed_now;
+                say(describe_result(*terms[i], simulation.now()));
+            }
+        }
+    });
+
+    for (const auto& p : ports) say("faxsim: modem " + p->modem().number() + " at " + p->link_path() + " (" + p->slave_path() + ")");
+    say("faxsim: ready");
+
+    if (auto s = loop.run(sfd->get()); !s) {
+        complain(s.error().to_string());
+        return 1;
+    }
+    signalfd_siginfo info{};
+    const ssize_t n = ::read(sfd->get(), &info, sizeof info);
+    const int signo = n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
+    say(std::string("faxsim: ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    return 0;
+}
+
+}  // namespace
+}  // namespace fax::faxsim
+
+int main(int argc, char** argv) {
+    using namespace fax::faxsim;
+    CLI::App app{"faxsim: simulated Class 1 fax modems on pseudo-terminals and reference fax machines, "
+                 "on one simulated telephone exchange, in real time"};
+    Options o;
+    std::vector<std::string> modems, receivers, senders, noise;
+    bool no_ecm = false;
+    app.add_option("--modem", modems, "PATH=NUMBER: a Class 1 modem whose port is a pty linked at PATH")
+        ->type_name("PATH=NUMBER");
+    app.add_option("--receiver", receivers, "NUMBER=DIR: a fax machine answering NUMBER, storing faxes in DIR")
+        ->type_name("NUMBER=DIR");
+    app.add_option("--sender", senders,
+                   "NUMBER=TIFF@DIALNUMBER[,delay=SECONDS]: a fax machine that calls DIALNUMBER and sends TIFF")
+        ->type_name("SPEC");
+    app.add_option("--busy", o.busy, "NUMBER: calls to it get BUSY")->type_name("NUMBER");
+    app.add_option("--no-answer", o.no_answer, "NUMBER: calls to it ring unanswered")->type_name("NUMBER");
+    app.add_option("--no-dialtone", o.no_dialtone, "NUMBER: calls from this line get NO DIALTONE")
+        ->type_name("NUMBER");
+    app.add_option("--noise", noise, "NUMBER=DBM0: white noise on the audio toward NUMBER")->type_name("NUMBER=DBM0");
+    app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
+    app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn (default), error, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+    o.ecm = !no_ecm;
+
+    auto bad_args = [](const fax::Error& e) {
+        std::fprintf(stderr, "faxsim: %s\n", e.message.c_str());
+        return 2;
+    };
+    for (const auto& a : modems) {
+        auto m = parse_modem(a);
+        if (!m) return bad_args(m.error());
+        o.modems.push_back(*m);
+    }
+    for (const auto& a : receivers) {
+        auto r = parse_receiver(a);
+        if (!r) return bad_args(r.error());
+        o.receivers.push_back(*r);
+    }
+    for (const auto& a : senders) {
+        auto s = parse_sender(a);
+        if (!s) return bad_args(s.error());
+        o.senders.push_back(*s);
+    }
+    for (const auto& a : noise) {
+        auto n = parse_noise(a);
+        if (!n) return bad_args(n.error());
+        o.noise.push_back(*n);
+    }
+    if (auto s = validate(o); !s) return bad_args(s.error());
+    return run(o);
+}
