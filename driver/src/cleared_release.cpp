@@ -14,7 +14,8 @@ ClearedRelease::ClearedRelease(ClearedRelease&& o) noexcept
       expected_csi_(std::move(o.expected_csi_)),
       tiff_path_(std::move(o.tiff_path_)),
       page_count_(o.page_count_),
-      content_sha256_(std::move(o.content_sha256_)) {}
+      content_sha256_(std::move(o.content_sha256_)),
+      cover_sha256_(std::move(o.cover_sha256_)) {}
 
 ClearedRelease& ClearedRelease::operator=(ClearedRelease&& o) noexcept {
     if (this != &o) {
@@ -28,6 +29,7 @@ ClearedRelease& ClearedRelease::operator=(ClearedRelease&& o) noexcept {
         tiff_path_ = std::move(o.tiff_path_);
         page_count_ = o.page_count_;
         content_sha256_ = std::move(o.content_sha256_);
+        cover_sha256_ = std::move(o.cover_sha256_);
     }
     return *this;
 }

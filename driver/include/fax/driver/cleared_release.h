@@ -45,6 +45,8 @@ public:
     int page_count() const { return page_count_; }
     // SHA-256 (hex) of the TIFF file as validated; the session re-checks it before dialling.
     const std::string& content_sha256() const { return content_sha256_; }
+    // SHA-256 (hex) of the cover page image (raw PBM encoding) as validated and recorded.
+    const std::string& cover_sha256() const { return cover_sha256_; }
 
     // Marks the release spent. Called by the transmit path when the job starts;
     // afterwards valid() is false and nothing else will accept it.
@@ -64,6 +66,7 @@ private:
     std::string tiff_path_;
     int page_count_ = 0;
     std::string content_sha256_;
+    std::string cover_sha256_;
 };
 
 }  // namespace fax::gate

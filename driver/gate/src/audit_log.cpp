@@ -1,0 +1,599 @@
+#include "fax/gate/audit_log.h"
+
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "fax/base/sha256.h"
+#include "sqlite_db.h"
+#include "time_format.h"
+
+namespace fax::gate {
+
+using detail::from_unix;
+using detail::Statement;
+using detail::to_unix;
+using nlohmann::json;
+
+std::string_view to_string(CompletionCode c) {
+    switch (c) {
+    case CompletionCode::Ok: return "ok";
+    case CompletionCode::Partial: return "partial";
+    case CompletionCode::CsiMismatch: return "csi_mismatch";
+    case CompletionCode::Busy: return "busy";
+    case CompletionCode::NoAnswer: return "no_answer";
+    case CompletionCode::NoCarrier: return "no_carrier";
+    case CompletionCode::NoDialtone: return "no_dialtone";
+    case CompletionCode::Protocol: return "protocol";
+    case CompletionCode::Timeout: return "timeout";
+    case CompletionCode::Cancelled: return "cancelled";
+    case CompletionCode::Failed: return "failed";
+    }
+    return "failed";
+}
+
+std::optional<CompletionCode> parse_completion_code(std::string_view name) {
+    for (auto c : {CompletionCode::Ok, CompletionCode::Partial, CompletionCode::CsiMismatch, CompletionCode::Busy,
+                   CompletionCode::NoAnswer, CompletionCode::NoCarrier, CompletionCode::NoDialtone,
+                   CompletionCode::Protocol, CompletionCode::Timeout, CompletionCode::Cancelled,
+                   CompletionCode::Failed})
+        if (to_string(c) == name) return c;
+    return std::nullopt;
+}
+
+std::string_view to_string(AuditProblem p) {
+    switch (p) {
+    case AuditProblem::None: return "none";
+    case AuditProblem::Altered: return "altered";
+    case AuditProblem::Removed: return "removed";
+    case AuditProblem::Reordered: return "reordered";
+    case AuditProblem::Truncated: return "truncated";
+    case AuditProblem::Malformed: return "malformed";
+    }
+    return "none";
+}
+
+void AuditLog::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+namespace {
+
+const std::string kGenesis(64, '0');
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE audit_entries (
+  seq        INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('decision', 'outcome')),
+  job_id     TEXT NOT NULL,
+  member_ref TEXT,
+  at         INTEGER NOT NULL,
+  body       TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'decision';
+CREATE UNIQUE INDEX audit_outcome_job ON audit_entries(job_id) WHERE kind = 'outcome';
+CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+PRAGMA user_version = 1;
+)sql";
+
+std::string canonical(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string_view kind_name(ReleaseKind k) {
+    return k == ReleaseKind::VerificationTestFax ? "verification_test_fax" : "release";
+}
+
+json finding_json(const Finding& f) {
+    return {{"rule_id", f.rule_id}, {"field", f.field}, {"message", f.message}, {"next_step", f.next_step}};
+}
+
+// Reading helpers that never throw: a stored body that lacks a field reads as empty.
+std::string str(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+int64_t num(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+std::vector<std::string> strs(const json& j, const char* key) {
+    std::vector<std::string> out;
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) return out;
+    for (const auto& x : *it)
+        if (x.is_string()) out.push_back(x.get<std::string>());
+    return out;
+}
+const json& obj(const json& j, const char* key) {
+    static const json empty = json::object();
+    const auto it = j.find(key);
+    return it != j.end() && it->is_object() ? *it : empty;
+}
+
+json outcome_json(const OutcomeRecord& r) {
+    const auto& o = r.outcome;
+    json j;
+    j["job_id"] = r.job_id;
+    j["pages_sent"] = o.pages_sent;
+    j["pages_confirmed"] = o.pages_confirmed;
+    // Only MCF-confirmed pages count as delivered (recorded explicitly for readers).
+    j["delivered_pages"] = o.pages_confirmed;
+    j["remote_csi"] = o.remote_csi ? json(*o.remote_csi) : json(nullptr);
+    j["negotiated"] = {{"bit_rate", o.negotiated.bit_rate},
+                       {"modulation", o.negotiated.modulation},
+                       {"resolution", o.negotiated.resolution},
+                       {"compression", o.negotiated.compression},
+                       {"ecm", o.negotiated.ecm}};
+    j["completion"] = std::string(to_string(o.completion));
+    j["detail"] = o.detail;
+    j["started_at"] = to_unix(o.started_at);
+    j["started_at_utc"] = detail::iso_utc(o.started_at);
+    j["finished_at"] = to_unix(o.finished_at);
+    j["finished_at_utc"] = detail::iso_utc(o.finished_at);
+    return j;
+}
+
+OutcomeRecord outcome_from(const json& j) {
+    OutcomeRecord r;
+    r.job_id = str(j, "job_id");
+    auto& o = r.outcome;
+    o.pages_sent = static_cast<int>(num(j, "pages_sent"));
+    o.pages_confirmed = static_cast<int>(num(j, "pages_confirmed"));
+    if (j.contains("remote_csi") && j["remote_csi"].is_string()) o.remote_csi = j["remote_csi"].get<std::string>();
+    const json& n = obj(j, "negotiated");
+    o.negotiated.bit_rate = static_cast<int>(num(n, "bit_rate"));
+    o.negotiated.modulation = str(n, "modulation");
+    o.negotiated.resolution = str(n, "resolution");
+    o.negotiated.compression = str(n, "compression");
+    o.negotiated.ecm = n.contains("ecm") && n["ecm"].is_boolean() && n["ecm"].get<bool>();
+    o.completion = parse_completion_code(str(j, "completion")).value_or(CompletionCode::Failed);
+    o.detail = str(j, "detail");
+    o.started_at = from_unix(num(j, "started_at"));
+    o.finished_at = from_unix(num(j, "finished_at"));
+    return r;
+}
+
+struct Row {
+    int64_t seq = 0;
+    std::string kind;
+    std::string job_id;
+    std::optional<std::string> member_ref;
+    int64_t at = 0;
+    std::string body;
+    std::string prev_hash;
+    std::string hash;
+};
+
+Result<std::vector<Row>> read_rows(sqlite3* db, const char* where_clause, std::string_view bind1 = {}) {
+    std::string sql = "SELECT seq, kind, job_id, member_ref, at, body, prev_hash, hash FROM audit_entries";
+    if (where_clause != nullptr) sql += std::string(" WHERE ") + where_clause;
+    sql += " ORDER BY seq";
+    auto st = Statement::prepare(db, sql);
+    if (!st) return fail(st.take_error());
+    if (where_clause != nullptr) st->bind(1, bind1);
+    std::vector<Row> rows;
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        rows.push_back({st->integer(0), st->text(1), st->text(2), st->maybe_text(3), st->integer(4), st->text(5),
+                        st->text(6), st->text(7)});
+    }
+    return rows;
+}
+
+}  // namespace
+
+std::string decision_to_json(const DecisionRecord& d) {
+    json j;
+    j["job_id"] = d.job_id;
+    j["release_kind"] = std::string(kind_name(d.kind));
+    j["cleared"] = d.cleared;
+    j["decision"] = d.cleared ? "cleared" : "refused";
+    j["rule_id"] = d.rule_id;
+    j["rule_ids"] = d.rule_ids;
+    json findings = json::array();
+    for (const auto& f : d.findings) findings.push_back(finding_json(f));
+    j["findings"] = findings;
+    j["requester"] = {{"staff_id", d.requester.staff_id}, {"name", d.requester.name}};
+    j["member_reference"] = d.member_reference;
+    j["recipient"] = {{"id", d.recipient_id},
+                      {"category", d.recipient_category ? json(std::string(to_string(*d.recipient_category))) : json(nullptr)},
+                      {"organisation", d.recipient_organisation},
+                      {"name", d.recipient_name},
+                      {"dial_number", d.dial_number}};
+    j["purpose"] = d.purpose ? json(std::string(to_string(*d.purpose))) : json(nullptr);
+    j["sections"] = d.sections;
+    j["page_count"] = d.page_count;
+    j["cover_sha256"] = d.cover_sha256;
+    j["content_sha256"] = d.content_sha256;
+    j["page_sha256"] = d.page_sha256;
+    j["decided_at"] = to_unix(d.decided_at);
+    j["decided_at_utc"] = detail::iso_utc(d.decided_at);
+    return canonical(j);
+}
+
+namespace {
+
+DecisionRecord decision_from(const json& j) {
+    DecisionRecord d;
+    d.job_id = str(j, "job_id");
+    d.kind = str(j, "release_kind") == "verification_test_fax" ? ReleaseKind::VerificationTestFax : ReleaseKind::Release;
+    d.cleared = j.contains("cleared") && j["cleared"].is_boolean() && j["cleared"].get<bool>();
+    d.rule_id = str(j, "rule_id");
+    d.rule_ids = strs(j, "rule_ids");
+    if (j.contains("findings") && j["findings"].is_array())
+        for (const auto& f : j["findings"])
+            if (f.is_object())
+                d.findings.push_back({str(f, "rule_id"), str(f, "field"), str(f, "message"), str(f, "next_step")});
+    const json& req = obj(j, "requester");
+    d.requester = {str(req, "staff_id"), str(req, "name")};
+    d.member_reference = str(j, "member_reference");
+    const json& rec = obj(j, "recipient");
+    d.recipient_id = str(rec, "id");
+    d.recipient_category = parse_category(str(rec, "category"));
+    d.recipient_organisation = str(rec, "organisation");
+    d.recipient_name = str(rec, "name");
+    d.dial_number = str(rec, "dial_number");
+    d.purpose = parse_purpose(str(j, "purpose"));
+    d.sections = strs(j, "sections");
+    d.page_count = static_cast<int>(num(j, "page_count"));
+    d.cover_sha256 = str(j, "cover_sha256");
+    d.content_sha256 = str(j, "content_sha256");
+    d.page_sha256 = strs(j, "page_sha256");
+    d.decided_at = from_unix(num(j, "decided_at"));
+    return d;
+}
+
+}  // namespace
+
+Result<DecisionRecord> decision_from_json(std::string_view text) {
+    const json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(Errc::InvalidInput, "audit: decision body is not a JSON object");
+    return decision_from(j);
+}
+
+AuditLog::AuditLog(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+AuditLog::AuditLog(AuditLog&&) noexcept = default;
+AuditLog& AuditLog::operator=(AuditLog&&) noexcept = default;
+AuditLog::~AuditLog() = default;
+
+Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
+    std::unique_ptr<sqlite3, DbCloser> db;
+    FAX_TRY(detail::open_database(path, db, "audit"));
+    // The accounting of disclosures must survive a power cut: fsync at every commit.
+    FAX_TRY(detail::exec(db.get(), "PRAGMA synchronous = FULL"));
+    auto version = detail::user_version(db.get());
+    if (!version) return fail(version.take_error());
+    if (*version > kSchemaVersion)
+        return fail(Errc::Unsupported, "audit: " + path.string() + " has schema version " + std::to_string(*version) +
+                                           "; this program knows up to " + std::to_string(kSchemaVersion));
+    if (*version == 0) {
+        auto tx = detail::Transaction::begin(db.get());
+        if (!tx) return fail(tx.take_error());
+        FAX_TRY(detail::exec(db.get(), kSchemaV1));
+        FAX_TRY(tx->commit());
+    }
+    return AuditLog(std::move(db));
+}
+
+Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
+                                 TimePoint at, const std::string& content) {
+    json j = json::parse(content, nullptr, false);
+    if (j.is_discarded()) return fail(Errc::Internal, "audit: entry content is not JSON");
+
+    auto tx = detail::Transaction::begin(db_.get());
+    if (!tx) return fail(tx.take_error());
+    auto last = Statement::prepare(db_.get(), "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
+    if (!last) return fail(last.take_error());
+    auto row = last->step();
+    if (!row) return fail(row.take_error());
+    const int64_t seq = *row ? last->integer(0) + 1 : 1;
+    const std::string prev = *row ? last->text(1) : kGenesis;
+
+    // seq and kind are inside the hashed body: moving or relabelling an entry breaks it.
+    j["seq"] = seq;
+    j["entry"] = std::string(kind);
+    const std::string body = canonical(j);
+    const std::string hash = sha256_hex(prev + body);
+
+    auto ins = Statement::prepare(db_.get(),
+                                  "INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!ins) return fail(ins.take_error());
+    ins->bind(1, seq)
+        .bind(2, kind)
+        .bind(3, job_id)
+        .bind_opt(4, member_reference.empty() ? std::nullopt : std::optional<std::string>(member_reference))
+        .bind(5, to_unix(at))
+        .bind(6, body)
+        .bind(7, prev)
+        .bind(8, hash);
+    auto st = ins->run();
+    if (!st) {
+        if (st.error().message.find("UNIQUE") != std::string::npos)
+            return fail(Errc::InvalidArgument, "audit: job " + std::string(job_id) + " already has a " +
+                                                   std::string(kind) + " entry");
+        return fail(st.take_error());
+    }
+    FAX_TRY(tx->commit());
+    return seq;
+}
+
+Result<int64_t> AuditLog::append_decision(const DecisionRecord& record) {
+    if (record.job_id.empty()) return fail(Errc::InvalidArgument, "audit: decision without a job id");
+    return append("decision", record.job_id, record.member_reference, record.decided_at, decision_to_json(record));
+}
+
+Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
+    auto d = find_decision(record.job_id);
+    if (!d) return fail(d.take_error());
+    if (!*d || !(*d)->cleared)
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
+    auto o = find_outcome(record.job_id);
+    if (!o) return fail(o.take_error());
+    if (*o) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " already has an outcome");
+    if (record.outcome.pages_confirmed < 0 || record.outcome.pages_confirmed > record.outcome.pages_sent ||
+        record.outcome.pages_sent > (*d)->page_count)
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id +
+                                               ": page counts do not fit the job (confirmed <= sent <= cleared)");
+    return append("outcome", record.job_id, "", record.outcome.finished_at, canonical(outcome_json(record)));
+}
+
+Result<AuditHead> AuditLog::head() const {
+    auto st = Statement::prepare(db_.get(), "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
+    if (!st) return fail(st.take_error());
+    auto row = st->step();
+    if (!row) return fail(row.take_error());
+    if (!*row) return AuditHead{0, kGenesis};
+    return AuditHead{st->integer(0), st->text(1)};
+}
+
+Result<std::vector<AuditEntry>> AuditLog::entries() const {
+    auto rows = read_rows(db_.get(), nullptr);
+    if (!rows) return fail(rows.take_error());
+    std::vector<AuditEntry> out;
+    for (auto& r : *rows)
+        out.push_back({r.seq, r.kind, r.job_id, from_unix(r.at), std::move(r.body), std::move(r.prev_hash), std::move(r.hash)});
+    return out;
+}
+
+Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expected_head) const {
+    auto rows_r = read_rows(db_.get(), nullptr);
+    if (!rows_r) return fail(rows_r.take_error());
+    const auto& rows = *rows_r;
+
+    AuditVerifyReport rep;
+    rep.entries = static_cast<int64_t>(rows.size());
+    rep.head_hash = rows.empty() ? kGenesis : rows.back().hash;
+    auto bad = [&rep](AuditProblem p, int64_t seq, std::string msg) {
+        rep.ok = false;
+        rep.problem = p;
+        rep.first_bad_seq = seq;
+        rep.message = std::move(msg);
+        return rep;
+    };
+    auto e = [](int64_t s) { return "entry " + std::to_string(s); };
+
+    // The seq each body claims, to tell a moved entry from a missing one.
+    std::vector<json> bodies;
+    std::map<int64_t, std::size_t> position_of_body_seq;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        bodies.push_back(json::parse(rows[i].body, nullptr, false));
+        const json& b = bodies.back();
+        if (b.is_object() && b.contains("seq") && b["seq"].is_number_integer())
+            position_of_body_seq.emplace(b["seq"].get<int64_t>(), i);
+    }
+
+    std::string prev_hash = kGenesis;
+    int64_t expected_seq = 1;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Row& r = rows[i];
+        const json& b = bodies[i];
+        if (r.seq != expected_seq) {
+            if (position_of_body_seq.count(expected_seq) != 0)
+                return bad(AuditProblem::Reordered, expected_seq,
+                           e(expected_seq) + " is out of order: it is stored at position " +
+                               std::to_string(rows[position_of_body_seq[expected_seq]].seq));
+            return bad(AuditProblem::Removed, expected_seq,
+                       e(expected_seq) + " was removed: the trail goes from " +
+                           (expected_seq > 1 ? e(expected_seq - 1) : std::string("the start")) + " to " + e(r.seq));
+        }
+        if (sha256_hex(r.prev_hash + r.body) != r.hash || !b.is_object())
+            return bad(AuditProblem::Altered, r.seq, e(r.seq) + " was altered: its hash does not match its contents");
+        const int64_t body_seq = b.contains("seq") && b["seq"].is_number_integer() ? b["seq"].get<int64_t>() : -1;
+        if (body_seq != r.seq) {
+            if (position_of_body_seq.count(r.seq) != 0)
+                return bad(AuditProblem::Reordered, r.seq,
+                           e(r.seq) + " is out of order: position " + std::to_string(r.seq) + " holds " + e(body_seq) +
+                               " and " + e(r.seq) + " is stored at position " +
+                               std::to_string(rows[position_of_body_seq[r.seq]].seq));
+            if (body_seq > r.seq)
+                return bad(AuditProblem::Removed, r.seq,
+                           e(r.seq) + " was removed: later entries were renumbered (position " +
+                               std::to_string(r.seq) + " holds " + e(body_seq) + ")");
+            return bad(AuditProblem::Altered, r.seq, e(r.seq) + " was altered: it claims to be " + e(body_seq));
+        }
+        if (r.prev_hash != prev_hash) {
+            if (i == 0)
+                return bad(AuditProblem::Altered, r.seq, e(r.seq) + " was altered: it does not start the chain");
+            return bad(AuditProblem::Altered, r.seq - 1,
+                       e(r.seq - 1) + " was altered: " + e(r.seq) + " no longer links to it");
+        }
+        const std::string body_member = str(b, "member_reference");
+        const bool columns_match = str(b, "entry") == r.kind && str(b, "job_id") == r.job_id &&
+                                   r.member_ref.value_or("") == body_member &&
+                                   (r.kind == "decision" ? num(b, "decided_at") : num(b, "finished_at")) == r.at;
+        if (!columns_match)
+            return bad(AuditProblem::Altered, r.seq,
+                       e(r.seq) + " was altered: its indexed columns differ from its hashed contents");
+        prev_hash = r.hash;
+        expected_seq = r.seq + 1;
+    }
+    if (expected_head) {
+        if (rep.entries < expected_head->seq)
+            return bad(AuditProblem::Truncated, rep.entries + 1,
+                       "entries after " + e(rep.entries) + " were removed: the recorded head is " +
+                           e(expected_head->seq));
+        if (expected_head->seq > 0 && rows[static_cast<std::size_t>(expected_head->seq - 1)].hash != expected_head->hash)
+            return bad(AuditProblem::Altered, expected_head->seq,
+                       e(expected_head->seq) + " does not match the recorded head hash");
+    }
+    rep.message = "audit trail intact: " + std::to_string(rep.entries) + " entries";
+    return rep;
+}
+
+Result<std::optional<DecisionRecord>> AuditLog::find_decision(std::string_view job_id) const {
+    auto rows = read_rows(db_.get(), "kind = 'decision' AND job_id = ?1", job_id);
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) return std::optional<DecisionRecord>();
+    auto d = decision_from_json(rows->front().body);
+    if (!d) return fail(d.take_error());
+    return std::optional<DecisionRecord>(std::move(*d));
+}
+
+Result<std::optional<OutcomeRecord>> AuditLog::find_outcome(std::string_view job_id) const {
+    auto rows = read_rows(db_.get(), "kind = 'outcome' AND job_id = ?1", job_id);
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) return std::optional<OutcomeRecord>();
+    const json j = json::parse(rows->front().body, nullptr, false);
+    if (!j.is_object()) return fail(Errc::InvalidInput, "audit: outcome body is not a JSON object");
+    return std::optional<OutcomeRecord>(outcome_from(j));
+}
+
+Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_reference, TimePoint from,
+                                                      TimePoint to) const {
+    auto st = Statement::prepare(db_.get(),
+                                 "SELECT body FROM audit_entries WHERE kind = 'decision' AND member_ref = ?1 "
+                                 "AND at >= ?2 AND at < ?3 ORDER BY seq");
+    if (!st) return fail(st.take_error());
+    st->bind(1, member_reference).bind(2, to_unix(from)).bind(3, to_unix(to));
+    std::vector<Disclosure> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return fail(row.take_error());
+        if (!*row) break;
+        auto d = decision_from_json(st->text(0));
+        if (!d) return fail(d.take_error());
+        if (!d->cleared || d->kind != ReleaseKind::Release) continue;
+        Disclosure x;
+        x.job_id = d->job_id;
+        x.decided_at = d->decided_at;
+        x.requester = d->requester;
+        x.recipient_id = d->recipient_id;
+        x.recipient_organisation = d->recipient_organisation;
+        x.recipient_name = d->recipient_name;
+        x.recipient_category = d->recipient_category;
+        x.purpose = d->purpose;
+        x.sections = d->sections;
+        x.rule_id = d->rule_id;
+        x.pages_cleared = d->page_count;
+        auto o = find_outcome(d->job_id);
+        if (!o) return fail(o.take_error());
+        if (*o) {
+            x.completion = (*o)->outcome.completion;
+            x.pages_delivered = (*o)->outcome.pages_confirmed;
+            x.finished_at = (*o)->outcome.finished_at;
+        }
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+namespace {
+
+std::string csv_field(std::string_view s) {
+    bool quote = false;
+    for (char c : s) quote = quote || c == ',' || c == '"' || c == '\n' || c == '\r';
+    // Cells starting with =, +, -, @ are formulas to a spreadsheet: neutralise them.
+    const bool formula = !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+    std::string out = formula ? "'" : "";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return quote || formula ? "\"" + out + "\"" : out;
+}
+
+std::string delivery_status(const Disclosure& d) {
+    if (!d.completion) return "no outcome recorded";
+    if (d.pages_delivered == 0) return "not delivered";
+    if (d.pages_delivered < d.pages_cleared) return "partially delivered";
+    return "delivered";
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : std::string(sep)) + x;
+    return s;
+}
+
+}  // namespace
+
+std::string disclosures_to_csv(std::string_view member_reference, const std::vector<Disclosure>& rows) {
+    std::string out =
+        "member_reference,job_id,decided_at_utc,requester_staff_id,requester_name,recipient_id,"
+        "recipient_organisation,recipient_name,recipient_category,purpose,sections,rule_id,pages_cleared,"
+        "pages_delivered,status,completion,finished_at_utc\r\n";
+    for (const auto& d : rows) {
+        const std::vector<std::string> cells = {
+            std::string(member_reference),
+            d.job_id,
+            detail::iso_utc(d.decided_at),
+            d.requester.staff_id,
+            d.requester.name,
+            d.recipient_id,
+            d.recipient_organisation,
+            d.recipient_name,
+            d.recipient_category ? std::string(to_string(*d.recipient_category)) : "",
+            d.purpose ? std::string(to_string(*d.purpose)) : "",
+            join(d.sections, ";"),
+            d.rule_id,
+            std::to_string(d.pages_cleared),
+            std::to_string(d.pages_delivered),
+            delivery_status(d),
+            d.completion ? std::string(to_string(*d.completion)) : "",
+            d.finished_at ? detail::iso_utc(*d.finished_at) : "",
+        };
+        for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
+        out += "\r\n";
+    }
+    return out;
+}
+
+std::string disclosures_to_json(std::string_view member_reference, TimePoint from, TimePoint to,
+                                const std::vector<Disclosure>& rows) {
+    json j;
+    j["format"] = "fax-accounting-of-disclosures/1";
+    j["member_reference"] = std::string(member_reference);
+    j["from_utc"] = detail::iso_utc(from);
+    j["to_utc"] = detail::iso_utc(to);
+    json list = json::array();
+    for (const auto& d : rows) {
+        list.push_back({
+            {"job_id", d.job_id},
+            {"decided_at_utc", detail::iso_utc(d.decided_at)},
+            {"requester", {{"staff_id", d.requester.staff_id}, {"name", d.requester.name}}},
+            {"recipient",
+             {{"id", d.recipient_id},
+              {"organisation", d.recipient_organisation},
+              {"name", d.recipient_name},
+              {"category", d.recipient_category ? json(std::string(to_string(*d.recipient_category))) : json(nullptr)}}},
+            {"purpose", d.purpose ? json(std::string(to_string(*d.purpose))) : json(nullptr)},
+            {"sections", d.sections},
+            {"rule_id", d.rule_id},
+            {"pages_cleared", d.pages_cleared},
+            {"pages_delivered", d.pages_delivered},
+            {"status", delivery_status(d)},
+            {"completion", d.completion ? json(std::string(to_string(*d.completion))) : json(nullptr)},
+            {"finished_at_utc", d.finished_at ? json(detail::iso_utc(*d.finished_at)) : json(nullptr)},
+        });
+    }
+    j["disclosures"] = list;
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace fax::gate

@@ -1,0 +1,431 @@
+#include "fax/gate/cover_sheet.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+#include <unordered_map>
+
+#include <ft2build.h>
+#include FT_FREETYPE_H
+
+#include "fax/gate/phone_number.h"
+#include "fax/gate/policy.h"
+#include "time_format.h"
+
+namespace fax::gate {
+
+// ---------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+bool blank(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+struct TextField {
+    std::string_view rule;
+    const char* field;
+    const char* what;
+    const char* next;
+    const std::string CoverFields::*member;
+    bool is_number;
+};
+
+constexpr const char* kSenderNext = "Complete the sender contact details of the request (sender.name, "
+                                    "sender.department, sender.phone, sender.fax).";
+constexpr const char* kRecipientNext = "Complete the recipient's directory entry (person or recipient.attention, "
+                                       "organisation, fax, voice phone) and verify it.";
+
+const TextField kTextFields[] = {
+    {rule::kCoverSenderName, "cover.sender.name", "the sender's name", kSenderNext, &CoverFields::sender_name, false},
+    {rule::kCoverSenderDepartment, "cover.sender.department", "the sender's department", kSenderNext,
+     &CoverFields::sender_department, false},
+    {rule::kCoverSenderPhone, "cover.sender.phone", "the sender's telephone number", kSenderNext,
+     &CoverFields::sender_phone, true},
+    {rule::kCoverSenderFax, "cover.sender.fax", "the sender's fax number", kSenderNext, &CoverFields::sender_fax, true},
+    {rule::kCoverRecipientName, "cover.recipient.name", "the recipient's name", kRecipientNext,
+     &CoverFields::recipient_name, false},
+    {rule::kCoverRecipientOrganisation, "cover.recipient.organisation", "the recipient's organisation",
+     kRecipientNext, &CoverFields::recipient_organisation, false},
+    {rule::kCoverRecipientFax, "cover.recipient.fax", "the recipient's fax number", kRecipientNext,
+     &CoverFields::recipient_fax, true},
+    {rule::kCoverRecipientPhone, "cover.recipient.phone", "the recipient's telephone number", kRecipientNext,
+     &CoverFields::recipient_phone, true},
+    {rule::kCoverPurpose, "cover.purpose", "the purpose of disclosure", "State the purpose of the disclosure.",
+     &CoverFields::purpose, false},
+};
+
+}  // namespace
+
+std::vector<Finding> validate_cover(const CoverFields& f, int expected_total_pages) {
+    std::vector<Finding> out;
+    for (const auto& t : kTextFields) {
+        const std::string& v = f.*(t.member);
+        if (blank(v)) {
+            out.push_back({std::string(t.rule), t.field, std::string(t.what) + " is missing from the cover sheet", t.next});
+        } else if (t.is_number && !is_valid_public_number(v)) {
+            out.push_back({std::string(t.rule), t.field,
+                           std::string(t.what) + " on the cover sheet is not a valid number (10-digit North American "
+                                                 "or E.164 with +)",
+                           t.next});
+        }
+    }
+    if (blank(f.date_time)) {
+        out.push_back({std::string(rule::kCoverDate), "cover.date_time", "the date and time are missing from the cover sheet",
+                       "The gate fills the date in; report this as a fault."});
+    } else if (std::none_of(f.date_time.begin(), f.date_time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        out.push_back({std::string(rule::kCoverDate), "cover.date_time", "the date and time on the cover sheet are malformed",
+                       "The gate fills the date in; report this as a fault."});
+    }
+    if (f.total_pages < 1 || f.total_pages != expected_total_pages) {
+        out.push_back({std::string(rule::kCoverPageCount), "cover.total_pages",
+                       "the cover sheet states " + std::to_string(f.total_pages) + " pages but the transmission has " +
+                           std::to_string(expected_total_pages) + " (including the cover)",
+                       "The page count must include the cover and match the pages sent."});
+    }
+    if (blank(f.confidentiality_statement)) {
+        out.push_back({std::string(rule::kCoverConfidentiality), "cover.confidentiality_statement",
+                       "the confidentiality statement is missing from the cover sheet",
+                       "Restore the confidentiality statement (cover.confidentiality_statement in the policy file; "
+                       "the policy's statement is the default)."});
+    } else if (lower(f.confidentiality_statement).find("phone") == std::string::npos) {
+        out.push_back({std::string(rule::kCoverConfidentiality), "cover.confidentiality_statement",
+                       "the confidentiality statement does not tell a recipient in error to notify the sender by "
+                       "telephone",
+                       "Use the policy's statement, or add the instruction to notify the sender immediately by "
+                       "telephone."});
+    }
+    return out;
+}
+
+std::string format_cover_datetime(std::chrono::system_clock::time_point t, std::chrono::minutes utc_offset,
+                                  std::string_view zone_label) {
+    const std::string iso = detail::iso_utc(t + utc_offset);  // YYYY-MM-DDTHH:MM:SSZ
+    std::string s = iso.substr(0, 10) + " " + iso.substr(11, 5);
+    if (!zone_label.empty()) s += " " + std::string(zone_label);
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+struct LibraryDone {
+    void operator()(FT_Library lib) const { FT_Done_FreeType(lib); }
+};
+struct FaceDone {
+    void operator()(FT_Face face) const { FT_Done_Face(face); }
+};
+using FtLibrary = std::unique_ptr<FT_LibraryRec_, LibraryDone>;
+using FtFace = std::unique_ptr<FT_FaceRec_, FaceDone>;
+
+// UTF-8 to code points; malformed sequences become U+FFFD.
+std::u32string decode_utf8(std::string_view s) {
+    std::u32string out;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) {
+            out.push_back(0xFFFD);
+            ++i;
+            continue;
+        }
+        char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        bool ok = true;
+        for (int k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((cc >> 6) != 2) ok = false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (!ok) {
+            out.push_back(0xFFFD);
+            ++i;
+            continue;
+        }
+        // Control characters would render as boxes; a tab is a space.
+        if (cp == U'\t') cp = U' ';
+        if (cp < 0x20 && cp != U'\n') cp = U' ';
+        out.push_back(cp);
+        i += static_cast<std::size_t>(len);
+    }
+    return out;
+}
+
+class Typesetter {
+public:
+    Typesetter(t30::Bitmap& page, const CoverStyle& style) : page_(page), style_(style) {}
+
+    Status load() {
+        FT_Library lib = nullptr;
+        if (FT_Init_FreeType(&lib) != 0) return fail(Errc::Internal, "cover: FreeType did not initialise");
+        lib_.reset(lib);
+        for (auto [path, slot] : {std::pair{&style_.regular_font, &regular_}, std::pair{&style_.bold_font, &bold_}}) {
+            FT_Face face = nullptr;
+            if (FT_New_Face(lib_.get(), path->c_str(), 0, &face) != 0)
+                return fail(Errc::Io, "cover: cannot load font " + *path);
+            slot->reset(face);
+        }
+        return {};
+    }
+
+    FT_Face regular() const { return regular_.get(); }
+    FT_Face bold() const { return bold_.get(); }
+
+    Status use(FT_Face face, double pt) {
+        const auto size = static_cast<FT_F26Dot6>(std::lround(pt * 64.0));
+        if (FT_Set_Char_Size(face, 0, size, static_cast<FT_UInt>(std::lround(style_.xres_dpi)),
+                             static_cast<FT_UInt>(std::lround(style_.yres_dpi))) != 0)
+            return fail(Errc::Internal, "cover: cannot set the font size");
+        face_ = face;
+        pt_ = pt;
+        return {};
+    }
+
+    int line_height() const { return static_cast<int>(face_->size->metrics.height >> 6); }
+    int ascender() const { return static_cast<int>(face_->size->metrics.ascender >> 6); }
+
+    int advance(char32_t cp) {
+        const Key key{face_, std::lround(pt_ * 64.0), cp};
+        if (auto it = advances_.find(key); it != advances_.end()) return it->second;
+        int adv = 0;
+        if (FT_Load_Char(face_, cp, FT_LOAD_DEFAULT | FT_LOAD_TARGET_MONO) == 0)
+            adv = static_cast<int>(face_->glyph->advance.x >> 6);
+        advances_.emplace(key, adv);
+        return adv;
+    }
+
+    int width(std::u32string_view text) {
+        int w = 0;
+        for (char32_t cp : text) w += advance(cp);
+        return w;
+    }
+
+    // Draws one line with its baseline at `baseline`; returns the pen position after it.
+    int draw(std::u32string_view text, int x, int baseline) {
+        for (char32_t cp : text) {
+            if (FT_Load_Char(face_, cp, FT_LOAD_RENDER | FT_LOAD_TARGET_MONO) != 0) continue;
+            const FT_GlyphSlot g = face_->glyph;
+            blit(g->bitmap, x + g->bitmap_left, baseline - g->bitmap_top);
+            x += static_cast<int>(g->advance.x >> 6);
+        }
+        return x;
+    }
+
+    // Greedy word wrap of one paragraph to `max_width` pixels. Words wider than the
+    // line are broken between characters.
+    std::vector<std::u32string> wrap(std::u32string_view para, int max_width) {
+        std::vector<std::u32string> lines;
+        std::u32string line;
+        std::size_t i = 0;
+        while (i < para.size()) {
+            while (i < para.size() && para[i] == U' ') ++i;
+            std::size_t j = i;
+            while (j < para.size() && para[j] != U' ') ++j;
+            if (i == j) break;
+            std::u32string word(para.substr(i, j - i));
+            i = j;
+            const std::u32string candidate = line.empty() ? word : line + U' ' + word;
+            if (width(candidate) <= max_width) {
+                line = candidate;
+                continue;
+            }
+            if (!line.empty()) lines.push_back(std::move(line));
+            line.clear();
+            while (width(word) > max_width) {
+                std::size_t k = 1;
+                while (k < word.size() && width(std::u32string_view(word).substr(0, k + 1)) <= max_width) ++k;
+                lines.push_back(word.substr(0, k));
+                word.erase(0, k);
+            }
+            line = word;
+        }
+        if (!line.empty() || lines.empty()) lines.push_back(line);
+        return lines;
+    }
+
+    void rule(int y, int x0, int x1, int thickness) {
+        for (int yy = y; yy < y + thickness && yy < page_.height; ++yy)
+            for (int x = std::max(0, x0); x < std::min(page_.width, x1); ++x) page_.set(x, yy, true);
+    }
+
+private:
+    void blit(const FT_Bitmap& bm, int x0, int y0) {
+        for (unsigned r = 0; r < bm.rows; ++r) {
+            const int y = y0 + static_cast<int>(r);
+            if (y < 0 || y >= page_.height) continue;
+            const unsigned char* row = bm.buffer + static_cast<std::ptrdiff_t>(r) * bm.pitch;
+            for (unsigned c = 0; c < bm.width; ++c) {
+                const int x = x0 + static_cast<int>(c);
+                if (x < 0 || x >= page_.width) continue;
+                bool on = false;
+                if (bm.pixel_mode == FT_PIXEL_MODE_MONO)
+                    on = ((row[c >> 3] >> (7 - (c & 7))) & 1) != 0;
+                else if (bm.pixel_mode == FT_PIXEL_MODE_GRAY)
+                    on = row[c] >= 128;
+                if (on) page_.set(x, y, true);
+            }
+        }
+    }
+
+    struct Key {
+        FT_Face face;
+        long size;
+        char32_t cp;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            return std::hash<const void*>()(k.face) ^ (std::hash<long>()(k.size) << 1) ^ (std::hash<char32_t>()(k.cp) << 7);
+        }
+    };
+
+    t30::Bitmap& page_;
+    const CoverStyle& style_;
+    FtLibrary lib_;  // declared before the faces: destroyed after them
+    FtFace regular_;
+    FtFace bold_;
+    FT_Face face_ = nullptr;
+    double pt_ = 0;
+    std::unordered_map<Key, int, KeyHash> advances_;
+};
+
+class Layout {
+public:
+    Layout(Typesetter& ts, const CoverStyle& style)
+        : ts_(ts),
+          left_(static_cast<int>(std::lround(style.margin_in * style.xres_dpi))),
+          right_(style.width - left_),
+          top_(static_cast<int>(std::lround(style.margin_in * style.yres_dpi))),
+          bottom_(style.height - top_),
+          y_(top_),
+          style_(style) {}
+
+    bool overflowed() const { return y_ > bottom_; }
+    int line_inch_rows(double in) const { return static_cast<int>(std::lround(in * style_.yres_dpi)); }
+    void skip(double inches) { y_ += line_inch_rows(inches); }
+
+    Status centered(std::string_view text, FT_Face face, double pt) {
+        FAX_TRY(ts_.use(face, pt));
+        for (const auto& line : ts_.wrap(decode_utf8(text), right_ - left_)) {
+            const int w = ts_.width(line);
+            ts_.draw(line, left_ + (right_ - left_ - w) / 2, y_ + ts_.ascender());
+            y_ += ts_.line_height();
+        }
+        return {};
+    }
+
+    Status paragraph(std::string_view text, FT_Face face, double pt) {
+        FAX_TRY(ts_.use(face, pt));
+        const std::u32string all = decode_utf8(text);
+        std::size_t start = 0;
+        while (start <= all.size()) {
+            const std::size_t nl = all.find(U'\n', start);
+            const std::u32string_view para =
+                std::u32string_view(all).substr(start, nl == std::u32string::npos ? std::u32string::npos : nl - start);
+            for (const auto& line : ts_.wrap(para, right_ - left_)) {
+                ts_.draw(line, left_, y_ + ts_.ascender());
+                y_ += ts_.line_height();
+            }
+            if (nl == std::u32string::npos) break;
+            y_ += ts_.line_height() / 3;  // paragraph gap
+            start = nl + 1;
+        }
+        return {};
+    }
+
+    // "Label:    value" with the value wrapped in its own column.
+    Status labelled(std::string_view label, std::string_view value, double pt) {
+        const int value_x = left_ + static_cast<int>(std::lround(2.3 * style_.xres_dpi));
+        FAX_TRY(ts_.use(ts_.bold(), pt));
+        const int baseline = y_ + ts_.ascender();
+        ts_.draw(decode_utf8(label), left_, baseline);
+        FAX_TRY(ts_.use(ts_.regular(), pt));
+        const auto lines = ts_.wrap(decode_utf8(value), right_ - value_x);
+        int y = y_;
+        for (const auto& line : lines) {
+            ts_.draw(line, value_x, y + ts_.ascender());
+            y += ts_.line_height();
+        }
+        y_ = y;
+        return {};
+    }
+
+    void rule(int thickness) {
+        ts_.rule(y_, left_, right_, thickness);
+        y_ += thickness;
+    }
+
+private:
+    Typesetter& ts_;
+    int left_;
+    int right_;
+    int top_;
+    int bottom_;
+    int y_;
+    const CoverStyle& style_;
+};
+
+}  // namespace
+
+Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) {
+    if (style.width < 200 || style.height < 200 || style.xres_dpi <= 0 || style.yres_dpi <= 0)
+        return fail(Errc::InvalidArgument, "cover: page geometry is not usable");
+    t30::Bitmap page = t30::Bitmap::blank(style.width, style.height, style.xres_dpi, style.yres_dpi);
+    Typesetter ts(page, style);
+    FAX_TRY(ts.load());
+    Layout lay(ts, style);
+    const double body = style.body_pt;
+
+    FAX_TRY(lay.centered(f.title, ts.bold(), style.title_pt));
+    lay.skip(0.12);
+    lay.rule(4);
+    lay.skip(0.25);
+
+    FAX_TRY(lay.labelled("Date and time:", f.date_time, body));
+    FAX_TRY(lay.labelled("Pages:", std::to_string(f.total_pages) + " (including this cover sheet)", body));
+    lay.skip(0.2);
+
+    FAX_TRY(lay.centered("TO", ts.bold(), body + 2));
+    lay.skip(0.05);
+    FAX_TRY(lay.labelled("Name:", f.recipient_name, body));
+    FAX_TRY(lay.labelled("Organisation:", f.recipient_organisation, body));
+    FAX_TRY(lay.labelled("Fax:", f.recipient_fax, body));
+    FAX_TRY(lay.labelled("Phone:", f.recipient_phone, body));
+    lay.skip(0.2);
+
+    FAX_TRY(lay.centered("FROM", ts.bold(), body + 2));
+    lay.skip(0.05);
+    FAX_TRY(lay.labelled("Name:", f.sender_name, body));
+    FAX_TRY(lay.labelled("Department:", f.sender_department, body));
+    FAX_TRY(lay.labelled("Phone:", f.sender_phone, body));
+    FAX_TRY(lay.labelled("Fax:", f.sender_fax, body));
+    lay.skip(0.2);
+
+    FAX_TRY(lay.labelled("Purpose:", f.purpose, body));
+    if (!f.note.empty()) {
+        lay.skip(0.15);
+        FAX_TRY(lay.paragraph(f.note, ts.bold(), body));
+    }
+    lay.skip(0.3);
+    lay.rule(2);
+    lay.skip(0.15);
+    FAX_TRY(lay.centered("CONFIDENTIALITY NOTICE", ts.bold(), body));
+    lay.skip(0.08);
+    FAX_TRY(lay.paragraph(f.confidentiality_statement, ts.regular(), style.statement_pt));
+
+    if (lay.overflowed()) return fail(Errc::InvalidInput, "cover: the text does not fit on one page");
+    return page;
+}
+
+}  // namespace fax::gate

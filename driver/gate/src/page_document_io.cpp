@@ -1,0 +1,59 @@
+#include <fstream>
+
+#include "fax/gate/document_io.h"
+#include "fax/t30/page_prep.h"
+#include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+
+namespace fax::gate {
+namespace {
+
+// The page library names the file in its errors; document paths often carry a
+// patient's name or record number, so the gate replaces the path before the message
+// goes anywhere.
+Error scrub(Error e, const std::string& path) {
+    if (!path.empty()) {
+        for (std::size_t pos = 0; (pos = e.message.find(path, pos)) != std::string::npos;) {
+            e.message.replace(pos, path.size(), "document");
+            pos += 8;
+        }
+    }
+    return e;
+}
+
+class PageDocumentIo final : public DocumentIo {
+public:
+    Result<std::vector<t30::Bitmap>> read_pages(const std::filesystem::path& path) override {
+        const std::string p = path.string();
+        char magic[4] = {};
+        {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) return fail(Errc::NotFound, "the document cannot be opened");
+            in.read(magic, sizeof magic);
+        }
+        if (magic[0] == '%' && magic[1] == 'P' && magic[2] == 'D' && magic[3] == 'F')
+            return fail(Errc::Unsupported, "PDF documents are not supported yet; scan or convert to TIFF");
+        if (magic[0] == 'P' && (magic[1] == '1' || magic[1] == '4')) {
+            auto page = t30::read_pbm(p);
+            if (!page) return fail(scrub(page.take_error(), p));
+            std::vector<t30::Bitmap> pages;
+            pages.push_back(std::move(*page));
+            return pages;
+        }
+        auto pages = t30::read_tiff(p);
+        if (!pages) return fail(scrub(pages.take_error(), p));
+        return pages;
+    }
+
+    Result<t30::Bitmap> normalise(const t30::Bitmap& page) override { return t30::normalise_page(page); }
+
+    Status write_fax_tiff(const std::filesystem::path& path, const std::vector<t30::Bitmap>& pages) override {
+        return t30::write_fax_tiff(path.string(), pages);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<DocumentIo> make_page_document_io() { return std::make_unique<PageDocumentIo>(); }
+
+}  // namespace fax::gate

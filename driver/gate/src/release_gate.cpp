@@ -1,0 +1,318 @@
+#include "fax/gate/release_gate.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+#include <system_error>
+
+#include "fax/base/log.h"
+#include "fax/base/sha256.h"
+#include "fax/gate/page_selection.h"
+#include "fax/gate/policy_check.h"
+#include "time_format.h"
+
+namespace fax::gate {
+
+const std::string& Decision::id() const {
+    return cleared() ? std::get<0>(v_).job_id() : std::get<1>(v_).decision_id;
+}
+
+namespace {
+
+constexpr const char* kLog = "gate";
+
+// sha256 of the page's raw PBM (P4) encoding: reproducible from the page alone.
+std::string page_hash(const t30::Bitmap& page) {
+    std::string data = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
+    data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
+    return sha256_hex(data);
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ",") + id;
+    return s;
+}
+
+CoverFields cover_for(const Policy& policy, const SenderContact& sender, const DirectoryEntry& entry,
+                      const std::string& attention, const Context& ctx) {
+    CoverFields c;
+    c.title = policy.cover_title;
+    c.sender_name = sender.name;
+    c.sender_department = sender.department;
+    c.sender_phone = sender.phone;
+    c.sender_fax = sender.fax;
+    c.recipient_name = attention.empty() ? entry.person : attention;
+    c.recipient_organisation = entry.organisation;
+    c.recipient_fax = entry.fax.display();
+    c.recipient_phone = entry.voice.display();
+    c.date_time = format_cover_datetime(ctx.now, ctx.utc_offset, ctx.zone_label);
+    c.confidentiality_statement = policy.confidentiality_statement;
+    return c;
+}
+
+// The cover goes to whoever answers the number: it must not identify the member.
+void check_no_member_reference(const CoverFields& c, std::string_view member_reference, std::vector<Finding>& out) {
+    if (member_reference.size() < 4) return;
+    const std::string needle = lower(member_reference);
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"cover.sender.name", &c.sender_name},       {"cover.sender.department", &c.sender_department},
+        {"cover.recipient.name", &c.recipient_name}, {"cover.recipient.organisation", &c.recipient_organisation},
+        {"cover.purpose", &c.purpose},               {"cover.note", &c.note},
+        {"cover.title", &c.title},                   {"cover.confidentiality_statement", &c.confidentiality_statement},
+    };
+    for (const auto& [field, value] : fields) {
+        if (lower(*value).find(needle) != std::string::npos)
+            out.push_back({std::string(rule::kCoverPatientData), field,
+                           "the cover sheet would carry the member reference; it must carry no patient information",
+                           "Remove the member reference from that field."});
+    }
+}
+
+DecisionRecord base_record(const std::string& job_id, const StaffMember& requester, const std::string& recipient_id,
+                           const DirectoryEntry* entry, const Context& ctx) {
+    DecisionRecord r;
+    r.job_id = job_id;
+    r.requester = requester;
+    r.recipient_id = recipient_id;
+    if (entry != nullptr) {
+        r.recipient_category = entry->category;
+        r.recipient_organisation = entry->organisation;
+        r.recipient_name = entry->person;
+        r.dial_number = entry->fax.dial;
+    }
+    r.decided_at = ctx.now;
+    return r;
+}
+
+}  // namespace
+
+ReleaseGate::ReleaseGate(Policy policy, Directory& directory, AuditLog& audit, DocumentIo& documents,
+                         GateConfig config)
+    : policy_(std::move(policy)),
+      directory_(directory),
+      audit_(audit),
+      documents_(documents),
+      config_(std::move(config)) {}
+
+Result<std::string> ReleaseGate::new_job_id(const Context& context) const {
+    unsigned char rnd[5];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) return fail(Errc::Internal, "gate: no random bytes for a job id");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string iso = detail::iso_utc(context.now);  // YYYY-MM-DDTHH:MM:SSZ
+    std::string id = "J" + iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + "T" + iso.substr(11, 2) +
+                     iso.substr(14, 2) + iso.substr(17, 2) + "-";
+    for (unsigned char b : rnd) {
+        id.push_back(kHex[b >> 4]);
+        id.push_back(kHex[b & 15]);
+    }
+    return id;
+}
+
+Result<Decision> ReleaseGate::refuse(DecisionRecord record, std::vector<Finding> findings) {
+    Refusal refusal{record.job_id, std::move(findings)};
+    record.cleared = false;
+    record.rule_id.clear();
+    record.rule_ids = refusal.rule_ids();
+    record.findings = refusal.findings;
+    auto seq = audit_.append_decision(record);
+    if (!seq) return fail(seq.take_error());
+    FAX_LOG(Info, kLog,
+            "decision " + record.job_id + " refused (" + join_ids(record.rule_ids) + "), recipient entry '" +
+                record.recipient_id + "', audit entry " + std::to_string(*seq));
+    return Decision(std::move(refusal));
+}
+
+Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& cover, std::vector<t30::Bitmap> pages,
+                                    const DirectoryEntry& entry) {
+    auto cover_page = render_cover(cover, config_.cover_style);
+    if (!cover_page) return fail(cover_page.take_error());
+    auto cover_norm = documents_.normalise(*cover_page);
+    if (!cover_norm) return fail(cover_norm.take_error());
+    pages.insert(pages.begin(), std::move(*cover_norm));
+
+    // The cover that will be transmitted, against the pages that will be transmitted.
+    const int total = static_cast<int>(pages.size());
+    if (auto f = validate_cover(cover, total); !f.empty())
+        return fail(Errc::Internal, "gate: the cover stopped matching the job (" + f.front().rule_id + ")");
+
+    std::error_code ec;
+    std::filesystem::create_directories(config_.spool_dir, ec);
+    if (ec) return fail(Errc::Io, "gate: cannot create the spool directory: " + ec.message());
+    // Spooled pages are records: owner only.
+    std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    const auto final_path = config_.spool_dir / (record.job_id + ".tif");
+    const auto part_path = config_.spool_dir / (record.job_id + ".tif.part");
+    auto written = documents_.write_fax_tiff(part_path, pages);
+    if (!written) {
+        std::filesystem::remove(part_path, ec);
+        return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
+    }
+    std::filesystem::rename(part_path, final_path, ec);
+    if (ec) {
+        std::filesystem::remove(part_path, ec);
+        return fail(Errc::Io, "gate: cannot move the fax file into the spool");
+    }
+    auto content_hash = sha256_file_hex(final_path.string());
+    if (!content_hash) {
+        std::filesystem::remove(final_path, ec);
+        return fail(content_hash.take_error());
+    }
+
+    record.cleared = true;
+    record.rule_ids = {record.rule_id};
+    record.page_count = total;
+    record.content_sha256 = *content_hash;
+    record.page_sha256.clear();
+    for (const auto& p : pages) record.page_sha256.push_back(page_hash(p));
+    record.cover_sha256 = record.page_sha256.front();
+
+    // No token without its audit entry.
+    auto seq = audit_.append_decision(record);
+    if (!seq) {
+        std::filesystem::remove(final_path, ec);
+        return fail(seq.take_error());
+    }
+
+    ClearedRelease token;
+    token.valid_ = true;
+    token.kind_ = record.kind;
+    token.job_id_ = record.job_id;
+    token.rule_id_ = record.rule_id;
+    token.dial_number_ = entry.fax.dial;
+    token.recipient_id_ = entry.id;
+    token.expected_csi_ = entry.expected_csi;
+    token.tiff_path_ = final_path.string();
+    token.page_count_ = total;
+    token.content_sha256_ = record.content_sha256;
+    token.cover_sha256_ = record.cover_sha256;
+    FAX_LOG(Info, kLog,
+            "decision " + record.job_id + " cleared under " + record.rule_id + ": " + std::to_string(total) +
+                " pages (cover included) to recipient entry '" + entry.id + "', audit entry " + std::to_string(*seq));
+    return Decision(std::move(token));
+}
+
+Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context& ctx) {
+    auto job_id = new_job_id(ctx);
+    if (!job_id) return fail(job_id.take_error());
+    auto found = directory_.find(req.recipient.directory_id);
+    if (!found) return fail(found.take_error());
+    const DirectoryEntry* entry = found->has_value() ? &found->value() : nullptr;
+
+    PolicyVerdict verdict = check_release(req, entry, policy_, ctx.now);
+    DecisionRecord record = base_record(*job_id, req.requester, req.recipient.directory_id, entry, ctx);
+    record.kind = ReleaseKind::Release;
+    record.member_reference = req.member_reference;
+    record.purpose = req.purpose;
+    record.sections = req.sections;
+    const int total = req.selected_page_count() + 1;
+    record.page_count = total;
+
+    std::vector<Finding> findings = std::move(verdict.findings);
+    CoverFields cover;
+    if (entry != nullptr) {
+        cover = cover_for(policy_, req.sender, *entry, req.recipient.attention, ctx);
+        cover.total_pages = total;
+        cover.purpose = std::string(display_name(req.purpose));
+        for (auto& f : validate_cover(cover, total)) findings.push_back(std::move(f));
+        check_no_member_reference(cover, req.member_reference, findings);
+    }
+    if (!findings.empty() || verdict.rule_id.empty()) {
+        if (findings.empty()) return fail(Errc::Internal, "gate: no rule matched and nothing refused");
+        return refuse(std::move(record), std::move(findings));
+    }
+    record.rule_id = verdict.rule_id;
+
+    // The pages: errors here are input errors (unreadable or short documents), not decisions.
+    std::vector<t30::Bitmap> pages;
+    for (std::size_t i = 0; i < req.documents.size(); ++i) {
+        const auto& d = req.documents[i];
+        const std::string where = "documents[" + std::to_string(i) + "]";
+        auto all = documents_.read_pages(d.path);
+        if (!all) {
+            FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
+            return fail(all.error().code, where + ": " + all.error().message);
+        }
+        for (int p : d.pages) {
+            if (p > static_cast<int>(all->size()))
+                return fail(Errc::InvalidInput, where + ".pages: page " + std::to_string(p) +
+                                                    " is selected but the document has " +
+                                                    std::to_string(all->size()) + " pages");
+            auto norm = documents_.normalise((*all)[static_cast<std::size_t>(p - 1)]);
+            if (!norm)
+                return fail(norm.error().code, where + ": page " + std::to_string(p) + ": " + norm.error().message);
+            pages.push_back(std::move(*norm));
+        }
+    }
+    return clear(std::move(record), cover, std::move(pages), *entry);
+}
+
+Result<Decision> ReleaseGate::evaluate_verification_test(const VerificationTestRequest& req, const Context& ctx) {
+    if (req.requester.staff_id.empty() || req.requester.name.empty())
+        return fail(Errc::InvalidInput, "verification test: requester staff id and name are required");
+    auto job_id = new_job_id(ctx);
+    if (!job_id) return fail(job_id.take_error());
+    auto found = directory_.find(req.recipient_id);
+    if (!found) return fail(found.take_error());
+    const DirectoryEntry* entry = found->has_value() ? &found->value() : nullptr;
+
+    PolicyVerdict verdict = check_verification_test(entry, req.typed_fax, policy_);
+    DecisionRecord record = base_record(*job_id, req.requester, req.recipient_id, entry, ctx);
+    record.kind = ReleaseKind::VerificationTestFax;
+    record.page_count = 1;
+
+    std::vector<Finding> findings = std::move(verdict.findings);
+    CoverFields cover;
+    if (entry != nullptr) {
+        cover = cover_for(policy_, req.sender, *entry, {}, ctx);
+        cover.total_pages = 1;
+        cover.purpose = "Fax number verification test";
+        cover.note = "This is a test transmission to verify this fax number before records are sent to it. It "
+                     "contains no patient information. Please call the sender at " +
+                     (req.sender.phone.empty() ? std::string("the number above") : req.sender.phone) +
+                     " to confirm that you received it.";
+        for (auto& f : validate_cover(cover, 1)) findings.push_back(std::move(f));
+    }
+    if (!findings.empty() || verdict.rule_id.empty()) {
+        if (findings.empty()) return fail(Errc::Internal, "gate: no rule matched and nothing refused");
+        return refuse(std::move(record), std::move(findings));
+    }
+    record.rule_id = verdict.rule_id;
+    return clear(std::move(record), cover, {}, *entry);
+}
+
+Status ReleaseGate::record_outcome(std::string_view job_id, const TransmissionOutcome& outcome) {
+    auto d = audit_.find_decision(job_id);
+    if (!d) return fail(d.take_error());
+    if (!*d) return fail(Errc::NotFound, "gate: no decision with job id " + std::string(job_id));
+    const DecisionRecord& decision = **d;
+    if (!decision.cleared) return fail(Errc::InvalidArgument, "gate: job " + std::string(job_id) + " was refused");
+    auto seq = audit_.append_outcome(OutcomeRecord{std::string(job_id), outcome});
+    if (!seq) return fail(seq.take_error());
+
+    if (decision.kind == ReleaseKind::VerificationTestFax) {
+        // Step 1 of verification: only a page the remote confirmed counts.
+        const bool delivered = outcome.completion == CompletionCode::Ok && outcome.pages_confirmed >= 1;
+        auto r = directory_.record_test_fax(decision.recipient_id, TestFaxRecord{std::string(job_id), outcome.finished_at,
+                                                                                  delivered, decision.requester.staff_id});
+        if (!r) return fail(r.take_error());
+    }
+    if (outcome.remote_csi && !outcome.remote_csi->empty()) {
+        FAX_TRY(directory_.record_observed_csi(decision.recipient_id, *outcome.remote_csi, outcome.finished_at));
+    }
+    FAX_LOG(Info, kLog,
+            "job " + std::string(job_id) + " outcome " + std::string(to_string(outcome.completion)) + ": " +
+                std::to_string(outcome.pages_confirmed) + " of " + std::to_string(decision.page_count) +
+                " pages confirmed by the remote, audit entry " + std::to_string(*seq));
+    return {};
+}
+
+}  // namespace fax::gate

@@ -1,0 +1,195 @@
+// The audit trail: an append-only, hash-chained SQLite store of every gate decision
+// and every transmission outcome. It is the accounting of disclosures, so it does
+// store the member reference (and is the only place that does).
+//
+// Entry n stores hash_n = sha256_hex(hash_{n-1} || body_n), where body_n is the
+// canonical JSON of the entry (compact, keys sorted, seq included) and hash_0 is 64
+// zeros. Triggers refuse UPDATE and DELETE; verify() does not rely on them: it
+// recomputes the chain and names the first altered, removed or reordered entry.
+// Removing entries from the end cannot be seen from inside the chain; compare the
+// head() with one kept elsewhere (verify(expected_head)).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/driver/cleared_release.h"
+#include "fax/gate/refusal.h"
+#include "fax/gate/request.h"
+#include "fax/gate/vocabulary.h"
+
+struct sqlite3;
+
+namespace fax::gate {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct DecisionRecord {
+    std::string job_id;  // decision id; the job id of a cleared release
+    ReleaseKind kind = ReleaseKind::Release;
+    bool cleared = false;
+    std::string rule_id;                // the allow rule (cleared), empty when refused
+    std::vector<std::string> rule_ids;  // every rule involved: the allow rule, or all refusal ids
+    std::vector<Finding> findings;      // why it was refused
+    StaffMember requester;
+    std::string member_reference;       // empty for a verification test fax
+    std::string recipient_id;
+    std::optional<RecipientCategory> recipient_category;  // absent if the id is not in the directory
+    std::string recipient_organisation;
+    std::string recipient_name;
+    std::string dial_number;
+    std::optional<Purpose> purpose;     // absent for a verification test fax
+    std::vector<std::string> sections;
+    int page_count = 0;                 // pages including the cover
+    std::string cover_sha256;
+    std::string content_sha256;         // of the fax TIFF
+    std::vector<std::string> page_sha256;  // per page, cover first (see docs/policy.md)
+    TimePoint decided_at{};
+};
+
+// How a transmission ended. Mapped by the transmit path from its typed errors.
+enum class CompletionCode {
+    Ok,           // every page confirmed
+    Partial,      // some pages confirmed, then the call failed
+    CsiMismatch,  // remote identified as another station: DCN before any page
+    Busy,
+    NoAnswer,
+    NoCarrier,
+    NoDialtone,
+    Protocol,
+    Timeout,
+    Cancelled,
+    Failed,
+};
+std::string_view to_string(CompletionCode c);
+std::optional<CompletionCode> parse_completion_code(std::string_view name);
+
+struct NegotiatedParameters {
+    int bit_rate = 0;           // bit/s, 0 if never trained
+    std::string modulation;     // "V.17", "V.29", ...
+    std::string resolution;     // "R8x7.7", "R8x15.4", ...
+    std::string compression;    // "T.4 1D", "T.4 2D", "T.6"
+    bool ecm = false;
+};
+
+struct TransmissionOutcome {
+    int pages_sent = 0;       // pages whose image data went on the line
+    int pages_confirmed = 0;  // pages the remote confirmed with MCF: only these count as delivered
+    std::optional<std::string> remote_csi;
+    NegotiatedParameters negotiated;
+    CompletionCode completion = CompletionCode::Failed;
+    std::string detail;       // e.g. "DCN after CSI mismatch"; never patient data
+    TimePoint started_at{};
+    TimePoint finished_at{};
+};
+
+struct OutcomeRecord {
+    std::string job_id;
+    TransmissionOutcome outcome;
+};
+
+// One stored row, as verify() and tools see it.
+struct AuditEntry {
+    int64_t seq = 0;
+    std::string kind;  // "decision" or "outcome"
+    std::string job_id;
+    TimePoint at{};
+    std::string body;  // canonical JSON
+    std::string prev_hash;
+    std::string hash;
+};
+
+enum class AuditProblem { None, Altered, Removed, Reordered, Truncated, Malformed };
+std::string_view to_string(AuditProblem p);
+
+struct AuditVerifyReport {
+    bool ok = true;
+    int64_t entries = 0;
+    AuditProblem problem = AuditProblem::None;
+    std::optional<int64_t> first_bad_seq;  // the entry named in message
+    std::string message;                   // "entry 3 was altered: ..."
+    std::string head_hash;                 // hash of the last entry (64 zeros if empty)
+};
+
+struct AuditHead {
+    int64_t seq = 0;
+    std::string hash;
+};
+
+// One line of the accounting of disclosures.
+struct Disclosure {
+    std::string job_id;
+    TimePoint decided_at{};
+    StaffMember requester;
+    std::string recipient_id;
+    std::string recipient_organisation;
+    std::string recipient_name;
+    std::optional<RecipientCategory> recipient_category;
+    std::optional<Purpose> purpose;
+    std::vector<std::string> sections;
+    std::string rule_id;
+    int pages_cleared = 0;  // including the cover
+    // From the transmission outcome, if one was recorded.
+    std::optional<CompletionCode> completion;
+    int pages_delivered = 0;  // MCF-confirmed pages
+    std::optional<TimePoint> finished_at;
+};
+
+class AuditLog {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    // Opens or creates the audit database (WAL, synchronous=FULL, busy timeout).
+    static Result<AuditLog> open(const std::filesystem::path& path);
+
+    AuditLog(AuditLog&&) noexcept;
+    AuditLog& operator=(AuditLog&&) noexcept;
+    ~AuditLog();
+
+    // Each returns the new entry's seq. A second decision for one job id, or an
+    // outcome for a job with no cleared decision or with an outcome already, is
+    // InvalidArgument.
+    Result<int64_t> append_decision(const DecisionRecord& record);
+    Result<int64_t> append_outcome(const OutcomeRecord& record);
+
+    Result<AuditVerifyReport> verify(const std::optional<AuditHead>& expected_head = std::nullopt) const;
+    Result<AuditHead> head() const;
+    Result<std::vector<AuditEntry>> entries() const;
+
+    Result<std::optional<DecisionRecord>> find_decision(std::string_view job_id) const;
+    Result<std::optional<OutcomeRecord>> find_outcome(std::string_view job_id) const;
+
+    // Cleared releases for one member decided in [from, to), with their outcomes.
+    Result<std::vector<Disclosure>> disclosures(std::string_view member_reference, TimePoint from,
+                                                TimePoint to) const;
+
+private:
+    struct DbCloser {
+        void operator()(sqlite3* db) const;
+    };
+    explicit AuditLog(std::unique_ptr<sqlite3, DbCloser> db);
+    Result<int64_t> append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
+                           TimePoint at, const std::string& body_without_seq);
+
+    std::unique_ptr<sqlite3, DbCloser> db_;
+};
+
+// The accounting of disclosures for export (RFC 4180 CSV with a header row, or a
+// JSON document). Both name the member: the export is handed to the member or the
+// privacy office, never logged.
+std::string disclosures_to_csv(std::string_view member_reference, const std::vector<Disclosure>& rows);
+std::string disclosures_to_json(std::string_view member_reference, TimePoint from, TimePoint to,
+                                const std::vector<Disclosure>& rows);
+
+// Serialisation used for the audit bodies (exposed for tests and tools).
+std::string decision_to_json(const DecisionRecord& record);
+Result<DecisionRecord> decision_from_json(std::string_view json);
+
+}  // namespace fax::gate

@@ -1,0 +1,29 @@
+// How the gate reads documents and writes the fax file: a small interface so the
+// gate's tests can run on in-memory pages; the default implementation is the page
+// library (t30/ fax_page: TIFF and PBM in, normalised fine-resolution fax TIFF out).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/t30/bitmap.h"
+
+namespace fax::gate {
+
+class DocumentIo {
+public:
+    virtual ~DocumentIo() = default;
+    // All pages of a document. Error messages must not quote the path (paths of
+    // scanned records often carry names or record numbers).
+    virtual Result<std::vector<t30::Bitmap>> read_pages(const std::filesystem::path& path) = 0;
+    // Scales/pads one page to the fax line (1728 pixels) at fine resolution.
+    virtual Result<t30::Bitmap> normalise(const t30::Bitmap& page) = 0;
+    virtual Status write_fax_tiff(const std::filesystem::path& path, const std::vector<t30::Bitmap>& pages) = 0;
+};
+
+// The page library's implementation.
+std::unique_ptr<DocumentIo> make_page_document_io();
+
+}  // namespace fax::gate

@@ -1,0 +1,108 @@
+// ReleaseGate: the only constructor of ClearedRelease, directly in front of the
+// transmit path.
+//
+// evaluate() looks the recipient up, runs the decision function (policy_check.h),
+// builds and validates the cover it will send, reads and normalises the selected
+// pages, writes cover + pages as one fax TIFF in the spool directory, hashes it,
+// records the decision in the audit trail and only then hands out the token. Every
+// decision is recorded, refusals included; a token never exists without its audit
+// entry. Errors (unreadable document, a database failure) are Result errors: they
+// are not decisions and nothing is cleared.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "fax/base/result.h"
+#include "fax/driver/cleared_release.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/cover_sheet.h"
+#include "fax/gate/directory.h"
+#include "fax/gate/document_io.h"
+#include "fax/gate/policy.h"
+#include "fax/gate/refusal.h"
+#include "fax/gate/request.h"
+#include "fax/t30/bitmap.h"
+
+namespace fax::gate {
+
+// Time and presentation handed in by the caller; the gate reads no clock.
+struct Context {
+    TimePoint now{};
+    std::chrono::minutes utc_offset{0};  // for the date on the cover
+    std::string zone_label = "UTC";
+};
+
+struct GateConfig {
+    std::filesystem::path spool_dir;  // created 0700 if missing; holds <job id>.tif
+    CoverStyle cover_style;
+};
+
+// The outcome of a gate evaluation: a token for the transmit path, or a refusal.
+class Decision {
+public:
+    explicit Decision(ClearedRelease release) : v_(std::move(release)) {}
+    explicit Decision(Refusal refusal) : v_(std::move(refusal)) {}
+
+    bool cleared() const { return v_.index() == 0; }
+    // The job id of the release, or the id the refusal was recorded under.
+    const std::string& id() const;
+
+    ClearedRelease& release() { return std::get<0>(v_); }
+    const ClearedRelease& release() const { return std::get<0>(v_); }
+    ClearedRelease take_release() { return std::move(std::get<0>(v_)); }
+    const Refusal& refusal() const { return std::get<1>(v_); }
+
+private:
+    std::variant<ClearedRelease, Refusal> v_;
+};
+
+// A request to verify a directory entry's number with a cover-only test fax.
+struct VerificationTestRequest {
+    StaffMember requester;
+    std::string recipient_id;
+    SenderContact sender;
+    std::optional<TypedFaxNumber> typed_fax;
+};
+
+class ReleaseGate {
+public:
+    // The gate lends (does not own) the directory, the audit log and the document I/O;
+    // they must outlive it.
+    ReleaseGate(Policy policy, Directory& directory, AuditLog& audit, DocumentIo& documents, GateConfig config);
+
+    const Policy& policy() const { return policy_; }
+
+    Result<Decision> evaluate(const ReleaseRequest& request, const Context& context);
+
+    // A cover-only page that says it is a number verification test and carries no
+    // patient information; a ClearedRelease of kind VerificationTestFax, bound to the
+    // entry's number (which need not be verified yet).
+    Result<Decision> evaluate_verification_test(const VerificationTestRequest& request, const Context& context);
+
+    // Appends the transmission outcome of a cleared job (once per job). Only pages
+    // the remote confirmed with MCF count as delivered. For a verification test fax
+    // the directory records the test fax (step 1 of verification); a remote CSI is
+    // recorded on the entry as observed.
+    Status record_outcome(std::string_view job_id, const TransmissionOutcome& outcome);
+
+private:
+    Result<Decision> refuse(DecisionRecord record, std::vector<Finding> findings);
+    // Renders the cover, writes cover + pages to the spool, re-validates the cover
+    // against the pages actually written, records the decision, makes the token.
+    Result<Decision> clear(DecisionRecord record, const CoverFields& cover, std::vector<t30::Bitmap> pages,
+                           const DirectoryEntry& entry);
+    Result<std::string> new_job_id(const Context& context) const;
+
+    Policy policy_;
+    Directory& directory_;
+    AuditLog& audit_;
+    DocumentIo& documents_;
+    GateConfig config_;
+};
+
+}  // namespace fax::gate
