@@ -22,12 +22,12 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
-// Section names come from request files; show them bounded and printable.
-std::string shown(std::string_view s) {
-    std::string out(s.substr(0, 48));
-    for (char& c : out)
-        if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
-    return "'" + out + (s.size() > 48 ? "...'" : "'");
+// Section names come from request files. A name the policy knows is vocabulary and
+// is quoted; anything else is free text a person typed (record numbers do get pasted
+// into the wrong field), so it is named by its field only and never echoed back.
+std::string shown(const Policy& policy, std::string_view s) {
+    if (policy.is_known_section(s)) return "'" + std::string(s) + "'";
+    return "(not a section name of the policy)";
 }
 
 class Collector {
@@ -147,16 +147,16 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
         const std::string field = "sections[" + std::to_string(i) + "]";
         if (policy.is_sensitive_section(s)) {
             out.add(rule::kRefSensitive, field,
-                    "section " + shown(s) + " is specially protected and cannot be released by fax from this station",
+                    "section " + shown(policy, s) + " is specially protected and cannot be released by fax from this station",
                     referral);
         } else if (!policy.is_known_section(s)) {
             out.add(rule::kMinSections, field,
-                    "section " + shown(s) + " is not a record section the policy knows",
+                    "the section is not a record section the policy knows",
                     "Use one of: " + join(policy.known_sections) + ".");
         } else if (limits != nullptr &&
                    std::find(limits->sections.begin(), limits->sections.end(), s) == limits->sections.end()) {
             out.add(rule::kMinSections, field,
-                    "section " + shown(s) + " is not among the sections allowed for the purpose " + purpose_name,
+                    "section " + shown(policy, s) + " is not among the sections allowed for the purpose " + purpose_name,
                     "Remove it; allowed for " + purpose_name + ": " + join(limits->sections) + ".");
         }
     }
@@ -180,13 +180,13 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
             });
             if (policy.is_sensitive_section(tag.section) && selected_here) {
                 out.add(rule::kRefSensitive, field,
-                        "selected pages belong to the specially protected section " + shown(tag.section), referral);
+                        "selected pages belong to the specially protected section " + shown(policy, tag.section), referral);
                 continue;
             }
             if (declared.count(tag.section) == 0) {
                 if (selected_here)
                     out.add(rule::kMinUndeclaredPages, field,
-                            "selected pages belong to section " + shown(tag.section) +
+                            "selected pages belong to section " + shown(policy, tag.section) +
                                 ", which the request does not declare",
                             "Deselect those pages, or declare the section if the purpose needs it.");
                 continue;
