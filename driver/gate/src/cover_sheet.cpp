@@ -31,6 +31,28 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+// The policy's statement ends "Notify the sender immediately by telephone to arrange
+// for return of the documents". A replacement must keep that instruction: "notify the
+// sender" and "by telephone" (or "by phone") in one sentence. Merely containing the
+// word "phone" somewhere is not enough.
+bool tells_to_notify_sender_by_telephone(std::string_view statement) {
+    // Lower case, runs of white space as one space (statements are wrapped by hand).
+    std::string text;
+    for (char c : lower(statement)) {
+        const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+        if (space && (text.empty() || text.back() == ' ')) continue;
+        text.push_back(space ? ' ' : c);
+    }
+    for (std::size_t at = text.find("notify the sender"); at != std::string::npos;
+         at = text.find("notify the sender", at + 1)) {
+        const std::size_t end = text.find_first_of(".!?", at);
+        const std::string sentence = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (sentence.find("by telephone") != std::string::npos || sentence.find("by phone") != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
 struct TextField {
     std::string_view rule;
     const char* field;
@@ -97,7 +119,7 @@ std::vector<Finding> validate_cover(const CoverFields& f, int expected_total_pag
                        "the confidentiality statement is missing from the cover sheet",
                        "Restore the confidentiality statement (cover.confidentiality_statement in the policy file; "
                        "the policy's statement is the default)."});
-    } else if (lower(f.confidentiality_statement).find("phone") == std::string::npos) {
+    } else if (!tells_to_notify_sender_by_telephone(f.confidentiality_statement)) {
         out.push_back({std::string(rule::kCoverConfidentiality), "cover.confidentiality_statement",
                        "the confidentiality statement does not tell a recipient in error to notify the sender by "
                        "telephone",

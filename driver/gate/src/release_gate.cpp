@@ -124,9 +124,13 @@ Result<Decision> ReleaseGate::refuse(DecisionRecord record, std::vector<Finding>
     record.findings = refusal.findings;
     auto seq = audit_.append_decision(record);
     if (!seq) return fail(seq.take_error());
+    // The requested id is free text until the directory knows it (a record number
+    // pasted into the wrong field must not reach the log); a known id is directory data.
+    const std::string recipient =
+        record.recipient_category ? "recipient entry '" + record.recipient_id + "'" : "no such recipient entry";
     FAX_LOG(Info, kLog,
-            "decision " + record.job_id + " refused (" + join_ids(record.rule_ids) + "), recipient entry '" +
-                record.recipient_id + "', audit entry " + std::to_string(*seq));
+            "decision " + record.job_id + " refused (" + join_ids(record.rule_ids) + "), " + recipient +
+                ", audit entry " + std::to_string(*seq));
     return Decision(std::move(refusal));
 }
 
@@ -298,15 +302,27 @@ Status ReleaseGate::record_outcome(std::string_view job_id, const TransmissionOu
     auto seq = audit_.append_outcome(OutcomeRecord{std::string(job_id), outcome});
     if (!seq) return fail(seq.take_error());
 
-    if (decision.kind == ReleaseKind::VerificationTestFax) {
-        // Step 1 of verification: only a page the remote confirmed counts.
-        const bool delivered = outcome.completion == CompletionCode::Ok && outcome.pages_confirmed >= 1;
-        auto r = directory_.record_test_fax(decision.recipient_id, TestFaxRecord{std::string(job_id), outcome.finished_at,
-                                                                                  delivered, decision.requester.staff_id});
-        if (!r) return fail(r.take_error());
-    }
-    if (outcome.remote_csi && !outcome.remote_csi->empty()) {
-        FAX_TRY(directory_.record_observed_csi(decision.recipient_id, *outcome.remote_csi, outcome.finished_at));
+    // What the call tells about the entry is about the number that was dialled. If
+    // the entry's number changed since the decision, the outcome says nothing about
+    // the new one: a delivered test fax to the old number must not verify it.
+    auto entry = directory_.find(decision.recipient_id);
+    if (!entry) return fail(entry.take_error());
+    const bool same_number = entry->has_value() && (*entry)->fax.dial == decision.dial_number;
+    if (!same_number) {
+        FAX_LOG(Warn, kLog,
+                "job " + std::string(job_id) + ": the recipient entry's number changed after the decision; the "
+                "outcome is not recorded on the entry");
+    } else {
+        if (decision.kind == ReleaseKind::VerificationTestFax) {
+            // Step 1 of verification: only a page the remote confirmed counts.
+            const bool delivered = outcome.completion == CompletionCode::Ok && outcome.pages_confirmed >= 1;
+            auto r = directory_.record_test_fax(decision.recipient_id,
+                                                TestFaxRecord{std::string(job_id), outcome.finished_at, delivered, "gate"});
+            if (!r) return fail(r.take_error());
+        }
+        if (outcome.remote_csi && !outcome.remote_csi->empty()) {
+            FAX_TRY(directory_.record_observed_csi(decision.recipient_id, *outcome.remote_csi, outcome.finished_at));
+        }
     }
     FAX_LOG(Info, kLog,
             "job " + std::string(job_id) + " outcome " + std::string(to_string(outcome.completion)) + ": " +

@@ -1,0 +1,284 @@
+// The cover sheet: rendering, validation of every required field, and the
+// confidentiality statement against the policy text.
+#include "fax/gate/cover_sheet.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "fax/gate/policy.h"
+#include "gate_fixture.h"
+
+namespace fax::gate {
+namespace {
+
+using namespace std::chrono_literals;
+using test::fixed_now;
+
+CoverFields complete_fields() {
+    CoverFields f;
+    f.sender_name = "Dana Whitfield";
+    f.sender_department = "Health Information Management - Release of Information";
+    f.sender_phone = "206-555-0100";
+    f.sender_fax = "206-555-0199";
+    f.recipient_name = "Dr. Priya Raman";
+    f.recipient_organisation = "Kaiser Permanente Capitol Hill Cardiology";
+    f.recipient_fax = "+1 206-555-0142";
+    f.recipient_phone = "+1 206-555-0140";
+    f.date_time = format_cover_datetime(fixed_now(), -8h, "PST");
+    f.total_pages = 4;
+    f.purpose = "Treatment";
+    f.confidentiality_statement = std::string(kPolicyConfidentialityStatement);
+    return f;
+}
+
+std::string ids(const std::vector<Finding>& v) {
+    std::string s;
+    for (const auto& f : v) s += f.rule_id + "(" + f.field + ") ";
+    return s;
+}
+
+int64_t black_pixels(const t30::Bitmap& b, int x0, int y0, int x1, int y1) {
+    int64_t n = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) n += b.get(x, y) ? 1 : 0;
+    return n;
+}
+
+TEST(CoverSheet, RendersAFineResolutionPageWithInk) {
+    auto page = render_cover(complete_fields());
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    EXPECT_EQ(page->width, 1728);
+    EXPECT_EQ(page->height, 2156);
+    EXPECT_DOUBLE_EQ(page->xres_dpi, 204.0);
+    EXPECT_DOUBLE_EQ(page->yres_dpi, 196.0);
+    EXPECT_TRUE(page->resolution_known);
+    ASSERT_TRUE(page->well_formed());
+
+    const int64_t ink = black_pixels(*page, 0, 0, page->width, page->height);
+    // Text and two rules: clearly inked, far from a black page.
+    EXPECT_GT(ink, 20000);
+    EXPECT_LT(ink, static_cast<int64_t>(page->width) * page->height / 10);
+    // Nothing in the 0.6 inch margins (122 columns at 204 dpi, 118 rows at 196 lpi).
+    EXPECT_EQ(black_pixels(*page, 0, 0, 115, page->height), 0);
+    EXPECT_EQ(black_pixels(*page, page->width - 115, 0, page->width, page->height), 0);
+    EXPECT_EQ(black_pixels(*page, 0, 0, page->width, 110), 0);
+    EXPECT_EQ(black_pixels(*page, 0, page->height - 110, page->width, page->height), 0);
+    // The title band at the top is inked.
+    EXPECT_GT(black_pixels(*page, 0, 110, page->width, 200), 500);
+
+    // Deterministic, and it shows what it is given.
+    auto again = render_cover(complete_fields());
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(*again == *page);
+    CoverFields other = complete_fields();
+    other.recipient_name = "Dr. Someone Else";
+    auto different = render_cover(other);
+    ASSERT_TRUE(different.ok());
+    EXPECT_FALSE(*different == *page);
+    // The statement is part of the page: without it there is less ink.
+    CoverFields bare = complete_fields();
+    bare.confidentiality_statement.clear();
+    auto without = render_cover(bare);
+    ASSERT_TRUE(without.ok());
+    EXPECT_LT(black_pixels(*without, 0, 0, 1728, 2156) + 5000, ink);
+}
+
+TEST(CoverSheet, RenderErrors) {
+    CoverStyle no_font;
+    no_font.regular_font = "/nonexistent/font.ttf";
+    auto r = render_cover(complete_fields(), no_font);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::Io);
+
+    CoverFields long_note = complete_fields();
+    for (int i = 0; i < 400; ++i) long_note.note += "This line makes the cover overflow its page. ";
+    r = render_cover(long_note);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::InvalidInput);
+
+    CoverStyle tiny;
+    tiny.width = 10;
+    r = render_cover(complete_fields(), tiny);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+}
+
+TEST(CoverSheet, CompleteFieldsValidate) {
+    const auto f = validate_cover(complete_fields(), 4);
+    EXPECT_TRUE(f.empty()) << ids(f);
+}
+
+TEST(CoverSheet, EveryMissingRequiredFieldIsRefusedWithItsRule) {
+    struct Case {
+        std::string_view rule;
+        const char* field;
+        std::function<void(CoverFields&, const std::string&)> set;
+    };
+    const Case cases[] = {
+        {rule::kCoverSenderName, "cover.sender.name", [](CoverFields& f, const std::string& v) { f.sender_name = v; }},
+        {rule::kCoverSenderDepartment, "cover.sender.department",
+         [](CoverFields& f, const std::string& v) { f.sender_department = v; }},
+        {rule::kCoverSenderPhone, "cover.sender.phone", [](CoverFields& f, const std::string& v) { f.sender_phone = v; }},
+        {rule::kCoverSenderFax, "cover.sender.fax", [](CoverFields& f, const std::string& v) { f.sender_fax = v; }},
+        {rule::kCoverRecipientName, "cover.recipient.name",
+         [](CoverFields& f, const std::string& v) { f.recipient_name = v; }},
+        {rule::kCoverRecipientOrganisation, "cover.recipient.organisation",
+         [](CoverFields& f, const std::string& v) { f.recipient_organisation = v; }},
+        {rule::kCoverRecipientFax, "cover.recipient.fax",
+         [](CoverFields& f, const std::string& v) { f.recipient_fax = v; }},
+        {rule::kCoverRecipientPhone, "cover.recipient.phone",
+         [](CoverFields& f, const std::string& v) { f.recipient_phone = v; }},
+        {rule::kCoverDate, "cover.date_time", [](CoverFields& f, const std::string& v) { f.date_time = v; }},
+        {rule::kCoverPurpose, "cover.purpose", [](CoverFields& f, const std::string& v) { f.purpose = v; }},
+        {rule::kCoverConfidentiality, "cover.confidentiality_statement",
+         [](CoverFields& f, const std::string& v) { f.confidentiality_statement = v; }},
+    };
+    for (const auto& c : cases) {
+        for (const std::string blank : {"", "   ", "\t\n"}) {
+            CoverFields f = complete_fields();
+            c.set(f, blank);
+            const auto findings = validate_cover(f, 4);
+            ASSERT_EQ(findings.size(), 1u) << c.rule << ": " << ids(findings);
+            EXPECT_EQ(findings[0].rule_id, c.rule);
+            EXPECT_EQ(findings[0].field, c.field);
+            EXPECT_NE(findings[0].message.find("missing"), std::string::npos) << findings[0].message;
+            EXPECT_FALSE(findings[0].next_step.empty());
+        }
+    }
+    // Everything missing at once: every rule, each once.
+    CoverFields empty;
+    empty.title.clear();
+    const auto all = validate_cover(empty, 1);
+    std::vector<std::string> got;
+    for (const auto& f : all) got.push_back(f.rule_id);
+    const std::vector<std::string> expect = {
+        "COVER-SENDER-NAME",   "COVER-SENDER-DEPARTMENT",      "COVER-SENDER-PHONE",  "COVER-SENDER-FAX",
+        "COVER-RECIPIENT-NAME", "COVER-RECIPIENT-ORGANISATION", "COVER-RECIPIENT-FAX", "COVER-RECIPIENT-PHONE",
+        "COVER-PURPOSE",       "COVER-DATE",                   "COVER-PAGE-COUNT",    "COVER-CONFIDENTIALITY"};
+    EXPECT_EQ(got, expect);
+}
+
+TEST(CoverSheet, MalformedNumbersAreRefused) {
+    struct Case {
+        std::string_view rule;
+        std::function<void(CoverFields&, const std::string&)> set;
+    };
+    const Case cases[] = {
+        {rule::kCoverSenderPhone, [](CoverFields& f, const std::string& v) { f.sender_phone = v; }},
+        {rule::kCoverSenderFax, [](CoverFields& f, const std::string& v) { f.sender_fax = v; }},
+        {rule::kCoverRecipientFax, [](CoverFields& f, const std::string& v) { f.recipient_fax = v; }},
+        {rule::kCoverRecipientPhone, [](CoverFields& f, const std::string& v) { f.recipient_phone = v; }},
+    };
+    for (const auto& c : cases) {
+        for (const std::string bad : {"555-CALL", "4321", "106-555-0100", "+0 20 7946 0958", "206-555-01000"}) {
+            CoverFields f = complete_fields();
+            c.set(f, bad);
+            const auto findings = validate_cover(f, 4);
+            ASSERT_EQ(findings.size(), 1u) << c.rule << " '" << bad << "': " << ids(findings);
+            EXPECT_EQ(findings[0].rule_id, c.rule);
+            EXPECT_NE(findings[0].message.find("not a valid number"), std::string::npos);
+            EXPECT_EQ(findings[0].message.find(bad), std::string::npos) << "the number is echoed";
+        }
+        for (const std::string good : {"(206) 555-0100", "+44 20 7946 0958", "1-509-555-0110"}) {
+            CoverFields f = complete_fields();
+            c.set(f, good);
+            EXPECT_TRUE(validate_cover(f, 4).empty()) << c.rule << " '" << good << "'";
+        }
+    }
+}
+
+TEST(CoverSheet, PageCountMustMatchTheTransmission) {
+    CoverFields f = complete_fields();
+    auto findings = validate_cover(f, 5);
+    ASSERT_EQ(findings.size(), 1u) << ids(findings);
+    EXPECT_EQ(findings[0].rule_id, "COVER-PAGE-COUNT");
+    EXPECT_NE(findings[0].message.find("states 4 pages but the transmission has 5"), std::string::npos)
+        << findings[0].message;
+    f.total_pages = 0;
+    findings = validate_cover(f, 0);  // even when both agree, a fax has at least the cover
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].rule_id, "COVER-PAGE-COUNT");
+    f.total_pages = 1;
+    EXPECT_TRUE(validate_cover(f, 1).empty());
+}
+
+TEST(CoverSheet, DateWithoutDigitsIsMalformed) {
+    CoverFields f = complete_fields();
+    f.date_time = "tomorrow morning";
+    const auto findings = validate_cover(f, 4);
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].rule_id, "COVER-DATE");
+    EXPECT_NE(findings[0].message.find("malformed"), std::string::npos);
+}
+
+TEST(CoverSheet, StatementMustTellARecipientInErrorToTelephoneTheSender) {
+    const std::string policy(kPolicyConfidentialityStatement);
+    const std::string first_paragraph = policy.substr(0, policy.find('\n'));
+    const std::pair<std::string, bool> cases[] = {
+        {policy, true},
+        {first_paragraph, false},  // the instruction is in the second paragraph
+        {"Confidential. If received in error, phone us.", false},
+        {"Confidential. Notify the sender immediately.", false},
+        {"Confidential. Notify the sender by e-mail. Our phone number is above.", false},
+        {"Confidential. Please call the front desk on the telephone.", false},
+        {"CONFIDENTIAL. IF RECEIVED IN ERROR, NOTIFY THE SENDER\n BY   TELEPHONE AT ONCE.", true},
+        {"Confidential. If you are not the addressee, notify the sender at once by phone.", true},
+    };
+    for (const auto& [text, ok] : cases) {
+        CoverFields f = complete_fields();
+        f.confidentiality_statement = text;
+        const auto findings = validate_cover(f, 4);
+        if (ok) {
+            EXPECT_TRUE(findings.empty()) << text << ": " << ids(findings);
+            continue;
+        }
+        ASSERT_EQ(findings.size(), 1u) << text;
+        EXPECT_EQ(findings[0].rule_id, "COVER-CONFIDENTIALITY");
+        EXPECT_NE(findings[0].message.find("notify the sender by telephone"), std::string::npos);
+    }
+}
+
+// The two paragraphs of the statement, as they stand in the policy text.
+std::vector<std::string> policy_statement_paragraphs() {
+    std::ifstream in(FAX_POLICY_TEXT);
+    std::vector<std::string> paragraphs;
+    std::string line;
+    bool in_section = false;
+    bool started = false;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.rfind("Confidentiality language", 0) == 0) in_section = true;
+        if (!in_section) continue;
+        if (line.rfind("The documents accompanying", 0) == 0) started = true;
+        if (!started) continue;
+        if (line.rfind("Content on this page", 0) == 0) break;
+        if (!line.empty()) paragraphs.push_back(line);
+    }
+    return paragraphs;
+}
+
+TEST(CoverSheet, DefaultStatementIsThePolicyTextVerbatim) {
+    const auto paragraphs = policy_statement_paragraphs();
+    ASSERT_EQ(paragraphs.size(), 2u) << "policy text at " << FAX_POLICY_TEXT;
+    EXPECT_EQ(paragraphs[0].rfind("The documents accompanying this facsimile transmission", 0), 0u);
+    EXPECT_EQ(paragraphs[1].rfind("If you are not the intended recipient", 0), 0u);
+    const std::string expected = paragraphs[0] + "\n" + paragraphs[1];
+    EXPECT_EQ(std::string(kPolicyConfidentialityStatement), expected);
+    EXPECT_EQ(Policy::defaults().confidentiality_statement, expected);
+    // And it passes the cover's own check.
+    CoverFields f = complete_fields();
+    f.confidentiality_statement = Policy::defaults().confidentiality_statement;
+    EXPECT_TRUE(validate_cover(f, 4).empty());
+}
+
+TEST(CoverSheet, DateIsFormattedFromTheTimeHandedIn) {
+    EXPECT_EQ(format_cover_datetime(fixed_now(), -8h, "PST"), "2025-03-01 06:00 PST");
+    EXPECT_EQ(format_cover_datetime(fixed_now(), 0min, "UTC"), "2025-03-01 14:00 UTC");
+    EXPECT_EQ(format_cover_datetime(fixed_now() + 10h + 30min, 0min, ""), "2025-03-02 00:30");
+}
+
+}  // namespace
+}  // namespace fax::gate

@@ -1,0 +1,647 @@
+// The release gate end to end on a real directory, a real audit trail (SQLite files
+// in a temporary directory) and the page library reading ITU-T T.24 charts.
+#include "fax/gate/release_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <optional>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "fax/base/sha256.h"
+#include "fax/gate/policy_check.h"
+#include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+#include "gate_fixture.h"
+
+namespace fax::gate {
+
+// The token's guarantees are properties of its type.
+static_assert(!std::is_default_constructible_v<ClearedRelease>, "only the gate may make a release");
+static_assert(!std::is_copy_constructible_v<ClearedRelease>, "a release is one job: no copies");
+static_assert(!std::is_copy_assignable_v<ClearedRelease>, "a release is one job: no copies");
+static_assert(std::is_move_constructible_v<ClearedRelease>, "a release is handed on by moving it");
+static_assert(std::is_nothrow_move_constructible_v<ClearedRelease>);
+static_assert(std::is_move_assignable_v<ClearedRelease>);
+static_assert(!std::is_constructible_v<ClearedRelease, const ClearedRelease&>);
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::entry_id;
+using test::fixed_now;
+using test::kMember;
+using test::make_request;
+using test::TempDir;
+using C = RecipientCategory;
+using P = Purpose;
+
+std::string itu(int n) { return std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm"; }
+
+t30::Bitmap chart(int n) {
+    auto b = t30::read_pbm(itu(n));
+    EXPECT_TRUE(b.ok()) << itu(n);
+    return b.ok() ? *b : t30::Bitmap{};
+}
+
+// The page hash as documented (SHA-256 of the raw PBM encoding), computed
+// independently: the page library writes the PBM, we hash the file.
+std::string pbm_file_hash(const t30::Bitmap& page, const std::filesystem::path& scratch) {
+    EXPECT_TRUE(t30::write_pbm(scratch.string(), page).ok());
+    auto h = sha256_file_hex(scratch.string());
+    EXPECT_TRUE(h.ok());
+    return h.ok() ? *h : std::string();
+}
+
+std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
+    return out;
+}
+
+void expect_no_member(const std::string& text, const std::string& what) {
+    EXPECT_EQ(text.find(kMember), std::string::npos) << what << ": " << text;
+    EXPECT_EQ(text.find("QZX"), std::string::npos) << what << ": " << text;
+}
+
+class Gate : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto d = Directory::open(tmp_ / "directory.db");
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        dir_.emplace(std::move(*d));
+        auto a = AuditLog::open(tmp_ / "audit.db");
+        ASSERT_TRUE(a.ok()) << a.error().to_string();
+        audit_.emplace(std::move(*a));
+        test::populate(*dir_);
+        if (HasFatalFailure()) return;
+
+        // A three-page scanned record: charts 1, 2 and 3 in one fax TIFF.
+        record_ = tmp_ / "record.tif";
+        ASSERT_TRUE(t30::write_fax_tiff(record_.string(), {chart(1), chart(2), chart(3)}).ok());
+
+        io_ = make_page_document_io();
+        GateConfig cfg;
+        cfg.spool_dir = tmp_ / "spool";
+        gate_.emplace(Policy::defaults(), *dir_, *audit_, *io_, cfg);
+        ctx_.now = fixed_now();
+        ctx_.utc_offset = -8h;
+        ctx_.zone_label = "PST";
+    }
+
+    void TearDown() override {
+        // Nothing the gate logged, in any test, names the member.
+        for (const auto& line : logs_.lines()) expect_no_member(line, "log line");
+    }
+
+    std::filesystem::path spool() const { return tmp_ / "spool"; }
+
+    ReleaseRequest kp_treatment(std::vector<int> pages = {1, 3}) {
+        ReleaseRequest r = make_request(entry_id(C::KpProvider), P::Treatment, "discharge_summary", record_.string());
+        r.documents[0].pages = pages;
+        r.documents[0].sections = {SectionTag{"discharge_summary", pages}};
+        return r;
+    }
+
+    Decision evaluate_ok(const ReleaseRequest& r) {
+        auto d = gate_->evaluate(r, ctx_);
+        EXPECT_TRUE(d.ok()) << d.error().to_string();
+        if (!d.ok()) return Decision(Refusal{});
+        return std::move(*d);
+    }
+
+    // The cover the gate must have rendered for a release to `entry`.
+    CoverFields expected_cover(const ReleaseRequest& r, const DirectoryEntry& e, int total) {
+        CoverFields c;
+        c.sender_name = r.sender.name;
+        c.sender_department = r.sender.department;
+        c.sender_phone = r.sender.phone;
+        c.sender_fax = r.sender.fax;
+        c.recipient_name = r.recipient.attention.empty() ? e.person : r.recipient.attention;
+        c.recipient_organisation = e.organisation;
+        c.recipient_fax = e.fax.display();
+        c.recipient_phone = e.voice.display();
+        c.date_time = "2025-03-01 06:00 PST";
+        c.total_pages = total;
+        c.purpose = std::string(display_name(r.purpose));
+        c.confidentiality_statement = std::string(kPolicyConfidentialityStatement);
+        return c;
+    }
+
+    int64_t audit_count() { return static_cast<int64_t>(audit_->entries()->size()); }
+
+    test::LogCapture logs_;  // first: captures everything the fixture does
+    TempDir tmp_;
+    std::optional<Directory> dir_;
+    std::optional<AuditLog> audit_;
+    std::unique_ptr<DocumentIo> io_;
+    std::optional<ReleaseGate> gate_;
+    std::filesystem::path record_;
+    Context ctx_;
+};
+
+TEST_F(Gate, ClearedReleaseIsTheCoverThenTheSelectedPages) {
+    const ReleaseRequest req = kp_treatment({1, 3});
+    Decision d = evaluate_ok(req);
+    ASSERT_TRUE(d.cleared()) << d.refusal().to_text();
+    ClearedRelease rel = d.take_release();
+    const DirectoryEntry entry = *dir_->get(entry_id(C::KpProvider));
+
+    EXPECT_TRUE(rel.valid());
+    EXPECT_EQ(rel.kind(), ReleaseKind::Release);
+    EXPECT_EQ(rel.rule_id(), "POL-PROV-KP");
+    EXPECT_EQ(rel.page_count(), 3);  // cover + pages 1 and 3
+    EXPECT_EQ(rel.dial_number(), entry.fax.dial);
+    EXPECT_EQ(rel.dial_number(), "12065550110");
+    EXPECT_EQ(rel.recipient_id(), entry.id);
+    EXPECT_FALSE(rel.expected_csi().has_value());
+    EXPECT_EQ(std::filesystem::path(rel.tiff_path()), spool() / (rel.job_id() + ".tif"));
+    EXPECT_EQ(rel.job_id().rfind("J20250301T140000-", 0), 0u) << rel.job_id();
+
+    // The spool holds that one file, owner-only, and its hash is the token's.
+    EXPECT_EQ(files_in(spool()), std::vector<std::filesystem::path>{rel.tiff_path()});
+    struct stat st{};
+    ASSERT_EQ(::stat(spool().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    auto file_hash = sha256_file_hex(rel.tiff_path());
+    ASSERT_TRUE(file_hash.ok());
+    EXPECT_EQ(rel.content_sha256(), *file_hash);
+
+    // Page 1 is the cover, pixel for pixel; then charts 1 and 3 unchanged.
+    auto pages = t30::read_tiff(rel.tiff_path());
+    ASSERT_TRUE(pages.ok()) << pages.error().to_string();
+    ASSERT_EQ(pages->size(), 3u);
+    auto cover = render_cover(expected_cover(req, entry, 3));
+    ASSERT_TRUE(cover.ok());
+    EXPECT_EQ((*pages)[0].width, 1728);
+    EXPECT_EQ((*pages)[0].height, cover->height);
+    EXPECT_DOUBLE_EQ((*pages)[0].yres_dpi, 196.0);
+    EXPECT_TRUE((*pages)[0].bits == cover->bits) << "page 1 is not the rendered cover";
+    EXPECT_TRUE((*pages)[1].bits == chart(1).bits);
+    EXPECT_TRUE((*pages)[2].bits == chart(3).bits);
+    EXPECT_FALSE((*pages)[2].bits == chart(2).bits);
+
+    // The audit decision: who, what, to whom, under which rule, and the hashes of
+    // exactly what was spooled.
+    auto rec = audit_->find_decision(rel.job_id());
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    const DecisionRecord& a = **rec;
+    EXPECT_TRUE(a.cleared);
+    EXPECT_EQ(a.kind, ReleaseKind::Release);
+    EXPECT_EQ(a.rule_id, "POL-PROV-KP");
+    EXPECT_EQ(a.rule_ids, std::vector<std::string>{"POL-PROV-KP"});
+    EXPECT_EQ(a.member_reference, kMember);
+    EXPECT_EQ(a.requester.staff_id, "E104233");
+    EXPECT_EQ(a.recipient_id, entry.id);
+    EXPECT_EQ(a.recipient_category, C::KpProvider);
+    EXPECT_EQ(a.dial_number, "12065550110");
+    EXPECT_EQ(a.purpose, P::Treatment);
+    EXPECT_EQ(a.sections, std::vector<std::string>{"discharge_summary"});
+    EXPECT_EQ(a.page_count, 3);
+    EXPECT_EQ(a.content_sha256, rel.content_sha256());
+    EXPECT_EQ(a.decided_at, fixed_now());
+    ASSERT_EQ(a.page_sha256.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i)
+        EXPECT_EQ(a.page_sha256[i], pbm_file_hash((*pages)[i], tmp_ / "scratch.pbm")) << "page " << i + 1;
+    EXPECT_EQ(a.cover_sha256, a.page_sha256[0]);
+    EXPECT_EQ(rel.cover_sha256(), a.cover_sha256);
+    EXPECT_EQ(audit_count(), 1);
+    EXPECT_TRUE(audit_->verify()->ok);
+}
+
+TEST_F(Gate, PbmDocumentsAndSeveralDocumentsAreJoinedInOrder) {
+    ReleaseRequest req = kp_treatment({2});
+    DocumentSelection pbm;
+    pbm.path = itu(5);
+    pbm.pages = {1};
+    pbm.sections = {SectionTag{"discharge_summary", {1}}};
+    req.documents.push_back(pbm);
+    Decision d = evaluate_ok(req);
+    ASSERT_TRUE(d.cleared()) << d.refusal().to_text();
+    auto pages = t30::read_tiff(d.release().tiff_path());
+    ASSERT_TRUE(pages.ok());
+    ASSERT_EQ(pages->size(), 3u);
+    EXPECT_EQ(d.release().page_count(), 3);
+    EXPECT_TRUE((*pages)[1].bits == chart(2).bits);
+    EXPECT_TRUE((*pages)[2].bits == chart(5).bits);
+}
+
+TEST_F(Gate, RefusalsAreRecordedAndProduceNoTokenAndNoFile) {
+    struct Case {
+        const char* name;
+        ReleaseRequest request;
+        std::string rule;
+    };
+    std::vector<Case> cases;
+    cases.push_back({"attorney", make_request(entry_id(C::Attorney), P::Legal, "discharge_summary", record_.string()),
+                     "REF-CATEGORY"});
+    cases.push_back({"wrong purpose", make_request(entry_id(C::ThirdPartyPayer), P::Treatment, "discharge_summary",
+                                                    record_.string()),
+                     "REF-PURPOSE"});
+    cases.push_back({"unverified", make_request("unverified", P::Treatment, "discharge_summary", record_.string()),
+                     "NUM-UNVERIFIED"});
+    cases.push_back({"expired", make_request("expired", P::Treatment, "discharge_summary", record_.string()),
+                     "NUM-EXPIRED"});
+    cases.push_back({"unknown", make_request("no-such-entry", P::Treatment, "discharge_summary", record_.string()),
+                     "NUM-UNKNOWN"});
+    ReleaseRequest no_sender = kp_treatment();
+    no_sender.sender = {};
+    cases.push_back({"no sender", no_sender, "COVER-SENDER-PHONE"});
+    ReleaseRequest member_on_cover = kp_treatment();
+    member_on_cover.recipient.attention = "Re: " + kMember;
+    cases.push_back({"member on cover", member_on_cover, "COVER-PATIENT-DATA"});
+    ReleaseRequest sensitive = kp_treatment();
+    sensitive.sections = {"psychotherapy_notes"};
+    sensitive.documents[0].sections = {SectionTag{"psychotherapy_notes", {1, 3}}};
+    cases.push_back({"sensitive", sensitive, "REF-SENSITIVE"});
+
+    int64_t entries = 0;
+    for (const auto& c : cases) {
+        auto d = gate_->evaluate(c.request, ctx_);
+        ASSERT_TRUE(d.ok()) << c.name << ": " << d.error().to_string();
+        ASSERT_FALSE(d->cleared()) << c.name;
+        const Refusal& r = d->refusal();
+        EXPECT_TRUE(r.has_rule(c.rule)) << c.name << ": " << r.to_text();
+        EXPECT_FALSE(r.decision_id.empty());
+        EXPECT_EQ(d->id(), r.decision_id);
+        expect_no_member(r.to_text(), c.name);
+        ++entries;
+        EXPECT_EQ(audit_count(), entries) << c.name;
+
+        auto rec = audit_->find_decision(r.decision_id);
+        ASSERT_TRUE(rec.ok() && rec->has_value()) << c.name;
+        EXPECT_FALSE((*rec)->cleared);
+        EXPECT_TRUE((*rec)->rule_id.empty());
+        EXPECT_EQ((*rec)->rule_ids, r.rule_ids()) << c.name;
+        EXPECT_EQ((*rec)->findings, r.findings) << c.name;
+        EXPECT_EQ((*rec)->member_reference, kMember);  // the accounting names the member
+        EXPECT_TRUE((*rec)->content_sha256.empty());
+        // No outcome can be recorded for a refusal.
+        EXPECT_FALSE(gate_->record_outcome(r.decision_id, TransmissionOutcome{}).ok());
+    }
+    EXPECT_TRUE(files_in(spool()).empty());
+    EXPECT_TRUE(audit_->verify()->ok);
+    // A refusal is not a disclosure.
+    EXPECT_TRUE(audit_->disclosures(kMember, fixed_now() - 24h, fixed_now() + 24h)->empty());
+}
+
+TEST_F(Gate, RecordOutcomeStoresItAndCountsOnlyConfirmedPages) {
+    Decision d = evaluate_ok(kp_treatment({1, 2, 3}));
+    ASSERT_TRUE(d.cleared());
+    const std::string job = d.id();
+    TransmissionOutcome o;
+    o.pages_sent = 3;
+    o.pages_confirmed = 2;
+    o.remote_csi = "+1 206 555 0110";
+    o.negotiated = {9600, "V.29", "R8x15.4", "T.4 1D", false};
+    o.completion = CompletionCode::Partial;
+    o.detail = "no MCF after page 3";
+    o.started_at = fixed_now() + 1min;
+    o.finished_at = fixed_now() + 4min;
+    ASSERT_TRUE(gate_->record_outcome(job, o).ok());
+
+    auto stored = audit_->find_outcome(job);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    EXPECT_EQ((*stored)->outcome.pages_confirmed, 2);
+    EXPECT_EQ((*stored)->outcome.completion, CompletionCode::Partial);
+    EXPECT_EQ((*stored)->outcome.detail, "no MCF after page 3");
+    auto disc = audit_->disclosures(kMember, fixed_now() - 1h, fixed_now() + 1h);
+    ASSERT_TRUE(disc.ok());
+    ASSERT_EQ(disc->size(), 1u);
+    EXPECT_EQ((*disc)[0].pages_cleared, 4);
+    EXPECT_EQ((*disc)[0].pages_delivered, 2);
+    // The remote's station id is kept on the entry for a person to adopt.
+    const DirectoryEntry e = *dir_->get(entry_id(C::KpProvider));
+    EXPECT_EQ(e.observed_csi.value_or(""), "+1 206 555 0110");
+    // A release outcome does not touch the entry's verification.
+    EXPECT_EQ(e.test_fax->job_id, "JTEST-" + e.id);
+
+    EXPECT_EQ(gate_->record_outcome(job, o).error().code, Errc::InvalidArgument);  // once per job
+    EXPECT_EQ(gate_->record_outcome("J-unknown", o).error().code, Errc::NotFound);
+    TransmissionOutcome too_many = o;
+    too_many.pages_sent = 5;
+    too_many.pages_confirmed = 5;
+    Decision d2 = evaluate_ok(kp_treatment({1}));
+    ASSERT_TRUE(d2.cleared());
+    EXPECT_FALSE(gate_->record_outcome(d2.id(), too_many).ok());  // more pages than the job has
+    EXPECT_TRUE(audit_->verify()->ok);
+}
+
+TEST_F(Gate, VerificationTestFaxIsCoverOnlyAndCompletesTheWorkflow) {
+    VerificationTestRequest vr;
+    vr.requester = {"E104233", "Dana Whitfield"};
+    vr.recipient_id = "unverified";
+    vr.sender = {"Dana Whitfield", "Release of Information", "206-555-0100", "206-555-0199"};
+    auto d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    ASSERT_TRUE(d->cleared()) << d->refusal().to_text();
+    ClearedRelease rel = d->take_release();
+    EXPECT_EQ(rel.kind(), ReleaseKind::VerificationTestFax);
+    EXPECT_EQ(rel.rule_id(), "POL-VERIFY-TEST");
+    EXPECT_EQ(rel.page_count(), 1);
+    EXPECT_EQ(rel.dial_number(), "12065550201");
+    auto pages = t30::read_tiff(rel.tiff_path());
+    ASSERT_TRUE(pages.ok());
+    ASSERT_EQ(pages->size(), 1u);
+    EXPECT_EQ((*pages)[0].width, 1728);
+    EXPECT_EQ(sha256_file_hex(rel.tiff_path()).value(), rel.content_sha256());
+
+    auto rec = audit_->find_decision(rel.job_id());
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_EQ((*rec)->kind, ReleaseKind::VerificationTestFax);
+    EXPECT_TRUE((*rec)->member_reference.empty());
+    EXPECT_FALSE((*rec)->purpose.has_value());
+    EXPECT_TRUE((*rec)->sections.empty());
+    EXPECT_EQ((*rec)->page_count, 1);
+    EXPECT_EQ((*rec)->cover_sha256, pbm_file_hash((*pages)[0], tmp_ / "scratch.pbm"));
+    const json body = json::parse(audit_->entries()->back().body);
+    EXPECT_EQ(body["member_reference"], "");
+    EXPECT_EQ(body["release_kind"], "verification_test_fax");
+
+    // Before the outcome the number is still unverified: a release is refused.
+    auto early = gate_->evaluate(make_request("unverified", P::Treatment, "discharge_summary", record_.string()), ctx_);
+    ASSERT_TRUE(early.ok());
+    EXPECT_TRUE(!early->cleared() && early->refusal().has_rule("NUM-UNVERIFIED"));
+
+    // The remote confirmed the page: step 1 done.
+    TransmissionOutcome o;
+    o.pages_sent = 1;
+    o.pages_confirmed = 1;
+    o.completion = CompletionCode::Ok;
+    o.finished_at = fixed_now() + 2min;
+    ASSERT_TRUE(gate_->record_outcome(rel.job_id(), o).ok());
+    DirectoryEntry e = *dir_->get("unverified");
+    ASSERT_TRUE(e.test_fax.has_value());
+    EXPECT_EQ(e.test_fax->job_id, rel.job_id());
+    EXPECT_TRUE(e.test_fax->delivered);
+    EXPECT_EQ(e.test_fax->at, fixed_now() + 2min);
+    EXPECT_EQ(verification_state(e, fixed_now() + 3min, std::chrono::days(365)),
+              VerificationState::AwaitingConfirmation);
+    EXPECT_TRUE(audit_->find_outcome(rel.job_id())->has_value());
+    // The test fax is not a disclosure of anyone's records.
+    EXPECT_TRUE(audit_->disclosures(kMember, fixed_now() - 1h, fixed_now() + 1h)->empty());
+
+    // Step 2: the telephone confirmation; then a release clears.
+    ASSERT_TRUE(dir_->confirm_by_phone("unverified", PhoneConfirmation{"E104233", "Dana Whitfield", "Front desk",
+                                                                       fixed_now() + 10min})
+                    .ok());
+    Context later = ctx_;
+    later.now = fixed_now() + 15min;
+    auto after = gate_->evaluate(make_request("unverified", P::Treatment, "discharge_summary", record_.string()), later);
+    ASSERT_TRUE(after.ok()) << after.error().to_string();
+    EXPECT_TRUE(after->cleared()) << after->refusal().to_text();
+}
+
+TEST_F(Gate, UndeliveredTestFaxDoesNotVerify) {
+    VerificationTestRequest vr{{"E1", "Clerk"}, "unverified", {"Clerk", "ROI", "206-555-0100", "206-555-0199"}, {}};
+    auto d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok() && d->cleared());
+    TransmissionOutcome o;
+    o.pages_sent = 1;
+    o.pages_confirmed = 0;
+    o.completion = CompletionCode::NoCarrier;
+    o.finished_at = fixed_now() + 1min;
+    ASSERT_TRUE(gate_->record_outcome(d->id(), o).ok());
+    const DirectoryEntry e = *dir_->get("unverified");
+    ASSERT_TRUE(e.test_fax.has_value());
+    EXPECT_FALSE(e.test_fax->delivered);
+    EXPECT_EQ(verification_state(e, fixed_now() + 2min, std::chrono::days(365)), VerificationState::Unverified);
+    EXPECT_EQ(dir_->confirm_by_phone("unverified", PhoneConfirmation{"E1", "Clerk", "Desk", fixed_now() + 5min})
+                  .error()
+                  .code,
+              Errc::PolicyRefused);
+}
+
+// The test fax went to the number the entry had when it was cleared. If the number
+// changed before the outcome came in, the outcome says nothing about the new one.
+TEST_F(Gate, TestFaxToAnOldNumberDoesNotVerifyTheNewOne) {
+    VerificationTestRequest vr{{"E1", "Clerk"}, "unverified", {"Clerk", "ROI", "206-555-0100", "206-555-0199"}, {}};
+    auto d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok() && d->cleared());
+    ASSERT_TRUE(dir_->change_fax_number("unverified", "206-555-0222", "E2", fixed_now() + 1min).ok());
+    TransmissionOutcome o;
+    o.pages_sent = 1;
+    o.pages_confirmed = 1;
+    o.completion = CompletionCode::Ok;
+    o.remote_csi = "2065550201";
+    o.finished_at = fixed_now() + 2min;
+    ASSERT_TRUE(gate_->record_outcome(d->id(), o).ok());
+    EXPECT_TRUE(audit_->find_outcome(d->id())->has_value());  // the call itself is accounted for
+    const DirectoryEntry e = *dir_->get("unverified");
+    EXPECT_FALSE(e.test_fax.has_value());
+    EXPECT_FALSE(e.observed_csi.has_value());
+    EXPECT_EQ(verification_state(e, fixed_now() + 3min, std::chrono::days(365)), VerificationState::Unverified);
+}
+
+TEST_F(Gate, VerificationTestRefusals) {
+    VerificationTestRequest vr{{"E1", "Clerk"}, entry_id(C::Attorney), {"Clerk", "ROI", "206-555-0100", "206-555-0199"}, {}};
+    auto d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok());
+    ASSERT_FALSE(d->cleared());
+    EXPECT_TRUE(d->refusal().has_rule("REF-CATEGORY"));
+
+    vr.recipient_id = "no-such-entry";
+    d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok());
+    EXPECT_TRUE(!d->cleared() && d->refusal().has_rule("NUM-UNKNOWN"));
+
+    vr.recipient_id = "unverified";
+    vr.sender.fax = "";
+    d = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_TRUE(d.ok());
+    EXPECT_TRUE(!d->cleared() && d->refusal().has_rule("COVER-SENDER-FAX"));
+
+    vr.requester = {};
+    auto bad = gate_->evaluate_verification_test(vr, ctx_);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, Errc::InvalidInput);
+    EXPECT_EQ(audit_count(), 3);
+    EXPECT_TRUE(files_in(spool()).empty());
+}
+
+TEST_F(Gate, UnreadableDocumentsAreErrorsThatNameNeitherPathNorMember) {
+    const auto hidden = tmp_ / ("Smith_" + kMember);
+    std::filesystem::create_directories(hidden);
+    const auto missing = hidden / (kMember + "-discharge.tif");
+    const auto garbage = hidden / (kMember + "-scan.tif");
+    {
+        std::ofstream out(garbage, std::ios::binary);
+        out << "II*\0 this is not really a TIFF file at all";
+    }
+    const auto garbage_mm = hidden / (kMember + "-scan2.tif");
+    {
+        std::ofstream out(garbage_mm, std::ios::binary);
+        const char header[] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 1, 0, 0, 3};
+        out.write(header, sizeof header);
+    }
+    const auto pdf = hidden / (kMember + ".pdf");
+    {
+        std::ofstream out(pdf, std::ios::binary);
+        out << "%PDF-1.4\n";
+    }
+    const auto empty_pbm = hidden / (kMember + ".pbm");
+    {
+        std::ofstream out(empty_pbm, std::ios::binary);
+        out << "P4\n1728 100\n";  // no pixel data
+    }
+    struct Case {
+        std::filesystem::path path;
+        std::vector<int> pages;
+    };
+    const Case cases[] = {{missing, {1}}, {garbage, {1}}, {garbage_mm, {1}}, {pdf, {1}}, {empty_pbm, {1}},
+                          {hidden, {1}}, {record_, {2, 4}} /* page 4 of 3 */};
+    for (const auto& c : cases) {
+        ReleaseRequest r = kp_treatment(c.pages);
+        r.documents[0].path = c.path.string();
+        auto d = gate_->evaluate(r, ctx_);
+        ASSERT_FALSE(d.ok()) << c.path;
+        const std::string& msg = d.error().message;
+        EXPECT_FALSE(msg.empty());
+        EXPECT_NE(msg.find("documents[0]"), std::string::npos) << msg;
+        expect_no_member(msg, c.path.string());
+        EXPECT_EQ(msg.find("Smith_"), std::string::npos) << msg;
+        EXPECT_EQ(msg.find(tmp_.path().string()), std::string::npos) << msg;
+    }
+    // Nothing was cleared: no audit entry, no spool file.
+    EXPECT_EQ(audit_count(), 0);
+    EXPECT_TRUE(files_in(spool()).empty());
+}
+
+TEST_F(Gate, NothingTheGateSaysNamesTheMember) {
+    std::vector<std::string> texts;
+    // The member reference typed into every free-text field a request has.
+    ReleaseRequest r = kp_treatment();
+    r.recipient.directory_id = kMember;
+    r.sections = {kMember};
+    r.documents[0].sections = {SectionTag{kMember + "x", {1, 3}}};
+    r.justification = kMember;
+    r.page_ceiling_override = kMember;
+    r.recipient.typed_fax = TypedFaxNumber{kMember, kMember};
+    auto d = gate_->evaluate(r, ctx_);
+    ASSERT_TRUE(d.ok());
+    ASSERT_FALSE(d->cleared());
+    texts.push_back(d->refusal().to_text());
+
+    // Into the cover fields.
+    r = kp_treatment();
+    r.sender.name = kMember;
+    r.recipient.attention = kMember;
+    d = gate_->evaluate(r, ctx_);
+    ASSERT_TRUE(d.ok());
+    ASSERT_FALSE(d->cleared());
+    EXPECT_TRUE(d->refusal().has_rule("COVER-PATIENT-DATA"));
+    texts.push_back(d->refusal().to_text());
+
+    // A cleared release and its outcome.
+    d = gate_->evaluate(kp_treatment(), ctx_);
+    ASSERT_TRUE(d.ok() && d->cleared());
+    TransmissionOutcome o;
+    o.pages_sent = 3;
+    o.pages_confirmed = 3;
+    o.completion = CompletionCode::Ok;
+    ASSERT_TRUE(gate_->record_outcome(d->id(), o).ok());
+    texts.push_back(d->release().tiff_path());
+
+    // Errors.
+    r = kp_treatment();
+    r.documents[0].path = (tmp_ / (kMember + ".tif")).string();
+    auto e = gate_->evaluate(r, ctx_);
+    ASSERT_FALSE(e.ok());
+    texts.push_back(e.error().message);
+
+    for (const auto& t : texts) expect_no_member(t, "gate output");
+    ASSERT_FALSE(logs_.lines().empty());  // it did log; TearDown checks every line
+    bool refused_logged = false;
+    for (const auto& line : logs_.lines()) refused_logged = refused_logged || line.find("refused") != std::string::npos;
+    EXPECT_TRUE(refused_logged);
+}
+
+TEST_F(Gate, MovedFromOrConsumedReleasesAreInvalid) {
+    Decision d = evaluate_ok(kp_treatment());
+    ASSERT_TRUE(d.cleared());
+    EXPECT_TRUE(d.release().valid());
+    ClearedRelease a = d.take_release();
+    EXPECT_TRUE(a.valid());
+    EXPECT_FALSE(d.release().valid());  // the decision no longer holds a usable token
+    const std::string job = a.job_id();
+
+    ClearedRelease b(std::move(a));
+    EXPECT_TRUE(b.valid());
+    EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): that is the point
+    EXPECT_EQ(b.job_id(), job);
+
+    Decision d2 = evaluate_ok(kp_treatment({2}));
+    ASSERT_TRUE(d2.cleared());
+    ClearedRelease c = d2.take_release();
+    c = std::move(b);
+    EXPECT_TRUE(c.valid());
+    EXPECT_FALSE(b.valid());  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(c.job_id(), job);
+
+    c.consume();
+    EXPECT_FALSE(c.valid());
+    ClearedRelease moved(std::move(c));
+    EXPECT_FALSE(moved.valid());  // a spent release stays spent when moved
+}
+
+// The sample request files in examples/ clear (or are refused) as their names say,
+// with the sample directory seeded and verified through the workflow.
+TEST_F(Gate, ExampleRequestsAreDecidedAsIntended) {
+    const auto examples = std::filesystem::path(FAX_SOURCE_DIR) / "examples";
+    std::ifstream in(examples / "directory.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto seed = parse_directory_json(ss.str(), "directory.json");
+    ASSERT_TRUE(seed.ok()) << seed.error().to_string();
+    for (const auto& n : *seed) {
+        ASSERT_TRUE(dir_->add(n, fixed_now() - std::chrono::days(10)).ok()) << n.id;
+        test::verify_entry(*dir_, n.id, fixed_now() - std::chrono::days(9));
+    }
+    // The requests refer to documents/<name>.tif next to them: make those from charts.
+    const auto work = tmp_ / "examples";
+    std::filesystem::create_directories(work / "documents");
+    ASSERT_TRUE(t30::write_fax_tiff((work / "documents/discharge-summary.tif").string(), {chart(1), chart(2)}).ok());
+    ASSERT_TRUE(t30::write_fax_tiff((work / "documents/lab-results.tif").string(), {chart(3), chart(4), chart(5)}).ok());
+    ASSERT_TRUE(t30::write_fax_tiff((work / "documents/admission.tif").string(), {chart(6), chart(7), chart(8)}).ok());
+    const struct {
+        const char* file;
+        const char* rule;  // allow rule, or the refusal expected
+        bool cleared;
+        int pages;
+    } cases[] = {
+        {"request-treatment.json", "POL-PROV-KP", true, 5},
+        {"request-payer-certification.json", "POL-PAYER-CERT", true, 4},
+        {"request-refused-attorney.json", "REF-CATEGORY", false, 0},
+    };
+    for (const auto& c : cases) {
+        std::filesystem::copy_file(examples / c.file, work / c.file);
+        auto req = load_request_file(work / c.file);
+        ASSERT_TRUE(req.ok()) << c.file << ": " << req.error().to_string();
+        auto d = gate_->evaluate(*req, ctx_);
+        ASSERT_TRUE(d.ok()) << c.file << ": " << d.error().to_string();
+        ASSERT_EQ(d->cleared(), c.cleared) << c.file << ": " << (d->cleared() ? "" : d->refusal().to_text());
+        if (c.cleared) {
+            EXPECT_EQ(d->release().rule_id(), c.rule) << c.file;
+            EXPECT_EQ(d->release().page_count(), c.pages) << c.file;
+            auto pages = t30::read_tiff(d->release().tiff_path());
+            ASSERT_TRUE(pages.ok());
+            EXPECT_EQ(static_cast<int>(pages->size()), c.pages);
+        } else {
+            EXPECT_TRUE(d->refusal().has_rule(c.rule)) << c.file << ": " << d->refusal().to_text();
+            // Refused for who and why only: the request itself is complete.
+            for (const auto& id : d->refusal().rule_ids())
+                EXPECT_EQ(id.rfind("REF-", 0), 0u) << c.file << ": " << d->refusal().to_text();
+        }
+    }
+    EXPECT_TRUE(audit_->verify()->ok);
+}
+
+}  // namespace
+}  // namespace fax::gate
