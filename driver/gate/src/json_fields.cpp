@@ -23,6 +23,10 @@ Result<json> parse_json_text(std::string_view text, std::string_view source) {
         }
         return fail(Errc::InvalidInput, std::string(source) + ": not valid JSON (syntax error at line " +
                                             std::to_string(line) + ", column " + std::to_string(col) + ")");
+    } catch (const json::exception&) {
+        // nlohmann throws out_of_range (406) for a number literal that overflows a double,
+        // e.g. 1E400; found by fuzz_request_json. Its text quotes the literal: not repeated.
+        return fail(Errc::InvalidInput, std::string(source) + ": not valid JSON (a number is out of range)");
     }
 }
 
