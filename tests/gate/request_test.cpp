@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -141,6 +143,30 @@ TEST(Request, ExampleFilesParseAndResolvePaths) {
     auto missing = load_request_file("/nonexistent/req.json");
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code, Errc::NotFound);
+}
+
+// The JSON examples in docs/policy.md are real files of their formats.
+TEST(Request, ExamplesInTheDocumentationParse) {
+    std::ifstream in(std::filesystem::path(FAX_SOURCE_DIR) / "docs" / "policy.md");
+    ASSERT_TRUE(in) << "docs/policy.md";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string doc = ss.str();
+    std::vector<std::string> blocks;
+    for (std::size_t at = doc.find("```json\n"); at != std::string::npos; at = doc.find("```json\n", at + 1)) {
+        const std::size_t start = at + 8;
+        const std::size_t end = doc.find("```", start);
+        ASSERT_NE(end, std::string::npos);
+        blocks.push_back(doc.substr(start, end - start));
+    }
+    ASSERT_EQ(blocks.size(), 2u);
+    auto r = parse_request_json(blocks[0], "policy.md request");
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->documents.size(), 2u);
+    EXPECT_FALSE(r->page_ceiling_override.has_value());
+    auto d = parse_directory_json(blocks[1], "policy.md directory");
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    EXPECT_EQ(d->size(), 1u);
 }
 
 }  // namespace

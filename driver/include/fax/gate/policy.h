@@ -139,8 +139,9 @@ struct Policy {
 };
 
 // Policy files: keys absent from the file keep their defaults; "rules" and
-// "referral.contacts" replace the default lists when present, "purposes.<name>"
-// replaces that purpose's limits. Unknown keys are an error (typos must not
+// "referral.contacts" replace the default lists when present; in "purposes.<name>"
+// each key given ("sections", "page_ceiling") replaces that part of the purpose's
+// limits and the other keeps its default. Unknown keys are an error (typos must not
 // silently keep a default). The result is validated.
 Result<Policy> parse_policy_json(std::string_view text, std::string_view source_name);
 Result<Policy> parse_policy_toml(std::string_view text, std::string_view source_name);
