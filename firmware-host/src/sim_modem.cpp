@@ -5,6 +5,12 @@
 #include <cctype>
 #include <cstdint>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "class2_modem.h"
 #include "fax/base/log.h"
 #include "spandsp_adapter.h"
 
@@ -46,6 +52,32 @@ bool bytes_equal(std::span<const uint8_t> bytes, std::string_view s) {
 }
 }  // namespace
 
+// The Class 2.0 personality's way to the DTE and the line.
+class SimModem::Class2Link final : public detail::Class2Port {
+public:
+    explicit Class2Link(SimModem& m) : m_(m) {}
+    void c2_to_dte(std::span<const uint8_t> bytes) override { m_.on_output(bytes); }
+    void c2_dial(const std::string& digits) override {
+        m_.off_hook_ = true;
+        m_.calling_ = true;
+        m_.exchange_.dial(m_.number_, digits);
+    }
+    void c2_answer() override {
+        m_.off_hook_ = true;
+        if (m_.ringing_) m_.exchange_.answer(m_.number_);
+        else m_.answer_pending_ = true;
+    }
+    void c2_hang_up() override {
+        if (m_.in_call_ || m_.calling_) m_.exchange_.hang_up(m_.number_);
+        m_.went_on_hook();
+        m_.ringing_ = false;
+    }
+    void c2_leave(const std::string& line, bool echo, bool verbose) override { m_.leave_class2(line, echo, verbose); }
+
+private:
+    SimModem& m_;
+};
+
 class SimModem::Listener final : public detail::T31Listener {
 public:
     explicit Listener(SimModem& m) : m_(m) {}
@@ -70,6 +102,15 @@ Result<std::unique_ptr<SimModem>> SimModem::create(std::string number, Exchange&
     auto t31 = detail::T31Engine::create(*m->listener_, "modem " + m->number_);
     if (!t31) return fail(t31.take_error());
     m->t31_ = std::move(*t31);
+    if (m->options_.offer_class2) {
+        // Per-modem spool for the pages the Class 2.0 personality converts.
+        static std::atomic<int> counter{0};
+        const auto spool = std::filesystem::temp_directory_path() /
+                           ("faxsim-c2-" + std::to_string(::getpid()) + "-" + m->number_ + "-" + std::to_string(counter++));
+        m->class2_link_ = std::make_unique<Class2Link>(*m);
+        m->class2_ = std::make_unique<detail::Class2Modem>(m->number_, *m->class2_link_, spool, m->options_.manufacturer,
+                                                            m->options_.model, m->options_.revision);
+    }
     return m;
 }
 
@@ -80,9 +121,13 @@ void SimModem::take_dte_input() {
     const bool dtr = link_.host_dtr();
     if (last_dtr_ && !dtr && (off_hook_ || in_call_ || calling_)) {
         FAX_LOG(Info, kComponent, number_ + ": DTR dropped, hanging up");
-        exchange_.hang_up(number_);
-        deliver_event(AT_CALL_EVENT_HANGUP);
-        went_on_hook();
+        if (class2_active_) {
+            class2_->hang_up_now();
+        } else {
+            exchange_.hang_up(number_);
+            deliver_event(AT_CALL_EVENT_HANGUP);
+            went_on_hook();
+        }
     }
     last_dtr_ = dtr;
 
@@ -90,6 +135,13 @@ void SimModem::take_dte_input() {
         if (pending_.empty()) {
             pending_ = link_.dce_take(kDataSlice);
             if (pending_.empty()) break;
+        }
+        if (class2_active_) {
+            // Class 2.0 takes everything (it buffers pages itself); a command line that
+            // leaves Class 2.0 hands the rest back to t31.
+            const std::size_t used = class2_->dte_input(pending_);
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+            continue;
         }
         if (t31_->in_command_mode()) {
             feed_command_bytes();
@@ -113,9 +165,16 @@ void SimModem::feed_command_bytes() {
     std::vector<uint8_t> chunk(pending_.begin(), stop);
     pending_.erase(pending_.begin(), stop);
     if (!complete) {
+        line_fed_to_t31_ += chunk.size();
         t31_->at_rx(chunk);
         return;
     }
+    if (class2_ && intercept_line(upper_compact(line_), chunk)) {
+        line_.clear();
+        line_fed_to_t31_ = 0;
+        return;
+    }
+    line_fed_to_t31_ = 0;
     // Any command line from the DTE abandons an ATA that is still waiting for a call.
     if (answer_pending_) {
         answer_pending_ = false;
@@ -140,9 +199,53 @@ void SimModem::feed_data_bytes() {
     }
 }
 
+// +FCLASS=? and +FCLASS=2.0 are answered here when Class 2.0 is offered; everything
+// else stays with t31. Returns true if the line was taken.
+bool SimModem::intercept_line(const std::string& line, std::span<const uint8_t> last_chunk) {
+    const bool query = line == "AT+FCLASS=?";
+    const bool enter = line.find("+FCLASS=2.0") != std::string::npos;
+    if (!query && !enter) return false;
+    // t31 echoed the part of the line it was given; echo the rest ourselves and make it
+    // forget that part (backspaces, its output suppressed).
+    const bool echo = t31_->echo();
+    const int format = t31_->result_code_format();
+    if (echo) on_output(last_chunk);
+    if (line_fed_to_t31_ > 0) feed_t31_silently(std::string(line_fed_to_t31_, '\b'));
+    if (query) {
+        if (format == 1) {
+            const std::string_view reply = "\r\n0,1,1.0,2.0\r\n\r\nOK\r\n";
+            on_output(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()));
+        } else if (format == 2) {
+            const std::string_view reply = "0,1,1.0,2.0\r\n0\r";
+            on_output(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()));
+        }
+        return true;
+    }
+    class2_active_ = true;
+    class2_->enter(line_, echo, format == 1);
+    return true;
+}
+
+void SimModem::feed_t31_silently(const std::string& text) {
+    suppress_output_ = true;
+    t31_->at_rx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    suppress_output_ = false;
+}
+
+void SimModem::leave_class2(const std::string& line, bool echo, bool verbose) {
+    FAX_LOG(Info, kComponent, number_ + ": back to Class 1");
+    class2_active_ = false;
+    // Bring t31's settings in line with what the DTE set in Class 2.0, without echo,
+    // then let it execute the line (Class 2.0 has echoed it already).
+    feed_t31_silently(std::string("ATE0V") + (verbose ? "1" : "0") + "\r");
+    t31_->at_rx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
+    if (echo) feed_t31_silently("ATE1\r");
+}
+
 // ---------------------------------------------------------------- t31 → DTE
 
 void SimModem::on_output(std::span<const uint8_t> bytes) {
+    if (suppress_output_) return;
     std::string replacement;
     bool replaced = false;
     if (rewriting_identity_) {
@@ -235,14 +338,22 @@ void SimModem::deliver_event(int at_call_event) {
 
 // ---------------------------------------------------------------- line → t31
 
-void SimModem::ring(int) {
+void SimModem::ring(int ring_number) {
     ringing_ = true;
+    if (class2_active_) {
+        class2_->ring(ring_number);
+        return;
+    }
     deliver_event(AT_CALL_EVENT_ALERTING);  // RING; with S0 reached t31 answers (control ANSWER)
 }
 
 void SimModem::call_connected() {
     calling_ = false;
     in_call_ = true;
+    if (class2_active_) {
+        class2_->call_connected();
+        return;
+    }
     deliver_event(AT_CALL_EVENT_CONNECTED);
 }
 
@@ -251,11 +362,19 @@ void SimModem::call_answered() {
     answer_pending_ = false;
     off_hook_ = true;
     in_call_ = true;
+    if (class2_active_) {
+        class2_->call_answered();
+        return;
+    }
     deliver_event(AT_CALL_EVENT_ANSWERED);
 }
 
 void SimModem::call_failed(CallFailure why) {
     went_on_hook();
+    if (class2_active_) {
+        class2_->call_failed(why);
+        return;
+    }
     switch (why) {
     case CallFailure::Busy: deliver_event(AT_CALL_EVENT_BUSY); break;
     case CallFailure::NoAnswer: deliver_event(AT_CALL_EVENT_NO_ANSWER); break;
@@ -273,16 +392,27 @@ void SimModem::far_end_hung_up() {
     const bool was_in_call = in_call_;
     ringing_ = false;
     if (was_in_call) went_on_hook();
+    if (class2_active_) {
+        class2_->far_end_hung_up();
+        return;
+    }
     deliver_event(AT_CALL_EVENT_HANGUP);
 }
 
 // ---------------------------------------------------------------- audio
 
 void SimModem::audio_tx(std::span<int16_t> out) {
-    const std::size_t n = t31_->tx(out);
+    const std::size_t n = class2_active_ ? class2_->audio_tx(out) : t31_->tx(out);
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), int16_t{0});
 }
 
-void SimModem::audio_rx(std::span<const int16_t> in) { t31_->rx(in); }
+void SimModem::audio_rx(std::span<const int16_t> in) {
+    if (class2_active_) class2_->audio_rx(in);
+    else t31_->rx(in);
+}
+
+void SimModem::step_done(Samples now) {
+    if (class2_) class2_->step_done(now);
+}
 
 }  // namespace fax::sim

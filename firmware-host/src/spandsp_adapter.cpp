@@ -186,6 +186,225 @@ std::string completion_text(int t30_completion_code) {
     return s ? std::string(s) : std::string("unknown");
 }
 
+// ---------------------------------------------------------------- Class2T30Engine
+
+void Class2T30Engine::Free::operator()(fax_state_t* s) const noexcept { fax_free(s); }
+
+Class2T30Engine::Class2T30Engine(Class2T30Listener& listener) : listener_(listener) {}
+
+Class2T30Engine::~Class2T30Engine() = default;
+
+Result<std::unique_ptr<Class2T30Engine>> Class2T30Engine::create(const Class2T30Config& config,
+                                                                 Class2T30Listener& listener,
+                                                                 const std::string& log_tag) {
+    std::unique_ptr<Class2T30Engine> e(new Class2T30Engine(listener));
+    e->tag_ = log_tag;
+    fax_state_t* s = fax_init(nullptr, config.calling_party ? 1 : 0);
+    if (!s) return fail(Errc::Internal, "fax_init failed");
+    e->state_.reset(s);
+    configure_logging(fax_get_logging_state(s), e->tag_);
+    t30_state_t* t30 = fax_get_t30_state(s);
+    configure_logging(t30_get_logging_state(t30), e->tag_);
+    if (t30_set_tx_ident(t30, config.ident.c_str()) != 0)
+        return fail(Errc::InvalidArgument, "local id is not a valid T.30 ident");
+    t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
+    t30_set_supported_compressions(t30, config.compressions);
+    t30_set_supported_modems(t30, config.modems);
+    if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
+    t30_set_phase_b_handler(t30, &Class2T30Engine::on_phase_b, e.get());
+    t30_set_phase_d_handler(t30, &Class2T30Engine::on_phase_d, e.get());
+    t30_set_phase_e_handler(t30, &Class2T30Engine::on_phase_e, e.get());
+    t30_set_document_handler(t30, &Class2T30Engine::on_document, e.get());
+    // fax.c re-initialises its HDLC receiver (with t30_hdlc_accept) on every change of
+    // receive modem: wrap T.30's set_rx_type handler so that our frame handler is put
+    // back each time. Nothing else of fax.c is changed.
+    e->orig_set_rx_ = t30->set_rx_type_handler;
+    e->orig_set_rx_user_ = t30->set_rx_type_user_data;
+    t30->set_rx_type_handler = &Class2T30Engine::on_set_rx_type;
+    t30->set_rx_type_user_data = e.get();
+    e->patch_hdlc_rx();
+    return e;
+}
+
+void Class2T30Engine::patch_hdlc_rx() {
+    hdlc_rx_set_frame_handler(&state_->modems.hdlc_rx, &Class2T30Engine::on_hdlc, this);
+}
+
+void Class2T30Engine::on_set_rx_type(void* user_data, int type, int bit_rate, int short_train, int use_hdlc) {
+    auto* self = static_cast<Class2T30Engine*>(user_data);
+    self->orig_set_rx_(self->orig_set_rx_user_, type, bit_rate, short_train, use_hdlc);
+    self->patch_hdlc_rx();
+}
+
+void Class2T30Engine::on_hdlc(void* user_data, const uint8_t* msg, int len, int ok) {
+    static_cast<Class2T30Engine*>(user_data)->hdlc(msg, len, ok);
+}
+
+namespace {
+bool burst_has_dis(const std::vector<std::vector<uint8_t>>& frames) {
+    for (const auto& f : frames)
+        if (f.size() >= 3 && (f[2] & 0xFE) == T30_DIS) return true;
+    return false;
+}
+}  // namespace
+
+void Class2T30Engine::hdlc(const uint8_t* msg, int len, int ok) {
+    if (len >= 3 && ok && msg) listener_.c2_frame_received(std::span<const uint8_t>(msg, static_cast<std::size_t>(len)));
+    if (!holding_) {
+        t30_hdlc_accept(fax_get_t30_state(state_.get()), msg, len, ok);
+        return;
+    }
+    HdlcEvent ev;
+    ev.len = len;
+    ev.ok = ok;
+    if (len > 0 && msg) ev.bytes.assign(msg, msg + len);
+    burst_.push_back(std::move(ev));
+    if (len != SIG_STATUS_CARRIER_DOWN) return;
+    // A burst is complete.
+    std::vector<HdlcEvent> burst;
+    burst.swap(burst_);
+    std::vector<std::vector<uint8_t>> frames;
+    for (const auto& e : burst)
+        if (e.len >= 3 && e.ok) frames.push_back(e.bytes);
+    if (!burst_has_dis(frames)) {
+        // Not what we wait for (e.g. DCN): T.30 must see it now.
+        deliver(burst);
+        return;
+    }
+    if (release_at_burst_end_) {
+        release_at_burst_end_ = false;
+        holding_ = false;
+        held_.clear();
+        deliver(burst);
+        return;
+    }
+    const bool first = held_.empty();
+    held_ = std::move(burst);
+    if (first) listener_.c2_dis_held();
+}
+
+void Class2T30Engine::deliver(const std::vector<HdlcEvent>& events) {
+    t30_state_t* t30 = fax_get_t30_state(state_.get());
+    for (const auto& e : events) t30_hdlc_accept(t30, e.bytes.empty() ? nullptr : e.bytes.data(), e.len, e.ok);
+}
+
+void Class2T30Engine::set_hold(bool on) {
+    if (on) {
+        holding_ = true;
+        release_at_burst_end_ = false;
+        return;
+    }
+    if (!holding_) return;
+    if (!burst_.empty()) {
+        // The far end is repeating its DIS right now: answer that one when it ends.
+        release_at_burst_end_ = true;
+        return;
+    }
+    holding_ = false;
+    std::vector<HdlcEvent> held;
+    held.swap(held_);
+    deliver(held);
+}
+
+void Class2T30Engine::set_tx_file(const std::string& path) {
+    tx_file_ = path;  // SpanDSP copies the name; keep ours for logs
+    t30_set_tx_file(fax_get_t30_state(state_.get()), tx_file_.c_str(), -1, -1);
+}
+
+int Class2T30Engine::on_phase_b(t30_state_t*, void* user_data, int fcf) {
+    return static_cast<Class2T30Engine*>(user_data)->listener_.c2_phase_b(fcf);
+}
+
+int Class2T30Engine::on_phase_d(t30_state_t*, void* user_data, int fcf) {
+    static_cast<Class2T30Engine*>(user_data)->listener_.c2_phase_d(fcf);
+    return T30_ERR_OK;
+}
+
+void Class2T30Engine::on_phase_e(t30_state_t*, void* user_data, int completion_code) {
+    static_cast<Class2T30Engine*>(user_data)->listener_.c2_phase_e(completion_code);
+}
+
+int Class2T30Engine::on_document(t30_state_t*, void* user_data, int) {
+    return static_cast<Class2T30Engine*>(user_data)->listener_.c2_more_documents() ? 1 : 0;
+}
+
+std::size_t Class2T30Engine::tx(std::span<int16_t> out) {
+    const int n = fax_tx(state_.get(), out.data(), static_cast<int>(out.size()));
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+void Class2T30Engine::rx(std::span<const int16_t> in) {
+    scratch_.assign(in.begin(), in.end());
+    fax_rx(state_.get(), scratch_.data(), static_cast<int>(scratch_.size()));
+}
+
+void Class2T30Engine::terminate() { t30_terminate(fax_get_t30_state(state_.get())); }
+
+FaxStats Class2T30Engine::stats() const {
+    t30_stats_t st{};
+    t30_get_transfer_statistics(fax_get_t30_state(state_.get()), &st);
+    FaxStats out;
+    out.pages_tx = st.pages_tx;
+    out.pages_rx = st.pages_rx;
+    out.bit_rate = st.bit_rate;
+    out.ecm = st.error_correcting_mode != 0;
+    out.encoding = st.encoding;
+    return out;
+}
+
+std::string Class2T30Engine::remote_ident() const {
+    const char* id = t30_get_rx_ident(fax_get_t30_state(state_.get()));
+    return id ? std::string(id) : std::string();
+}
+
+// ---------------------------------------------------------------- T.4 page codec
+
+namespace {
+struct T4Free {
+    void operator()(t4_state_t* s) const noexcept { t4_rx_free(s); }
+};
+struct T4TxFree {
+    void operator()(t4_state_t* s) const noexcept { t4_tx_free(s); }
+};
+}  // namespace
+
+Result<int> write_t4_page_tiff(const std::string& path, std::span<const uint8_t> data, const T4PageFormat& format) {
+    std::unique_ptr<t4_state_t, T4Free> rx(t4_rx_init(nullptr, path.c_str(), T4_COMPRESSION_ITU_T4_2D));
+    if (!rx) return fail(Errc::Io, "cannot create the page file");
+    t4_rx_set_rx_encoding(rx.get(), format.encoding);
+    t4_rx_set_image_width(rx.get(), format.width);
+    t4_rx_set_x_resolution(rx.get(), T4_X_RESOLUTION_R8);
+    t4_rx_set_y_resolution(rx.get(), format.fine ? T4_Y_RESOLUTION_FINE : T4_Y_RESOLUTION_STANDARD);
+    if (t4_rx_start_page(rx.get()) != 0) return fail(Errc::Internal, "t4_rx_start_page failed");
+    if (!data.empty()) t4_rx_put_chunk(rx.get(), data.data(), static_cast<int>(data.size()));
+    if (t4_rx_end_page(rx.get()) != 0) return fail(Errc::InvalidInput, "the page data held no image rows");
+    t4_stats_t st{};
+    t4_rx_get_transfer_statistics(rx.get(), &st);
+    return st.length;
+}
+
+Result<EncodedPage> encode_tiff_page(const std::string& path, int page, int encoding) {
+    std::unique_ptr<t4_state_t, T4TxFree> tx(t4_tx_init(nullptr, path.c_str(), page, page));
+    if (!tx) return fail(Errc::Io, "cannot open page " + std::to_string(page + 1) + " of the page file");
+    t4_tx_set_tx_encoding(tx.get(), encoding);
+    t4_tx_set_min_bits_per_row(tx.get(), 0);
+    if (t4_tx_start_page(tx.get()) != 0) return fail(Errc::InvalidInput, "cannot read the page image");
+    EncodedPage out;
+    out.width = t4_tx_get_image_width(tx.get());
+    out.fine = t4_tx_get_y_resolution(tx.get()) > (T4_Y_RESOLUTION_STANDARD + T4_Y_RESOLUTION_FINE) / 2;
+    uint8_t buf[4096];
+    for (;;) {
+        const int n = t4_tx_get_chunk(tx.get(), buf, static_cast<int>(sizeof buf));
+        if (n > 0) out.data.insert(out.data.end(), buf, buf + n);
+        if (n < static_cast<int>(sizeof buf)) break;
+    }
+    t4_stats_t st{};
+    t4_tx_get_transfer_statistics(tx.get(), &st);
+    out.rows = st.length;
+    t4_tx_end_page(tx.get());
+    return out;
+}
+
 // ---------------------------------------------------------------- AwgnSource
 
 void AwgnSource::Free::operator()(awgn_state_t* s) const noexcept { awgn_free(s); }

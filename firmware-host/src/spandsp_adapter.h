@@ -128,6 +128,115 @@ private:
 
 std::string completion_text(int t30_completion_code);
 
+// ---------------------------------------------------------------- Class 2.0 modem-side T.30
+
+// What the modem-side T.30 engine of the Class 2.0 personality reports. All calls
+// come from inside the engine's tx/rx/control calls.
+class Class2T30Listener {
+public:
+    // Every good HDLC frame from the line, as it is demodulated (before any hold).
+    virtual void c2_frame_received(std::span<const uint8_t> frame) = 0;
+    // A complete V.21 burst containing DIS is being held (see Class2T30Engine::set_hold).
+    virtual void c2_dis_held() = 0;
+    // T.30 phase B (DIS/DTC when calling, DCS when answering): return a T30_ERR_* code;
+    // anything but 0 makes the engine send DCN.
+    virtual int c2_phase_b(int fcf) = 0;
+    virtual void c2_phase_d(int fcf) = 0;
+    virtual void c2_phase_e(int completion_code) = 0;
+    // End of the transmitted document: true if another document (page) follows.
+    virtual bool c2_more_documents() = 0;
+
+protected:
+    ~Class2T30Listener() = default;
+};
+
+struct Class2T30Config {
+    bool calling_party = false;
+    std::string ident;
+    bool ecm = false;
+    int compressions = 0;  // T30_SUPPORT_*_COMPRESSION
+    int modems = 0;        // T30_SUPPORT_V27TER | ...
+    std::string rx_file;   // answering: where the engine writes received pages
+};
+
+// fax_state_t (SpanDSP's T.30 joined to its V.21/V.17/V.29/V.27ter modems) inside the
+// simulated Class 2.0 modem. SpanDSP 0.0.6's T.30 opens the document to send when the
+// far end's DIS arrives and it cannot be paused, while a Class 2.0 DTE only hands over a
+// page after it has seen that DIS (+FCI/+FIS, then +FDT). So the engine can hold the
+// received V.21 bursts that carry DIS (the far end repeats DIS while it waits, T.30
+// §5.3.2.1) and replay the latest one to T.30 once the page is in hand.
+class Class2T30Engine {
+public:
+    static Result<std::unique_ptr<Class2T30Engine>> create(const Class2T30Config& config, Class2T30Listener& listener,
+                                                           const std::string& log_tag);
+    ~Class2T30Engine();
+    Class2T30Engine(const Class2T30Engine&) = delete;
+    Class2T30Engine& operator=(const Class2T30Engine&) = delete;
+
+    std::size_t tx(std::span<int16_t> out);
+    void rx(std::span<const int16_t> in);
+
+    // Hold (true) or pass (false) received V.21 bursts. Turning the hold off replays the
+    // held DIS burst now, or — if a burst is arriving — lets that burst through when it ends.
+    void set_hold(bool on);
+    bool holding() const { return holding_; }
+    bool has_held_dis() const { return !held_.empty(); }
+    void set_tx_file(const std::string& path);
+    void terminate();
+    FaxStats stats() const;
+    std::string remote_ident() const;
+
+private:
+    struct HdlcEvent {
+        std::vector<uint8_t> bytes;
+        int len = 0;  // < 0: a SIG_STATUS_* report
+        int ok = 0;
+    };
+    explicit Class2T30Engine(Class2T30Listener& listener);
+    static void on_hdlc(void* user_data, const uint8_t* msg, int len, int ok);
+    static void on_set_rx_type(void* user_data, int type, int bit_rate, int short_train, int use_hdlc);
+    static int on_phase_b(t30_state_t* s, void* user_data, int fcf);
+    static int on_phase_d(t30_state_t* s, void* user_data, int fcf);
+    static void on_phase_e(t30_state_t* s, void* user_data, int completion_code);
+    static int on_document(t30_state_t* s, void* user_data, int status);
+    void hdlc(const uint8_t* msg, int len, int ok);
+    void deliver(const std::vector<HdlcEvent>& events);
+    void patch_hdlc_rx();
+
+    struct Free {
+        void operator()(fax_state_t* s) const noexcept;
+    };
+    Class2T30Listener& listener_;
+    std::unique_ptr<fax_state_t, Free> state_;
+    std::string tag_;
+    std::string tx_file_;
+    std::vector<int16_t> scratch_;
+    t30_set_handler_t* orig_set_rx_ = nullptr;
+    void* orig_set_rx_user_ = nullptr;
+    bool holding_ = false;
+    bool release_at_burst_end_ = false;
+    std::vector<HdlcEvent> burst_;  // the V.21 burst being received while holding
+    std::vector<HdlcEvent> held_;   // the latest complete burst that carried DIS
+};
+
+// Page data as a Class 2.0 DTE sends or receives it (T.4/T.6, first bit in the LSB of each
+// byte, +FBO=0), to and from one-page fax TIFFs, with SpanDSP's T.4 codec.
+struct T4PageFormat {
+    int encoding = 1;  // T4_COMPRESSION_ITU_T4_1D / _2D / _T6
+    bool fine = true;  // 196 lines per inch (else 98)
+    int width = 1728;
+};
+// Decodes `data` into a new one-page TIFF at `path`; returns the number of rows.
+Result<int> write_t4_page_tiff(const std::string& path, std::span<const uint8_t> data, const T4PageFormat& format);
+struct EncodedPage {
+    std::vector<uint8_t> data;
+    int rows = 0;
+    bool fine = true;
+    int width = 1728;
+};
+// Encodes page `page` (0-based) of a TIFF in `encoding`, ending with RTC (T.4) or EOFB (T.6).
+Result<EncodedPage> encode_tiff_page(const std::string& path, int page, int encoding);
+
 // ---------------------------------------------------------------- line noise
 
 class AwgnSource {

@@ -15,6 +15,11 @@
 //   - ATA before any ring is held: the next incoming call is answered at once.
 //     Any further command line cancels it. ATS0=n answers on the n-th RING.
 //   - ATH / DTR drop (host_dtr() false) hang up; the far end is told at once.
+//   - With ModemOptions::offer_class2, +FCLASS=? lists 0,1,1.0,2.0 and +FCLASS=2.0
+//     switches to a Class 2.0 (T.32) personality: T.30 then runs inside the modem
+//     (SpanDSP fax_state_t) and the DTE uses +FDT/+FDR and the +F reports
+//     (src/class2_modem.h, docs/class2.md). +FCLASS=1 (or ATZ, AT&F) returns to Class 1,
+//     which stays the default personality.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,7 @@ namespace fax::sim {
 
 namespace detail {
 class T31Engine;
+class Class2Modem;
 }
 
 struct ModemOptions {
@@ -43,6 +49,8 @@ struct ModemOptions {
     // Send XOFF (0x13) to the DTE when t31 drops CTS and XON (0x11) when it rises
     // again, in band with the modem's output (what efax needs behind a PTY).
     bool inband_flow_control = false;
+    // Offer Class 2.0 (T.32) besides Class 1 / 1.0, as many real fax modems do.
+    bool offer_class2 = false;
 };
 
 class SimModem final : public LineEndpoint {
@@ -62,6 +70,8 @@ public:
     bool in_call() const { return in_call_; }
     // t31's clear-to-send (V.24 circuit 106) as last signalled.
     bool cts() const { return cts_; }
+    // True while the Class 2.0 personality is selected (+FCLASS=2.0).
+    bool class2_active() const { return class2_active_; }
     // Everything the modem has sent to its DTE so far (for tests and traces); capped.
     const std::vector<uint8_t>& dte_output_log() const { return output_log_; }
 
@@ -76,13 +86,18 @@ public:
     void call_failed(CallFailure why) override;
     void far_end_hung_up() override;
     bool answers_on_arrival() const override { return answer_pending_; }
+    void step_done(Samples now) override;
     bool off_hook_idle() const override { return off_hook_ && !in_call_ && !calling_ && !answer_pending_; }
     void audio_tx(std::span<int16_t> out) override;
     void audio_rx(std::span<const int16_t> in) override;
 
 private:
     class Listener;
+    class Class2Link;
     SimModem(std::string number, Exchange& exchange, ModemOptions options);
+    bool intercept_line(const std::string& line, std::span<const uint8_t> last_chunk);
+    void leave_class2(const std::string& line, bool echo, bool verbose);
+    void feed_t31_silently(const std::string& text);
 
     void on_output(std::span<const uint8_t> bytes);
     int on_control(int op, const char* num);
@@ -97,6 +112,11 @@ private:
     hal::InProcessLink link_;
     std::unique_ptr<Listener> listener_;
     std::unique_ptr<detail::T31Engine> t31_;
+    std::unique_ptr<Class2Link> class2_link_;
+    std::unique_ptr<detail::Class2Modem> class2_;
+    bool class2_active_ = false;
+    bool suppress_output_ = false;    // t31 output while we re-sync its settings
+    std::size_t line_fed_to_t31_ = 0;  // bytes of the current line already given to t31
 
     std::vector<uint8_t> pending_;   // taken from the link, not yet given to t31
     std::string line_;               // command line being assembled

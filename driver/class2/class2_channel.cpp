@@ -1,0 +1,152 @@
+#include "fax/driver/class2_channel.h"
+
+#include <utility>
+
+namespace fax::driver {
+
+void Class2Channel::send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink) {
+    Pending p;
+    p.cmd = cmd;
+    p.on_reply = std::move(on_reply);
+    p.sink = std::move(sink);
+    p.deadline = now_ + cmd.timeout;
+    pending_ = std::move(p);
+    state_ = State::Awaiting;
+    if (trace_) trace_(true, cmd.text);
+    out_.insert(out_.end(), cmd.text.begin(), cmd.text.end());
+    out_.push_back('\r');
+}
+
+void Class2Channel::write_page_data(std::span<const uint8_t> raw) {
+    if (state_ != State::SendData) return;
+    dle_stuff(raw, out_);
+}
+
+void Class2Channel::end_page(PostPage ppm, Samples timeout) {
+    if (state_ != State::SendData || !pending_) return;
+    out_.push_back(kDle);
+    out_.push_back(static_cast<uint8_t>(post_page_char(ppm)));
+    if (trace_) trace_(true, std::string("<DLE ") + post_page_char(ppm) + ">");
+    state_ = State::Awaiting;
+    pending_->deadline = now_ + timeout;
+    pending_->info.clear();
+}
+
+void Class2Channel::abort() {
+    if (!pending_) return;
+    if (trace_) trace_(true, "<CAN>");
+    out_.push_back(kCan);
+    pending_->deadline = now_ + Samples{8000 * 5};
+}
+
+void Class2Channel::on_bytes(std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+        if (state_ == State::ReceiveData) {
+            if (skip_lf_) {
+                skip_lf_ = false;
+                if (bytes.front() == '\n') {
+                    bytes = bytes.subspan(1);
+                    continue;
+                }
+            }
+            scratch_.clear();
+            const auto fed = dle_.feed(bytes, scratch_);
+            if (!scratch_.empty() && pending_ && pending_->sink) pending_->sink(scratch_);
+            bytes = bytes.subspan(fed.consumed);
+            if (fed.ended) {
+                // The page is complete; +FPS, +FET and OK follow (T.32 §8.3.4).
+                state_ = State::Awaiting;
+                if (pending_) pending_->deadline = now_ + Samples{8000 * 10};
+            }
+            continue;
+        }
+        // Line mode, one byte at a time so that data right after CONNECT is not lost.
+        std::size_t i = 0;
+        for (; i < bytes.size(); ++i) {
+            // Flow control characters the modem sends in band are not text.
+            if (bytes[i] == kXon || bytes[i] == kXoff) continue;
+            lines_.feed(bytes.subspan(i, 1));
+            bool switched = false;
+            while (auto line = lines_.next()) {
+                handle_line(*line);
+                if (state_ == State::ReceiveData) {
+                    switched = true;
+                    break;
+                }
+            }
+            if (switched) {
+                ++i;
+                break;
+            }
+        }
+        bytes = bytes.subspan(i);
+    }
+}
+
+void Class2Channel::handle_line(const std::string& line) {
+    if (trace_) trace_(false, line);
+    if (pending_ && state_ == State::Awaiting && is_echo(line, pending_->cmd.text)) return;
+    const auto code = parse_result_code(line);
+    if (!pending_ || state_ == State::SendData) {
+        // While page data is going out the modem has nothing to say but a failure.
+        if (pending_ && code && *code != AtResult::Ring && *code != AtResult::Connect) {
+            Class2Reply reply{*code, line, std::move(pending_->info)};
+            deliver(std::move(reply));
+            return;
+        }
+        if (pending_ && !code) {
+            pending_->info.push_back(line);
+            return;
+        }
+        if (unsolicited_) unsolicited_(line);
+        return;
+    }
+    if (!code) {
+        pending_->info.push_back(line);
+        return;
+    }
+    if (*code == AtResult::Ring) {
+        if (unsolicited_) unsolicited_(line);
+        return;
+    }
+    Class2Reply reply{*code, line, std::move(pending_->info)};
+    pending_->info.clear();
+    if (*code == AtResult::Connect && pending_->cmd.data != Class2Data::None) {
+        if (pending_->cmd.data == Class2Data::SendPage) {
+            state_ = State::SendData;
+        } else {
+            // T.32 §8.3.4: DC2 tells the modem we are ready for the page.
+            state_ = State::ReceiveData;
+            skip_lf_ = true;
+            dle_.reset();
+            out_.push_back(kDc2);
+        }
+        auto fn = pending_->on_reply;  // kept for the final result
+        fn(std::move(reply));
+        return;
+    }
+    deliver(std::move(reply));
+}
+
+void Class2Channel::deliver(Result<Class2Reply> r) {
+    auto fn = std::move(pending_->on_reply);
+    pending_.reset();
+    state_ = State::Idle;
+    if (fn) fn(std::move(r));
+}
+
+void Class2Channel::set_time(Samples now) {
+    now_ = now;
+    if (pending_ && state_ != State::SendData && now_ > pending_->deadline) {
+        const std::string what = pending_->cmd.text.rfind("ATD", 0) == 0 ? std::string("ATD") : pending_->cmd.text;
+        deliver(fail(Errc::Timeout, "no answer from the modem to " + what));
+    }
+}
+
+std::vector<uint8_t> Class2Channel::take_output() {
+    std::vector<uint8_t> o;
+    o.swap(out_);
+    return o;
+}
+
+}  // namespace fax::driver

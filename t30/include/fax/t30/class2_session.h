@@ -1,0 +1,92 @@
+// Class2Session: one fax call through a Class 2.0 (ITU-T T.32) modem. The modem runs
+// T.30; the host dials or answers, checks the remote station id, hands over each page
+// as T.4/T.6 data (+FDT) or takes it (+FDR), and reads the modem's reports.
+//
+// The same shape as the Class 1 FaxSession (t30/fax_session.h): the same SessionResult,
+// CallPhase and SessionEvent; the transmit entry point consumes a gate::ClearedRelease,
+// re-checks the document's SHA-256 and dials only release.dial_number(); the remote
+// station id the modem reports (+FCI) is checked against release.expected_csi() before
+// the first page, and a mismatch ends the call (AT+FKS, then ATH) with nothing sent.
+//
+// Protocol engine: no I/O, no clock. A runner hands it the modem's bytes (on_bytes) and
+// the time (advance_to) and writes take_output() to the transport; Class2SessionStepper
+// is that runner inside the lock-stepped simulation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/base/time.h"
+#include "fax/driver/cleared_release.h"
+#include "fax/hal/transport.h"
+#include "fax/t30/fax_session.h"
+
+namespace fax::t30 {
+
+struct Class2Options {
+    std::string local_ident = "FAXSTACK";  // +FLI: our TSI (sending) or CSI (receiving), <= 20 chars
+    // Data format the host exchanges with the modem (+FIS/+FCC df): 0 MH, 1 MR, 3 MMR (needs ecm).
+    int data_format = 1;
+    bool ecm = false;                       // ask the modem for ECM on the line
+    int max_bit_rate_code = 5;              // +FIS br: 0..5 = 2400..14400 bit/s
+    Samples dial_timeout{8000 * 90};        // ATD until the far end's DIS has been reported
+    Samples ring_timeout{0};                // receive: how long to wait for RING (0 = forever)
+    std::string dial_prefix = "ATDT";
+};
+
+class Class2Session {
+public:
+    ~Class2Session();
+    Class2Session(const Class2Session&) = delete;
+    Class2Session& operator=(const Class2Session&) = delete;
+
+    // Consumes the release; fails (and dials nothing) if it was already spent or its
+    // document no longer matches what the gate cleared.
+    static Result<std::unique_ptr<Class2Session>> transmit(gate::ClearedRelease&& release, Class2Options opts = {});
+    // Waits for RING, answers, and writes the received pages to rx_tiff.
+    static Result<std::unique_ptr<Class2Session>> receive(const std::string& rx_tiff, Class2Options opts = {});
+
+    void on_bytes(std::span<const uint8_t> bytes);
+    void advance_to(Samples now);
+    std::vector<uint8_t> take_output();
+    // Ends the call as soon as possible (+FKS, ATH).
+    void cancel();
+
+    bool finished() const;
+    // True while page data goes to the modem (the runner may enable XON/XOFF then).
+    bool transmitting_data() const;
+    CallPhase phase() const;
+    const SessionResult& result() const;
+    const std::string& job_id() const;
+
+    void set_event_handler(std::function<void(const SessionEvent&)> fn);
+    // Command and response lines (never page data).
+    void set_trace(std::function<void(bool to_modem, const std::string& line)> fn);
+
+    class Impl;
+
+private:
+    explicit Class2Session(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Steps a Class2Session from a Simulation (like SessionStepper for FaxSession).
+class Class2SessionStepper final : public Steppable {
+public:
+    Class2SessionStepper(Class2Session& session, hal::Transport& transport);
+    void step(Samples elapsed) override;
+    const Status& transport_status() const { return status_; }
+
+private:
+    Class2Session& session_;
+    hal::Transport& transport_;
+    Samples now_{0};
+    Status status_;
+};
+
+}  // namespace fax::t30
