@@ -1,0 +1,426 @@
+// faxctl end to end: the binary as a child process, on a real faxsim line where a
+// call is needed. Asserts exit statuses, what was received (pixel-exact), what the
+// audit trail says, and that the member reference never reaches any output.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "faxctl_harness.h"
+#include "fax/gate/directory.h"
+#include "fax/t30/page_compare.h"
+#include "fax/t30/tiff_io.h"
+
+namespace fax::faxctl_test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kEntry = "kp-cardiology-seattle";  // the treatment request's recipient
+constexpr const char* kDial = "12065550142";             // what the modem dials for it (NANP: 1 + ten digits)
+
+std::string member_reference_of(const fs::path& request) {
+    return json::parse(read_file(request))["member"]["record_reference"].get<std::string>();
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+class Station : public ::testing::Test {
+protected:
+    void SetUp() override { config_ = make_station(dir_.path(), dir_.file("modem")); }
+
+    RunResult run(const std::vector<std::string>& args, std::chrono::seconds deadline = std::chrono::seconds(60)) {
+        return faxctl(config_, args, dir_.path(), log_, deadline);
+    }
+    std::string request(const char* name) const { return (dir_.path() / "requests" / name).string(); }
+    fs::path data() const { return dir_.path() / "data"; }
+
+    void import_directory() {
+        auto r = run({"directory", "import", std::string(FAX_SOURCE_DIR) + "/examples/directory.json"});
+        ASSERT_EQ(r.exit_code, 0) << r.all();
+    }
+
+    // The two-step verification through faxctl and the simulated line. faxsim's
+    // terminals send their line number as CSI, so the seeded expected CSI
+    // ("+1 206 555 0142") is replaced by what this station will really send.
+    void verify_by_test_fax_and_phone() {
+        auto csi = run({"directory", "set-csi", kEntry, kDial, "--staff-id", "E104233"});
+        ASSERT_EQ(csi.exit_code, 0) << csi.all();
+        auto tf = run({"directory", "test-fax", kEntry, "--staff-id", "E104233", "--staff-name", "Dana Whitfield"},
+                      std::chrono::seconds(300));
+        ASSERT_EQ(tf.exit_code, 0) << tf.all();
+        EXPECT_NE(tf.out.find("DELIVERED"), std::string::npos) << tf.out;
+        EXPECT_NE(tf.out.find("awaiting_confirmation"), std::string::npos) << tf.out;
+        auto conf = run({"directory", "confirm", kEntry, "--staff-id", "E104233", "--staff-name", "Dana Whitfield",
+                         "--contact", "Front desk, Capitol Hill Cardiology"});
+        ASSERT_EQ(conf.exit_code, 0) << conf.all();
+        EXPECT_NE(conf.out.find("verification: verified"), std::string::npos) << conf.out;
+    }
+
+    // The same end state written straight into the directory (for tests about
+    // something else than verification, so they need no call).
+    void verify_directly() {
+        auto d = gate::Directory::open(data() / "directory.db");
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        const auto now = std::chrono::system_clock::now();
+        ASSERT_TRUE(d->record_test_fax(kEntry, {"J-test", now - std::chrono::minutes(5), true, "E104233"}).ok());
+        ASSERT_TRUE(d->confirm_by_phone(kEntry, {"E104233", "Dana Whitfield", "Front desk", now}).ok());
+    }
+
+    TempDir dir_;
+    std::string config_;
+    OutputLog log_;
+};
+
+TEST_F(Station, CheckClearsTheTreatmentRequestOnlyOnceTheEntryIsVerified) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+
+    auto before = run({"check", request("request-treatment.json")});
+    EXPECT_EQ(before.exit_code, 3) << before.all();
+    EXPECT_NE(before.out.find("NUM-UNVERIFIED"), std::string::npos) << before.out;
+
+    verify_by_test_fax_and_phone();
+    const auto rx = files_in(sim.rx_dir(kDial));
+    ASSERT_EQ(rx.size(), 1u);  // the test fax: its cover, nothing else
+    auto test_fax = t30::read_tiff(rx[0].string());
+    ASSERT_TRUE(test_fax.ok()) << test_fax.error().to_string();
+    EXPECT_EQ(test_fax->size(), 1u);
+
+    auto after = run({"check", request("request-treatment.json")});
+    EXPECT_EQ(after.exit_code, 0) << after.all();
+    EXPECT_NE(after.out.find("CLEARED under POL-PROV-KP"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find(kEntry), std::string::npos);
+    EXPECT_NE(after.out.find("+1 206-555-0142"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("5 (cover sheet + 4)"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("nothing was transmitted"), std::string::npos);
+    // A check never dials: still only the test fax at the receiver, and the spool is empty.
+    EXPECT_EQ(files_in(sim.rx_dir(kDial)).size(), 1u);
+    EXPECT_TRUE(files_in(data() / "spool").empty());
+    // ... and it is recorded: the refused check, the test fax decision + outcome, this check.
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 4) << audit.out;
+}
+
+TEST_F(Station, AttorneyRequestIsRefusedWithTheReleaseOfInformationReferral) {
+    import_directory();
+    const std::string member = member_reference_of(request("request-refused-attorney.json"));
+    auto r = run({"check", request("request-refused-attorney.json")});
+    EXPECT_EQ(r.exit_code, 3) << r.all();
+    EXPECT_NE(r.out.find("REFUSED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("[REF-CATEGORY]"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Release of Information Department"), std::string::npos) << r.out;
+    for (const char* number : {"866-656-4184", "877-848-6896", "509-241-7824", "855-414-1751"})
+        EXPECT_NE(r.out.find(number), std::string::npos) << number << "\n" << r.out;
+    EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
+
+    // The same decision for a program: every finding with rule, field, message, next step.
+    auto j = run({"--json", "check", request("request-refused-attorney.json")});
+    EXPECT_EQ(j.exit_code, 3) << j.all();
+    const json d = json::parse(j.out);
+    EXPECT_EQ(d["event"], "decision");
+    EXPECT_FALSE(d["cleared"].get<bool>());
+    bool referral = false;
+    for (const auto& f : d["findings"]) {
+        EXPECT_FALSE(f["rule_id"].get<std::string>().empty());
+        EXPECT_TRUE(f.contains("field") && f.contains("message") && f.contains("next_step"));
+        if (f["rule_id"] == "REF-CATEGORY") referral = f["next_step"].get<std::string>().find("855-414-1751") != std::string::npos;
+    }
+    EXPECT_TRUE(referral) << j.out;
+    // Refusals are decisions: both are in the audit trail.
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 2);
+}
+
+TEST_F(Station, MalformedRequestIsInvalidInputNamingTheField) {
+    import_directory();
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    json req = json::parse(read_file(request("request-treatment.json")));
+    req["documents"][1]["pages"] = "3-";
+    const std::string bad = dir_.file("requests/bad-pages.json");
+    std::ofstream(bad) << req.dump(2);
+    auto r = run({"check", bad});
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.err.find("bad-pages.json"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("documents[1].pages"), std::string::npos) << r.err;
+    EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
+    EXPECT_EQ(r.all().find("terminate"), std::string::npos) << r.all();  // no uncaught exception
+
+    const std::string not_json = dir_.file("requests/not-json.json");
+    std::ofstream(not_json) << "{ \"format\": \"fax-release-request/1\", \"member\": { \"record_reference\": \"" << member
+                            << "\" ";
+    auto r2 = run({"check", not_json});
+    EXPECT_EQ(r2.exit_code, 2) << r2.all();
+    EXPECT_NE(r2.err.find("not-json.json"), std::string::npos) << r2.err;
+    EXPECT_EQ(r2.all().find(member), std::string::npos) << r2.all();
+
+    auto r3 = run({"check", dir_.file("requests/no-such-request.json")});
+    EXPECT_EQ(r3.exit_code, 2) << r3.all();
+
+    auto r4 = run({"check"});  // no request at all: a usage error
+    EXPECT_EQ(r4.exit_code, 2) << r4.all();
+}
+
+TEST_F(Station, MissingDocumentIsInvalidInputNamingTheField) {
+    import_directory();
+    verify_directly();
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    fs::remove(dir_.path() / "requests" / "documents" / "lab-results.tif");
+    auto r = run({"check", request("request-treatment.json")});
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.err.find("request-treatment.json"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("documents[1]"), std::string::npos) << r.err;
+    EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
+    EXPECT_EQ(r.all().find("terminate"), std::string::npos) << r.all();
+    // Not a decision: nothing was cleared or spooled.
+    EXPECT_TRUE(files_in(data() / "spool").empty());
+}
+
+// The main job: verify the number, check, send through faxsim, verify the audit
+// trail. Every byte any faxctl or faxsim printed is kept and searched for the member
+// reference at the end (with -vv logs and the --json stream included).
+TEST_F(Station, FullReleaseDeliversCoverAndPagesAndNeverPrintsTheMemberReference) {
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+    verify_by_test_fax_and_phone();
+
+    auto check = run({"-vv", "check", request("request-treatment.json")});
+    ASSERT_EQ(check.exit_code, 0) << check.all();
+    auto refused = run({"-vv", "check", request("request-refused-attorney.json")});
+    EXPECT_EQ(refused.exit_code, 3) << refused.all();
+
+    auto send = run({"-vv", "--json", "--keep-spool", "send", request("request-treatment.json"), "--modem", sim.modem()},
+                    std::chrono::seconds(400));
+    ASSERT_EQ(send.exit_code, 0) << send.all();
+    // One JSON object per line: the decision, progress events, the spool path, the result.
+    std::vector<json> events;
+    std::istringstream lines(send.out);
+    for (std::string line; std::getline(lines, line);) {
+        ASSERT_NO_THROW(events.push_back(json::parse(line))) << line;
+    }
+    ASSERT_GE(events.size(), 4u);
+    EXPECT_EQ(events.front()["event"], "decision");
+    EXPECT_TRUE(events.front()["cleared"].get<bool>());
+    const json& result = events.back();
+    ASSERT_EQ(result["event"], "result") << result.dump();
+    EXPECT_EQ(result["completion"], "ok");
+    EXPECT_EQ(result["pages"], 5);
+    EXPECT_EQ(result["pages_confirmed"], 5);
+    EXPECT_TRUE(result["recorded"].get<bool>());
+    int progress_pages = 0;
+    std::string spooled;
+    for (const auto& e : events) {
+        if (e["event"] == "progress" && e["phase"] == "page transfer") {
+            ++progress_pages;
+            EXPECT_EQ(e["pages"], 5);
+            EXPECT_FALSE(e["modulation"].get<std::string>().empty());
+        }
+        if (e["event"] == "spool") spooled = e["path"];
+    }
+    EXPECT_GE(progress_pages, 5);
+
+    // The receiver holds the test fax and the release: cover + 4 pages, pixel-exact.
+    const auto rx = files_in(sim.rx_dir(kDial));
+    ASSERT_EQ(rx.size(), 2u);
+    auto got = t30::read_tiff(rx[1].string());
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_FALSE(spooled.empty());
+    auto sent = t30::read_tiff(spooled);
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_EQ(got->size(), 5u);
+    ASSERT_EQ(sent->size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        auto d = t30::compare_pages((*sent)[i], (*got)[i]);
+        EXPECT_TRUE(d.identical) << "page " << i + 1 << ": " << d.summary;
+    }
+    // Pages 2..5 are the selected document pages (discharge 1-2, labs 1 and 3).
+    const int seeds[] = {1, 2, 3, 5};
+    for (int i = 0; i < 4; ++i) {
+        auto d = t30::compare_pages(test_page(seeds[i]), (*got)[static_cast<std::size_t>(i + 1)]);
+        EXPECT_TRUE(d.identical) << "document page " << i + 1 << ": " << d.summary;
+    }
+
+    auto audit = run({"audit", "verify"});
+    EXPECT_EQ(audit.exit_code, 0) << audit.all();
+    auto show = run({"directory", "show", kEntry});
+    EXPECT_EQ(show.exit_code, 0) << show.all();
+    log_.add("faxsim", sim.stop());
+
+    // The accounting of disclosures does name the member (to a file, mode 0600).
+    const std::string csv = dir_.file("disclosures.csv");
+    auto exp = run({"audit", "export", "--member", member, "--from", "2000-01-01", "--to", "2100-12-31", "--format",
+                    "csv", "--output", csv});
+    EXPECT_EQ(exp.exit_code, 0) << exp.all();
+    const std::string exported = read_file(csv);
+    EXPECT_NE(exported.find(member), std::string::npos);
+    EXPECT_NE(exported.find("POL-PROV-KP"), std::string::npos) << exported;
+    EXPECT_EQ(fs::status(csv).permissions() & fs::perms::group_read, fs::perms::none);
+
+    // Everything printed by every process of the run, export command line excepted
+    // (the member reference is its argument; its output is checked like the rest).
+    std::string all = log_.text();
+    const std::string export_header = "==== faxctl audit export --member " + member;
+    ASSERT_NE(all.find(export_header), std::string::npos);
+    all.erase(all.find(export_header), export_header.size());
+    EXPECT_GT(all.size(), 2000u);  // the run did print: progress, logs, faxsim's call events
+    EXPECT_EQ(all.find(member), std::string::npos) << all;
+}
+
+TEST_F(Station, TamperedAuditTrailIsReportedWithExitFive) {
+    import_directory();
+    for (int i = 0; i < 3; ++i) {
+        auto r = run({"check", request("request-refused-attorney.json")});
+        ASSERT_EQ(r.exit_code, 3) << r.all();
+    }
+    auto ok = run({"--json", "audit", "verify"});
+    ASSERT_EQ(ok.exit_code, 0) << ok.all();
+    const std::string head = json::parse(ok.out)["head"];
+    auto ok_head = run({"audit", "verify", "--head", head});
+    EXPECT_EQ(ok_head.exit_code, 0) << ok_head.all();
+
+    // Someone with the database file: drop the append-only triggers, edit entry 2.
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((data() / "audit.db").c_str(), &db), SQLITE_OK);
+        std::vector<std::string> triggers;
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'", -1, &st, nullptr),
+                  SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        sqlite3_finalize(st);
+        ASSERT_FALSE(triggers.empty());
+        for (const auto& t : triggers) ASSERT_EQ(sqlite3_exec(db, ("DROP TRIGGER " + t).c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_entries SET body = replace(body, 'law-office-example', 'kp-cardiology-seattle') "
+                                   "WHERE seq = 2", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        EXPECT_EQ(sqlite3_changes(db), 1);
+        sqlite3_close(db);
+    }
+    auto bad = run({"audit", "verify"});
+    EXPECT_EQ(bad.exit_code, 5) << bad.all();
+    EXPECT_NE(bad.out.find("AUDIT PROBLEM"), std::string::npos) << bad.out;
+    EXPECT_NE(bad.out.find("2"), std::string::npos) << bad.out;
+    auto bad_json = run({"--json", "audit", "verify"});
+    EXPECT_EQ(bad_json.exit_code, 5) << bad_json.all();
+    EXPECT_EQ(json::parse(bad_json.out)["first_bad_seq"], 2) << bad_json.out;
+}
+
+TEST_F(Station, RemovedLastEntryIsFoundAgainstAKeptHead) {
+    import_directory();
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(run({"check", request("request-refused-attorney.json")}).exit_code, 3);
+    auto ok = run({"--json", "audit", "verify"});
+    ASSERT_EQ(ok.exit_code, 0) << ok.all();
+    const std::string head = json::parse(ok.out)["head"];
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((data() / "audit.db").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER audit_entries_no_delete; DELETE FROM audit_entries WHERE seq = 2",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // invisible from inside the chain
+    for (const std::string& h : {head, head.substr(head.find(':') + 1)}) {
+        auto r = run({"audit", "verify", "--head", h});
+        EXPECT_EQ(r.exit_code, 5) << h << "\n" << r.all();
+    }
+}
+
+TEST_F(Station, ConfigurationErrorsNameTheKey) {
+    struct Case {
+        const char* toml;
+        const char* key;
+    };
+    const Case cases[] = {
+        {"[modem]\nsped = 115200\n", "modem.sped"},
+        {"[modem]\nflow_control = \"xon\"\n", "modem.flow_control"},
+        {"[modem]\nspeed = 12345\n", "modem.speed"},
+        {"[cover]\nutc_offset = \"-8\"\n", "cover.utc_offset"},
+        {"[station]\ndata_dir = 7\n", "station.data_dir"},
+        {"[statoin]\n", "statoin"},
+        {"[station\n", "bad.toml:1"},
+    };
+    for (const auto& c : cases) {
+        const std::string path = dir_.file("bad.toml");
+        std::ofstream(path) << c.toml;
+        auto r = run_process({FAXCTL_BIN, "--config", path, "policy", "show"}, dir_.path(), std::chrono::seconds(30));
+        EXPECT_EQ(r.exit_code, 2) << c.toml << r.all();
+        EXPECT_NE(r.err.find(c.key), std::string::npos) << c.key << ": " << r.err;
+    }
+    auto missing = run_process({FAXCTL_BIN, "--config", dir_.file("nope.toml"), "policy", "show"}, dir_.path(),
+                               std::chrono::seconds(30));
+    EXPECT_EQ(missing.exit_code, 2) << missing.all();
+    // --data-dir overrides the file.
+    auto list = run({"--data-dir", dir_.file("other-data"), "directory", "list"});
+    EXPECT_EQ(list.exit_code, 0) << list.all();
+    EXPECT_TRUE(fs::exists(dir_.path() / "other-data" / "directory.db"));
+}
+
+TEST_F(Station, PolicyShowPrintsTheEffectivePolicy) {
+    auto r = run({"policy", "show"});
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    json p;
+    ASSERT_NO_THROW(p = json::parse(r.out)) << r.out;
+    EXPECT_NE(r.out.find("POL-PROV-KP"), std::string::npos);
+    EXPECT_NE(r.out.find("866-656-4184"), std::string::npos);
+    // A policy file from the configuration replaces the defaults it names.
+    const std::string pol = dir_.file("policy.toml");
+    std::ofstream(pol) << "[verification]\nreverification_days = 90\n";
+    std::ofstream(config_, std::ios::app) << "";
+    std::string cfg = read_file(config_);
+    cfg.replace(cfg.find("[station]\n"), 10, "[station]\npolicy_file = \"policy.toml\"\n");
+    std::ofstream(config_) << cfg;
+    auto r2 = run({"policy", "show"});
+    ASSERT_EQ(r2.exit_code, 0) << r2.all();
+    EXPECT_NE(r2.out.find("90"), std::string::npos) << r2.out;
+}
+
+TEST_F(Station, DirectoryAddListShowAndConfirmRules) {
+    auto add = run({"directory", "add", "--id", "kp-lab-tacoma", "--organisation", "Kaiser Permanente Tacoma Lab",
+                    "--person", "Lab desk", "--category", "kp_facility", "--fax", "253-555-0101", "--voice",
+                    "253-555-0100"});
+    ASSERT_EQ(add.exit_code, 0) << add.all();
+    auto dup = run({"directory", "add", "--id", "kp-lab-tacoma", "--organisation", "X", "--category", "kp_facility",
+                    "--fax", "253-555-0101", "--voice", "253-555-0100"});
+    EXPECT_EQ(dup.exit_code, 2) << dup.all();
+    auto bad_cat = run({"directory", "add", "--id", "x", "--organisation", "X", "--category", "lawyer", "--fax",
+                        "253-555-0101", "--voice", "253-555-0100"});
+    EXPECT_EQ(bad_cat.exit_code, 2) << bad_cat.all();
+    auto bad_fax = run({"directory", "add", "--id", "y", "--organisation", "Y", "--category", "kp_facility", "--fax",
+                        "call-me", "--voice", "253-555-0100"});
+    EXPECT_EQ(bad_fax.exit_code, 2) << bad_fax.all();
+    EXPECT_NE(bad_fax.err.find("fax"), std::string::npos) << bad_fax.err;
+
+    auto list = run({"--json", "directory", "list"});
+    ASSERT_EQ(list.exit_code, 0) << list.all();
+    const json e = json::parse(list.out);
+    EXPECT_EQ(e["id"], "kp-lab-tacoma");
+    EXPECT_EQ(e["verification"], "unverified");
+
+    // Step 2 without step 1 is refused: no delivered test fax is on record.
+    auto early = run({"directory", "verify", "kp-lab-tacoma", "--staff-id", "E1", "--staff-name", "A B", "--contact", "C"});
+    EXPECT_EQ(early.exit_code, 3) << early.all();
+    auto show = run({"directory", "show", "kp-lab-tacoma"});
+    ASSERT_EQ(show.exit_code, 0) << show.all();
+    EXPECT_NE(show.out.find("added"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("faxctl directory test-fax kp-lab-tacoma"), std::string::npos) << show.out;
+    auto missing = run({"directory", "show", "nobody"});
+    EXPECT_EQ(missing.exit_code, 2) << missing.all();
+}
+
+}  // namespace
+}  // namespace fax::faxctl_test

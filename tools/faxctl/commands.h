@@ -1,0 +1,82 @@
+// The faxctl commands, one function each, called by main() once CLI11 has parsed the
+// arguments. Each returns the process exit status (exit_codes.h) and prints through a
+// Printer; none throws.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "exit_codes.h"
+#include "fax/base/result.h"
+#include "fax/gate/directory.h"
+#include "fax/gate/request.h"
+#include "printer.h"
+
+namespace fax::faxctl {
+
+// Options every command takes.
+struct Globals {
+    std::optional<std::filesystem::path> config_file;
+    std::optional<std::filesystem::path> data_dir;
+    std::optional<std::string> modem;  // send/test-fax: --modem DEVICE
+    bool json = false;
+    int verbose = 0;      // -v: info, -vv: debug, -vvv: trace (AT dialogue)
+    bool keep_spool = false;
+};
+
+// The configuration with the command line's overrides applied; also sets the log level.
+Result<StationConfig> effective_config(const Globals& g);
+// The exit status for an error that ended a command.
+Exit exit_for(const Error& e);
+// Prints the error and returns its exit status.
+int report_error(const Printer& out, const Error& e);
+
+// ---- release_commands.cpp
+int cmd_check(const Globals& g, const std::filesystem::path& request_file);
+int cmd_send(const Globals& g, const std::filesystem::path& request_file);
+// Removes a finished job's spooled TIFF (unless --keep-spool, which prints its path).
+void drop_spool(const std::string& tiff_path, const Globals& g, const Printer& out);
+struct TransmitReport;
+// Prints a transmission's result, drops its spool file and returns the exit status.
+int finish_transmission(const TransmitReport& report, const Globals& g, const Printer& out,
+                        const std::string& tiff_path);
+
+// ---- directory_commands.cpp
+int cmd_directory_add(const Globals& g, const gate::NewEntry& entry);
+int cmd_directory_import(const Globals& g, const std::filesystem::path& file);
+int cmd_directory_list(const Globals& g);
+int cmd_directory_show(const Globals& g, const std::string& id);
+
+struct TestFaxArgs {
+    std::string id;
+    gate::StaffMember requester;
+    gate::SenderContact sender;  // blanks are filled from the configuration's [sender]
+    std::optional<gate::TypedFaxNumber> typed_fax;
+};
+int cmd_directory_test_fax(const Globals& g, const TestFaxArgs& args);
+
+struct ConfirmArgs {
+    std::string id;
+    std::string staff_id;
+    std::string staff_name;
+    std::string contact;
+};
+int cmd_directory_confirm(const Globals& g, const ConfirmArgs& args);
+int cmd_directory_set_csi(const Globals& g, const std::string& id, const std::optional<std::string>& csi,
+                          const std::string& staff_id);
+
+// ---- audit_commands.cpp
+int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head);
+struct ExportArgs {
+    std::string member;
+    std::string from;
+    std::string to;
+    std::string format = "csv";
+    std::optional<std::filesystem::path> output;
+};
+int cmd_audit_export(const Globals& g, const ExportArgs& args);
+int cmd_policy_show(const Globals& g);
+
+}  // namespace fax::faxctl

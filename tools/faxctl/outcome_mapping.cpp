@@ -1,0 +1,99 @@
+#include "outcome_mapping.h"
+
+#include <spandsp.h>
+
+#include <algorithm>
+
+namespace fax::faxctl {
+namespace {
+
+gate::CompletionCode from_errc(Errc code) {
+    using gate::CompletionCode;
+    switch (code) {
+    case Errc::LineBusy: return CompletionCode::Busy;
+    case Errc::NoAnswer: return CompletionCode::NoAnswer;
+    case Errc::NoCarrier: return CompletionCode::NoCarrier;
+    case Errc::NoDialtone: return CompletionCode::NoDialtone;
+    case Errc::Timeout: return CompletionCode::Timeout;
+    case Errc::Protocol: return CompletionCode::Protocol;
+    case Errc::Cancelled: return CompletionCode::Cancelled;
+    default: return CompletionCode::Failed;
+    }
+}
+
+bool is_timer_expiry(int t30_code) {
+    switch (t30_code) {
+    case T30_ERR_T0_EXPIRED:
+    case T30_ERR_T1_EXPIRED:
+    case T30_ERR_T3_EXPIRED:
+    case T30_ERR_TX_T5EXP:
+    case T30_ERR_RX_T2EXPDCN:
+    case T30_ERR_RX_T2EXPD:
+    case T30_ERR_RX_T2EXPFAX:
+    case T30_ERR_RX_T2EXPMPS:
+    case T30_ERR_RX_T2EXPRR:
+    case T30_ERR_RX_T2EXP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
+int pages_confirmed_by_mcf(const t30::SessionResult& r) {
+    return static_cast<int>(std::count_if(r.page_outcomes.begin(), r.page_outcomes.end(),
+                                          [](const t30::PageOutcome& o) { return o.response == "MCF"; }));
+}
+
+gate::CompletionCode completion_for(const t30::SessionResult& r, const Status& run_status, int pages_total) {
+    using gate::CompletionCode;
+    if (r.remote_ident_mismatch) return CompletionCode::CsiMismatch;
+    const int confirmed = pages_confirmed_by_mcf(r);
+    // Delivered is what the remote confirmed; a failure after the last MCF (say, the
+    // DCN was lost) does not undeliver the pages.
+    if (pages_total > 0 && confirmed >= pages_total) return CompletionCode::Ok;
+    if (confirmed > 0) return CompletionCode::Partial;
+    if (!r.status.ok()) return from_errc(r.status.error().code);
+    if (!run_status.ok()) return from_errc(run_status.error().code);
+    if (r.completion_code > 0) return is_timer_expiry(r.completion_code) ? CompletionCode::Timeout : CompletionCode::Protocol;
+    return CompletionCode::Failed;
+}
+
+std::string compression_label(const std::string& c) {
+    if (c == "MH") return "T.4 1D";
+    if (c == "MR") return "T.4 2D";
+    if (c == "MMR") return "T.6";
+    return c;
+}
+
+gate::TransmissionOutcome outcome_for(const t30::SessionResult& r, const Status& run_status, int pages_total,
+                                      gate::TimePoint started_at, gate::TimePoint finished_at) {
+    gate::TransmissionOutcome o;
+    o.pages_sent = static_cast<int>(r.page_outcomes.size());
+    o.pages_confirmed = pages_confirmed_by_mcf(r);
+    if (!r.remote_ident.empty()) o.remote_csi = r.remote_ident;
+    o.negotiated.bit_rate = r.bit_rate;
+    o.negotiated.modulation = r.modulation;
+    // The gate spools every page normalised to 204 x 196 dpi (T.30 "fine", R8 x 7.7 l/mm).
+    o.negotiated.resolution = r.bit_rate > 0 ? "R8x7.7" : "";
+    o.negotiated.compression = compression_label(r.compression);
+    o.negotiated.ecm = r.ecm;
+    o.completion = completion_for(r, run_status, pages_total);
+    // The detail names codes and counts only: no patient data can reach it.
+    if (r.remote_ident_mismatch) {
+        o.detail = "DCN after CSI mismatch";
+    } else if (!r.status.ok()) {
+        o.detail = std::string(to_string(r.status.error().code)) + ": " + r.status.error().message;
+    } else if (!run_status.ok()) {
+        o.detail = std::string(to_string(run_status.error().code)) + ": " + run_status.error().message;
+    } else if (!r.completion_text.empty()) {
+        o.detail = r.completion_text;
+    }
+    if (o.detail.size() > 200) o.detail.resize(200);
+    o.started_at = started_at;
+    o.finished_at = finished_at;
+    return o;
+}
+
+}  // namespace fax::faxctl

@@ -1,0 +1,183 @@
+// faxctl check / send: a release request through the gate, and (send) onto the line.
+#include <system_error>
+
+#include "commands.h"
+#include "fax/base/log.h"
+#include "fax/gate/release_gate.h"
+#include "outcome_mapping.h"
+#include "station.h"
+#include "transmitter.h"
+
+namespace fax::faxctl {
+namespace {
+
+using nlohmann::json;
+
+json findings_json(const gate::Refusal& r) {
+    json a = json::array();
+    for (const auto& f : r.findings)
+        a.push_back({{"rule_id", f.rule_id}, {"field", f.field}, {"message", f.message}, {"next_step", f.next_step}});
+    return a;
+}
+
+// Every finding with its rule, field, message and next step (the Release of
+// Information referral for REF-* findings), each in full: staff read one finding at
+// a time and must not have to look elsewhere for what to do.
+std::string refusal_text(const gate::Refusal& r) {
+    std::string s = "REFUSED: decision " + r.decision_id + " (recorded in the audit trail), " +
+                    std::to_string(r.findings.size()) + (r.findings.size() == 1 ? " finding" : " findings") + "\n";
+    for (const auto& f : r.findings) {
+        s += "  [" + f.rule_id + "] " + (f.field.empty() ? std::string() : f.field + ": ") + f.message + "\n";
+        if (!f.next_step.empty()) s += "      next step: " + f.next_step + "\n";
+    }
+    return s;
+}
+
+struct Cleared {
+    std::string job_id;
+    std::string rule_id;
+    std::string recipient_id;
+    std::string organisation;
+    std::string attention;
+    std::string number;
+    std::string dial;
+    int pages = 0;
+};
+
+Cleared describe(const gate::ClearedRelease& rel, gate::Directory& dir, const std::string& attention) {
+    Cleared c;
+    c.job_id = rel.job_id();
+    c.rule_id = rel.rule_id();
+    c.recipient_id = rel.recipient_id();
+    c.dial = rel.dial_number();
+    c.pages = rel.page_count();
+    if (auto e = dir.get(rel.recipient_id()); e.ok()) {
+        c.organisation = e->organisation;
+        c.attention = attention.empty() ? e->person : attention;
+        c.number = e->fax.display();
+    }
+    return c;
+}
+
+json cleared_json(const Cleared& c) {
+    return {{"event", "decision"},       {"cleared", true},          {"decision_id", c.job_id},
+            {"rule_id", c.rule_id},      {"recipient_id", c.recipient_id}, {"organisation", c.organisation},
+            {"attention", c.attention},  {"number", c.number},       {"dial", c.dial},
+            {"pages", c.pages}};
+}
+
+std::string cleared_text(const Cleared& c) {
+    std::string s = "CLEARED under " + c.rule_id + ": decision " + c.job_id + " (recorded in the audit trail)\n";
+    s += "  recipient: " + c.recipient_id + " - " + c.organisation;
+    if (!c.attention.empty()) s += ", attn. " + c.attention;
+    s += "\n  number:    " + c.number + " (dials " + c.dial + ")\n";
+    s += "  pages:     " + std::to_string(c.pages) + " (cover sheet + " + std::to_string(c.pages - 1) + ")";
+    return s;
+}
+
+struct Evaluated {
+    std::unique_ptr<Station> station;
+    std::optional<gate::Decision> decision;
+    std::string attention;
+    int exit = 0;  // non-zero: the command is over with this status
+};
+
+// Loads the configuration, the request and the stores, and runs the gate.
+Evaluated evaluate(const Globals& g, const std::filesystem::path& request_file, const Printer& out) {
+    Evaluated ev;
+    auto cfg = effective_config(g);
+    if (!cfg) {
+        ev.exit = report_error(out, cfg.error());
+        return ev;
+    }
+    auto req = gate::load_request_file(request_file);
+    if (!req) {
+        // parse errors already read "<file>: <field>: <problem>" and never quote the member reference.
+        Error e = req.take_error();
+        if (e.code == Errc::NotFound || e.code == Errc::Io) e.code = Errc::InvalidInput;
+        ev.exit = report_error(out, e);
+        return ev;
+    }
+    auto station = Station::open(*cfg);
+    if (!station) {
+        ev.exit = report_error(out, station.error());
+        return ev;
+    }
+    ev.station = std::move(*station);
+    auto decision = ev.station->gate().evaluate(*req, ev.station->context_now());
+    if (!decision) {
+        // Not a decision: an unreadable or short document, or a store failure.
+        Error e = decision.take_error();
+        e.message = request_file.filename().string() + ": " + e.message;
+        ev.exit = report_error(out, e);
+        return ev;
+    }
+    ev.attention = req->recipient.attention;
+    ev.decision.emplace(std::move(*decision));
+    if (!ev.decision->cleared()) {
+        const auto& r = ev.decision->refusal();
+        out.emit(json{{"event", "decision"}, {"cleared", false}, {"decision_id", r.decision_id},
+                      {"rule_ids", r.rule_ids()}, {"findings", findings_json(r)}},
+                 refusal_text(r));
+        ev.exit = code(Exit::Refused);
+    }
+    return ev;
+}
+
+}  // namespace
+
+void drop_spool(const std::string& tiff_path, const Globals& g, const Printer& out) {
+    if (g.keep_spool) {
+        out.emit(json{{"event", "spool"}, {"path", tiff_path}}, "  spooled:   " + tiff_path);
+        return;
+    }
+    // The spooled file is cover + record pages: nothing needs it once the job is over
+    // (the audit trail keeps its hashes).
+    std::error_code ec;
+    std::filesystem::remove(tiff_path, ec);
+}
+
+int cmd_check(const Globals& g, const std::filesystem::path& request_file) {
+    const Printer out(g.json);
+    Evaluated ev = evaluate(g, request_file, out);
+    if (ev.exit != 0) return ev.exit;
+    gate::ClearedRelease release = ev.decision->take_release();
+    out.emit(cleared_json(describe(release, ev.station->directory(), ev.attention)),
+             cleared_text(describe(release, ev.station->directory(), ev.attention)) +
+                 "\n  dry run:   nothing was transmitted; the clearance is dropped");
+    drop_spool(release.tiff_path(), g, out);
+    return code(Exit::Ok);  // `release` is destroyed unused: a check never transmits
+}
+
+int finish_transmission(const TransmitReport& rep, const Globals& g, const Printer& out, const std::string& tiff) {
+    drop_spool(tiff, g, out);
+    out.emit(outcome_json(rep), outcome_text(rep));  // last: the result closes the stream
+    if (!rep.recorded.ok()) {
+        out.error(Error{rep.recorded.error().code, "job " + rep.job_id + ": the outcome could not be recorded: " +
+                                                       rep.recorded.error().message});
+        return code(Exit::Failure);
+    }
+    return code(rep.delivered() ? Exit::Ok : Exit::TransmissionFailed);
+}
+
+int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
+    const Printer out(g.json);
+    {
+        // No modem, no send: say so before the gate records a clearance for nothing.
+        auto cfg = effective_config(g);
+        if (!cfg) return report_error(out, cfg.error());
+        if (cfg->modem_device.empty())
+            return report_error(out, Error{Errc::InvalidInput, "no modem: give --modem DEVICE or set modem.device"});
+    }
+    Evaluated ev = evaluate(g, request_file, out);
+    if (ev.exit != 0) return ev.exit;
+    gate::ClearedRelease release = ev.decision->take_release();
+    const Cleared c = describe(release, ev.station->directory(), ev.attention);
+    out.emit(cleared_json(c), cleared_text(c));
+    const std::string tiff = release.tiff_path();
+    Transmitter tx(ev.station->gate(), out, transmit_options(ev.station->config()));
+    const TransmitReport rep = tx.run(std::move(release));
+    return finish_transmission(rep, g, out, tiff);
+}
+
+}  // namespace fax::faxctl

@@ -1,0 +1,54 @@
+#include "station.h"
+
+#include <chrono>
+#include <system_error>
+
+namespace fax::faxctl {
+
+Result<gate::Policy> load_station_policy(const StationConfig& config) {
+    if (!config.policy_file) return gate::Policy::defaults();
+    auto p = gate::load_policy_file(*config.policy_file);
+    if (!p) {
+        Error e = p.take_error();
+        // A policy that cannot be read or does not validate is a configuration error.
+        if (e.code == Errc::NotFound || e.code == Errc::Io) e.code = Errc::InvalidInput;
+        return fail(std::move(e));
+    }
+    return p;
+}
+
+Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
+    auto policy = load_station_policy(config);
+    if (!policy) return fail(policy.take_error());
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec)
+        return fail(Errc::Io, "data directory " + config.data_dir.string() + ": cannot create it: " + ec.message());
+    // The stores hold the accounting of disclosures: owner only.
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    auto directory = gate::Directory::open(config.directory_db());
+    if (!directory) return fail(directory.take_error());
+    auto audit = gate::AuditLog::open(config.audit_db());
+    if (!audit) return fail(audit.take_error());
+    return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
+                                                gate::make_page_document_io()));
+}
+
+Station::Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
+                 std::unique_ptr<gate::DocumentIo> documents)
+    : config_(std::move(config)),
+      directory_(std::move(directory)),
+      audit_(std::move(audit)),
+      documents_(std::move(documents)),
+      gate_(std::move(policy), directory_, audit_, *documents_, gate::GateConfig{config_.spool_dir(), {}}) {}
+
+gate::Context Station::context_now() const {
+    gate::Context c;
+    c.now = std::chrono::system_clock::now();
+    c.utc_offset = config_.utc_offset;
+    c.zone_label = config_.zone_label;
+    return c;
+}
+
+}  // namespace fax::faxctl

@@ -1,0 +1,51 @@
+// Station: the station's stores and its gate, opened from the configuration. The
+// directory, the audit log and the document reader live here because the gate only
+// borrows them; Station owns them for as long as a command runs.
+#pragma once
+
+#include <memory>
+
+#include "config.h"
+#include "fax/base/result.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/directory.h"
+#include "fax/gate/document_io.h"
+#include "fax/gate/policy.h"
+#include "fax/gate/release_gate.h"
+
+namespace fax::faxctl {
+
+class Station {
+public:
+    // Loads the policy (the file named in the configuration, or the built-in one) and
+    // opens or creates <data_dir>/directory.db and audit.db. InvalidInput for a bad
+    // policy file; other errors are the stores' own.
+    static Result<std::unique_ptr<Station>> open(const StationConfig& config);
+
+    Station(const Station&) = delete;
+    Station& operator=(const Station&) = delete;
+
+    const StationConfig& config() const { return config_; }
+    gate::Directory& directory() { return directory_; }
+    gate::AuditLog& audit() { return audit_; }
+    gate::ReleaseGate& gate() { return gate_; }
+    const gate::Policy& policy() const { return gate_.policy(); }
+
+    // The gate reads no clock (STYLE.md §4): the tool is where time is read.
+    gate::Context context_now() const;
+
+private:
+    Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
+            std::unique_ptr<gate::DocumentIo> documents);
+
+    StationConfig config_;
+    gate::Directory directory_;
+    gate::AuditLog audit_;
+    std::unique_ptr<gate::DocumentIo> documents_;
+    gate::ReleaseGate gate_;
+};
+
+// The policy the configuration names (for `policy show`, without opening the stores).
+Result<gate::Policy> load_station_policy(const StationConfig& config);
+
+}  // namespace fax::faxctl
