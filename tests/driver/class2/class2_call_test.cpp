@@ -4,7 +4,9 @@
 // Class 1 session. Releases come from the real gate (release_desk.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 
 #include "fax/base/log.h"
@@ -135,6 +137,199 @@ INSTANTIATE_TEST_SUITE_P(
                       Mode{"mmr_ecm", 3, true,
                            sim::kT30SupportT4_1D | sim::kT30SupportT4_2D | sim::kT30SupportT6, "MMR"}),
     [](const ::testing::TestParamInfo<Mode>& p) { return std::string(p.param.name); });
+
+// The gate hook: the release names the station the number was verified for; a modem
+// that reports another +FCI gets AT+FKS before any page, and nothing reaches the line.
+TEST(Class2Gate, RemoteIdMismatchEndsTheCallBeforeAnyPage) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
+    auto release = (*desk)->clear(doc, 1, "206-555-0111", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string number = release->dial_number();
+
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Receive;
+    topts.tiff = dir.file("rx.tif");
+    topts.ident = "SOMEONE ELSE";  // not the verified station
+    auto& term = sim.add_terminal(number, topts);
+
+    auto session = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    std::vector<std::string> sent_lines;
+    (*session)->set_trace([&](bool to_modem, const std::string& line) {
+        if (to_modem) sent_lines.push_back(line);
+    });
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit);
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.remote_ident_mismatch);
+    EXPECT_EQ(r.remote_ident, "SOMEONE ELSE");
+    EXPECT_FALSE(r.call_completed);
+    EXPECT_EQ(r.pages_confirmed, 0);
+    EXPECT_TRUE(r.page_outcomes.empty());
+    EXPECT_EQ(r.completion_code, 0x02);  // +FHS:02, call aborted from +FKS
+    // The driver never asked to send a page; it ended the session instead.
+    EXPECT_EQ(std::count(sent_lines.begin(), sent_lines.end(), "AT+FDT"), 0);
+    EXPECT_EQ(std::count(sent_lines.begin(), sent_lines.end(), "AT+FKS"), 1);
+    // The terminal saw a call end with no page: DCN came before any DCS.
+    EXPECT_EQ(term.result().pages, 0);
+    EXPECT_NE(term.result().completion_code, sim::kT30ErrOk);
+    EXPECT_FALSE(std::filesystem::exists(topts.tiff) && t30::read_tiff(topts.tiff).ok() &&
+                 !t30::read_tiff(topts.tiff)->empty());
+}
+
+TEST(Class2Gate, ASpentReleaseDialsNothing) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok());
+    auto release = (*desk)->clear(doc, 1, "206-555-0112", std::nullopt);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    auto first = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(first.ok());
+    auto second = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, Errc::InvalidArgument);
+}
+
+TEST(Class2Gate, ADocumentChangedAfterClearanceIsRefused) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok());
+    auto release = (*desk)->clear(doc, 1, "206-555-0113", std::nullopt);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    // Swap the cleared file's contents for another chart.
+    ASSERT_TRUE(class2test::write_charts(release->tiff_path(), {2}).ok());
+    auto s = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, Errc::InvalidInput);
+}
+
+// Receiving: a reference terminal calls the Class 2.0 modem; the project's driver
+// answers on RING and writes what +FDR delivered.
+class Class2Receive : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Class2Receive, ChartsFromTheReferenceTerminalArrivePixelExact) {
+    const Mode m = GetParam();
+    TempDir dir;
+    const std::string doc = dir.file("send.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1, 3, 4}).ok());
+
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Send;
+    topts.tiff = doc;
+    topts.ident = "SENDING CLINIC";
+    topts.ecm = true;
+    topts.compressions = m.terminal_compressions;
+    topts.dial = "5551001";
+    topts.dial_delay = Samples{8000 * 2};
+    auto& term = sim.add_terminal("5551009", topts);
+
+    t30::Class2Options o;
+    o.local_ident = "ROI DESK";
+    o.data_format = m.data_format;
+    o.ecm = m.ecm;
+    const std::string rx = dir.file("received.tif");
+    auto session = t30::Class2Session::receive(rx, o);
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    maybe_trace(**session, "rx");
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit);
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.pages_received, 3);
+    EXPECT_EQ(r.remote_ident, "SENDING CLINIC");
+    EXPECT_EQ(r.ecm, m.ecm);
+    EXPECT_EQ(r.compression, m.expect_compression);
+    EXPECT_EQ(r.bit_rate, 14400);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 3);
+    EXPECT_EQ(term.result().remote_ident, "ROI DESK");
+    expect_pages_equal(doc, rx);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, Class2Receive,
+    ::testing::Values(Mode{"mh", 0, false, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MH"},
+                      Mode{"mr", 1, false, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MR"},
+                      Mode{"mmr_ecm", 3, true,
+                           sim::kT30SupportT4_1D | sim::kT30SupportT4_2D | sim::kT30SupportT6, "MMR"}),
+    [](const ::testing::TestParamInfo<Mode>& p) { return std::string(p.param.name); });
+
+// Class 2.0 modem → line → Class 1 modem: the two host stacks of this project talk
+// to each other, one through each class.
+TEST(Class2ToClass1, ClearedChartsReachTheClass1SessionPixelExact) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {2, 5}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
+    auto release = (*desk)->clear(doc, 2, "206-555-0114", std::string("CLASS1 DESK"));
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string cleared = release->tiff_path();
+    const std::string number = release->dial_number();
+
+    sim::Simulation sim;
+    auto& c2 = sim.add_modem("5551001", class2_modem());
+    auto& c1 = sim.add_modem(number);  // the default personality: Class 1 only
+
+    t30::SessionOptions ro;
+    ro.local_ident = "CLASS1 DESK";
+    const std::string rx = dir.file("received.tif");
+    auto receiver = t30::FaxSession::receive(rx, ro);
+    ASSERT_TRUE(receiver.ok()) << receiver.error().to_string();
+    maybe_trace(**receiver, "c1");
+    ASSERT_TRUE(c1.link().host().open().ok());
+    t30::SessionStepper rx_stepper(**receiver, c1.link().host());
+    sim.attach(rx_stepper);
+
+    t30::Class2Options o;
+    o.data_format = 1;
+    auto sender = t30::Class2Session::transmit(std::move(*release), o);
+    ASSERT_TRUE(sender.ok()) << sender.error().to_string();
+    maybe_trace(**sender, "c2");
+    ASSERT_TRUE(c2.link().host().open().ok());
+    t30::Class2SessionStepper tx_stepper(**sender, c2.link().host());
+    sim.attach(tx_stepper);
+
+    const bool done = sim.run_until([&] { return (*sender)->finished() && (*receiver)->finished(); }, kCallLimit);
+    sim.detach(tx_stepper);
+    sim.detach(rx_stepper);
+    ASSERT_TRUE(done) << "sender " << t30::to_string((*sender)->phase()) << ", receiver "
+                      << t30::to_string((*receiver)->phase());
+    const auto& s = (*sender)->result();
+    EXPECT_TRUE(s.status.ok()) << s.status.error().to_string();
+    EXPECT_TRUE(s.call_completed) << s.completion_text;
+    EXPECT_EQ(s.pages_confirmed, 3);
+    EXPECT_EQ(s.remote_ident, "CLASS1 DESK");
+    EXPECT_FALSE(c1.class2_active());
+    const auto& r = (*receiver)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_EQ(r.pages_received, 3);
+    EXPECT_EQ(r.remote_ident, "FAXSTACK");
+    expect_pages_equal(cleared, rx);
+}
 
 }  // namespace
 }  // namespace fax
