@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev  # test suites
   efax                    # independent Class 1 fax program for interoperability tests
   netpbm                  # pbm tools used by the README demo
+  umockdev libumockdev-dev  # emulated USB CDC-ACM modem (sysfs + usbdevfs ioctls) for the hal USB tests
 )
 
 SUDO=""
