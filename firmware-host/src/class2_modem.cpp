@@ -47,7 +47,7 @@ Class2Params params_from_dis(const std::vector<uint8_t>& f) {
     else if (b12) p.br = 1;                // V.27ter 4800
     else p.br = 0;
     p.wd = 0;
-    p.ln = fif_bit(f, 19) ? 2 : (fif_bit(f, 20) ? 1 : 0);
+    p.ln = fif_bit(f, 20) ? 2 : (fif_bit(f, 19) ? 1 : 0);  // bit 20 unlimited, 19 B4
     p.ec = fif_bit(f, 27) ? 1 : 0;
     p.df = (fif_bit(f, 31) && p.ec) ? 3 : (fif_bit(f, 16) ? 1 : 0);
     return p;
@@ -61,7 +61,7 @@ Class2Params params_from_dcs(const std::vector<uint8_t>& f) {
     if (b14) p.br = (b11 && b12) ? 2 : b11 ? 3 : b12 ? 4 : 5;
     else p.br = (b11 && b12) ? 2 : b11 ? 3 : b12 ? 1 : 0;
     p.wd = 0;
-    p.ln = fif_bit(f, 19) ? 2 : (fif_bit(f, 20) ? 1 : 0);
+    p.ln = fif_bit(f, 20) ? 2 : (fif_bit(f, 19) ? 1 : 0);  // bit 20 unlimited, 19 B4
     p.ec = fif_bit(f, 27) ? 1 : 0;
     p.df = fif_bit(f, 31) ? 3 : (fif_bit(f, 16) ? 1 : 0);
     return p;

@@ -1,1 +1,101 @@
+// Class2Channel fed raw modem bytes: commands, reports, page data out and in, deadlines.
 #include <gtest/gtest.h>
+
+#include <string>
+
+#include "fax/driver/class2_channel.h"
+
+namespace fax::driver {
+namespace {
+
+std::span<const uint8_t> bytes(const std::string& s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+std::string text(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+
+TEST(Class2Channel, CollectsReportsBeforeTheFinalResult) {
+    Class2Channel ch;
+    std::optional<Class2Reply> got;
+    ch.send(Class2Command{"ATD5551009", Samples{8000 * 60}}, [&](Result<Class2Reply> r) {
+        ASSERT_TRUE(r.ok());
+        got = *r;
+    });
+    EXPECT_EQ(text(ch.take_output()), "ATD5551009\r");
+    ch.on_bytes(bytes("\r\n+FCO\r\n\r\n+FCI:\"NORTH CLINIC\"\r\n"));
+    EXPECT_FALSE(got);
+    ch.on_bytes(bytes("\r\n+FIS:1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->result, AtResult::Ok);
+    EXPECT_EQ(got->info, (std::vector<std::string>{"+FCO", "+FCI:\"NORTH CLINIC\"", "+FIS:1,5,0,2,3,1,0,0"}));
+    EXPECT_FALSE(ch.busy());
+}
+
+TEST(Class2Channel, SendsAPageEndedByThePostPageCharacter) {
+    Class2Channel ch;
+    std::vector<Class2Reply> replies;
+    ch.send(Class2Command{"AT+FDT", Samples{8000 * 5}, Class2Data::SendPage},
+            [&](Result<Class2Reply> r) { replies.push_back(*r); });
+    (void)ch.take_output();
+    ch.on_bytes(bytes("\r\n+FCS:1,5,0,2,0,0,0,0\r\n\r\nCONNECT\r\n"));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].result, AtResult::Connect);
+    EXPECT_TRUE(ch.sending_page());
+    const uint8_t page[] = {0x00, 0x10, 0x80, 0x10};
+    ch.write_page_data(page);
+    ch.end_page(PostPage::Eop, Samples{8000 * 60});
+    EXPECT_EQ(text(ch.take_output()), std::string("\x00\x10\x10\x80\x10\x10\x10.", 8));
+    // Time passes while the modem sends the page: no deadline until it is due.
+    ch.set_time(Samples{8000 * 30});
+    EXPECT_TRUE(ch.busy());
+    ch.on_bytes(bytes("\r\n+FPS:1,300,0,0,0\r\n\r\n+FHS:00\r\n\r\nOK\r\n"));
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(replies[1].result, AtResult::Ok);
+    EXPECT_EQ(replies[1].info, (std::vector<std::string>{"+FPS:1,300,0,0,0", "+FHS:00"}));
+}
+
+TEST(Class2Channel, ReceivesAPageAfterDc2) {
+    Class2Channel ch;
+    std::vector<Class2Reply> replies;
+    std::string data;
+    ch.send(
+        Class2Command{"AT+FDR", Samples{8000 * 60}, Class2Data::ReceivePage},
+        [&](Result<Class2Reply> r) { replies.push_back(*r); },
+        [&](std::span<const uint8_t> d) { data.append(d.begin(), d.end()); });
+    (void)ch.take_output();
+    // CONNECT and the first data bytes in one read; a DLE pair split across reads.
+    ch.on_bytes(bytes("\r\n+FCS:1,5,0,2,1,0,0,0\r\n\r\nCONNECT\r\nAB\x10"));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(text(ch.take_output()), "\x12");  // DC2: ready for the data
+    ch.on_bytes(bytes(std::string("\x10" "C\x10\x03\r\n+FPS:1,10,0,0,0\r\n\r\n+FET:2\r\n\r\nOK\r\n")));
+    EXPECT_EQ(data, "AB\x10" "C");
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(replies[1].info, (std::vector<std::string>{"+FPS:1,10,0,0,0", "+FET:2"}));
+}
+
+TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
+    Class2Channel ch;
+    std::vector<std::string> unsolicited;
+    ch.set_unsolicited([&](const std::string& l) { unsolicited.push_back(l); });
+    ch.on_bytes(bytes("\r\nRING\r\n"));
+    EXPECT_EQ(unsolicited, (std::vector<std::string>{"RING"}));
+    std::optional<Errc> err;
+    ch.send(Class2Command{"ATD5551234", Samples{8000}}, [&](Result<Class2Reply> r) {
+        ASSERT_FALSE(r.ok());
+        err = r.error().code;
+        // The dial string is not repeated in the message.
+        EXPECT_EQ(r.error().message.find("5551234"), std::string::npos);
+    });
+    ch.set_time(Samples{4000});
+    EXPECT_FALSE(err);
+    ch.set_time(Samples{8001});
+    EXPECT_EQ(err, Errc::Timeout);
+    // Echo of our own command is not a report.
+    std::optional<Class2Reply> got;
+    ch.send(Class2Command{"AT+FCLASS=2.0", Samples{8000 * 10}}, [&](Result<Class2Reply> r) { got = *r; });
+    ch.on_bytes(bytes("AT+FCLASS=2.0\r\r\nOK\r\n"));
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->info.empty());
+}
+
+}  // namespace
+}  // namespace fax::driver

@@ -1,0 +1,315 @@
+// The Class 2.0 (T.32) personality of SimModem, scripted over its DTE link as SpanDSP's
+// t31_tests do: tables of EXCHANGE(command, response), then whole calls at AT level —
+// a page of hand-made T.4 data sent to a reference terminal, a page received from one,
+// and the +FKS ending of a call before any page.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fax/sim/simulation.h"
+#include "modem_harness.h"
+#include "tiff_fixture.h"
+
+namespace fax::sim {
+namespace {
+
+using test::ModemHarness;
+using test::printable;
+
+constexpr Samples seconds(int s) { return Samples{8000LL * s}; }
+
+struct Exchange_ {
+    const char* command;
+    const char* response;
+};
+
+void run_script(ModemHarness& h, const std::vector<Exchange_>& script) {
+    for (const auto& step : script) {
+        const std::string want = step.response;
+        const std::string tail = want.substr(want.size() >= 4 ? want.size() - 4 : 0);
+        const std::string got = h.at(step.command, tail);
+        EXPECT_EQ(printable(got), printable(want)) << "command " << printable(step.command);
+    }
+}
+
+ModemOptions class2_options() {
+    ModemOptions o;
+    o.offer_class2 = true;
+    return o;
+}
+
+TEST(Class2At, CommandsAndParametersLikeAClass20Modem) {
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      // Real Class 2.0 modems list 2.0 next to Class 1 / 1.0.
+                      {"AT+FCLASS=?\r", "\r\n0,1,1.0,2.0\r\n\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FCLASS?\r", "\r\n2.0\r\n\r\nOK\r\n"},
+                      {"AT+FCLASS=?\r", "\r\n0,1,1.0,2.0\r\n\r\nOK\r\n"},
+                      {"AT+FLI=\"ROI Desk 7\"\r", "\r\nOK\r\n"},
+                      {"AT+FLI?\r", "\r\n\"ROI Desk 7\"\r\n\r\nOK\r\n"},
+                      {"AT+FLI=\"123456789012345678901\"\r", "\r\nERROR\r\n"},  // 21 > 20 characters
+                      {"AT+FPI=\"POLL\"\r", "\r\nOK\r\n"},
+                      {"AT+FCC=?\r", "\r\n(0,1),(0-5),(0-4),(0-2),(0-3),(0,1),(0),(0-7)\r\n\r\nOK\r\n"},
+                      {"AT+FCC=1,5,0,2,3,1,0,0\r", "\r\nOK\r\n"},
+                      // T.32 §8.5.1.1: +FCC sets +FIS too.
+                      {"AT+FIS?\r", "\r\n1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"},
+                      {"AT+FIS=0,3\r", "\r\nOK\r\n"},
+                      {"AT+FIS?\r", "\r\n0,3,0,2,3,1,0,0\r\n\r\nOK\r\n"},
+                      {"AT+FIS=,,,,1,0\r", "\r\nOK\r\n"},
+                      {"AT+FIS?\r", "\r\n0,3,0,2,1,0,0,0\r\n\r\nOK\r\n"},
+                      {"AT+FIS=9\r", "\r\nERROR\r\n"},
+                      {"AT+FCC?\r", "\r\n1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"},
+                      {"AT+FNR=1,1,1,0\r", "\r\nOK\r\n"},
+                      {"AT+FCQ=1,0\r", "\r\nOK\r\n"},
+                      {"AT+FBO=0\r", "\r\nOK\r\n"},
+                      {"AT+FBO?\r", "\r\n0\r\n\r\nOK\r\n"},
+                      {"AT+FLO=1\r", "\r\nOK\r\n"},
+                      {"AT+FLO=2\r", "\r\nOK\r\n"},
+                      {"AT+FCR=1\r", "\r\nOK\r\n"},
+                      {"AT+FPP=0\r", "\r\nOK\r\n"},
+                      {"AT+FCT=30\r", "\r\nOK\r\n"},
+                      {"AT+FMI?\r", "\r\nfaxstack\r\n\r\nOK\r\n"},
+                      {"AT+FMM?\r", "\r\nSimModem T31\r\n\r\nOK\r\n"},
+                      {"AT+FMR?\r", "\r\n0.1\r\n\r\nOK\r\n"},
+                      {"ATI3\r", "\r\nfaxstack SimModem T31 0.1\r\n\r\nOK\r\n"},
+                      // Several commands on one line, basic and extended.
+                      {"ATV1Q0+FCR=1;+FNR=1,1,1,0\r", "\r\nOK\r\n"},
+                      // No call: nothing to send, receive or end.
+                      {"AT+FDT\r", "\r\nERROR\r\n"},
+                      {"AT+FKS\r", "\r\nOK\r\n"},
+                      {"AT+FET=2\r", "\r\nERROR\r\n"},
+                      {"AT+FXYZ=1\r", "\r\nERROR\r\n"},
+                      {"AT+FIP\r", "\r\nOK\r\n"},
+                      {"AT+FIS?\r", "\r\n1,5,0,2,0,0,0,0\r\n\r\nOK\r\n"},
+                      {"ATV0\r", "0\r"},
+                      {"AT+FCLASS?\r", "2.0\r\n0\r"},
+                      {"ATV1\r", "\r\nOK\r\n"},
+                      // Back to Class 1: t31 answers again, with everything it had.
+                      {"AT+FCLASS=1\r", "\r\nOK\r\n"},
+                      {"AT+FCLASS?\r", "\r\n1\r\n\r\nOK\r\n"},
+                      {"AT+FTM=?\r", "\r\n24,48,72,73,74,96,97,98,121,122,145,146\r\n\r\nOK\r\n"},
+                      {"AT+FRH=?\r", "\r\n3\r\n\r\nOK\r\n"},
+                  });
+    EXPECT_FALSE(m.class2_active());
+    EXPECT_FALSE(m.off_hook());
+}
+
+TEST(Class2At, AModemWithoutTheOptionStaysClass1Only) {
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001");
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=?\r", "\r\n0,1,1.0\r\n\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nERROR\r\n"},
+                      {"AT+FCLASS?\r", "\r\n0\r\n\r\nOK\r\n"},
+                  });
+    EXPECT_FALSE(m.class2_active());
+}
+
+TEST(Class2At, EchoAndSplitCommandLinesAcrossTheSwitch) {
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    ModemHarness h(sim, m);
+    // t31 echoes by default: the part of the line it saw and the rest both come back once.
+    h.send("AT+FCL");
+    EXPECT_EQ(printable(h.collect(Samples{800})), "AT+FCL");
+    h.send("ASS=2.0\r");
+    EXPECT_EQ(printable(h.expect("OK\r\n")), printable("ASS=2.0\r\r\nOK\r\n"));
+    EXPECT_TRUE(m.class2_active());
+    run_script(h, {
+                      {"AT+FCLASS?\r", "AT+FCLASS?\r\r\n2.0\r\n\r\nOK\r\n"},
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=1\r", "\r\nOK\r\n"},
+                      // t31 was told about E0, and forgot the half line it had seen.
+                      {"AT\r", "\r\nOK\r\n"},
+                      {"AT+FCLASS?\r", "\r\n1\r\n\r\nOK\r\n"},
+                  });
+}
+
+TEST(Class2At, DialFailuresAreClassicResultCodes) {
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    sim.exchange().set_busy("5550000");
+    ModemHarness h(sim, m);
+    run_script(h, {{"ATE0\r", "ATE0\r\r\nOK\r\n"}, {"AT+FCLASS=2.0\r", "\r\nOK\r\n"}});
+    EXPECT_EQ(printable(h.at("ATD5550000\r", "BUSY\r\n", seconds(5))), printable("\r\nBUSY\r\n"));
+    EXPECT_EQ(printable(h.at("ATD5559999\r", "NO CARRIER\r\n", seconds(10))), printable("\r\nNO CARRIER\r\n"));
+    EXPECT_FALSE(m.off_hook());
+}
+
+// A page of `rows` white rows, 1728 pixels, as T.4 1-D data, first bit in the LSB
+// (+FBO=0): EOL, then per row white 1728 (make-up 010011011, terminating 0 00110101)
+// and EOL, then RTC (T.4 §4.1).
+std::vector<uint8_t> white_mh_page(int rows) {
+    std::vector<uint8_t> out;
+    uint32_t acc = 0;
+    int n = 0;
+    auto put = [&](const char* bits) {
+        for (const char* p = bits; *p; ++p) {
+            if (*p == '1') acc |= 1u << n;
+            if (++n == 8) {
+                out.push_back(static_cast<uint8_t>(acc));
+                acc = 0;
+                n = 0;
+            }
+        }
+    };
+    const char* eol = "000000000001";
+    put(eol);
+    for (int r = 0; r < rows; ++r) {
+        put("010011011");
+        put("00110101");
+        put(eol);
+    }
+    for (int i = 0; i < 5; ++i) put(eol);
+    while (n != 0) put("0");
+    return out;
+}
+
+std::string dle_stuffed(const std::vector<uint8_t>& data) {
+    std::string s;
+    for (uint8_t b : data) {
+        if (b == 0x10) s += '\x10';
+        s += static_cast<char>(b);
+    }
+    return s;
+}
+
+TEST(Class2At, SendsAPageToAReferenceTerminal) {
+    test::TempDir dir("class2-at-send");
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    t.ident = "NORTH CLINIC";
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FLI=\"ROI DESK\"\r", "\r\nOK\r\n"},
+                      {"AT+FIS=1,5,0,2,0,0,0,0\r", "\r\nOK\r\n"},
+                  });
+    // T.32 §8.3.1: ATD ends once the far end's CSI and DIS have been reported.
+    EXPECT_EQ(printable(h.at("ATD5551009\r", "OK\r\n", seconds(30))),
+              printable("\r\n+FCO\r\n\r\n+FCI:\"NORTH CLINIC\"\r\n\r\n+FIS:1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"));
+    EXPECT_TRUE(m.in_call());
+    // +FDT: the session parameters the DTE's data must follow, then CONNECT.
+    EXPECT_EQ(printable(h.at("AT+FDT\r", "CONNECT\r\n", seconds(5))),
+              printable("\r\n+FCS:1,5,0,2,0,0,0,0\r\n\r\nCONNECT\r\n"));
+    // One page, ended with DLE '.' (EOP): +FPS reports the far end's MCF, +FHS the end.
+    const std::string page = dle_stuffed(white_mh_page(300)) + "\x10.";
+    EXPECT_EQ(printable(h.at(page, "OK\r\n", seconds(60))), printable("\r\n+FPS:1,300,0,0,0\r\n\r\n+FHS:00\r\n\r\nOK\r\n"));
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    EXPECT_EQ(term.result().completion_code, kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 1);
+    EXPECT_EQ(term.result().remote_ident, "ROI DESK");
+    const auto got = test::read_tiff_page(t.tiff);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->width, 1728);
+    EXPECT_EQ(got->height, 300);
+    EXPECT_TRUE(std::all_of(got->bits.begin(), got->bits.end(), [](uint8_t b) { return b == 0; }));
+    run_script(h, {{"ATH\r", "\r\nOK\r\n"}});
+    EXPECT_FALSE(m.off_hook());
+}
+
+TEST(Class2At, TwoPagesWithMpsAndThePostPageCommand) {
+    test::TempDir dir("class2-at-mps");
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {{"ATE0\r", "ATE0\r\r\nOK\r\n"}, {"AT+FCLASS=2.0\r", "\r\nOK\r\n"}});
+    ASSERT_NE(h.at("ATD5551009\r", "OK\r\n", seconds(30)), "");
+    ASSERT_NE(h.at("AT+FDT\r", "CONNECT\r\n", seconds(5)), "");
+    // Page 1 ends with DLE ETX; the post-page message follows as +FET=0 (MPS).
+    EXPECT_EQ(printable(h.at(dle_stuffed(white_mh_page(100)) + "\x10\x03", "OK\r\n", seconds(5))),
+              printable("\r\nOK\r\n"));
+    EXPECT_EQ(printable(h.at("AT+FET=0\r", "OK\r\n", seconds(60))), printable("\r\n+FPS:1,100,0,0,0\r\n\r\nOK\r\n"));
+    ASSERT_NE(h.at("AT+FDT\r", "CONNECT\r\n", seconds(30)), "");
+    EXPECT_EQ(printable(h.at(dle_stuffed(white_mh_page(200)) + "\x10.", "OK\r\n", seconds(60))),
+              printable("\r\n+FPS:1,200,0,0,0\r\n\r\n+FHS:00\r\n\r\nOK\r\n"));
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    EXPECT_EQ(term.result().completion_code, kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 2);
+    EXPECT_EQ(test::tiff_page_count(t.tiff), 2);
+    ASSERT_TRUE(test::read_tiff_page(t.tiff, 1));
+    EXPECT_EQ(test::read_tiff_page(t.tiff, 1)->height, 200);
+}
+
+TEST(Class2At, TerminateSessionBeforeAnyPage) {
+    test::TempDir dir("class2-at-fks");
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    t.ident = "WRONG PLACE";
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {{"ATE0\r", "ATE0\r\r\nOK\r\n"}, {"AT+FCLASS=2.0\r", "\r\nOK\r\n"}});
+    const std::string dial = h.at("ATD5551009\r", "OK\r\n", seconds(30));
+    EXPECT_NE(dial.find("+FCI:\"WRONG PLACE\""), std::string::npos) << printable(dial);
+    // T.32 §8.3.5: +FKS ends the session; in phase B the modem answers DIS with DCN.
+    EXPECT_EQ(printable(h.at("AT+FKS\r", "OK\r\n", seconds(20))), printable("\r\n+FHS:02\r\n\r\nOK\r\n"));
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    EXPECT_EQ(term.result().pages, 0);
+    EXPECT_NE(term.result().completion_code, kT30ErrOk);
+    EXPECT_TRUE(sim.run_until([&] { return !m.off_hook(); }, seconds(15)));
+}
+
+TEST(Class2At, ReceivesAPageFromAReferenceTerminal) {
+    test::TempDir dir("class2-at-recv");
+    const auto chart = test::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm");
+    ASSERT_TRUE(chart);
+    const std::string doc = dir.file("chart.tif");
+    ASSERT_TRUE(test::write_fax_tiff(doc, *chart, test::TiffCoding::G3_1D));
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Send;
+    t.tiff = doc;
+    t.ident = "SENDER 1";
+    t.dial = "5551001";
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FLI=\"ROI DESK\"\r", "\r\nOK\r\n"},
+                      {"AT+FCR=1\r", "\r\nOK\r\n"},
+                      {"AT+FIS=1,5,0,2,0,0,0,0\r", "\r\nOK\r\n"},
+                  });
+    EXPECT_EQ(printable(h.expect("RING\r\n", seconds(10))), printable("\r\nRING\r\n"));
+    EXPECT_EQ(printable(h.at("ATA\r", "OK\r\n", seconds(30))),
+              printable("\r\n+FCO\r\n\r\n+FTI:\"SENDER 1\"\r\n\r\n+FCS:1,5,0,2,0,0,0,0\r\n\r\nOK\r\n"));
+    EXPECT_EQ(printable(h.at("AT+FDR\r", "CONNECT\r\n", seconds(60))),
+              printable("\r\n+FCS:1,5,0,2,0,0,0,0\r\n\r\nCONNECT\r\n"));
+    // T.32 §8.3.4: DC2 releases the data; it ends with DLE ETX, then the reports.
+    const std::string data = h.at("\x12", "OK\r\n", seconds(10));
+    const auto etx = data.find("\x10\x03");
+    ASSERT_NE(etx, std::string::npos);
+    EXPECT_GT(etx, 10000u);  // chart 1 in MH is some tens of KiB
+    EXPECT_EQ(printable(data.substr(etx)), printable("\x10\x03\r\n+FPS:1,2376,0,0,0\r\n\r\n+FET:2\r\n\r\nOK\r\n"));
+    // After EOP the far end disconnects: the next +FDR reports the end.
+    EXPECT_EQ(printable(h.at("AT+FDR\r", "OK\r\n", seconds(20))), printable("\r\n+FHS:00\r\n\r\nOK\r\n"));
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    EXPECT_EQ(term.result().completion_code, kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 1);
+    EXPECT_EQ(term.result().remote_ident, "ROI DESK");
+}
+
+}  // namespace
+}  // namespace fax::sim
