@@ -212,6 +212,33 @@ TEST(Directory, TestFaxThenPhoneConfirmation) {
     EXPECT_EQ((*h)[3].by, "E1");
 }
 
+TEST(Directory, ReverificationNeedsANewTestFax) {
+    Directory dir = open_memory();
+    ASSERT_TRUE(dir.add(new_entry("r", C::KpProvider, "206-555-0142"), fixed_now() - std::chrono::days(500)).ok());
+    test::verify_entry(dir, "r", fixed_now() - std::chrono::days(400));  // expired by now
+    const auto year = std::chrono::days(365);
+    ASSERT_EQ(verification_state(*dir.get("r"), fixed_now(), year), VerificationState::Expired);
+
+    // A phone call alone does not renew the old test fax.
+    auto c = dir.confirm_by_phone("r", PhoneConfirmation{"E1", "Test Clerk", "Front desk", fixed_now()});
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().code, Errc::PolicyRefused);
+    EXPECT_NE(c.error().message.find("send a new test fax"), std::string::npos) << c.error().message;
+    EXPECT_EQ(verification_state(*dir.get("r"), fixed_now(), year), VerificationState::Expired);
+
+    // A new delivered test fax, then the call: verified again.
+    ASSERT_TRUE(dir.record_test_fax("r", TestFaxRecord{"J-new", fixed_now(), true, "gate"}).ok());
+    c = dir.confirm_by_phone("r", PhoneConfirmation{"E1", "Test Clerk", "Front desk", fixed_now() + 1h});
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_EQ(verification_state(*c, fixed_now() + 2h, year), VerificationState::Verified);
+    EXPECT_NE(c->verification->method.find("test fax J-new"), std::string::npos);
+    // And the same test fax cannot be confirmed twice.
+    EXPECT_EQ(dir.confirm_by_phone("r", PhoneConfirmation{"E1", "Test Clerk", "Front desk", fixed_now() + 3h})
+                  .error()
+                  .code,
+              Errc::PolicyRefused);
+}
+
 TEST(Directory, ChangingTheNumberClearsVerification) {
     Directory dir = open_memory();
     ASSERT_TRUE(dir.add(new_entry("r", C::KpProvider, "206-555-0142"), fixed_now() - 48h).ok());

@@ -379,6 +379,12 @@ Result<DirectoryEntry> Directory::confirm_by_phone(std::string_view id, const Ph
     if (cur->test_fax->at > c.at)
         return fail(Errc::PolicyRefused,
                     "directory: entry '" + cur->id + "': the confirmation predates the test fax it would confirm");
+    // One test fax, one confirmation: re-verifying (after expiry, say) needs a new test
+    // fax, or a phone call alone would renew a years-old test indefinitely.
+    if (cur->verification && cur->verification->at >= cur->test_fax->at)
+        return fail(Errc::PolicyRefused, "directory: entry '" + cur->id +
+                                             "': the latest test fax was already confirmed; send a new test fax to "
+                                             "verify the number again");
     const std::string how = "test fax " + cur->test_fax->job_id + " delivered " + detail::iso_utc(cur->test_fax->at) +
                             "; confirmed by telephone at " + cur->voice.display() + " by " + c.recipient_contact +
                             "; recorded by " + c.staff_name + " (" + c.staff_id + ")";

@@ -126,7 +126,8 @@ public:
     // Step 1: a verification test fax went to the current number.
     Result<DirectoryEntry> record_test_fax(std::string_view id, const TestFaxRecord& record);
     // Step 2: the recipient confirmed by telephone. PolicyRefused unless a delivered
-    // test fax to the current number is on record, at or before the confirmation.
+    // test fax to the current number is on record, at or before the confirmation, and
+    // not already confirmed (re-verification needs a new test fax).
     Result<DirectoryEntry> confirm_by_phone(std::string_view id, const PhoneConfirmation& confirmation);
     // The CSI a remote station reported; where the entry has no expected CSI this is
     // what a person later checks and adopts with set_expected_csi().
