@@ -508,6 +508,7 @@ TEST_F(Gate, UnreadableDocumentsAreErrorsThatNameNeitherPathNorMember) {
         expect_no_member(msg, c.path.string());
         EXPECT_EQ(msg.find("Smith_"), std::string::npos) << msg;
         EXPECT_EQ(msg.find(tmp_.path().string()), std::string::npos) << msg;
+        EXPECT_EQ(msg.find(c.path.filename().string()), std::string::npos) << msg;
     }
     // Nothing was cleared: no audit entry, no spool file.
     EXPECT_EQ(audit_count(), 0);

@@ -11,10 +11,14 @@ namespace {
 // The page library names the file in its errors; document paths often carry a
 // patient's name or record number, so the gate replaces the path before the message
 // goes anywhere.
-Error scrub(Error e, const std::string& path) {
-    if (!path.empty()) {
-        for (std::size_t pos = 0; (pos = e.message.find(path, pos)) != std::string::npos;) {
-            e.message.replace(pos, path.size(), "document");
+// libtiff names the file as it was opened, but a message may also carry just the
+// file name (its module names vary): both go.
+Error scrub(Error e, const std::filesystem::path& path) {
+    const std::string forms[] = {path.string(), path.filename().string()};
+    for (const std::string& form : forms) {
+        if (form.size() < 3) continue;  // too short to identify anyone; replacing would garble the text
+        for (std::size_t pos = 0; (pos = e.message.find(form, pos)) != std::string::npos;) {
+            e.message.replace(pos, form.size(), "document");
             pos += 8;
         }
     }
@@ -35,13 +39,13 @@ public:
             return fail(Errc::Unsupported, "PDF documents are not supported yet; scan or convert to TIFF");
         if (magic[0] == 'P' && (magic[1] == '1' || magic[1] == '4')) {
             auto page = t30::read_pbm(p);
-            if (!page) return fail(scrub(page.take_error(), p));
+            if (!page) return fail(scrub(page.take_error(), path));
             std::vector<t30::Bitmap> pages;
             pages.push_back(std::move(*page));
             return pages;
         }
         auto pages = t30::read_tiff(p);
-        if (!pages) return fail(scrub(pages.take_error(), p));
+        if (!pages) return fail(scrub(pages.take_error(), path));
         return pages;
     }
 
