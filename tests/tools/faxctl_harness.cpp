@@ -96,12 +96,14 @@ RunResult run_process(const std::vector<std::string>& argv, const fs::path& scra
     return r;
 }
 
-Faxsim::Faxsim(const fs::path& dir, const std::vector<std::string>& receivers) : dir_(dir) {
+Faxsim::Faxsim(const fs::path& dir, const std::vector<std::string>& receivers, const std::vector<std::string>& extra)
+    : dir_(dir) {
     std::vector<std::string> argv = {FAXSIM_BIN, "--modem", modem() + "=5551001"};
     for (const auto& n : receivers) {
         argv.push_back("--receiver");
         argv.push_back(n + "=" + rx_dir(n).string());
     }
+    argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = spawn(argv, dir_ / "faxsim.out", dir_ / "faxsim.err");
     if (pid_ < 0) return;
     // Generous: a loaded CI machine may take a while to start it.

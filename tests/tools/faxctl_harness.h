@@ -55,7 +55,9 @@ RunResult run_process(const std::vector<std::string>& argv, const std::filesyste
 // faxes in <dir>/rx-<number>.
 class Faxsim {
 public:
-    Faxsim(const std::filesystem::path& dir, const std::vector<std::string>& receivers);
+    // `extra`: more faxsim arguments, e.g. {"--busy", "12065550142"}.
+    Faxsim(const std::filesystem::path& dir, const std::vector<std::string>& receivers,
+           const std::vector<std::string>& extra = {});
     ~Faxsim();  // SIGINT, then waits
     Faxsim(const Faxsim&) = delete;
     Faxsim& operator=(const Faxsim&) = delete;

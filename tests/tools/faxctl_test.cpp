@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -221,17 +222,20 @@ TEST_F(Station, FullReleaseDeliversCoverAndPagesAndNeverPrintsTheMemberReference
     EXPECT_EQ(result["pages"], 5);
     EXPECT_EQ(result["pages_confirmed"], 5);
     EXPECT_TRUE(result["recorded"].get<bool>());
-    int progress_pages = 0;
+    std::set<int> pages_started;
+    bool trained = false;
     std::string spooled;
     for (const auto& e : events) {
         if (e["event"] == "progress" && e["phase"] == "page transfer") {
-            ++progress_pages;
             EXPECT_EQ(e["pages"], 5);
             EXPECT_FALSE(e["modulation"].get<std::string>().empty());
+            if (e.contains("training")) trained = true;
+            else pages_started.insert(e["page"].get<int>());
         }
         if (e["event"] == "spool") spooled = e["path"];
     }
-    EXPECT_GE(progress_pages, 5);
+    EXPECT_TRUE(trained);  // TCF before page 1 is reported as training, not as a page
+    EXPECT_EQ(pages_started, (std::set<int>{1, 2, 3, 4, 5}));
 
     // The receiver holds the test fax and the release: cover + 4 pages, pixel-exact.
     const auto rx = files_in(sim.rx_dir(kDial));
@@ -278,6 +282,68 @@ TEST_F(Station, FullReleaseDeliversCoverAndPagesAndNeverPrintsTheMemberReference
     all.erase(all.find(export_header), export_header.size());
     EXPECT_GT(all.size(), 2000u);  // the run did print: progress, logs, faxsim's call events
     EXPECT_EQ(all.find(member), std::string::npos) << all;
+}
+
+// The last JSON line of a --json run.
+json last_json_line(const std::string& out) {
+    std::istringstream lines(out);
+    std::string line, last;
+    while (std::getline(lines, line))
+        if (!line.empty()) last = line;
+    return json::parse(last);
+}
+
+TEST_F(Station, SendToABusyNumberExitsFourAndRecordsBusy) {
+    Faxsim sim(dir_.path(), {}, {"--busy", kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+    verify_directly();
+    auto send = run({"--json", "send", request("request-treatment.json"), "--modem", sim.modem()},
+                    std::chrono::seconds(300));
+    EXPECT_EQ(send.exit_code, 4) << send.all();
+    const json result = last_json_line(send.out);
+    EXPECT_EQ(result["event"], "result");
+    EXPECT_EQ(result["completion"], "busy") << result.dump();
+    EXPECT_EQ(result["pages_confirmed"], 0);
+    EXPECT_TRUE(result["recorded"].get<bool>());
+    // The decision and its outcome, chained.
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 2);
+}
+
+TEST_F(Station, RemoteWithAnotherStationIdGetsNoPage) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();  // expects "+1 206 555 0142"; faxsim's terminal sends "12065550142"
+    verify_directly();
+    auto send = run({"--json", "send", request("request-treatment.json"), "--modem", sim.modem()},
+                    std::chrono::seconds(300));
+    EXPECT_EQ(send.exit_code, 4) << send.all();
+    const json result = last_json_line(send.out);
+    EXPECT_EQ(result["completion"], "csi_mismatch") << result.dump();
+    EXPECT_EQ(result["pages_sent"], 0);
+    EXPECT_EQ(result["remote_csi"], kDial);
+    sim.stop();
+    for (const auto& f : files_in(sim.rx_dir(kDial))) {
+        auto pages = t30::read_tiff(f.string());
+        EXPECT_FALSE(pages.ok() && !pages->empty()) << f;  // nothing arrived
+    }
+    // The CSI it did see is on the entry, for a person to check and adopt.
+    auto show = run({"--json", "directory", "show", kEntry});
+    ASSERT_EQ(show.exit_code, 0) << show.all();
+    EXPECT_EQ(json::parse(show.out)["observed_csi"], kDial);
+}
+
+TEST_F(Station, SendOnAMissingModemDeviceRecordsAFailedOutcome) {
+    import_directory();
+    verify_directly();
+    auto send = run({"send", request("request-treatment.json"), "--modem", dir_.file("no-such-modem")});
+    EXPECT_EQ(send.exit_code, 4) << send.all();  // cleared, then the modem could not be opened
+    EXPECT_NE(send.out.find("modem could not be opened"), std::string::npos) << send.out;
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 2);  // the clearance has its (failed) outcome
 }
 
 TEST_F(Station, TamperedAuditTrailIsReportedWithExitFive) {

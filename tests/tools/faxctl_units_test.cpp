@@ -83,6 +83,13 @@ TEST(FaxctlConfig, ErrorsNameTheKey) {
     }
 }
 
+TEST(FaxctlConfig, TheExampleFileIsValid) {
+    auto c = load_config(std::filesystem::path(FAX_SOURCE_DIR) / "examples" / "faxstack.toml");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_EQ(c->modem_device, "/dev/ttyACM0");
+    EXPECT_EQ(c->utc_offset, std::chrono::minutes(-480));
+}
+
 TEST(FaxctlConfig, UtcOffsets) {
     EXPECT_EQ(parse_utc_offset("Z"), std::chrono::minutes(0));
     EXPECT_EQ(parse_utc_offset("+05:30"), std::chrono::minutes(330));

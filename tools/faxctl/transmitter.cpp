@@ -57,7 +57,13 @@ public:
         : printer_(printer), job_id_(std::move(job_id)), pages_(pages), t0_(std::chrono::steady_clock::now()) {}
 
     void on_event(const t30::SessionEvent& e) {
-        if (e.phase == t30::CallPhase::Transfer) {
+        // The first high-speed transmission after negotiation is the training check
+        // (TCF, T.30 §5.3.6.2.4 / 5.4.2.1), not a page: a page follows TCF or a page.
+        const bool training = e.phase == t30::CallPhase::Transfer && last_phase_ == t30::CallPhase::Negotiating;
+        last_phase_ = e.phase;
+        if (training) {
+            modulation_ = e.detail;
+        } else if (e.phase == t30::CallPhase::Transfer) {
             page_ = done_ + 1;
             modulation_ = e.detail;
         } else if (e.phase == t30::CallPhase::PostPage) {
@@ -70,8 +76,10 @@ public:
                          {"modulation", modulation_}, {"elapsed_s", static_cast<double>(static_cast<long>(elapsed * 10)) / 10}};
         char head[48];
         std::snprintf(head, sizeof head, "[%6.1f s] ", elapsed);
-        std::string text = head + std::string(to_string(e.phase)) + ": " + e.detail;
-        if (page_ > 0) text += "  (page " + std::to_string(page_) + " of " + std::to_string(pages_) + ")";
+        if (training) j["training"] = true;
+        std::string text = head + (training ? std::string("training check (TCF)") : std::string(to_string(e.phase))) +
+                           ": " + e.detail;
+        if (page_ > 0 && !training) text += "  (page " + std::to_string(page_) + " of " + std::to_string(pages_) + ")";
         if (!modulation_.empty() && e.phase != t30::CallPhase::Transfer) text += "  [" + modulation_ + "]";
         printer_.emit(j, text);
     }
@@ -84,6 +92,7 @@ private:
     int pages_;
     int page_ = 0;
     int done_ = 0;
+    t30::CallPhase last_phase_ = t30::CallPhase::Init;
     std::string modulation_;
     std::chrono::steady_clock::time_point t0_;
 };
