@@ -170,6 +170,8 @@ TEST_F(Gate, ClearedReleaseIsTheCoverThenTheSelectedPages) {
     struct stat st{};
     ASSERT_EQ(::stat(spool().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0700u);
+    ASSERT_EQ(::stat(rel.tiff_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
     auto file_hash = sha256_file_hex(rel.tiff_path());
     ASSERT_TRUE(file_hash.ok());
     EXPECT_EQ(rel.content_sha256(), *file_hash);
@@ -214,6 +216,20 @@ TEST_F(Gate, ClearedReleaseIsTheCoverThenTheSelectedPages) {
     EXPECT_EQ(rel.cover_sha256(), a.cover_sha256);
     EXPECT_EQ(audit_count(), 1);
     EXPECT_TRUE(audit_->verify()->ok);
+}
+
+// An existing spool directory keeps its mode (it is configured, maybe shared); the
+// record written into it is owner-only regardless.
+TEST_F(Gate, ExistingSpoolDirectoryIsLeftAsConfigured) {
+    std::filesystem::create_directories(spool());
+    ASSERT_EQ(::chmod(spool().c_str(), 0750), 0);
+    Decision d = evaluate_ok(kp_treatment());
+    ASSERT_TRUE(d.cleared());
+    struct stat st{};
+    ASSERT_EQ(::stat(spool().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0750u);
+    ASSERT_EQ(::stat(d.release().tiff_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST_F(Gate, PbmDocumentsAndSeveralDocumentsAreJoinedInOrder) {

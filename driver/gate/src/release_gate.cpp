@@ -148,17 +148,26 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
         return fail(Errc::Internal, "gate: the cover stopped matching the job (" + f.front().rule_id + ")");
 
     std::error_code ec;
-    std::filesystem::create_directories(config_.spool_dir, ec);
+    const bool created = std::filesystem::create_directories(config_.spool_dir, ec);
     if (ec) return fail(Errc::Io, "gate: cannot create the spool directory: " + ec.message());
-    // Spooled pages are records: owner only.
-    std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace, ec);
+    // Spooled pages are records: owner only. A directory the gate creates is 0700; an
+    // existing one is left as configured (it may be shared, or a parent of more), and
+    // the file itself is 0600 either way.
+    if (created)
+        std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
     const auto final_path = config_.spool_dir / (record.job_id + ".tif");
     const auto part_path = config_.spool_dir / (record.job_id + ".tif.part");
     auto written = documents_.write_fax_tiff(part_path, pages);
     if (!written) {
         std::filesystem::remove(part_path, ec);
         return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
+    }
+    std::filesystem::permissions(part_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) {
+        std::filesystem::remove(part_path, ec);
+        return fail(Errc::Io, "gate: cannot restrict the fax file to its owner");
     }
     std::filesystem::rename(part_path, final_path, ec);
     if (ec) {

@@ -38,7 +38,7 @@ struct Context {
 };
 
 struct GateConfig {
-    std::filesystem::path spool_dir;  // created 0700 if missing; holds <job id>.tif
+    std::filesystem::path spool_dir;  // created 0700 if missing; holds <job id>.tif (0600)
     CoverStyle cover_style;
 };
 
