@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "fax/driver/at_command.h"
+
 namespace fax::driver {
 
 namespace {
@@ -11,6 +13,29 @@ const std::string kNone;
 const std::string& AtChannel::current_command() const { return pending_ ? pending_->cmd.text : kNone; }
 
 void AtChannel::send(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {
+    if (dials(cmd.text)) {
+        // Never echoes the command: it may carry a number typed by someone.
+        on_reply(fail(Errc::PolicyRefused, "a dial command needs the permit of a cleared release"));
+        return;
+    }
+    start(cmd, std::move(on_reply), std::move(sink));
+}
+
+void AtChannel::dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, DataMode on_connect,
+                     ReplyFn on_reply, DataSink sink) {
+    gate::DialPermit used = std::move(permit);
+    if (!used.valid()) {
+        on_reply(fail(Errc::PolicyRefused, "the dial permit was already used"));
+        return;
+    }
+    if (prefix != "ATD" && prefix != "ATDT" && prefix != "ATDP") {
+        on_reply(fail(Errc::InvalidArgument, "dial prefix must be ATD, ATDT or ATDP"));
+        return;
+    }
+    start(AtCommand{std::string(prefix) + used.number(), timeout, on_connect}, std::move(on_reply), std::move(sink));
+}
+
+void AtChannel::start(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {
     Pending p;
     p.cmd = cmd;
     p.on_reply = std::move(on_reply);
@@ -45,7 +70,18 @@ void AtChannel::abort_receive() {
     pending_->deadline = now_ + Samples{8000 * 3};
 }
 
-void AtChannel::write_raw(std::span<const uint8_t> raw) { out_.insert(out_.end(), raw.begin(), raw.end()); }
+Status AtChannel::write_raw(std::span<const uint8_t> raw) {
+    // Checked line by line, as the modem would read them.
+    std::string_view all(reinterpret_cast<const char*>(raw.data()), raw.size());
+    while (!all.empty()) {
+        const auto end = all.find_first_of("\r\n");
+        if (dials(all.substr(0, end)))
+            return fail(Errc::PolicyRefused, "a dial command needs the permit of a cleared release");
+        all.remove_prefix(end == std::string_view::npos ? all.size() : end + 1);
+    }
+    out_.insert(out_.end(), raw.begin(), raw.end());
+    return {};
+}
 
 void AtChannel::on_bytes(std::span<const uint8_t> bytes) {
     while (!bytes.empty()) {

@@ -138,11 +138,10 @@ public:
         if (*digest != release.content_sha256())
             return fail(Errc::InvalidInput, "job " + release.job_id() + ": the document changed after it was cleared");
         job_id_ = release.job_id();
-        dial_number_ = release.dial_number();
         expected_csi_ = release.expected_csi();
         tx_tiff_ = release.tiff_path();
         result_.pages_in_document = release.page_count();
-        release.consume();
+        dial_permit_ = release.consume();
         return {};
     }
 
@@ -433,7 +432,16 @@ private:
         set_phase(CallPhase::Dialing, "dialing");
         offhook_time_ = last_time_;
         offhook_ = true;
-        start_receive(RxKind::V21, opts_.dial_prefix + dial_number_, opts_.dial_timeout);
+        // Like start_receive(), but through the one door that dials: the release's permit.
+        line_ = Line::RxWait;
+        rx_kind_ = RxKind::V21;
+        rx_buf_.clear();
+        if (!dial_permit_) {
+            finish_with(fail(Errc::Internal, "no dial permit"));
+            return;
+        }
+        channel_.dial(std::move(*dial_permit_), opts_.dial_prefix, opts_.dial_timeout, DataMode::Receive,
+                      [this](Result<AtReply> r) { on_rx_reply(std::move(r)); }, rx_sink());
     }
 
     void on_unsolicited(AtResult r, const std::string&) {
@@ -716,14 +724,19 @@ private:
         });
     }
 
+    driver::AtChannel::DataSink rx_sink() {
+        driver::AtChannel::DataSink sink;
+        sink.data = [this](std::span<const uint8_t> d) { on_rx_data(d); };
+        sink.end = [this]() { on_rx_end(); };
+        return sink;
+    }
+
     void start_receive(RxKind kind, const std::string& cmd, Samples timeout) {
         line_ = Line::RxWait;
         rx_kind_ = kind;
         rx_buf_.clear();
-        driver::AtChannel::DataSink sink;
-        sink.data = [this](std::span<const uint8_t> d) { on_rx_data(d); };
-        sink.end = [this]() { on_rx_end(); };
-        channel_.send(AtCommand{cmd, timeout, DataMode::Receive}, [this](Result<AtReply> r) { on_rx_reply(std::move(r)); }, sink);
+        channel_.send(AtCommand{cmd, timeout, DataMode::Receive}, [this](Result<AtReply> r) { on_rx_reply(std::move(r)); },
+                      rx_sink());
     }
 
     void on_rx_reply(Result<AtReply> r) {
@@ -890,7 +903,7 @@ private:
     std::function<void(const SessionEvent&)> events_;
 
     std::string job_id_;
-    std::string dial_number_;
+    std::optional<gate::DialPermit> dial_permit_;  // transmit only: taken from the release
     std::optional<std::string> expected_csi_;
     std::string tx_tiff_;
 

@@ -9,6 +9,10 @@
 // after which the command's final result code follows. In Transmit mode the driver
 // writes DLE-stuffed data and ends it with finish_data(), which awaits the modem's
 // next result code (CONNECT, OK, ERROR, NO CARRIER).
+//
+// Dialling: send() and write_raw() refuse any command line that dials (at_command.h);
+// dial() is the only way, and it takes the gate::DialPermit that only consuming a
+// gate::ClearedRelease yields.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/driver/at_response.h"
+#include "fax/driver/cleared_release.h"
 #include "fax/driver/dle.h"
 
 namespace fax::driver {
@@ -49,7 +54,13 @@ public:
         std::function<void()> end;  // DLE ETX seen (or the data was cut by a result code)
     };
 
+    // A command line that dials is not sent: on_reply gets Errc::PolicyRefused at once.
     void send(const AtCommand& cmd, ReplyFn on_reply, DataSink sink = {});
+    // Dials the permit's number: `prefix` + digits, with `prefix` one of ATD, ATDT, ATDP.
+    // The permit is used up. An empty (used) permit or another prefix: on_reply gets
+    // Errc::PolicyRefused / Errc::InvalidArgument at once and nothing is sent.
+    void dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, DataMode on_connect,
+              ReplyFn on_reply, DataSink sink = {});
     // Transmit data mode only: stuff and queue raw data bytes.
     void write_data(std::span<const uint8_t> raw);
     // Transmit data mode only: DLE ETX, then wait for the modem's next result code.
@@ -57,8 +68,9 @@ public:
     // Receive data mode or waiting for its CONNECT: T.31 §8.3.4 lets any character abort
     // the wait; the modem answers OK, delivered to the pending handler.
     void abort_receive();
-    // Raw bytes outside any protocol (profile quirks, escape sequences).
-    void write_raw(std::span<const uint8_t> raw);
+    // Raw bytes outside any protocol (profile quirks, escape sequences). PolicyRefused,
+    // and nothing queued, if any line in them would dial.
+    Status write_raw(std::span<const uint8_t> raw);
 
     bool awaiting_reply() const { return pending_.has_value() && pending_->awaiting; }
     DataMode data_mode() const { return mode_; }
@@ -85,6 +97,7 @@ private:
         bool awaiting = true;  // a result code is expected
         std::vector<std::string> info;
     };
+    void start(const AtCommand& cmd, ReplyFn on_reply, DataSink sink);
     void handle_line(const std::string& line);
     void deliver(Result<AtReply> r);
     void process_line_bytes();
