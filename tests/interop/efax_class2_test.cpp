@@ -1,0 +1,177 @@
+// efax 0.9a in Class 2.0 mode (efax -o0) sending through a simulated Class 2.0 modem
+// published on a pseudo-terminal, paced to real time, to a SpanDSP reference terminal.
+// The simulation runs on a thread of this test (fax::sim's PtyModemPort and
+// RealtimeLoop), so nothing but efax itself is a separate program.
+//
+// The call takes real time (about 40 s at V.17); the deadline is several times that.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fax/sim/pty_modem_port.h"
+#include "fax/sim/realtime_loop.h"
+#include "fax/sim/simulation.h"
+#include "fax/t30/page_compare.h"
+#include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+#include "tiff_fixture.h"
+
+extern char** environ;
+
+namespace fax {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kEfax = "/usr/bin/efax";
+constexpr auto kDeadline = 300s;
+// efax puts a header band of this many rows above every page it sends (blank with -h "").
+constexpr int kEfaxHeaderRows = 20;
+
+// efax as a child process with its output in a file; killed if still running at the end.
+class Efax {
+public:
+    Efax(const std::vector<std::string>& args, const std::string& log) : log_(log) {
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    ~Efax() {
+        if (pid_ > 0 && !exited_) {
+            ::kill(pid_, SIGKILL);
+            int st = 0;
+            ::waitpid(pid_, &st, 0);
+        }
+    }
+    bool started() const { return pid_ > 0; }
+    // The exit status, or -1 if it did not exit before `deadline`.
+    int wait(std::chrono::steady_clock::duration deadline) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        while (std::chrono::steady_clock::now() < end) {
+            int st = 0;
+            const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+            if (r == pid_) {
+                exited_ = true;
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            }
+            std::this_thread::sleep_for(100ms);
+        }
+        return -1;
+    }
+    std::string output() const {
+        std::ifstream f(log_);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return ss.str();
+    }
+
+private:
+    std::string log_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+};
+
+TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
+    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    sim::test::TempDir dir("interop-efax-class2");
+    const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm");
+    ASSERT_TRUE(chart);
+    // efax reads 1-D G3 TIFF with the image directory before the strip.
+    const std::string input = dir.file("chart1.tif");
+    ASSERT_TRUE(sim::test::write_fax_tiff(input, *chart, sim::test::TiffCoding::G3_1D));
+
+    sim::Simulation sim;
+    sim::ModemOptions mo;
+    mo.offer_class2 = true;
+    mo.inband_flow_control = true;
+    auto& modem = sim.add_modem("5551001", mo);
+    sim::TerminalOptions to;
+    to.role = sim::TerminalOptions::Role::Receive;
+    to.tiff = dir.file("rx.tif");
+    to.ident = "NORTH CLINIC";
+    auto& term = sim.add_terminal("5551009", to);
+    auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
+    ASSERT_TRUE(port.ok()) << port.error().to_string();
+
+    // The simulation thread stops itself once the terminal is done and efax has exited.
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(stop_fd, 0);
+    std::atomic<bool> efax_done{false};
+    std::atomic<bool> term_done{false};
+    std::atomic<bool> modem_used_class2{false};
+    sim::RealtimeLoop loop(sim);
+    loop.add_port(**port);
+    loop.set_after_step([&] {
+        if (modem.class2_active()) modem_used_class2 = true;
+        if (term.done()) term_done = true;
+        if (term_done && efax_done) {
+            const uint64_t one = 1;
+            (void)!::write(stop_fd, &one, sizeof one);
+        }
+    });
+    Status loop_status;
+    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+
+    Efax efax({kEfax, "-d", (*port)->link_path(), "-o0", "-l", "EFAX CLASS2", "-h", "", "-v", "ewinchamr", "-t",
+               "5551009", input},
+              dir.file("efax.log"));
+    ASSERT_TRUE(efax.started());
+    const int status = efax.wait(kDeadline);
+    efax_done = true;
+    // Give the terminal time to finish its side, then stop the simulation regardless.
+    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
+    const uint64_t one = 1;
+    (void)!::write(stop_fd, &one, sizeof one);
+    sim_thread.join();
+    ::close(stop_fd);
+
+    EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
+    ASSERT_EQ(status, 0) << "efax exit status " << status << "\n" << efax.output();
+    EXPECT_TRUE(modem_used_class2);
+    const std::string log = efax.output();
+    if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", log.c_str());
+    EXPECT_NE(log.find("class 2.0"), std::string::npos) << log;
+    ASSERT_TRUE(term_done);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 1);
+    EXPECT_EQ(term.result().remote_ident, "EFAX CLASS2");
+
+    auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm", 204.0, 196.0);
+    auto got = t30::read_tiff(to.tiff);
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_EQ(got->size(), 1u);
+    const auto d = t30::compare_pages(*sent, (*got)[0], kEfaxHeaderRows);
+    EXPECT_TRUE(d.identical) << d.summary;
+    EXPECT_EQ(d.row_offset, kEfaxHeaderRows) << d.summary;
+    std::printf("[ interop  ] efax -o0: %llu steps, %llu late, %llu dropped\n",
+                static_cast<unsigned long long>(loop.stats().steps),
+                static_cast<unsigned long long>(loop.stats().late_steps),
+                static_cast<unsigned long long>(loop.stats().dropped_steps));
+}
+
+}  // namespace
+}  // namespace fax
