@@ -17,6 +17,7 @@ PACKAGES=(
   libpoppler-cpp-dev      # PDF documents
   libgtest-dev libgmock-dev  # test suites
   efax                    # independent Class 1 fax program for interoperability tests
+  mgetty-fax              # sendfax: independent Class 2.0 fax sender for tests/interop (Class 2.0 modem)
   netpbm                  # pbm tools used by the README demo
   umockdev libumockdev-dev  # emulated USB CDC-ACM modem (sysfs + usbdevfs ioctls) for the hal USB tests
 )

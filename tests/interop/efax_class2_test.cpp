@@ -173,5 +173,79 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
                 static_cast<unsigned long long>(loop.stats().dropped_steps));
 }
 
+// mgetty's sendfax (Debian mgetty-fax), Class 2.0 forced with -C c2.0, sending a page
+// made by its own pbm2g3 through the same kind of PTY-published Class 2.0 modem.
+TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
+    constexpr const char* kSendfax = "/usr/sbin/sendfax";
+    constexpr const char* kPbm2g3 = "/usr/bin/pbm2g3";
+    if (::access(kSendfax, X_OK) != 0 || ::access(kPbm2g3, X_OK) != 0)
+        GTEST_SKIP() << "sendfax/pbm2g3 are not installed (Debian package mgetty-fax)";
+    sim::test::TempDir dir("interop-sendfax-class2");
+    const std::string pbm = std::string(FAX_ITU_DIR) + "/itu1.pbm";
+    const std::string g3 = dir.file("chart1.g3");
+    {
+        Efax conv({"/bin/sh", "-c", std::string(kPbm2g3) + " < " + pbm + " > " + g3}, dir.file("pbm2g3.log"));
+        ASSERT_TRUE(conv.started());
+        ASSERT_EQ(conv.wait(60s), 0) << conv.output();
+    }
+
+    sim::Simulation sim;
+    sim::ModemOptions mo;
+    mo.offer_class2 = true;
+    mo.inband_flow_control = true;
+    auto& modem = sim.add_modem("5551001", mo);
+    sim::TerminalOptions to;
+    to.role = sim::TerminalOptions::Role::Receive;
+    to.tiff = dir.file("rx.tif");
+    to.ident = "NORTH CLINIC";
+    auto& term = sim.add_terminal("5551009", to);
+    auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
+    ASSERT_TRUE(port.ok()) << port.error().to_string();
+    ASSERT_EQ((*port)->slave_path().rfind("/dev/", 0), 0u);
+    const std::string line = (*port)->slave_path().substr(5);  // sendfax takes names under /dev
+
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(stop_fd, 0);
+    std::atomic<bool> sender_done{false};
+    std::atomic<bool> term_done{false};
+    sim::RealtimeLoop loop(sim);
+    loop.add_port(**port);
+    loop.set_after_step([&] {
+        if (term.done()) term_done = true;
+        if (term_done && sender_done) {
+            const uint64_t one = 1;
+            (void)!::write(stop_fd, &one, sizeof one);
+        }
+    });
+    Status loop_status;
+    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+
+    Efax sendfax({kSendfax, "-v", "-x", "5", "-C", "c2.0", "-l", line, "-D", "ATDT", "5551009", g3},
+                 dir.file("sendfax.log"));
+    ASSERT_TRUE(sendfax.started());
+    const int status = sendfax.wait(kDeadline);
+    sender_done = true;
+    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
+    const uint64_t one = 1;
+    (void)!::write(stop_fd, &one, sizeof one);
+    sim_thread.join();
+    ::close(stop_fd);
+
+    EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
+    if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", sendfax.output().c_str());
+    ASSERT_EQ(status, 0) << "sendfax exit status " << status << "\n" << sendfax.output();
+    ASSERT_TRUE(term_done);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 1);
+
+    auto sent = t30::read_pbm(pbm, 204.0, 196.0);
+    auto got = t30::read_tiff(to.tiff);
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_EQ(got->size(), 1u);
+    const auto d = t30::compare_pages(*sent, (*got)[0], 64);
+    EXPECT_TRUE(d.identical) << d.summary;
+}
+
 }  // namespace
 }  // namespace fax
