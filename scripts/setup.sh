@@ -15,6 +15,7 @@ PACKAGES=(
   libtomlplusplus-dev     # configuration files
   libfreetype-dev fonts-dejavu-core  # cover sheet rendering
   libpoppler-cpp-dev      # PDF documents
+  qpdf                    # tests: makes a password-protected PDF to prove encrypted input is refused
   libgtest-dev libgmock-dev  # test suites
   efax                    # independent Class 1 fax program for interoperability tests
   mgetty-fax              # sendfax: independent Class 2.0 fax sender for tests/interop (Class 2.0 modem)
