@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "fax/hal/usb_transport.h"
 #include "usb_modem_emulator.h"
