@@ -148,6 +148,33 @@ TEST(UsbDiscovery, FindsTheEmulatedModemAndOpensIt) {
     EXPECT_EQ(dev.claimed_interfaces(), (std::vector<uint8_t>{0, 1}));
 }
 
+TEST(UsbDiscovery, AVendorBulkModemIsFoundAndOpenedThroughItsProfileLayout) {
+    testing::EmulatedUsbModemOptions o;
+    o.vendor_bulk = true;
+    o.vendor_id = 0x0803;
+    o.product_id = 0x3095;
+    o.serial = "";
+    testing::EmulatedUsbModem dev(o);
+    ASSERT_TRUE(dev.ok()) << "umockdev testbed not available";
+    const DiscoveryRoots roots{dev.sys_dir(), fs::path(dev.root_dir()) / "dev"};
+    EXPECT_TRUE(list_candidates(roots).empty());  // no CDC-ACM interface, no profile: not a modem
+    const KnownUsbModel known[] = {{0x0803, 0x3095, UsbVendorLayout{0, 0x81, 0x02, {}}}};
+    const auto list = list_candidates(roots, known);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].stable_id, "usb:1-1:0803:3095");
+    EXPECT_TRUE(list[0].known_model);
+    EXPECT_FALSE(list[0].cdc_acm);
+    auto t = open_candidate(list[0], {}, known);
+    ASSERT_TRUE(t.ok()) << t.error().to_string();
+    EXPECT_EQ(dev.claimed_interfaces(), (std::vector<uint8_t>{0}));
+    const uint8_t at[] = {'A', 'T', '\r'};
+    auto w = (*t)->write(at, 1000ms);
+    ASSERT_TRUE(w.ok()) << w.error().to_string();
+    EXPECT_EQ(*w, 3u);
+    auto got = dev.take_from_host();
+    EXPECT_EQ(std::string(got.begin(), got.end()), "AT\r");
+}
+
 TEST(UsbDiscovery, HotplugReportsArrivalAndDeparture) {
     testing::EmulatedUsbModem dev;
     ASSERT_TRUE(dev.ok()) << "umockdev testbed not available";
