@@ -1,11 +1,14 @@
-// End to end: the project's Class 1 driver and T.30 session -> simulated modem ->
-// simulated line -> SpanDSP reference terminal, and the reverse; pixel-exact.
+// End to end: release gate -> the project's Class 1 driver and T.30 session ->
+// simulated modem -> simulated line -> SpanDSP reference terminal, and the reverse;
+// pixel-exact.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
 #include "fax/base/log.h"
+#include "fax/gate/audit_log.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/fax_session.h"
 #include "fax/t30/page_compare.h"
@@ -53,20 +56,30 @@ TEST_P(DriverToTerminal, SendsItuChartsPixelExact) {
     const Mode m = GetParam();
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {1, 2}, "doc.tif");
+    testing::TestGate gate(dir);
+    ASSERT_TRUE(gate.ready());
+    ASSERT_TRUE(gate.add_verified_recipient("clinic", testing::kTerminalNumber.fax).ok());
+    auto release = gate.clear_document(doc, "clinic");
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string job = release->job_id();
+    const std::string spooled = release->tiff_path();
+    EXPECT_EQ(release->page_count(), 3);  // cover + 2 charts
+    EXPECT_EQ(release->rule_id(), "POL-PROV-KP");
+
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001");
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
     topts.tiff = dir.file("rx.tif");
     topts.ecm = true;
-    auto& term = sim.add_terminal("5551009", topts);
+    auto& term = sim.add_terminal(testing::kTerminalNumber.dial, topts);
 
     t30::SessionOptions so;
     so.ecm = m.ecm;
     so.allow_mh = m.mh;
     so.allow_mr = m.mr;
     so.allow_mmr = m.mmr;
-    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009"), so);
+    auto session = t30::FaxSession::transmit(std::move(*release), so);
     ASSERT_TRUE(session.ok()) << session.error().to_string();
     maybe_trace(**session, "tx");
     ASSERT_TRUE(modem.link().host().open().ok());
@@ -78,12 +91,39 @@ TEST_P(DriverToTerminal, SendsItuChartsPixelExact) {
     const auto& r = (*session)->result();
     EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
     EXPECT_TRUE(r.call_completed) << r.completion_text;
-    EXPECT_EQ(r.pages_confirmed, 2);
+    EXPECT_EQ(r.pages_confirmed, 3);
     EXPECT_EQ(r.ecm, m.ecm);
     EXPECT_EQ(r.remote_ident, "REFERENCE TERMINAL");
     EXPECT_EQ(term.result().completion_code, 0) << term.result().completion_text;
-    EXPECT_EQ(term.result().pages, 2);
-    expect_pages_equal(doc, topts.tiff);
+    EXPECT_EQ(term.result().pages, 3);
+    testing::expect_release_received(doc, spooled, topts.tiff);
+
+    // The outcome closes the job in the audit trail: the accounting of disclosures
+    // shows the release with every page delivered, and the hash chain verifies.
+    gate::TransmissionOutcome out;
+    out.pages_sent = r.pages_confirmed;
+    out.pages_confirmed = r.pages_confirmed;
+    out.remote_csi = r.remote_ident;
+    out.negotiated.bit_rate = r.bit_rate;
+    out.negotiated.modulation = r.modulation;
+    out.negotiated.ecm = r.ecm;
+    out.completion = gate::CompletionCode::Ok;
+    out.started_at = testing::gate_now();
+    out.finished_at = testing::gate_now() + std::chrono::seconds(static_cast<int>(r.line_seconds) + 1);
+    auto recorded = gate.gate().record_outcome(job, out);
+    ASSERT_TRUE(recorded.ok()) << recorded.error().to_string();
+    auto verify = gate.audit().verify();
+    ASSERT_TRUE(verify.ok()) << verify.error().to_string();
+    EXPECT_TRUE(verify->ok) << verify->message;
+    EXPECT_EQ(verify->entries, 2);  // the decision and the outcome
+    auto disclosures = gate.audit().disclosures(testing::kMemberReference, testing::gate_now() - std::chrono::hours(1),
+                                                testing::gate_now() + std::chrono::hours(1));
+    ASSERT_TRUE(disclosures.ok()) << disclosures.error().to_string();
+    ASSERT_EQ(disclosures->size(), 1u);
+    EXPECT_EQ(disclosures->front().job_id, job);
+    EXPECT_EQ(disclosures->front().pages_cleared, 3);
+    EXPECT_EQ(disclosures->front().pages_delivered, 3);
+    EXPECT_EQ(disclosures->front().completion, gate::CompletionCode::Ok);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DriverToTerminal,
@@ -148,8 +188,11 @@ TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
     const std::string doc = testing::write_charts(dir, {5, 6, 7}, "doc.tif");
     sim::Simulation sim;
     auto& a = sim.add_modem("5551001");
-    auto& b = sim.add_modem("5551002");
-    auto tx = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551002"), {});
+    auto& b = sim.add_modem(testing::kModemBNumber.dial);
+    auto release = testing::clear_for_test(dir, doc, testing::kModemBNumber);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string spooled = release->tiff_path();
+    auto tx = t30::FaxSession::transmit(std::move(*release), {});
     t30::SessionOptions rxo;
     rxo.local_ident = "FAXSTACK RX";
     auto rx = t30::FaxSession::receive(dir.file("rx.tif"), rxo);
@@ -166,11 +209,11 @@ TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
     ASSERT_TRUE(done);
     EXPECT_TRUE((*tx)->result().status.ok()) << (*tx)->result().status.error().to_string();
     EXPECT_TRUE((*tx)->result().call_completed) << (*tx)->result().completion_text;
-    EXPECT_EQ((*tx)->result().pages_confirmed, 3);
+    EXPECT_EQ((*tx)->result().pages_confirmed, 4);  // cover + 3 charts
     EXPECT_EQ((*tx)->result().remote_ident, "FAXSTACK RX");
-    EXPECT_EQ((*rx)->result().pages_received, 3);
+    EXPECT_EQ((*rx)->result().pages_received, 4);
     EXPECT_EQ((*rx)->result().remote_ident, "FAXSTACK");
-    expect_pages_equal(doc, dir.file("rx.tif"));
+    testing::expect_release_received(doc, spooled, dir.file("rx.tif"));
 }
 
 // The remote identifies itself as a station other than the one verified for the
@@ -183,8 +226,11 @@ TEST(DriverToTerminal, CsiMismatchEndsCallBeforeAnyPage) {
     sim::TerminalOptions topts;
     topts.tiff = dir.file("rx.tif");
     topts.ident = "SOMEONE ELSE";
-    auto& term = sim.add_terminal("5551009", topts);
-    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009", "CLINIC FAX 1"), {});
+    auto& term = sim.add_terminal(testing::kTerminalNumber.dial, topts);
+    auto release = testing::clear_for_test(dir, doc, testing::kTerminalNumber, "CLINIC FAX 1");
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    ASSERT_EQ(release->expected_csi(), std::optional<std::string>("CLINIC FAX 1"));
+    auto session = t30::FaxSession::transmit(std::move(*release), {});
     ASSERT_TRUE(session.ok());
     ASSERT_TRUE(modem.link().host().open().ok());
     t30::SessionStepper stepper(**session, modem.link().host());
@@ -203,8 +249,10 @@ TEST(DriverToTerminal, BusyNumberIsATypedFailure) {
     const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001");
-    sim.exchange().set_busy("5551009");
-    auto session = t30::FaxSession::transmit(testing::clear_for_test(dir, doc, "5551009"), {});
+    sim.exchange().set_busy(testing::kTerminalNumber.dial);
+    auto release = testing::clear_for_test(dir, doc, testing::kTerminalNumber);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    auto session = t30::FaxSession::transmit(std::move(*release), {});
     ASSERT_TRUE(session.ok());
     ASSERT_TRUE(modem.link().host().open().ok());
     t30::SessionStepper stepper(**session, modem.link().host());
@@ -219,7 +267,10 @@ TEST(DriverToTerminal, BusyNumberIsATypedFailure) {
 TEST(FaxSessionTransmit, RefusesASpentRelease) {
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
-    auto release = testing::clear_for_test(dir, doc, "5551009");
+    auto cleared = testing::clear_for_test(dir, doc, testing::kTerminalNumber);
+    ASSERT_TRUE(cleared.ok()) << cleared.error().to_string();
+    gate::ClearedRelease& release = *cleared;
+    ASSERT_TRUE(release.valid());
     auto first = t30::FaxSession::transmit(std::move(release), {});
     ASSERT_TRUE(first.ok());
     EXPECT_FALSE(release.valid());  // NOLINT(bugprone-use-after-move): moved-from state is the point
@@ -231,9 +282,11 @@ TEST(FaxSessionTransmit, RefusesASpentRelease) {
 TEST(FaxSessionTransmit, RefusesADocumentChangedAfterClearance) {
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
-    auto release = testing::clear_for_test(dir, doc, "5551009");
-    testing::write_charts(dir, {2}, "doc.tif");  // swapped after the gate looked at it
-    auto s = t30::FaxSession::transmit(std::move(release), {});
+    auto release = testing::clear_for_test(dir, doc, testing::kTerminalNumber);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    // The spooled file (cover + chart 1) is swapped for other pages after the gate hashed it.
+    ASSERT_TRUE(t30::write_fax_tiff(release->tiff_path(), {testing::itu_chart(2), testing::itu_chart(1)}).ok());
+    auto s = t30::FaxSession::transmit(std::move(*release), {});
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, Errc::InvalidInput);
 }
