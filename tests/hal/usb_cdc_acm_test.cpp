@@ -165,3 +165,53 @@ TEST(UsbDiscoveryPortPath, ParsesSysfsNames) {
 
 }  // namespace
 }  // namespace fax::hal
+
+namespace fax::hal {
+namespace {
+
+// Descriptor bytes come from the device: arbitrary class-specific descriptors and
+// notification packets must never read out of bounds (ASan checks it in the asan
+// preset) and any layout found must name endpoints the device really has. A fixed
+// seed keeps it reproducible; tests/fuzz is where a coverage-guided target would go.
+TEST(UsbCdcAcmRobustness, ArbitraryDescriptorsAndNotifications) {
+    uint32_t state = 12345;
+    auto next = [&state] {
+        state = state * 1664525u + 1013904223u;
+        return static_cast<uint8_t>(state >> 24);
+    };
+    int layouts = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::vector<UsbInterfaceDesc> ifs(1 + next() % 4);
+        for (auto& d : ifs) {
+            d.number = next() % 4;
+            d.alt_setting = next() % 2;
+            d.cls = (next() & 1) ? 0x02 : 0x0a;
+            d.subclass = (next() & 1) ? 0x02 : next();
+            d.extra.resize(next() % 24);
+            for (auto& b : d.extra) b = (next() & 3) == 0 ? 0x24 : next();
+            d.endpoints.resize(next() % 4);
+            for (auto& e : d.endpoints) e = {next(), static_cast<uint8_t>(next() & 3), static_cast<uint16_t>(next())};
+        }
+        auto l = find_cdc_acm_layout(ifs);
+        if (l) {
+            ++layouts;
+            bool in_found = false, out_found = false;
+            for (const auto& d : ifs) {
+                if (d.number != l->data_interface || d.alt_setting != l->data_alt_setting) continue;
+                for (const auto& e : d.endpoints) {
+                    in_found |= e.address == l->bulk_in && e.is_bulk() && e.is_in();
+                    out_found |= e.address == l->bulk_out && e.is_bulk() && !e.is_in();
+                }
+            }
+            EXPECT_TRUE(in_found && out_found) << "round " << round;
+        }
+        std::vector<uint8_t> packet(next() % 16);
+        for (auto& b : packet) b = next();
+        if (next() & 1 && packet.size() >= 2) packet[0] = 0xA1, packet[1] = 0x20;
+        (void)parse_serial_state(packet);
+    }
+    EXPECT_GT(layouts, 10) << "the generator should produce some valid layouts, or the check above is empty";
+}
+
+}  // namespace
+}  // namespace fax::hal
