@@ -96,6 +96,50 @@ RunResult run_process(const std::vector<std::string>& argv, const fs::path& scra
     return r;
 }
 
+Child::Child(const std::vector<std::string>& argv, const fs::path& scratch) {
+    const int n = g_run++;
+    out_ = scratch / ("child-" + std::to_string(n) + ".out");
+    err_ = scratch / ("child-" + std::to_string(n) + ".err");
+    pid_ = spawn(argv, out_, err_);
+}
+
+Child::~Child() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+}
+
+bool Child::wait_for_output(const std::string& text, std::chrono::seconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < until) {
+        if (read_file(out_).find(text) != std::string::npos) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return read_file(out_).find(text) != std::string::npos;
+}
+
+void Child::signal(int signo) {
+    if (pid_ > 0) ::kill(pid_, signo);
+}
+
+RunResult Child::wait(std::chrono::seconds deadline) {
+    RunResult r;
+    if (pid_ > 0) {
+        r.exit_code = wait_for(pid_, std::chrono::steady_clock::now() + deadline, r.timed_out);
+        pid_ = -1;
+    }
+    r.out = read_file(out_);
+    r.err = read_file(err_);
+    return r;
+}
+
 Faxsim::Faxsim(const fs::path& dir, const std::vector<std::string>& receivers, const std::vector<std::string>& extra)
     : dir_(dir) {
     std::vector<std::string> argv = {FAXSIM_BIN, "--modem", modem() + "=5551001"};

@@ -50,6 +50,24 @@ private:
 RunResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& scratch,
                       std::chrono::seconds deadline);
 
+// A child running in the background (for a test that signals it mid-call).
+class Child {
+public:
+    Child(const std::vector<std::string>& argv, const std::filesystem::path& scratch);
+    ~Child();  // SIGKILL if still running
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    // True once `text` appears in its stdout (false after `deadline` or if it exited).
+    bool wait_for_output(const std::string& text, std::chrono::seconds deadline);
+    void signal(int signo);
+    RunResult wait(std::chrono::seconds deadline);
+
+private:
+    int pid_ = -1;
+    std::filesystem::path out_, err_;
+};
+
 // faxsim in the background: one Class 1 modem on a pty linked at <dir>/modem
 // (number 5551001), and a receiving fax terminal for each number given, storing
 // faxes in <dir>/rx-<number>.

@@ -2,6 +2,7 @@
 // call is needed. Asserts exit statuses, what was received (pixel-exact), what the
 // audit trail says, and that the member reference never reaches any output.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 
 #include <fstream>
@@ -333,6 +334,28 @@ TEST_F(Station, RemoteWithAnotherStationIdGetsNoPage) {
     auto show = run({"--json", "directory", "show", kEntry});
     ASSERT_EQ(show.exit_code, 0) << show.all();
     EXPECT_EQ(json::parse(show.out)["observed_csi"], kDial);
+}
+
+// Ctrl-C during a page ends the call cleanly (DCN) and the outcome is still recorded.
+TEST_F(Station, SigintDuringTheCallCancelsItAndRecordsTheOutcome) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+    auto csi = run({"directory", "set-csi", kEntry, kDial, "--staff-id", "E104233"});
+    ASSERT_EQ(csi.exit_code, 0) << csi.all();
+    verify_directly();
+    Child send({FAXCTL_BIN, "--config", config_, "send", request("request-treatment.json")}, dir_.path());
+    ASSERT_TRUE(send.wait_for_output("(page 1 of 5)", std::chrono::seconds(120))) << send.wait(std::chrono::seconds(5)).all();
+    send.signal(SIGINT);
+    const RunResult r = send.wait(std::chrono::seconds(120));
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.out.find("NOT DELIVERED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("completion cancelled"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("outcome recorded in the audit trail"), std::string::npos) << r.out;
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 2);  // the clearance and its outcome
 }
 
 TEST_F(Station, SendOnAMissingModemDeviceRecordsAFailedOutcome) {

@@ -142,9 +142,8 @@ int cmd_check(const Globals& g, const std::filesystem::path& request_file) {
     Evaluated ev = evaluate(g, request_file, out);
     if (ev.exit != 0) return ev.exit;
     gate::ClearedRelease release = ev.decision->take_release();
-    out.emit(cleared_json(describe(release, ev.station->directory(), ev.attention)),
-             cleared_text(describe(release, ev.station->directory(), ev.attention)) +
-                 "\n  dry run:   nothing was transmitted; the clearance is dropped");
+    const Cleared c = describe(release, ev.station->directory(), ev.attention);
+    out.emit(cleared_json(c), cleared_text(c) + "\n  dry run:   nothing was transmitted; the clearance is dropped");
     drop_spool(release.tiff_path(), g, out);
     return code(Exit::Ok);  // `release` is destroyed unused: a check never transmits
 }

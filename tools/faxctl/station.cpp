@@ -21,12 +21,14 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     auto policy = load_station_policy(config);
     if (!policy) return fail(policy.take_error());
     std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
+    const bool created = std::filesystem::create_directories(config.data_dir, ec);
     if (ec)
         return fail(Errc::Io, "data directory " + config.data_dir.string() + ": cannot create it: " + ec.message());
-    // The stores hold the accounting of disclosures: owner only.
-    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace, ec);
+    // The stores hold the accounting of disclosures: owner only. Only a directory made
+    // here is restricted; an existing one keeps what its owner chose.
+    if (created)
+        std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
     auto directory = gate::Directory::open(config.directory_db());
     if (!directory) return fail(directory.take_error());
     auto audit = gate::AuditLog::open(config.audit_db());
