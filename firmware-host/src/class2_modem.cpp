@@ -617,6 +617,11 @@ void Class2Modem::deliver_rx_page() {
     } else {
         FAX_LOG(Warn, kComponent, number_ + ": received page: " + page.error().to_string());
     }
+    // A little fill (zero bits, T.4 §4.1.2) after RTC/EOFB: SpanDSP's encoder ends the page
+    // one bit after the last EOL, and a DTE that decodes with a look-ahead window (efax
+    // reads 9 bits ahead) would meet DLE ETX before it has recognised RTC.
+    out.push_back(0x00);
+    out.push_back(0x00);
     out.push_back(kDle);
     out.push_back(kEtx);
     port_.c2_to_dte(out);

@@ -173,6 +173,81 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
                 static_cast<unsigned long long>(loop.stats().dropped_steps));
 }
 
+// efax -o0 -r answering through the Class 2.0 modem: the reference terminal calls, the
+// modem's T.30 receives, efax takes the page with +FDR (DC2, DLE-stuffed data).
+TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
+    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    sim::test::TempDir dir("interop-efax-class2-rx");
+    const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu2.pbm");
+    ASSERT_TRUE(chart);
+    const std::string doc = dir.file("chart2.tif");
+    ASSERT_TRUE(sim::test::write_fax_tiff(doc, *chart, sim::test::TiffCoding::G3_1D));
+
+    sim::Simulation sim;
+    sim::ModemOptions mo;
+    mo.offer_class2 = true;
+    mo.inband_flow_control = true;
+    auto& modem = sim.add_modem("5551001", mo);
+    sim::TerminalOptions to;
+    to.role = sim::TerminalOptions::Role::Send;
+    to.tiff = doc;
+    to.ident = "SENDING CLINIC";
+    to.dial = "5551001";
+    to.dial_delay = Samples{8000 * 8};  // efax is set up and waiting (ATA) by then
+    auto& term = sim.add_terminal("5551009", to);
+    auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
+    ASSERT_TRUE(port.ok()) << port.error().to_string();
+
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(stop_fd, 0);
+    std::atomic<bool> efax_done{false};
+    std::atomic<bool> term_done{false};
+    sim::RealtimeLoop loop(sim);
+    loop.add_port(**port);
+    loop.set_after_step([&] {
+        if (term.done()) term_done = true;
+        if (term_done && efax_done) {
+            const uint64_t one = 1;
+            (void)!::write(stop_fd, &one, sizeof one);
+        }
+    });
+    Status loop_status;
+    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+
+    const std::string pattern = dir.file("efaxrx");
+    Efax efax({kEfax, "-d", (*port)->link_path(), "-o0", "-l", "EFAX RX", "-v", "ewinchamr", "-r", pattern},
+              dir.file("efax.log"));
+    ASSERT_TRUE(efax.started());
+    const int status = efax.wait(kDeadline);
+    efax_done = true;
+    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
+    const uint64_t one = 1;
+    (void)!::write(stop_fd, &one, sizeof one);
+    sim_thread.join();
+    ::close(stop_fd);
+
+    EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
+    if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", efax.output().c_str());
+    ASSERT_EQ(status, 0) << "efax exit status " << status << "\n" << efax.output();
+    ASSERT_TRUE(term_done);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().pages, 1);
+    EXPECT_EQ(term.result().remote_ident, "EFAX RX");
+    // efax found RTC and a clean page (else it says so and answers +FPS=2).
+    EXPECT_EQ(efax.output().find("reception errors"), std::string::npos) << efax.output();
+    EXPECT_NE(efax.output().find("received -> "), std::string::npos) << efax.output();
+
+    // efax stores each received page as <pattern>.001, .002, ...
+    auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu2.pbm", 204.0, 196.0);
+    auto got = t30::read_tiff(pattern + ".001");
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_TRUE(got.ok()) << got.error().to_string() << "\n" << efax.output();
+    ASSERT_EQ(got->size(), 1u);
+    const auto d = t30::compare_pages(*sent, (*got)[0]);
+    EXPECT_TRUE(d.identical) << d.summary;
+    EXPECT_FALSE(std::filesystem::exists(pattern + ".002"));
+}
+
 // mgetty's sendfax (Debian mgetty-fax), Class 2.0 forced with -C c2.0, sending a page
 // made by its own pbm2g3 through the same kind of PTY-published Class 2.0 modem.
 TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
