@@ -20,12 +20,14 @@ void Class2Channel::send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink
 void Class2Channel::write_page_data(std::span<const uint8_t> raw) {
     if (state_ != State::SendData) return;
     dle_stuff(raw, out_);
+    page_queued_ = true;
 }
 
 void Class2Channel::end_page(PostPage ppm, Samples timeout) {
     if (state_ != State::SendData || !pending_) return;
     out_.push_back(kDle);
     out_.push_back(static_cast<uint8_t>(post_page_char(ppm)));
+    page_queued_ = true;
     if (trace_) trace_(true, std::string("<DLE ") + post_page_char(ppm) + ">");
     state_ = State::Awaiting;
     pending_->deadline = now_ + timeout;
@@ -144,6 +146,7 @@ void Class2Channel::set_time(Samples now) {
 }
 
 std::vector<uint8_t> Class2Channel::take_output() {
+    page_queued_ = false;
     std::vector<uint8_t> o;
     o.swap(out_);
     return o;

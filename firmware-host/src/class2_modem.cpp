@@ -15,6 +15,8 @@ constexpr std::string_view kComponent = "class2";
 constexpr uint8_t kDle = 0x10, kEtx = 0x03, kSub = 0x1A, kDc2 = 0x12, kCan = 0x18;
 constexpr std::size_t kMaxPage = 8u << 20;  // DTE page buffer cap (a dense A4 MH page is < 200 KiB)
 constexpr std::size_t kMaxLine = 512;
+// t30_state_t keeps file names in char[256].
+constexpr std::size_t kMaxT30Path = 255;
 // Keep the line after T.30 phase E until the last frame (DCN) has left, as a real modem does.
 constexpr Samples kReleaseHold{8000};
 constexpr Samples kMaxReleaseHold{10 * 8000};
@@ -86,12 +88,10 @@ int t4_encoding_for(int df) {
 
 // Splits "a,b,,d" into ints; empty fields keep the current value.
 bool parse_params(const std::string& v, Class2Params& p) {
-    int* fields[] = {&p.vr, &p.br, &p.wd, &p.ln, &p.df, &p.ec, &p.bf, &p.st};
     static constexpr int kMax[] = {1, 5, 4, 2, 3, 2, 1, 7};
     std::size_t i = 0, pos = 0;
     Class2Params out = p;
     int* out_fields[] = {&out.vr, &out.br, &out.wd, &out.ln, &out.df, &out.ec, &out.bf, &out.st};
-    (void)fields;
     while (pos <= v.size() && i < 8) {
         const auto comma = v.find(',', pos);
         const std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
@@ -448,6 +448,8 @@ bool Class2Modem::extended(const std::string& name, const std::string& op, const
     if (name == "FPP") return int_param(fpp_, 1, "(0,1)");
     if (name == "FCT") return int_param(fct_, 255, "(0-FF)");
     if (name == "FIE") return int_param(fie_, 1, "(0,1)");
+    // +FPS=n (the DTE's verdict on a received page) is accepted, but T.30 in the modem has
+    // already answered the page when the DTE sees it (store and forward, docs/class2.md).
     if (name == "FPS") return int_param(fps_, 5, "(1-5)");
     if (name == "FNR") return str_param(fnr_, "(0,1),(0,1),(0,1),(0,1)");
     if (name == "FCQ") return str_param(fcq_, "(0-2),(0-2)");
@@ -568,6 +570,11 @@ void Class2Modem::page_complete(int ppm) {
     std::error_code ec;
     std::filesystem::create_directories(spool_, ec);
     const std::string path = (spool_ / ("tx-" + std::to_string(pages_sent_ + 1) + ".tif")).string();
+    if (path.size() >= kMaxT30Path) {
+        FAX_LOG(Error, kComponent, number_ + ": spool path too long for SpanDSP's T.30 (TMPDIR)");
+        engine_->terminate();
+        return;
+    }
     auto rows = write_t4_page_tiff(path, page_buf_, fmt);
     page_buf_.clear();
     if (!rows) {
@@ -640,6 +647,13 @@ void Class2Modem::start_engine(bool calling) {
     std::filesystem::create_directories(spool_, ec);
     rx_file_ = (spool_ / "rx.tif").string();
     std::filesystem::remove(rx_file_, ec);
+    if (rx_file_.size() >= kMaxT30Path) {
+        FAX_LOG(Error, kComponent, number_ + ": spool path too long for SpanDSP's T.30 (TMPDIR)");
+        port_.c2_hang_up();
+        call_ = Call::Idle;
+        finish_owed("ERROR");
+        return;
+    }
     Class2T30Config cfg;
     cfg.calling_party = calling;
     cfg.ident = local_id_;

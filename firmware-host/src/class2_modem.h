@@ -81,8 +81,6 @@ public:
     // Bytes from the DTE (command lines or data); returns how many were taken — fewer
     // when a command line left Class 2.0 (the rest is for the Class 1 interpreter).
     std::size_t dte_input(std::span<const uint8_t> bytes);
-    // Bytes waiting to be taken by dte_input (never: the personality buffers everything).
-    bool in_data_mode() const { return data_ != Data::None; }
 
     // ---- line ----
     // DTR dropped (V.250 &D2): end any call at once.
@@ -181,7 +179,6 @@ private:
     std::string rx_file_;
     int rx_pages_delivered_ = 0;
     std::vector<int> rx_ppm_;  // post-page message of each received page, as received
-    int last_rx_ppm_fcf_ = 0;
 
     std::string line_;
 };

@@ -24,12 +24,15 @@
 #include <thread>
 #include <vector>
 
+#include "fax/hal/serial_transport.h"
 #include "fax/sim/pty_modem_port.h"
 #include "fax/sim/realtime_loop.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
+#include "fax/t30/class2_session.h"
+#include "release_desk.h"
 #include "tiff_fixture.h"
 
 extern char** environ;
@@ -246,6 +249,76 @@ TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
     const auto d = t30::compare_pages(*sent, (*got)[0]);
     EXPECT_TRUE(d.identical) << d.summary;
     EXPECT_FALSE(std::filesystem::exists(pattern + ".002"));
+}
+
+// The project's own Class 2.0 driver over a real pseudo-terminal with the wall clock
+// (t30::run_realtime for a Class2Session), a cleared release from the real gate.
+TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
+    class2test::TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {3}).ok());
+    auto desk = class2test::ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
+    auto release = (*desk)->clear(doc, 1, "206-555-0120", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string cleared = release->tiff_path();
+
+    sim::Simulation sim;
+    sim::ModemOptions mo;
+    mo.offer_class2 = true;
+    mo.inband_flow_control = true;
+    auto& modem = sim.add_modem("5551001", mo);
+    sim::TerminalOptions to;
+    to.role = sim::TerminalOptions::Role::Receive;
+    to.tiff = dir.file("rx.tif");
+    to.ident = "NORTH CLINIC";
+    auto& term = sim.add_terminal(release->dial_number(), to);
+    auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
+    ASSERT_TRUE(port.ok()) << port.error().to_string();
+
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(stop_fd, 0);
+    std::atomic<bool> term_done{false};
+    sim::RealtimeLoop loop(sim);
+    loop.add_port(**port);
+    loop.set_after_step([&] {
+        if (term.done()) term_done = true;
+    });
+    Status loop_status;
+    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+
+    hal::SerialTransport tty((*port)->link_path(), {115200, hal::FlowControl::None});
+    auto opened = tty.open();
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    auto session = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    t30::RealtimeOptions ro;
+    ro.limit = std::chrono::duration_cast<std::chrono::seconds>(kDeadline);
+    const Status run = t30::run_realtime(**session, tty, ro);
+    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
+    const uint64_t one = 1;
+    (void)!::write(stop_fd, &one, sizeof one);
+    sim_thread.join();
+    ::close(stop_fd);
+
+    ASSERT_TRUE(run.ok()) << run.error().to_string();
+    EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.pages_confirmed, 2);  // the cover and chart 3
+    EXPECT_EQ(r.remote_ident, "NORTH CLINIC");
+    ASSERT_TRUE(term_done);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    auto sent = t30::read_tiff(cleared);
+    auto got = t30::read_tiff(to.tiff);
+    ASSERT_TRUE(sent.ok() && got.ok());
+    ASSERT_EQ(got->size(), sent->size());
+    for (std::size_t i = 0; i < sent->size(); ++i) {
+        const auto d = t30::compare_pages((*sent)[i], (*got)[i]);
+        EXPECT_TRUE(d.identical) << "page " << i + 1 << ": " << d.summary;
+    }
+    std::printf("[ interop  ] project Class 2.0 driver over a pty: %.1f s on the line\n", r.line_seconds);
 }
 
 // mgetty's sendfax (Debian mgetty-fax), Class 2.0 forced with -C c2.0, sending a page

@@ -57,7 +57,8 @@ public:
     void abort();
 
     bool busy() const { return pending_.has_value(); }
-    bool sending_page() const { return state_ == State::SendData; }
+    // Page data are being written, or are queued and not yet taken by take_output().
+    bool sending_page() const { return state_ == State::SendData || page_queued_; }
     void on_bytes(std::span<const uint8_t> bytes);
     void set_time(Samples now);
     std::vector<uint8_t> take_output();
@@ -83,6 +84,7 @@ private:
     std::optional<Pending> pending_;
     State state_ = State::Idle;
     bool skip_lf_ = false;
+    bool page_queued_ = false;
     AtLineReader lines_;
     DleDecoder dle_;
     std::vector<uint8_t> out_;

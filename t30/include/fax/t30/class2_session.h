@@ -25,6 +25,7 @@
 #include "fax/driver/cleared_release.h"
 #include "fax/hal/transport.h"
 #include "fax/t30/fax_session.h"
+#include "fax/t30/session_driver.h"
 
 namespace fax::t30 {
 
@@ -88,5 +89,9 @@ private:
     Samples now_{0};
     Status status_;
 };
+
+// Runs a Class2Session to completion over a real (or pseudo-) terminal with the wall
+// clock, like run_realtime for a FaxSession (XON/XOFF only while page data go out).
+Status run_realtime(Class2Session& session, hal::Transport& transport, const RealtimeOptions& opts = {});
 
 }  // namespace fax::t30
