@@ -304,6 +304,12 @@ public:
     }
 
     Result<std::size_t> write_chunk(std::span<const uint8_t> chunk, std::chrono::milliseconds timeout) {
+        // A write that failed while pumping may have left its transfer with
+        // libusb; its buffer must not be touched until libusb gives it back.
+        if (out_.in_flight) {
+            FAX_TRY(pump(0us));
+            if (out_.in_flight) return fail(Errc::Io, describe() + ": write: the previous bulk OUT transfer is still in flight");
+        }
         out_.buf.assign(chunk.begin(), chunk.end());
         usb::fill_bulk(out_.transfer.get(), handle_.get(), layout_.bulk_out, out_.buf, out_, timeout);
         if (opts_.zero_length_packets) out_.transfer->flags |= LIBUSB_TRANSFER_ADD_ZERO_PACKET;
