@@ -118,4 +118,14 @@ const ModemProfile& generic_profile() {
     return fallback;
 }
 
+hal::UsbTransportOptions usb_transport_options(const ModemProfile& p, hal::UsbDeviceSelector selector) {
+    hal::UsbTransportOptions o;
+    o.device = std::move(selector);
+    o.line.baud = p.quirks.baud;
+    o.line.flow = p.quirks.flow;
+    o.zero_length_packets = p.quirks.usb_zero_length_packets;
+    o.vendor_layout = p.quirks.usb_vendor_layout;
+    return o;
+}
+
 }  // namespace fax::driver

@@ -229,6 +229,30 @@ TEST(SelectProfile, UserProfilesOverrideBuiltins) {
     EXPECT_EQ(select_profile({std::nullopt, "", "Hayes", "Accura", ""}, b).id, "generic");
 }
 
+TEST(ProfileUsb, TransportOptionsFollowTheProfile) {
+    auto p = parse_profile("name = \"V\"\n[match]\nusb = [\"1234:5678\"]\n[quirks]\nbaud = 57600\nflow_control = \"none\"\n"
+                           "[usb]\nzero_length_packets = true\nvendor_interface = 1\nbulk_in = 0x82\n",
+                           "v", "v.toml");
+    ASSERT_TRUE(p.ok()) << p.error().to_string();
+    hal::UsbDeviceSelector sel;
+    sel.vendor_id = 0x1234;
+    sel.product_id = 0x5678;
+    const auto o = usb_transport_options(*p, sel);
+    EXPECT_EQ(o.device.vendor_id, std::optional<uint16_t>(0x1234));
+    EXPECT_EQ(o.line.baud, 57600u);
+    EXPECT_EQ(o.line.flow, hal::FlowControl::None);
+    EXPECT_TRUE(o.zero_length_packets);
+    ASSERT_TRUE(o.vendor_layout.has_value());
+    EXPECT_EQ(o.vendor_layout->interface, 1);
+    EXPECT_EQ(o.vendor_layout->bulk_in, std::optional<uint8_t>(0x82));
+    EXPECT_FALSE(o.vendor_layout->bulk_out.has_value());
+    // A CDC-ACM model: no vendor layout, defaults from generic.
+    const auto g = usb_transport_options(generic_profile(), sel);
+    EXPECT_FALSE(g.vendor_layout.has_value());
+    EXPECT_EQ(g.line.flow, hal::FlowControl::Hardware);
+    EXPECT_EQ(g.line.baud, 115200u);
+}
+
 TEST(ProfileIds, ParseUsbId) {
     EXPECT_EQ(parse_usb_id("0baf:0303"), (std::optional<UsbId>(UsbId{0x0baf, 0x0303})));
     EXPECT_EQ(parse_usb_id("FFFF:0000"), (std::optional<UsbId>(UsbId{0xffff, 0})));

@@ -16,6 +16,7 @@
 #include "fax/base/result.h"
 #include "fax/hal/transport.h"
 #include "fax/hal/usb_cdc_acm.h"
+#include "fax/hal/usb_transport.h"
 
 namespace fax::driver {
 
@@ -109,5 +110,10 @@ const ModemProfile& select_profile(const ModemIdentity& identity, std::span<cons
 // build time), in file-name order. Includes "generic".
 const std::vector<ModemProfile>& builtin_profiles();
 const ModemProfile& generic_profile();
+
+// The UsbTransport settings `profile` implies for the device `selector` names:
+// DTE rate, flow control, zero-length packets and, for a vendor bulk modem, its
+// interface layout. (The AT-level quirks are for the modem driver.)
+hal::UsbTransportOptions usb_transport_options(const ModemProfile& profile, hal::UsbDeviceSelector selector);
 
 }  // namespace fax::driver
