@@ -21,7 +21,7 @@ for t in "${targets[@]}"; do
   rm -rf "$work"; mkdir -p "$work" "$findings"
   cp tests/fuzz/corpus/"$t"/* "$work"/
   echo "fuzz: $t for ${seconds}s"
-  if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
        "build/fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 \
        -print_final_stats=1 -artifact_prefix="$findings/" "$work" > "build/fuzz/$t.log" 2>&1; then
     echo "fuzz: $t FOUND A CRASH (inputs in $findings/, log build/fuzz/$t.log)"
