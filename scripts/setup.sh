@@ -16,6 +16,7 @@ PACKAGES=(
   libfreetype-dev fonts-dejavu-core  # cover sheet rendering
   libpoppler-cpp-dev      # PDF documents
   qpdf                    # tests: makes a password-protected PDF to prove encrypted input is refused
+  libcairo2-dev           # transmission reports: PNG and PDF confirmation pages
   libgtest-dev libgmock-dev  # test suites
   efax                    # independent Class 1 fax program for interoperability tests
   mgetty-fax              # sendfax: independent Class 2.0 fax sender for tests/interop (Class 2.0 modem)

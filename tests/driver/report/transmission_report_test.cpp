@@ -1,0 +1,128 @@
+// Transmission reports: what they say about delivery, and that the PNG and PDF exist,
+// carry that text and show the cover thumbnail.
+#include "fax/driver/transmission_report.h"
+
+#include <cairo.h>
+#include <gtest/gtest.h>
+#include <poppler-document.h>
+#include <poppler-page.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "fax/t30/pbm.h"
+
+namespace fax::report {
+namespace {
+
+TransmissionReport sample(int pages, int confirmed) {
+    TransmissionReport r;
+    r.station = "FAXSTACK ROI 1";
+    r.job_id = "J-20261201-0001";
+    r.recipient_organisation = "KP Cardiology Seattle";
+    r.recipient_name = "Dr. Priya Raman";
+    r.recipient_fax = "+1 206 555 0142";
+    r.remote_csi = "KP CARDIOLOGY";
+    r.expected_csi = "KP CARDIOLOGY";
+    r.pages_total = pages;
+    for (int i = 1; i <= pages; ++i) r.pages.push_back({i, true, i <= confirmed, i <= confirmed ? "MCF" : "RTN"});
+    r.modulation = "V.17";
+    r.bit_rate = 14400;
+    r.ecm = true;
+    r.compression = "MMR";
+    r.started_at = "2026-12-01 09:00 PST";
+    r.finished_at = "2026-12-01 09:01 PST";
+    r.duration_s = 61;
+    r.result = confirmed == pages ? "ok" : "partial";
+    return r;
+}
+
+std::filesystem::path scratch(const std::string& name) {
+    return std::filesystem::temp_directory_path() / ("fax_report_" + std::to_string(::getpid()) + "_" + name);
+}
+
+TEST(TransmissionReport, SummaryNeverClaimsUnconfirmedPages) {
+    EXPECT_EQ(delivery_summary(sample(3, 3)), "Delivered: all 3 pages confirmed by the receiving machine");
+    EXPECT_EQ(delivery_summary(sample(3, 2)), "Partly delivered: 2 of 3 pages confirmed (not: 3)");
+    EXPECT_EQ(delivery_summary(sample(3, 0)), "Not delivered: no page was confirmed by the receiving machine");
+    auto sent_not_confirmed = sample(4, 4);
+    sent_not_confirmed.pages[1].confirmed = false;  // page 2 answered RTN, later pages MCF
+    EXPECT_EQ(delivered_pages(sent_not_confirmed), 3);
+    EXPECT_EQ(delivery_summary(sent_not_confirmed), "Partly delivered: 3 of 4 pages confirmed (not: 2)");
+    // A page that never went out (call dropped) is not delivered either.
+    auto dropped = sample(3, 1);
+    dropped.pages[2].sent = false;
+    EXPECT_EQ(delivered_pages(dropped), 1);
+}
+
+TEST(TransmissionReport, PdfCarriesTheSummaryAndPerPageStatus) {
+    const auto path = scratch("r.pdf");
+    auto r = sample(3, 2);
+    ASSERT_TRUE(write_report_pdf(r, path).ok());
+    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
+    ASSERT_TRUE(doc);
+    ASSERT_EQ(doc->pages(), 1);
+    std::unique_ptr<poppler::page> page(doc->create_page(0));
+    const auto bytes = page->text().to_utf8();
+    const std::string text(bytes.begin(), bytes.end());
+    EXPECT_NE(text.find("Partly delivered: 2 of 3 pages confirmed"), std::string::npos) << text;
+    EXPECT_NE(text.find("NOT CONFIRMED"), std::string::npos) << text;
+    EXPECT_NE(text.find("KP Cardiology Seattle"), std::string::npos);
+    EXPECT_NE(text.find("J-20261201-0001"), std::string::npos);
+    EXPECT_NE(text.find("V.17 14400 bit/s, ECM, MMR"), std::string::npos) << text;
+    EXPECT_EQ(text.find("delivered (confirmed)", text.find("NOT CONFIRMED")), std::string::npos)
+        << "page 3 must not read as delivered";
+    std::filesystem::remove(path);
+}
+
+// Dark pixels in a rectangle of the PNG (in PNG pixels).
+long dark_pixels(cairo_surface_t* s, int x0, int y0, int x1, int y1) {
+    const unsigned char* data = cairo_image_surface_get_data(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    long n = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) {
+            const uint32_t px = reinterpret_cast<const uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride)[x];
+            n += ((px >> 8) & 0xFF) < 128 ? 1 : 0;
+        }
+    return n;
+}
+
+TEST(TransmissionReport, PngIsLetterAt150DpiWithTheCoverThumbnailOnly) {
+    auto cover = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm", 204, 196);
+    ASSERT_TRUE(cover.ok());
+    const auto with = scratch("with.png"), without = scratch("without.png");
+    auto r = sample(2, 2);
+    ASSERT_TRUE(write_report_png(r, without).ok());
+    r.cover = *cover;
+    ASSERT_TRUE(write_report_png(r, with).ok());
+
+    std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> a(
+        cairo_image_surface_create_from_png(with.c_str()), &cairo_surface_destroy);
+    std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> b(
+        cairo_image_surface_create_from_png(without.c_str()), &cairo_surface_destroy);
+    ASSERT_EQ(cairo_surface_status(a.get()), CAIRO_STATUS_SUCCESS);
+    ASSERT_EQ(cairo_image_surface_get_width(a.get()), 1275);
+    ASSERT_EQ(cairo_image_surface_get_height(a.get()), 1650);
+    // The thumbnail sits at the top right (points 408..558 across, from 114 down for 194).
+    const int x0 = 408 * 150 / 72 + 4, x1 = 558 * 150 / 72 - 4, y0 = 114 * 150 / 72 + 4, y1 = (114 + 194) * 150 / 72;
+    EXPECT_GT(dark_pixels(a.get(), x0, y0, x1, y1), 1000);
+    EXPECT_EQ(dark_pixels(b.get(), x0, y0, x1, y1), 0);
+    EXPECT_GT(dark_pixels(b.get(), 0, 0, 1275, 400), 1000) << "the heading and fields have ink";
+    std::filesystem::remove(with);
+    std::filesystem::remove(without);
+}
+
+TEST(TransmissionReport, UnwritablePathIsAnIoError) {
+    auto s = write_report_png(sample(1, 1), "/nonexistent-dir/r.png");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, Errc::Io);
+    auto p = write_report_pdf(sample(1, 1), "/nonexistent-dir/r.pdf");
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().code, Errc::Io);
+}
+
+}  // namespace
+}  // namespace fax::report
