@@ -488,11 +488,11 @@ bool Class2Modem::extended(const std::string& name, const std::string& op, const
     if (name == "FKS") {
         if (!engine_ || t30_done_) return true;
         owed_ = Owed::Fks;
-        if (calling_party_ && dis_available_ && engine_->has_held_dis()) {
+        if (calling_party_ && dis_available_ && engine_->has_held_burst()) {
             // Still in phase B with nothing sent: answer the far end's DIS with DCN.
             reject_dis_ = true;
             dis_available_ = false;
-            engine_->set_hold(false);
+            engine_->release();
         } else {
             engine_->terminate();
         }
@@ -521,7 +521,7 @@ Class2Params Class2Modem::session_for_send() const {
 void Class2Modem::try_fdt() {
     if (owed_ != Owed::Fdt) return;
     if (t30_done_) return;  // phase E reports
-    if (!dis_available_) return;  // waiting for the far end's DIS (after EOM)
+    if (!dis_available_ && !continuation_ready_) return;  // waiting for DIS (after EOM) or MCF
     info("+FCS:" + session_for_send().to_string());
     owed_ = Owed::None;
     result("CONNECT");
@@ -569,6 +569,32 @@ void Class2Modem::page_complete(int ppm) {
     fmt.fine = s.vr == 1;
     std::error_code ec;
     std::filesystem::create_directories(spool_, ec);
+    Class2T30Engine::AfterRelease after;
+    after.more_pages = ppm == 0;
+    // After a page that MPS follows, hold the far end's answer until the next page is in.
+    after.hold_page_accepted = ppm == 0;
+    if (continuation_ready_) {
+        // The next page of the document in progress: T.30 takes it from memory as soon as
+        // it sees the (held) MCF, and goes straight to phase C (T.30 §5.3.2.5).
+        auto rows = decode_t4_page_rows((spool_ / "scratch.tif").string(), page_buf_, fmt);
+        page_buf_.clear();
+        if (!rows) {
+            FAX_LOG(Warn, kComponent, number_ + ": page from the DTE: " + rows.error().to_string());
+            engine_->terminate();
+            return;
+        }
+        constexpr std::size_t kBytesPerRow = 1728 / 8;
+        page_rows_ = static_cast<int>(rows->size() / kBytesPerRow);
+        page_ppm_ = ppm;
+        page_in_flight_ = true;
+        continuation_ready_ = false;
+        engine_->set_next_page_rows(std::move(*rows), kBytesPerRow);
+        engine_->set_more_pages(ppm == 0, true);
+        after.more_pages.reset();
+        engine_->release(after);
+        return;
+    }
+    // The first page of a document: T.30 reads it from a TIFF when it answers the held DIS.
     const std::string path = (spool_ / ("tx-" + std::to_string(pages_sent_ + 1) + ".tif")).string();
     if (path.size() >= kMaxT30Path) {
         FAX_LOG(Error, kComponent, number_ + ": spool path too long for SpanDSP's T.30 (TMPDIR)");
@@ -588,7 +614,7 @@ void Class2Modem::page_complete(int ppm) {
     dis_available_ = false;
     engine_->set_tx_file(path);
     // T.30 answers the far end's (held) DIS now: DCS, TCF, then this page.
-    engine_->set_hold(false);
+    engine_->release(after);
 }
 
 bool Class2Modem::c2_more_documents() { return page_ppm_ != 2; }
@@ -675,6 +701,8 @@ void Class2Modem::start_engine(bool calling) {
     completion_ = -1;
     pages_sent_ = 0;
     page_in_flight_ = false;
+    continuation_ready_ = false;
+    phase_d_skip_ = 0;
     awaiting_fet_ = false;
     rx_pages_delivered_ = 0;
     rx_ppm_.clear();
@@ -690,7 +718,7 @@ void Class2Modem::start_engine(bool calling) {
     }
     engine_ = std::move(*e);
     // Sending: no page yet, so T.30 must not answer DIS until the DTE has given one.
-    if (calling) engine_->set_hold(true);
+    if (calling) engine_->hold(Class2T30Engine::HoldFor::Dis);
     call_ = Call::Connected;
 }
 
@@ -799,7 +827,20 @@ void Class2Modem::c2_frame_received(std::span<const uint8_t> frame) {
     else if (fcf == (T30_DCS & 0xFE) && !calling_party_) remote_dcs_ = std::vector<uint8_t>(frame.begin(), frame.end());
 }
 
-void Class2Modem::c2_dis_held() {
+void Class2Modem::c2_burst_held(int fcf) {
+    if (fcf != T30_DIS) {
+        // The far end accepted the page that MPS followed (MCF, RTP or PIP): tell the DTE,
+        // which then hands over the next page; T.30 sees the answer with that page.
+        if (!page_in_flight_) return;
+        const int ppr = fcf == T30_MCF ? 1 : fcf == T30_RTP ? 3 : 5;
+        page_in_flight_ = false;
+        ++pages_sent_;
+        ++phase_d_skip_;
+        continuation_ready_ = true;
+        info("+FPS:" + std::to_string(ppr) + "," + std::to_string(page_rows_) + ",0,0,0");
+        if (owed_ == Owed::PageResult) finish_owed("OK");
+        return;
+    }
     dis_available_ = true;
     if (owed_ == Owed::Dial) {
         info("+FCO");
@@ -830,18 +871,22 @@ int Class2Modem::c2_phase_b(int) {
 void Class2Modem::c2_phase_d(int fcf) {
     const int f = fcf & 0xFE;
     if (calling_party_) {
-        if (!page_in_flight_) return;
         int ppr = 0;
         if (f == T30_MCF) ppr = 1;
         else if (f == T30_RTP) ppr = 3;
         else if (f == T30_PIP) ppr = 5;
         if (ppr == 0) return;  // RTN/PIN: T.30 sends the page again itself
+        if (phase_d_skip_ > 0) {
+            --phase_d_skip_;  // reported when the answer was held (MPS)
+            return;
+        }
+        if (!page_in_flight_) return;
         page_in_flight_ = false;
         ++pages_sent_;
         info("+FPS:" + std::to_string(ppr) + "," + std::to_string(page_rows_) + ",0,0,0");
         if (page_ppm_ != 2) {
-            // The next page is the next T.30 document: hold the far end's next DIS for it.
-            engine_->set_hold(true);
+            // EOM: the next page is the next T.30 document: hold the far end's next DIS.
+            engine_->hold(Class2T30Engine::HoldFor::Dis);
             finish_owed("OK");
         }
         // EOP: the final OK follows phase E with +FHS.

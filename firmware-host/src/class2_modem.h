@@ -98,7 +98,7 @@ public:
 
     // ---- Class2T30Listener ----
     void c2_frame_received(std::span<const uint8_t> frame) override;
-    void c2_dis_held() override;
+    void c2_burst_held(int fcf) override;
     int c2_phase_b(int fcf) override;
     void c2_phase_d(int fcf) override;
     void c2_phase_e(int completion_code) override;
@@ -174,6 +174,8 @@ private:
     int pages_sent_ = 0;
     int page_rows_ = 0;
     bool page_in_flight_ = false;
+    bool continuation_ready_ = false;  // MCF to MPS held: the next page continues the document
+    int phase_d_skip_ = 0;             // positive answers already reported when held
 
     // receiving
     std::string rx_file_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string_view>
 
@@ -241,10 +242,18 @@ void Class2T30Engine::on_hdlc(void* user_data, const uint8_t* msg, int len, int 
 }
 
 namespace {
-bool burst_has_dis(const std::vector<std::vector<uint8_t>>& frames) {
-    for (const auto& f : frames)
-        if (f.size() >= 3 && (f[2] & 0xFE) == T30_DIS) return true;
-    return false;
+// The frame a held burst waits for: DIS, or a positive answer to MPS (T.30 §5.3.6.1.5:
+// after MCF, RTP or PIP the sender goes on with the next page; RTN and PIN make it
+// repeat the page it has, which needs nothing from the DTE).
+int wanted_fcf(const std::vector<std::vector<uint8_t>>& frames, Class2T30Engine::HoldFor what) {
+    for (const auto& f : frames) {
+        if (f.size() < 3) continue;
+        const int fcf = f[2] & 0xFE;
+        if (what == Class2T30Engine::HoldFor::Dis && fcf == T30_DIS) return fcf;
+        if (what == Class2T30Engine::HoldFor::PageAccepted && (fcf == T30_MCF || fcf == T30_RTP || fcf == T30_PIP))
+            return fcf;
+    }
+    return -1;
 }
 }  // namespace
 
@@ -266,8 +275,9 @@ void Class2T30Engine::hdlc(const uint8_t* msg, int len, int ok) {
     std::vector<std::vector<uint8_t>> frames;
     for (const auto& e : burst)
         if (e.len >= 3 && e.ok) frames.push_back(e.bytes);
-    if (!burst_has_dis(frames)) {
-        // Not what we wait for (e.g. DCN): T.30 must see it now.
+    const int fcf = wanted_fcf(frames, hold_for_);
+    if (fcf < 0) {
+        // Not what we wait for (CFR, RTN, DCN, ...): T.30 must see it now.
         deliver(burst);
         return;
     }
@@ -276,11 +286,12 @@ void Class2T30Engine::hdlc(const uint8_t* msg, int len, int ok) {
         holding_ = false;
         held_.clear();
         deliver(burst);
+        apply(after_release_);
         return;
     }
     const bool first = held_.empty();
     held_ = std::move(burst);
-    if (first) listener_.c2_dis_held();
+    if (first) listener_.c2_burst_held(fcf);
 }
 
 void Class2T30Engine::deliver(const std::vector<HdlcEvent>& events) {
@@ -288,15 +299,22 @@ void Class2T30Engine::deliver(const std::vector<HdlcEvent>& events) {
     for (const auto& e : events) t30_hdlc_accept(t30, e.bytes.empty() ? nullptr : e.bytes.data(), e.len, e.ok);
 }
 
-void Class2T30Engine::set_hold(bool on) {
-    if (on) {
-        holding_ = true;
-        release_at_burst_end_ = false;
+void Class2T30Engine::hold(HoldFor what) {
+    holding_ = true;
+    hold_for_ = what;
+    release_at_burst_end_ = false;
+    held_.clear();
+}
+
+void Class2T30Engine::release(const AfterRelease& after) {
+    if (!holding_) {
+        apply(after);
         return;
     }
-    if (!holding_) return;
+    after_release_ = after;
     if (!burst_.empty()) {
-        // The far end is repeating its DIS right now: answer that one when it ends.
+        // The far end is sending right now (repeating its DIS or MCF): answer that one
+        // when it ends.
         release_at_burst_end_ = true;
         return;
     }
@@ -304,6 +322,42 @@ void Class2T30Engine::set_hold(bool on) {
     std::vector<HdlcEvent> held;
     held.swap(held_);
     deliver(held);
+    apply(after);
+}
+
+void Class2T30Engine::release() { release(AfterRelease{}); }
+
+void Class2T30Engine::apply(const AfterRelease& after) {
+    // After DIS has been delivered T.30 has opened the document (t4_tx_init clears the
+    // row hook), so page settings are made only now.
+    if (after.more_pages) set_more_pages(*after.more_pages, after.more_of_next);
+    if (after.hold_page_accepted) hold(HoldFor::PageAccepted);
+}
+
+void Class2T30Engine::set_more_pages(bool more, bool of_next) {
+    t30_state_t* t30 = fax_get_t30_state(state_.get());
+    // With a row-read hook, T.4 says "another page of the same format" while the current
+    // page is below stop_page (t4_tx_next_page_has_different_format in 0.0.6), which is
+    // what makes T.30 send MPS; at stop_page it asks the document handler (EOM or EOP).
+    t4_tx_set_row_read_handler(&t30->t4.tx, &Class2T30Engine::on_row, this);
+    t30->t4.tx.tiff.stop_page =
+        more ? std::numeric_limits<int>::max() : t30->t4.tx.current_page + (of_next ? 1 : 0);
+}
+
+void Class2T30Engine::set_next_page_rows(std::vector<uint8_t> rows, std::size_t bytes_per_row) {
+    next_rows_ = std::move(rows);
+    next_row_bytes_ = bytes_per_row;
+    next_row_pos_ = 0;
+}
+
+int Class2T30Engine::on_row(void* user_data, uint8_t buf[], size_t len) {
+    auto* self = static_cast<Class2T30Engine*>(user_data);
+    if (self->next_row_bytes_ == 0 || self->next_row_pos_ + self->next_row_bytes_ > self->next_rows_.size()) return 0;
+    const std::size_t n = std::min(len, self->next_row_bytes_);
+    std::memcpy(buf, self->next_rows_.data() + self->next_row_pos_, n);
+    if (n < len) std::memset(buf + n, 0, len - n);
+    self->next_row_pos_ += self->next_row_bytes_;
+    return static_cast<int>(len);
 }
 
 void Class2T30Engine::set_tx_file(const std::string& path) {
@@ -381,6 +435,38 @@ Result<int> write_t4_page_tiff(const std::string& path, std::span<const uint8_t>
     t4_stats_t st{};
     t4_rx_get_transfer_statistics(rx.get(), &st);
     return st.length;
+}
+
+namespace {
+struct RowSink {
+    std::vector<uint8_t>* rows;
+    static int put(void* user_data, const uint8_t buf[], size_t len) {
+        auto* self = static_cast<RowSink*>(user_data);
+        if (buf != nullptr && len > 0) self->rows->insert(self->rows->end(), buf, buf + len);
+        return 0;
+    }
+};
+}  // namespace
+
+Result<std::vector<uint8_t>> decode_t4_page_rows(const std::string& scratch_path, std::span<const uint8_t> data,
+                                                 const T4PageFormat& format) {
+    std::vector<uint8_t> rows;
+    RowSink sink{&rows};
+    {
+        std::unique_ptr<t4_state_t, T4Free> rx(t4_rx_init(nullptr, scratch_path.c_str(), T4_COMPRESSION_ITU_T4_2D));
+        if (!rx) return fail(Errc::Io, "cannot create the decoder's scratch file");
+        t4_rx_set_row_write_handler(rx.get(), &RowSink::put, &sink);
+        t4_rx_set_rx_encoding(rx.get(), format.encoding);
+        t4_rx_set_image_width(rx.get(), format.width);
+        t4_rx_set_x_resolution(rx.get(), T4_X_RESOLUTION_R8);
+        t4_rx_set_y_resolution(rx.get(), format.fine ? T4_Y_RESOLUTION_FINE : T4_Y_RESOLUTION_STANDARD);
+        if (t4_rx_start_page(rx.get()) != 0) return fail(Errc::Internal, "t4_rx_start_page failed");
+        if (!data.empty()) t4_rx_put_chunk(rx.get(), data.data(), static_cast<int>(data.size()));
+        if (t4_rx_end_page(rx.get()) != 0) return fail(Errc::InvalidInput, "the page data held no image rows");
+    }
+    std::error_code ec;
+    std::filesystem::remove(scratch_path, ec);
+    return rows;
 }
 
 Result<EncodedPage> encode_tiff_page(const std::string& path, int page, int encoding) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -136,8 +137,9 @@ class Class2T30Listener {
 public:
     // Every good HDLC frame from the line, as it is demodulated (before any hold).
     virtual void c2_frame_received(std::span<const uint8_t> frame) = 0;
-    // A complete V.21 burst containing DIS is being held (see Class2T30Engine::set_hold).
-    virtual void c2_dis_held() = 0;
+    // A complete V.21 burst with the frame being waited for (DIS, or MCF/RTP/PIP after
+    // MPS) is being held; `fcf` is that frame's FCF (see Class2T30Engine::hold).
+    virtual void c2_burst_held(int fcf) = 0;
     // T.30 phase B (DIS/DTC when calling, DCS when answering): return a T30_ERR_* code;
     // anything but 0 makes the engine send DCN.
     virtual int c2_phase_b(int fcf) = 0;
@@ -161,10 +163,13 @@ struct Class2T30Config {
 
 // fax_state_t (SpanDSP's T.30 joined to its V.21/V.17/V.29/V.27ter modems) inside the
 // simulated Class 2.0 modem. SpanDSP 0.0.6's T.30 opens the document to send when the
-// far end's DIS arrives and it cannot be paused, while a Class 2.0 DTE only hands over a
-// page after it has seen that DIS (+FCI/+FIS, then +FDT). So the engine can hold the
-// received V.21 bursts that carry DIS (the far end repeats DIS while it waits, T.30
-// §5.3.2.1) and replay the latest one to T.30 once the page is in hand.
+// far end's DIS arrives, and starts the next page the moment MCF answers MPS; it cannot
+// be paused, while a Class 2.0 DTE hands over a page only after it has seen that DIS
+// (+FCI/+FIS, then +FDT), or the previous page's +FPS. So the engine can hold received
+// V.21 bursts that carry the awaited frame — DIS (the far end repeats it while it waits,
+// T.30 §5.3.2.1), or a positive answer to MPS (T.30 repeats MPS if it waits too long) —
+// and replay the latest one to T.30 once the page is in hand. Pages after the first of
+// a document come from memory through T.4's row-read hook.
 class Class2T30Engine {
 public:
     static Result<std::unique_ptr<Class2T30Engine>> create(const Class2T30Config& config, Class2T30Listener& listener,
@@ -176,12 +181,31 @@ public:
     std::size_t tx(std::span<int16_t> out);
     void rx(std::span<const int16_t> in);
 
-    // Hold (true) or pass (false) received V.21 bursts. Turning the hold off replays the
-    // held DIS burst now, or — if a burst is arriving — lets that burst through when it ends.
-    void set_hold(bool on);
+    enum class HoldFor { Dis, PageAccepted };
+    // Hold received V.21 bursts carrying `what`; other bursts pass.
+    void hold(HoldFor what);
+    // What to do right after the held burst has reached T.30.
+    struct AfterRelease {
+        std::optional<bool> more_pages;  // set_more_pages(*more_pages, more_of_next)
+        bool more_of_next = false;
+        bool hold_page_accepted = false;  // then hold the answer to the coming MPS
+    };
+    // Replays the held burst to T.30 now — or, if a burst is arriving, lets that one
+    // through when it ends — then applies `after`.
+    void release(const AfterRelease& after);
+    void release();
     bool holding() const { return holding_; }
-    bool has_held_dis() const { return !held_.empty(); }
+    bool has_held_burst() const { return !held_.empty(); }
+    // The first page of the next document (read when T.30 answers DIS).
     void set_tx_file(const std::string& path);
+    // While a document is being sent: whether another page follows the page being sent
+    // (`of_next` false) or the page queued with set_next_page_rows (`of_next` true). T.30
+    // then sends MPS after it, else EOP or — if c2_more_documents() — EOM.
+    void set_more_pages(bool more, bool of_next);
+    void apply(const AfterRelease& after);
+    // The rows of the next page of the current document (1728 pixels, 1 = black, MSB
+    // first), taken by T.30 when MCF answers MPS.
+    void set_next_page_rows(std::vector<uint8_t> rows, std::size_t bytes_per_row);
     void terminate();
     FaxStats stats() const;
     std::string remote_ident() const;
@@ -199,6 +223,7 @@ private:
     static int on_phase_d(t30_state_t* s, void* user_data, int fcf);
     static void on_phase_e(t30_state_t* s, void* user_data, int completion_code);
     static int on_document(t30_state_t* s, void* user_data, int status);
+    static int on_row(void* user_data, uint8_t buf[], size_t len);
     void hdlc(const uint8_t* msg, int len, int ok);
     void deliver(const std::vector<HdlcEvent>& events);
     void patch_hdlc_rx();
@@ -214,7 +239,12 @@ private:
     t30_set_handler_t* orig_set_rx_ = nullptr;
     void* orig_set_rx_user_ = nullptr;
     bool holding_ = false;
+    HoldFor hold_for_ = HoldFor::Dis;
     bool release_at_burst_end_ = false;
+    AfterRelease after_release_;
+    std::vector<uint8_t> next_rows_;
+    std::size_t next_row_bytes_ = 0;
+    std::size_t next_row_pos_ = 0;
     std::vector<HdlcEvent> burst_;  // the V.21 burst being received while holding
     std::vector<HdlcEvent> held_;   // the latest complete burst that carried DIS
 };
@@ -228,6 +258,10 @@ struct T4PageFormat {
 };
 // Decodes `data` into a new one-page TIFF at `path`; returns the number of rows.
 Result<int> write_t4_page_tiff(const std::string& path, std::span<const uint8_t> data, const T4PageFormat& format);
+// Decodes `data` into rows (format.width pixels, 1 = black, MSB first), the form T.4's
+// row hooks use. `scratch_path` is a file SpanDSP's decoder insists on creating.
+Result<std::vector<uint8_t>> decode_t4_page_rows(const std::string& scratch_path, std::span<const uint8_t> data,
+                                                 const T4PageFormat& format);
 struct EncodedPage {
     std::vector<uint8_t> data;
     int rows = 0;

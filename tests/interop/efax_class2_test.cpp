@@ -1,4 +1,4 @@
-// efax 0.9a in Class 2.0 mode (efax -o0) sending through a simulated Class 2.0 modem
+// efax 0.9a in Class 2.0 mode (efax -o0) sending (two pages, MPS) through a simulated Class 2.0 modem
 // published on a pseudo-terminal, paced to real time, to a SpanDSP reference terminal.
 // The simulation runs on a thread of this test (fax::sim's PtyModemPort and
 // RealtimeLoop), so nothing but efax itself is a separate program.
@@ -100,11 +100,15 @@ private:
 TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
     sim::test::TempDir dir("interop-efax-class2");
-    const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm");
-    ASSERT_TRUE(chart);
-    // efax reads 1-D G3 TIFF with the image directory before the strip.
-    const std::string input = dir.file("chart1.tif");
-    ASSERT_TRUE(sim::test::write_fax_tiff(input, *chart, sim::test::TiffCoding::G3_1D));
+    // Two pages, so that efax sends MPS between them. efax reads 1-D G3 TIFF with the
+    // image directory before the strip.
+    std::vector<std::string> inputs;
+    for (int n : {1, 2}) {
+        const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm");
+        ASSERT_TRUE(chart);
+        inputs.push_back(dir.file("chart" + std::to_string(n) + ".tif"));
+        ASSERT_TRUE(sim::test::write_fax_tiff(inputs.back(), *chart, sim::test::TiffCoding::G3_1D));
+    }
 
     sim::Simulation sim;
     sim::ModemOptions mo;
@@ -139,7 +143,7 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
 
     Efax efax({kEfax, "-d", (*port)->link_path(), "-o0", "-l", "EFAX CLASS2", "-h", "", "-v", "ewinchamr", "-t",
-               "5551009", input},
+               "5551009", inputs[0], inputs[1]},
               dir.file("efax.log"));
     ASSERT_TRUE(efax.started());
     const int status = efax.wait(kDeadline);
@@ -159,17 +163,19 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     EXPECT_NE(log.find("class 2.0"), std::string::npos) << log;
     ASSERT_TRUE(term_done);
     EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
-    EXPECT_EQ(term.result().pages, 1);
+    EXPECT_EQ(term.result().pages, 2);
     EXPECT_EQ(term.result().remote_ident, "EFAX CLASS2");
 
-    auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm", 204.0, 196.0);
     auto got = t30::read_tiff(to.tiff);
-    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
     ASSERT_TRUE(got.ok()) << got.error().to_string();
-    ASSERT_EQ(got->size(), 1u);
-    const auto d = t30::compare_pages(*sent, (*got)[0], kEfaxHeaderRows);
-    EXPECT_TRUE(d.identical) << d.summary;
-    EXPECT_EQ(d.row_offset, kEfaxHeaderRows) << d.summary;
+    ASSERT_EQ(got->size(), 2u);
+    for (int n : {1, 2}) {
+        auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm", 204.0, 196.0);
+        ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+        const auto d = t30::compare_pages(*sent, (*got)[static_cast<std::size_t>(n - 1)], kEfaxHeaderRows);
+        EXPECT_TRUE(d.identical) << "page " << n << ": " << d.summary;
+        EXPECT_EQ(d.row_offset, kEfaxHeaderRows) << d.summary;
+    }
     std::printf("[ interop  ] efax -o0: %llu steps, %llu late, %llu dropped\n",
                 static_cast<unsigned long long>(loop.stats().steps),
                 static_cast<unsigned long long>(loop.stats().late_steps),
