@@ -1,0 +1,100 @@
+#include "bench_gate.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "fax/gate/policy.h"
+#include "fax/gate/request.h"
+#include "fax/t30/tiff_io.h"
+
+namespace fax::faxbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kRecipientId = "bench-clinic";
+
+// The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
+gate::TimePoint bench_now() {
+    return gate::TimePoint(std::chrono::sys_days(std::chrono::year{2026} / 3 / 2).time_since_epoch() + 10h);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BenchGate>> BenchGate::create() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "faxbench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return fail(Errc::Io, "faxbench: cannot create a scratch directory");
+    std::unique_ptr<BenchGate> g(new BenchGate(tmpl));
+    FAX_TRY(g->open());
+    return g;
+}
+
+BenchGate::~BenchGate() {
+    gate_.reset();
+    audit_.reset();
+    directory_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+}
+
+Status BenchGate::open() {
+    auto d = gate::Directory::open(root_ / "directory.db");
+    if (!d) return fail(d.take_error());
+    auto a = gate::AuditLog::open(root_ / "audit.db");
+    if (!a) return fail(a.take_error());
+    directory_.emplace(std::move(d).value());
+    audit_.emplace(std::move(a).value());
+    documents_ = gate::make_page_document_io();
+    gate::GateConfig cfg;
+    cfg.spool_dir = root_ / "spool";
+    gate_ = std::make_unique<gate::ReleaseGate>(gate::Policy::defaults(), *directory_, *audit_, *documents_, cfg);
+
+    gate::NewEntry e;
+    e.id = kRecipientId;
+    e.organisation = "Benchmark Clinic";
+    e.person = "Dr. Receiving Physician";
+    e.category = gate::RecipientCategory::KpProvider;
+    e.fax = kRecipientFax;
+    e.voice = "425-555-0199";
+    auto added = directory_->add(e, bench_now() - std::chrono::days(30));
+    if (!added) return fail(added.take_error());
+    const auto tested = bench_now() - std::chrono::days(2);
+    auto t = directory_->record_test_fax(kRecipientId, gate::TestFaxRecord{"JBENCH-TEST", tested, true, "E100"});
+    if (!t) return fail(t.take_error());
+    auto c = directory_->confirm_by_phone(kRecipientId,
+                                          gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});
+    if (!c) return fail(c.take_error());
+    return {};
+}
+
+Result<gate::ClearedRelease> BenchGate::clear(const std::string& tiff) {
+    auto pages = t30::read_tiff(tiff);
+    if (!pages) return fail(pages.take_error());
+    gate::ReleaseRequest req;
+    req.requester = {"E100", "Bench Clerk"};
+    req.member_reference = "MRN-BENCH-" + std::to_string(++releases_);
+    req.recipient.directory_id = kRecipientId;
+    req.purpose = gate::Purpose::Treatment;
+    req.sections = {"discharge_summary"};
+    req.justification = "Benchmark release of ITU-T T.24 test charts.";
+    gate::DocumentSelection doc;
+    doc.path = tiff;
+    for (int p = 1; p <= static_cast<int>(pages->size()); ++p) doc.pages.push_back(p);
+    doc.sections = {gate::SectionTag{"discharge_summary", doc.pages}};
+    req.documents.push_back(doc);
+    req.sender = {"Bench Clerk", "Health Information Management", "206-555-0100", "206-555-0101"};
+
+    gate::Context ctx;
+    ctx.now = bench_now();
+    auto decision = gate_->evaluate(req, ctx);
+    if (!decision) return fail(decision.take_error());
+    if (!decision->cleared()) {
+        std::string ids;
+        for (const auto& r : decision->refusal().rule_ids()) ids += (ids.empty() ? "" : ",") + r;
+        return fail(Errc::PolicyRefused, "faxbench: the gate refused the benchmark release (" + ids + ")");
+    }
+    return decision->take_release();
+}
+
+}  // namespace fax::faxbench

@@ -1,0 +1,52 @@
+// BenchGate: the benchmark's releases come through the real release gate, as in
+// production and in tests/integration: a directory entry verified by the two-step
+// workflow (a delivered test fax recorded, then the recipient's telephone
+// confirmation), a treatment release to a KP provider under the default policy, and
+// the ClearedRelease taken from the gate's Decision. The databases and the spool live
+// in a scratch directory that is removed on destruction.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "fax/base/result.h"
+#include "fax/driver/cleared_release.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/directory.h"
+#include "fax/gate/document_io.h"
+#include "fax/gate/release_gate.h"
+
+namespace fax::faxbench {
+
+class BenchGate {
+public:
+    // The verified recipient's number as the directory holds it, and what the modem dials.
+    static constexpr const char* kRecipientFax = "206-555-1009";
+    static constexpr const char* kRecipientDial = "12065551009";
+
+    static Result<std::unique_ptr<BenchGate>> create();
+    ~BenchGate();
+    BenchGate(const BenchGate&) = delete;
+    BenchGate& operator=(const BenchGate&) = delete;
+
+    // Scratch space for the benchmark's own files (removed with the gate).
+    const std::filesystem::path& scratch() const { return root_; }
+
+    // Every page of `tiff` to the verified recipient; a refusal is PolicyRefused.
+    Result<gate::ClearedRelease> clear(const std::string& tiff);
+
+private:
+    explicit BenchGate(std::filesystem::path root) : root_(std::move(root)) {}
+    Status open();
+
+    std::filesystem::path root_;
+    std::optional<gate::Directory> directory_;
+    std::optional<gate::AuditLog> audit_;
+    std::unique_ptr<gate::DocumentIo> documents_;
+    std::unique_ptr<gate::ReleaseGate> gate_;
+    int releases_ = 0;
+};
+
+}  // namespace fax::faxbench

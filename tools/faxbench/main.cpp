@@ -1,0 +1,184 @@
+// faxbench: line time and simulation speed of the transmit path on the ITU-T T.24
+// charts (docs/benchmarks.md).
+//
+// For each chart at fine resolution and each mode (MH no ECM, MR no ECM, MMR with ECM)
+// at V.17 14400 on an ideal simulated line: the chart's encoded size (SpanDSP t4_tx),
+// the line time of the chart page and of the whole release call, the lower bound per
+// the T.30/V.17 timings (line_bound.h), their ratios, and CPU seconds per simulated
+// line-second. Every release is cleared by the release gate, so every call carries the
+// gate's cover sheet as page 1; the chart page's own figures come from two calls per
+// chart and mode: cover + chart, and cover + chart + chart (the difference is one
+// further chart page).
+//
+// Prints a table on stdout and writes JSON (--json). Exit 0 when every call completed
+// as asked (whether or not the targets were met, which the output states), 1 when a
+// call failed, 2 for bad arguments.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "bench_gate.h"
+#include "call_run.h"
+#include "encoded_size.h"
+#include "fax/base/log.h"
+#include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+#include "line_bound.h"
+#include "report.h"
+
+#ifndef FAXBENCH_BUILD_TYPE
+#define FAXBENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef FAXBENCH_ITU_DIR
+#define FAXBENCH_ITU_DIR "."
+#endif
+
+namespace fax::faxbench {
+namespace {
+
+struct Options {
+    std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
+    std::vector<std::string> modes = {"MH", "MR", "MMR"};
+    std::string itu_dir = FAXBENCH_ITU_DIR;
+    std::string json_path = "faxbench.json";
+    std::string trace;  // "CHART:MODE", e.g. "1:MMR": trace both calls of that row
+    std::string log_level = "error";
+};
+
+void complain(const std::string& s) { std::fprintf(stderr, "faxbench: %s\n", s.c_str()); }
+
+Result<Mode> mode_named(const std::string& name) {
+    if (name == "MH") return Mode{"MH", Coding::MH, false};
+    if (name == "MR") return Mode{"MR", Coding::MR, false};
+    if (name == "MMR") return Mode{"MMR+ECM", Coding::MMR, true};
+    return fail(Errc::InvalidArgument, "--modes: '" + name + "' is not MH, MR or MMR");
+}
+
+// One row: two gated calls, the chart's and the cover's encoded sizes, the bounds.
+Result<ChartResult> measure(BenchGate& gate, int chart, const Mode& mode, const std::string& one_page,
+                            const std::string& two_pages, bool trace) {
+    ChartResult row;
+    row.chart = chart;
+    row.mode = mode.name;
+    row.ecm = mode.ecm;
+    auto bytes = encoded_bytes(one_page, 0, mode.coding);
+    if (!bytes) return fail(bytes.take_error());
+    row.chart_bytes = *bytes;
+
+    auto a = gate.clear(one_page);
+    if (!a) return fail(a.take_error());
+    // The cover the gate rendered for this release, coded as the call codes it.
+    auto cover = encoded_bytes(a->tiff_path(), 0, mode.coding);
+    if (!cover) return fail(cover.take_error());
+    row.cover_bytes = *cover;
+    const std::string scratch = gate.scratch().string();
+    RunOptions ro;
+    ro.trace = trace;
+    if (trace) std::fprintf(stderr, "---- chart %d %s: cover + chart ----\n", chart, mode.name.c_str());
+    row.call_a = run_call(std::move(*a), mode, scratch + "/rx-a.tif", ro);
+
+    auto b = gate.clear(two_pages);
+    if (!b) return fail(b.take_error());
+    if (trace) std::fprintf(stderr, "---- chart %d %s: cover + chart + chart ----\n", chart, mode.name.c_str());
+    row.call_b = run_call(std::move(*b), mode, scratch + "/rx-b.tif", ro);
+
+    row.page_s = row.call_b.answer_to_dcn_s - row.call_a.answer_to_dcn_s;
+    row.page_bound_s = further_page_bound(row.chart_bytes, mode.ecm);
+    row.call_bound_s = call_bound({row.cover_bytes, row.chart_bytes}, mode.ecm);
+    return row;
+}
+
+int run(const Options& o) {
+    log::set_level(log::parse_level(o.log_level, log::Level::Error));
+    std::vector<Mode> modes;
+    for (const auto& n : o.modes) {
+        auto m = mode_named(n);
+        if (!m) {
+            complain(m.error().message);
+            return 2;
+        }
+        modes.push_back(*m);
+    }
+    for (int c : o.charts)
+        if (c < 1 || c > 8) {
+            complain("--charts: " + std::to_string(c) + " is not a chart (1..8)");
+            return 2;
+        }
+
+    auto gate = BenchGate::create();
+    if (!gate) {
+        complain(gate.error().to_string());
+        return 1;
+    }
+    std::vector<ChartResult> results;
+    for (int c : o.charts) {
+        const std::string pbm = o.itu_dir + "/itu" + std::to_string(c) + ".pbm";
+        auto page = t30::read_pbm(pbm, 204.0, 196.0);  // the charts are 1728 wide at fine resolution
+        if (!page) {
+            complain(page.error().to_string());
+            return 1;
+        }
+        const std::string one = ((*gate)->scratch() / ("chart" + std::to_string(c) + ".tif")).string();
+        const std::string two = ((*gate)->scratch() / ("chart" + std::to_string(c) + "x2.tif")).string();
+        if (auto s = t30::write_fax_tiff(one, {*page}); !s) {
+            complain(s.error().to_string());
+            return 1;
+        }
+        if (auto s = t30::write_fax_tiff(two, {*page, *page}); !s) {
+            complain(s.error().to_string());
+            return 1;
+        }
+        for (const auto& m : modes) {
+            const std::string key = std::to_string(c) + ":" + m.name.substr(0, m.name.find('+'));
+            auto row = measure(**gate, c, m, one, two, o.trace == key);
+            if (!row) {
+                complain("chart " + std::to_string(c) + " " + m.name + ": " + row.error().to_string());
+                return 1;
+            }
+            results.push_back(std::move(*row));
+            std::fprintf(stderr, "faxbench: chart %d %s done\n", c, m.name.c_str());
+        }
+    }
+
+    const Targets targets;
+    const Summary summary = summarise(results, targets);
+    std::fputs(format_table(results, summary, targets).c_str(), stdout);
+    if (!o.json_path.empty()) {
+        std::ofstream out(o.json_path);
+        out << to_json(results, summary, targets, BoundModel{}, FAXBENCH_BUILD_TYPE);
+        if (!out) {
+            complain("cannot write " + o.json_path);
+            return 1;
+        }
+        std::printf("JSON: %s\n", o.json_path.c_str());
+    }
+    return summary.all_calls_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace fax::faxbench
+
+int main(int argc, char** argv) {
+    using namespace fax::faxbench;
+    CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
+                 "against the T.30 lower bound, and simulation speed"};
+    Options o;
+    app.add_option("--charts", o.charts, "charts to measure (default 1 2 3 4 5 6 7 8)");
+    app.add_option("--modes", o.modes, "MH, MR, MMR (MMR is sent with ECM; default all)");
+    app.add_option("--itu-dir", o.itu_dir, "folder holding itu1.pbm ... itu8.pbm");
+    app.add_option("--json", o.json_path, "where to write the JSON results (default faxbench.json; '' for none)");
+    app.add_option("--trace", o.trace, "CHART:MODE (e.g. 1:MMR): AT dialogue and events of that row on stderr");
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error (default), off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+    return run(o);
+}
