@@ -256,6 +256,10 @@ int EmulatedUsbModem::kernel_reattaches() const {
     std::lock_guard lock(mu_);
     return reattaches_;
 }
+int EmulatedUsbModem::clear_halts() const {
+    std::lock_guard lock(mu_);
+    return clear_halts_;
+}
 std::size_t EmulatedUsbModem::pending_to_host() const {
     std::lock_guard lock(mu_);
     return to_host_.size();
@@ -356,8 +360,14 @@ bool EmulatedUsbModem::handle_ioctl(UMockdevIoctlClient* client) {
         umockdev_ioctl_client_complete(client, 0, 0);
         return true;
     }
+    case USBDEVFS_CLEAR_HALT: {
+        DataRef d = resolve(arg, 0, sizeof(unsigned int));
+        if ((*d.as<unsigned int>() & 0xff) == 0x81) in_halted_ = false;
+        ++clear_halts_;
+        umockdev_ioctl_client_complete(client, 0, 0);
+        return true;
+    }
     case USBDEVFS_SETINTERFACE:
-    case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP:
     case USBDEVFS_RESET:
         umockdev_ioctl_client_complete(client, 0, 0);
@@ -458,6 +468,20 @@ std::vector<uint8_t> EmulatedUsbModem::string_descriptor(uint8_t index) const {
 bool EmulatedUsbModem::fill_in(Urb& u) {
     auto* urb = reinterpret_cast<usbdevfs_urb*>(u.data->data);
     auto* buf = static_cast<uint8_t*>(urb->buffer);
+    if (u.endpoint == 0x81 && in_halted_) {  // a halted endpoint answers every URB with STALL
+        u.status = -EPIPE;
+        u.actual = 0;
+        u.ready = true;
+        return true;
+    }
+    if (u.endpoint == 0x81 && !to_host_.empty() && opts_.stall_first_in && !stalled_once_) {
+        stalled_once_ = true;
+        in_halted_ = true;
+        u.status = -EPIPE;
+        u.actual = 0;
+        u.ready = true;
+        return true;
+    }
     if (u.endpoint == 0x81 && !to_host_.empty()) {
         const std::size_t n = std::min<std::size_t>(to_host_.size(), static_cast<std::size_t>(u.length));
         std::copy_n(to_host_.begin(), n, buf);

@@ -46,6 +46,9 @@ struct EmulatedUsbModemOptions {
     // The device takes bulk OUT data only this many bytes per URB (0: all); a short
     // URB completes with what was taken, like a device that NAKs the rest until timeout.
     std::size_t out_accept_limit = 0;
+    // The first bulk IN URB that would carry data ends with a STALL (-EPIPE)
+    // instead; the endpoint works again after CLEAR_HALT.
+    bool stall_first_in = false;
 };
 
 class EmulatedUsbModem {
@@ -79,6 +82,7 @@ public:
     int kernel_detaches() const;                   // DISCONNECT(-CLAIM) of a bound interface
     int kernel_reattaches() const;                 // USBDEVFS_CONNECT
     std::size_t pending_to_host() const;
+    int clear_halts() const;
 
     // Handler entry point (umockdev worker thread).
     bool handle_ioctl(UMockdevIoctlClient* client);
@@ -118,6 +122,9 @@ private:
     std::vector<uint8_t> claimed_;
     std::vector<uint8_t> bound_;  // interfaces with the kernel driver bound
     int detaches_ = 0, reattaches_ = 0;
+    int clear_halts_ = 0;
+    bool in_halted_ = false;
+    bool stalled_once_ = false;
     bool unplugged_ = false;
 };
 

@@ -295,6 +295,23 @@ TEST_F(UsbTransportTest, VendorBulkModemFromAProfileLayout) {
     EXPECT_EQ(read_n(t, 2), "OK");
 }
 
+TEST_F(UsbTransportTest, AStalledBulkInIsReportedThenClearedAndDataFlowsAgain) {
+    EmulatedUsbModemOptions o;
+    o.stall_first_in = true;
+    make(o);
+    UsbTransport t(modem_at());
+    ASSERT_TRUE(t.open().ok());
+    dev_->send_to_host(bytes("RING\r\n"));
+    std::array<uint8_t, 16> buf{};
+    auto r = t.read(buf, 2000ms);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::Io);
+    EXPECT_NE(r.error().message.find("stalled"), std::string::npos) << r.error().message;
+    // The next read clears the halt (USB 2.0 §9.4.5) and resubmits; nothing was lost.
+    EXPECT_EQ(read_n(t, 6), "RING\r\n");
+    EXPECT_EQ(dev_->clear_halts(), 1);
+}
+
 TEST_F(UsbTransportTest, NotOpenIsAnError) {
     UsbTransport t(modem_at());
     std::array<uint8_t, 4> buf{};
