@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
