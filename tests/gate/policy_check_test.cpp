@@ -238,6 +238,33 @@ TEST_F(PolicyCheck, SectionsMustBeDeclaredKnownAndAllowedForThePurpose) {
     EXPECT_TRUE(check(make_request(entry_id(C::KpFacility), P::Operations, "operative_reports")).cleared());
 }
 
+// The declared sections are what the audit records as disclosed: each must be carried
+// by a selected page, and be declared once.
+TEST_F(PolicyCheck, DeclaredSectionsMustBeCarriedByASelectedPage) {
+    ReleaseRequest r = treatment();
+    r.sections = {"discharge_summary", "lab_results"};
+    PolicyVerdict v = check(r);
+    const Finding* f = find(v, rule::kMinSections);
+    ASSERT_NE(f, nullptr) << ids(v);
+    EXPECT_EQ(f->field, "sections[1]");
+    EXPECT_NE(f->message.find("no selected page belongs to section 'lab_results'"), std::string::npos) << f->message;
+    EXPECT_FALSE(v.cleared());
+
+    // Tagged, but only on pages that are not selected: still not sent.
+    r.documents[0].sections.push_back(SectionTag{"lab_results", {5}});
+    EXPECT_TRUE(has(check(r), rule::kMinSections));
+    // Carried by a selected page: clears.
+    r.documents[0].sections = {SectionTag{"discharge_summary", {1}}, SectionTag{"lab_results", {2}}};
+    EXPECT_TRUE(check(r).cleared()) << ids(check(r));
+
+    r = treatment();
+    r.sections = {"discharge_summary", "discharge_summary"};
+    v = check(r);
+    ASSERT_TRUE(has(v, rule::kMinSections)) << ids(v);
+    EXPECT_EQ(find(v, rule::kMinSections)->field, "sections[1]");
+    EXPECT_NE(find(v, rule::kMinSections)->message.find("declared twice"), std::string::npos);
+}
+
 TEST_F(PolicyCheck, SensitiveSectionsAreReferredToReleaseOfInformation) {
     for (const std::string& s : policy_.sensitive_sections) {
         // Declared.

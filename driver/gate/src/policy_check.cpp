@@ -142,10 +142,14 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
     if (req.sections.empty())
         out.add(rule::kMinSections, "sections", "no record sections are declared",
                 "List the record sections the pages belong to (minimum necessary).");
+    std::vector<bool> section_ok(req.sections.size(), false);  // passed the checks below
     for (std::size_t i = 0; i < req.sections.size(); ++i) {
         const std::string& s = req.sections[i];
         const std::string field = "sections[" + std::to_string(i) + "]";
-        if (policy.is_sensitive_section(s)) {
+        if (std::find(req.sections.begin(), req.sections.begin() + static_cast<std::ptrdiff_t>(i), s) !=
+            req.sections.begin() + static_cast<std::ptrdiff_t>(i)) {
+            out.add(rule::kMinSections, field, "the section is declared twice", "Declare each section once.");
+        } else if (policy.is_sensitive_section(s)) {
             out.add(rule::kRefSensitive, field,
                     "section " + shown(policy, s) + " is specially protected and cannot be released by fax from this station",
                     referral);
@@ -158,10 +162,13 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
             out.add(rule::kMinSections, field,
                     "section " + shown(policy, s) + " is not among the sections allowed for the purpose " + purpose_name,
                     "Remove it; allowed for " + purpose_name + ": " + join(limits->sections) + ".");
+        } else {
+            section_ok[i] = true;
         }
     }
 
     const std::set<std::string> declared(req.sections.begin(), req.sections.end());
+    std::set<std::string> used;  // declared sections some selected page belongs to
     for (std::size_t i = 0; i < req.documents.size(); ++i) {
         const auto& d = req.documents[i];
         const std::string doc = "documents[" + std::to_string(i) + "]";
@@ -192,6 +199,7 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
                 continue;
             }
             covered.insert(tag.pages.begin(), tag.pages.end());
+            if (selected_here) used.insert(tag.section);
         }
         std::vector<int> outside;
         for (int p : d.pages)
@@ -200,6 +208,14 @@ void check_minimum_necessary(Collector& out, const ReleaseRequest& req, const Po
             out.add(rule::kMinUndeclaredPages, doc + ".pages",
                     "pages " + format_page_selection(outside) + " are outside the declared sections",
                     "Deselect them, or tag them with the declared section they belong to.");
+    }
+    // The declared sections are what the accounting of disclosures lists as sent: a
+    // section no selected page belongs to would be recorded as disclosed when it was not.
+    for (std::size_t i = 0; i < req.sections.size(); ++i) {
+        if (!section_ok[i] || used.count(req.sections[i]) != 0) continue;
+        out.add(rule::kMinSections, "sections[" + std::to_string(i) + "]",
+                "no selected page belongs to section " + shown(policy, req.sections[i]),
+                "Remove it from the declared sections, or tag the selected pages that belong to it.");
     }
 
     const std::string why = trimmed(req.justification);

@@ -37,7 +37,7 @@ inline constexpr std::string_view kRefPurpose = "REF-PURPOSE";      // purpose n
 inline constexpr std::string_view kRefSensitive = "REF-SENSITIVE";  // specially protected section: ROI only
 
 // Minimum necessary.
-inline constexpr std::string_view kMinSections = "MIN-SECTIONS";            // none declared / not allowed / unknown
+inline constexpr std::string_view kMinSections = "MIN-SECTIONS";  // none / unknown / not allowed / twice / unused
 inline constexpr std::string_view kMinUndeclaredPages = "MIN-UNDECLARED-PAGES";  // pages outside declared sections
 inline constexpr std::string_view kMinJustification = "MIN-JUSTIFICATION";  // empty or too short
 inline constexpr std::string_view kMinPageCeiling = "MIN-PAGE-CEILING";     // above ceiling without a reason

@@ -26,9 +26,10 @@ struct PolicyVerdict {
 //     (NUM-REENTRY, NUM-MISMATCH);
 //  2. category x purpose against the allow rules (REF-CATEGORY, REF-PURPOSE, with the
 //     Release of Information referral as next step);
-//  3. minimum necessary: declared sections known, not sensitive and allowed for the
-//     purpose (MIN-SECTIONS, REF-SENSITIVE); every selected page tagged with a
-//     declared section (MIN-UNDECLARED-PAGES); a justification (MIN-JUSTIFICATION);
+//  3. minimum necessary: declared sections known, not sensitive, allowed for the
+//     purpose, declared once and each carried by a selected page (MIN-SECTIONS,
+//     REF-SENSITIVE); every selected page tagged with a declared section
+//     (MIN-UNDECLARED-PAGES); a justification (MIN-JUSTIFICATION);
 //     the purpose's page ceiling, unless a reason is given (MIN-PAGE-CEILING).
 // `recipient` is nullptr when the directory has no entry with the requested id.
 PolicyVerdict check_release(const ReleaseRequest& request, const DirectoryEntry* recipient, const Policy& policy,
