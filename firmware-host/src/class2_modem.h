@@ -14,10 +14,9 @@
 //              +FDR    → +FCS, CONNECT; the DTE sends DC2; page data, DLE ETX;
 //                        +FPS:1,<lc>,0,0,0, +FET:<ppm>, OK — or +FHS:<code>, OK at the end
 // Deliberate simplifications (docs/class2.md):
-//   - a page is taken from the DTE whole before T.30 sends it (the engine needs the page
-//     when it answers DIS), and each page after the first is sent as a new T.30 document
-//     (EOM, then DIS/DCS again) because SpanDSP 0.0.6 fixes a document's pages when it
-//     opens it; +FPS still reports the far end's answer to that page;
+//   - a page is taken from the DTE whole before T.30 sends it: T.30 needs the first page
+//     of a document when it answers DIS, and the next page when MCF answers MPS, so the
+//     engine holds those frames from the far end until the DTE's page is in;
 //   - a received page is handed to the DTE after T.30 has received it (store and forward);
 //     T.30 answers MCF/RTN itself, so +FPS=n from the DTE does not change the answer;
 //   - the modem converts between the DTE's data format and the line's (T.4/T.6), so the

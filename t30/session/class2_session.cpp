@@ -290,7 +290,6 @@ private:
             channel_.end_page(last ? PostPage::Eop : PostPage::Mps, seconds(60) + on_line * 2);
             return;
         }
-        if (r->result == AtResult::Ok && r->line.empty()) return;
         // The final result after the page data (or a refusal of +FDT).
         on_page_result(*r);
     }
