@@ -218,6 +218,52 @@ TEST(Class2Gate, ADocumentChangedAfterClearanceIsRefused) {
     EXPECT_EQ(s.error().code, Errc::InvalidInput);
 }
 
+TEST(Class2Gate, ABusyNumberIsATypedFailureWithNothingSent) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok());
+    auto release = (*desk)->clear(doc, 1, "206-555-0115", std::nullopt);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim.exchange().set_busy(release->dial_number());
+    auto session = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    ASSERT_TRUE(sim.run_until([&] { return (*session)->finished(); }, kCallLimit));
+    sim.detach(stepper);
+    const auto& r = (*session)->result();
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error().code, Errc::LineBusy) << r.status.error().to_string();
+    EXPECT_FALSE(r.call_completed);
+    EXPECT_TRUE(r.page_outcomes.empty());
+    EXPECT_FALSE(modem.off_hook());
+}
+
+TEST(Class2Answer, NoCallBeforeTheRingTimeoutIsATimeout) {
+    TempDir dir;
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    t30::Class2Options o;
+    o.ring_timeout = Samples{8000 * 20};
+    auto session = t30::Class2Session::receive(dir.file("rx.tif"), o);
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    ASSERT_TRUE(sim.run_until([&] { return (*session)->finished(); }, Samples{8000 * 60}));
+    sim.detach(stepper);
+    const auto& r = (*session)->result();
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error().code, Errc::Timeout);
+    EXPECT_EQ(r.pages_received, 0);
+    EXPECT_TRUE(modem.class2_active());
+}
+
 // Receiving: a reference terminal calls the Class 2.0 modem; the project's driver
 // answers on RING and writes what +FDR delivered.
 class Class2Receive : public ::testing::TestWithParam<Mode> {};
