@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,24 @@ struct TiffCloser {
     void operator()(TIFF* t) const { TIFFClose(t); }
 };
 
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// True if `needle` occurs in the file (read in chunks that overlap by the needle's length).
+bool file_contains(const std::string& path, std::string_view needle) {
+    std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+    if (!f) return false;
+    std::string window;
+    char buf[1 << 16];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) {
+        window.append(buf, n);
+        if (window.find(needle) != std::string::npos) return true;
+        window.erase(0, window.size() - std::min(window.size(), needle.size() - 1));
+    }
+    return false;
+}
+
 }  // namespace
 
 Result<DocumentKind> sniff_document(const std::string& path) {
@@ -69,9 +89,7 @@ Result<std::vector<GreyImage>> render_pdf(const std::string& path) {
     if (!doc) {
         // load_from_file fails both for damage and for a user password; tell them apart by
         // the encryption dictionary, which a locked file still has.
-        std::ifstream in(path, std::ios::binary);
-        std::string head((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (head.find("/Encrypt") != std::string::npos)
+        if (file_contains(path, "/Encrypt"))
             return fail(Errc::Unsupported, path + ": the PDF is encrypted (it needs a password); export an unprotected copy");
         return fail(Errc::InvalidInput, path + ": not a readable PDF (damaged or truncated)");
     }

@@ -186,6 +186,14 @@ public:
         pump();
     }
 
+    // The bytes to and from the modem stopped (unplugged, I/O error): no DCN can be sent,
+    // so the call ends here, with the transport's error as the session's status.
+    void transport_failed(Error e) {
+        FAX_LOG(Warn, "session", "transport: " + e.to_string());
+        line_ = Line::Dead;
+        finish_with(fail(std::move(e)));
+    }
+
     bool finished() const { return phase_ == CallPhase::Done; }
     bool transmitting_data() const {
         return line_ == Line::TxHdlc || line_ == Line::TxHdlcBusy || line_ == Line::TxImage || line_ == Line::TxEnding;
@@ -957,6 +965,7 @@ void FaxSession::on_bytes(std::span<const uint8_t> bytes) { impl_->on_bytes(byte
 void FaxSession::advance_to(Samples now) { impl_->advance_to(now); }
 std::vector<uint8_t> FaxSession::take_output() { return impl_->take_output(); }
 void FaxSession::cancel() { impl_->cancel(); }
+void FaxSession::transport_failed(Error error) { impl_->transport_failed(std::move(error)); }
 bool FaxSession::finished() const { return impl_->finished(); }
 bool FaxSession::transmitting_data() const { return impl_->transmitting_data(); }
 CallPhase FaxSession::phase() const { return impl_->phase(); }

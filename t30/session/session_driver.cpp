@@ -14,9 +14,9 @@ void SessionStepper::step(Samples elapsed) {
     for (;;) {
         auto n = transport_.read(buf, std::chrono::milliseconds(0));
         if (!n) {
-            status_ = fail(n.take_error());
-            session_.cancel();
-            break;
+            status_ = fail(n.error());
+            session_.transport_failed(n.take_error());
+            return;
         }
         if (*n == 0) break;
         session_.on_bytes(std::span<const uint8_t>(buf.data(), *n));
@@ -26,8 +26,8 @@ void SessionStepper::step(Samples elapsed) {
     if (!out.empty()) {
         auto w = hal::write_all(transport_, out, std::chrono::milliseconds(1000));
         if (!w.ok()) {
-            status_ = std::move(w);
-            session_.cancel();
+            status_ = w;
+            session_.transport_failed(w.take_error());
         }
     }
 }
@@ -47,7 +47,12 @@ Status run_realtime(FaxSession& session, hal::Transport& transport, const Realti
             session.cancel();
         }
         auto out = session.take_output();
-        if (!out.empty()) FAX_TRY(hal::write_all(transport, out, std::chrono::milliseconds(30000)));
+        if (!out.empty()) {
+            if (auto w = hal::write_all(transport, out, std::chrono::milliseconds(30000)); !w.ok()) {
+                session.transport_failed(w.error());
+                return w;
+            }
+        }
         if (opts.flow == hal::FlowControl::Software && session.transmitting_data() != tx_flow) {
             // Drain first so a flow-control change never applies to bytes already queued.
             tx_flow = session.transmitting_data();
@@ -55,7 +60,10 @@ Status run_realtime(FaxSession& session, hal::Transport& transport, const Realti
             FAX_TRY(transport.set_flow_control(tx_flow ? hal::FlowControl::Software : hal::FlowControl::None));
         }
         auto n = transport.read(buf, opts.poll);
-        if (!n) return fail(n.take_error());
+        if (!n) {
+            session.transport_failed(n.error());
+            return fail(n.take_error());
+        }
         if (*n > 0) session.on_bytes(std::span<const uint8_t>(buf.data(), *n));
         session.advance_to(clock.now());
     }

@@ -92,6 +92,9 @@ public:
     std::vector<uint8_t> take_output();
     // Asks the session to end the call as soon as possible (DCN if in a call).
     void cancel();
+    // The transport failed (e.g. Errc::Disconnected: the modem was unplugged): the
+    // session ends at once with that error as its status; nothing more can be sent.
+    void transport_failed(Error error);
 
     bool finished() const;
     // True while the host is sending data to the modem (HDLC frames or image data):
