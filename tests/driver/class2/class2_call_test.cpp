@@ -264,6 +264,42 @@ TEST(Class2Answer, NoCallBeforeTheRingTimeoutIsATimeout) {
     EXPECT_TRUE(modem.class2_active());
 }
 
+// A noisy line: the far end cannot take V.17 short-train pages (spandsp-0.0.6-notes,
+// "Known weaknesses"), so the second page is lost. What the session reports must match
+// what the far end really has: a page counts only if the modem's +FPS said MCF.
+TEST(Class2Noise, OnlyPagesTheFarEndConfirmedAreCounted) {
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok());
+    auto release = (*desk)->clear(doc, 1, "206-555-0116", std::nullopt);
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Receive;
+    topts.tiff = dir.file("rx.tif");
+    topts.ecm = false;
+    auto& term = sim.add_terminal(release->dial_number(), topts);
+    sim.set_line_noise(release->dial_number(), -48.0);
+    auto session = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(session.ok());
+    maybe_trace(**session, "tx");
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    ASSERT_TRUE(sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit));
+    sim.detach(stepper);
+    const auto& r = (*session)->result();
+    EXPECT_FALSE(r.call_completed);
+    EXPECT_NE(r.completion_code, 0) << r.completion_text;  // +FHS: a transmit error
+    EXPECT_LT(r.pages_confirmed, 2);
+    EXPECT_EQ(r.pages_confirmed, term.result().pages);
+    for (const auto& p : r.page_outcomes) EXPECT_EQ(p.confirmed, p.response == "MCF") << "page " << p.page;
+    EXPECT_FALSE(modem.off_hook());
+}
+
 // Receiving: a reference terminal calls the Class 2.0 modem; the project's driver
 // answers on RING and writes what +FDR delivered.
 class Class2Receive : public ::testing::TestWithParam<Mode> {};
