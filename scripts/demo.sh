@@ -136,7 +136,7 @@ ctl directory list
 
 stop_faxsim
 say "what the fax machine received"
-received=$(ls -t "$work"/rx/*.tif | head -1)
+received=$(ls "$work"/rx/*.tif | sort -V | tail -1)  # NUMBER-<n>.tif: the last call
 tiffinfo "$received" 2>/dev/null | grep -c "TIFF Directory" | sed 's/^/pages: /'
 tifftopnm "$received" 2>/dev/null | pnmtopng >"$work/cover.png"
 echo "received fax:           $received"
