@@ -42,6 +42,7 @@ struct Options {
     std::vector<std::string> no_dialtone;
     std::vector<NoiseSpec> noise;
     bool ecm = true;
+    bool class2 = false;  // modems offer Class 2.0 besides Class 1
     int ring_limit = 8;
     std::string log_level = "warn";
 };

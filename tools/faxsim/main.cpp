@@ -1,7 +1,7 @@
 // faxsim: simulated Class 1 fax modems on pseudo-terminals, and reference fax
 // machines, on one simulated telephone exchange, paced to real time.
 //
-//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002
+//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2]
 //          --receiver 5551009=/tmp/rx --sender 5551010=page.tif@5551001,delay=5
 //
 // Prints one line per call event (and per finished fax) on stdout, and
@@ -102,7 +102,9 @@ int run(const Options& o) {
 
     std::vector<std::unique_ptr<sim::PtyModemPort>> ports;  // destroyed first: links go before the modems
     for (const auto& m : o.modems) {
-        sim::SimModem& modem = simulation.add_modem(m.number);
+        sim::ModemOptions mo;
+        mo.offer_class2 = o.class2;  // +FCLASS=? then lists 2.0 and +FCLASS=2.0 selects T.32
+        sim::SimModem& modem = simulation.add_modem(m.number, mo);
         auto port = sim::PtyModemPort::create(modem, m.link_path);
         if (!port) {
             complain("--modem " + m.link_path + "=" + m.number + ": " + port.error().to_string());
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
     app.add_option("--noise", noise, "NUMBER=DBM0: white noise on the audio toward NUMBER")->type_name("NUMBER=DBM0");
     app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
     app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
+    app.add_flag("--class2", o.class2, "modems also offer Class 2.0 (ITU-T T.32): +FCLASS=2.0 runs T.30 in the modem");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn (default), error, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     try {
