@@ -18,6 +18,7 @@
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_fixture.h"
+#include "test_pdf.h"
 
 namespace fax::gate {
 
@@ -248,6 +249,32 @@ TEST_F(Gate, PbmDocumentsAndSeveralDocumentsAreJoinedInOrder) {
     EXPECT_EQ(d.release().page_count(), 3);
     EXPECT_TRUE((*pages)[1].bits == chart(2).bits);
     EXPECT_TRUE((*pages)[2].bits == chart(5).bits);
+}
+
+// A PDF goes through the gate like a scan: rendered at fax resolution, then normalised.
+TEST_F(Gate, PdfDocumentsAreRenderedAndCleared) {
+    const auto pdf = tmp_ / "discharge.pdf";
+    {
+        std::ofstream out(pdf, std::ios::binary);
+        out << fax::testing::make_pdf({"0 0 0 rg 72 648 144 72 re f\n", "BT /F1 24 Tf 72 560 Td (PAGE TWO) Tj ET\n"});
+    }
+    ReleaseRequest req = kp_treatment({1});
+    req.documents[0].path = pdf.string();
+    req.documents[0].pages = {1, 2};
+    req.documents[0].sections = {SectionTag{"discharge_summary", {1, 2}}};
+    Decision d = evaluate_ok(req);
+    ASSERT_TRUE(d.cleared()) << d.refusal().to_text();
+    auto pages = t30::read_tiff(d.release().tiff_path());
+    ASSERT_TRUE(pages.ok()) << pages.error().to_string();
+    ASSERT_EQ(pages->size(), 3u);  // cover + 2
+    for (const auto& p : *pages) {
+        EXPECT_EQ(p.width, 1728);
+        EXPECT_EQ(p.yres_dpi, 196.0);
+    }
+    // Page 2 of the fax is PDF page 1: the black bar, 1 in from the top and left.
+    const auto& bar = (*pages)[1];
+    EXPECT_TRUE(bar.get(300, 290));
+    EXPECT_FALSE(bar.get(300, 150));
 }
 
 TEST_F(Gate, RefusalsAreRecordedAndProduceNoTokenAndNoFile) {

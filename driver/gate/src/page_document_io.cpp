@@ -1,8 +1,6 @@
-#include <fstream>
-
 #include "fax/gate/document_io.h"
+#include "fax/t30/document_reader.h"
 #include "fax/t30/page_prep.h"
-#include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 
 namespace fax::gate {
@@ -28,23 +26,8 @@ Error scrub(Error e, const std::filesystem::path& path) {
 class PageDocumentIo final : public DocumentIo {
 public:
     Result<std::vector<t30::Bitmap>> read_pages(const std::filesystem::path& path) override {
-        const std::string p = path.string();
-        char magic[4] = {};
-        {
-            std::ifstream in(path, std::ios::binary);
-            if (!in) return fail(Errc::NotFound, "the document cannot be opened");
-            in.read(magic, sizeof magic);
-        }
-        if (magic[0] == '%' && magic[1] == 'P' && magic[2] == 'D' && magic[3] == 'F')
-            return fail(Errc::Unsupported, "PDF documents are not supported yet; scan or convert to TIFF");
-        if (magic[0] == 'P' && (magic[1] == '1' || magic[1] == '4')) {
-            auto page = t30::read_pbm(p);
-            if (!page) return fail(scrub(page.take_error(), path));
-            std::vector<t30::Bitmap> pages;
-            pages.push_back(std::move(*page));
-            return pages;
-        }
-        auto pages = t30::read_tiff(p);
+        // PDF, TIFF of any compression and colour, or PBM, decided by content.
+        auto pages = t30::read_document(path.string());
         if (!pages) return fail(scrub(pages.take_error(), path));
         return pages;
     }

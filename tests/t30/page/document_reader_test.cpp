@@ -15,46 +15,12 @@
 #include "fax/t30/grey_image.h"
 #include "fax/t30/page_prep.h"
 #include "page_test_util.h"
+#include "test_pdf.h"
 
 namespace fax::t30 {
 namespace {
 
 using test::ScratchDir;
-
-// A minimal, valid PDF: one content stream per page, with a correct xref table.
-std::string make_pdf(const std::vector<std::string>& contents, double w_pt = 612, double h_pt = 792) {
-    std::vector<std::string> objs;
-    std::string kids;
-    const int n = static_cast<int>(contents.size());
-    for (int i = 0; i < n; ++i) kids += std::to_string(4 + 2 * i) + " 0 R ";
-    objs.push_back("<< /Type /Catalog /Pages 2 0 R >>");
-    objs.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(n) + " >>");
-    objs.push_back("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
-    for (int i = 0; i < n; ++i) {
-        std::ostringstream page;
-        page << "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " << w_pt << ' ' << h_pt << "] /Contents "
-             << 5 + 2 * i << " 0 R /Resources << /Font << /F1 3 0 R >> >> >>";
-        objs.push_back(page.str());
-        objs.push_back("<< /Length " + std::to_string(contents[static_cast<std::size_t>(i)].size()) + " >>\nstream\n" +
-                       contents[static_cast<std::size_t>(i)] + "\nendstream");
-    }
-    std::string out = "%PDF-1.4\n";
-    std::vector<std::size_t> offsets;
-    for (std::size_t i = 0; i < objs.size(); ++i) {
-        offsets.push_back(out.size());
-        out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
-    }
-    const std::size_t xref = out.size();
-    out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
-    for (std::size_t off : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-        out += line;
-    }
-    out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
-    return out;
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream f(path, std::ios::binary);
@@ -79,7 +45,7 @@ const std::string kPage1 =
 TEST(DocumentReader, PdfPagesAreRenderedAtFaxResolutionTextSharpGreyDithered) {
     ScratchDir dir;
     const std::string pdf = dir.path("letter.pdf");
-    write_file(pdf, make_pdf({kPage1, ""}));
+    write_file(pdf, fax::testing::make_pdf({kPage1, ""}));
     ASSERT_EQ(*sniff_document(pdf), DocumentKind::Pdf);
 
     auto pages = read_document(pdf);
@@ -112,7 +78,7 @@ TEST(DocumentReader, PdfPagesAreRenderedAtFaxResolutionTextSharpGreyDithered) {
 TEST(DocumentReader, A4PdfIsNarrowerThanTheLineAndNormalisesTo1728) {
     ScratchDir dir;
     const std::string pdf = dir.path("a4.pdf");
-    write_file(pdf, make_pdf({kPage1}, 595.28, 841.89));
+    write_file(pdf, fax::testing::make_pdf({kPage1}, 595.28, 841.89));
     auto pages = read_document(pdf);
     ASSERT_TRUE(pages.ok()) << pages.error().to_string();
     EXPECT_NEAR((*pages)[0].width, 8.27 * 204, 2);
@@ -125,7 +91,7 @@ TEST(DocumentReader, EncryptedPdfIsRefusedWithAClearReason) {
     if (std::system("command -v qpdf >/dev/null 2>&1") != 0) GTEST_SKIP() << "qpdf (scripts/setup.sh) not installed";
     ScratchDir dir;
     const std::string plain = dir.path("plain.pdf"), locked = dir.path("locked.pdf");
-    write_file(plain, make_pdf({kPage1}));
+    write_file(plain, fax::testing::make_pdf({kPage1}));
     const std::string cmd = "qpdf --encrypt secret-user secret-owner 256 -- '" + plain + "' '" + locked + "'";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     auto pages = read_document(locked);
