@@ -2,9 +2,32 @@
 
 #include <utility>
 
+#include "fax/driver/at_command.h"
+
 namespace fax::driver {
 
 void Class2Channel::send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink) {
+    if (dials(cmd.text)) {
+        on_reply(fail(Errc::PolicyRefused, "a dial command needs the permit of a cleared release"));
+        return;
+    }
+    start(cmd, std::move(on_reply), std::move(sink));
+}
+
+void Class2Channel::dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, ReplyFn on_reply) {
+    gate::DialPermit used = std::move(permit);
+    if (!used.valid()) {
+        on_reply(fail(Errc::PolicyRefused, "the dial permit was already used"));
+        return;
+    }
+    if (prefix != "ATD" && prefix != "ATDT" && prefix != "ATDP") {
+        on_reply(fail(Errc::InvalidArgument, "dial prefix must be ATD, ATDT or ATDP"));
+        return;
+    }
+    start(Class2Command{std::string(prefix) + used.number(), timeout, Class2Data::None}, std::move(on_reply), {});
+}
+
+void Class2Channel::start(const Class2Command& cmd, ReplyFn on_reply, DataFn sink) {
     Pending p;
     p.cmd = cmd;
     p.on_reply = std::move(on_reply);

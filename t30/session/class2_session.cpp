@@ -94,11 +94,10 @@ public:
         if (*digest != release.content_sha256())
             return fail(Errc::InvalidInput, "job " + release.job_id() + ": the document changed after it was cleared");
         job_id_ = release.job_id();
-        dial_number_ = release.dial_number();
         expected_csi_ = release.expected_csi();
         tx_tiff_ = release.tiff_path();
         result_.pages_in_document = release.page_count();
-        release.consume();
+        dial_permit_ = release.consume();
         return {};
     }
 
@@ -218,7 +217,11 @@ private:
         offhook_ = true;
         offhook_time_ = now_;
         // T.32 §8.3.1: ATD returns OK once the far end's DIS (and CSI) have been reported.
-        channel_.send(Class2Command{opts_.dial_prefix + dial_number_, opts_.dial_timeout, Class2Data::None},
+        if (!dial_permit_) {
+            finish_with(fail(Errc::Internal, "no dial permit"));
+            return;
+        }
+        channel_.dial(std::move(*dial_permit_), opts_.dial_prefix, opts_.dial_timeout,
                       [this](Result<Class2Reply> r) { on_dialled(std::move(r)); });
     }
 
@@ -485,7 +488,7 @@ private:
     std::function<void(const SessionEvent&)> events_;
 
     std::string job_id_;
-    std::string dial_number_;
+    std::optional<gate::DialPermit> dial_permit_;  // transmit only: taken from the release
     std::optional<std::string> expected_csi_;
     std::string tx_tiff_;
     std::string rx_tiff_;

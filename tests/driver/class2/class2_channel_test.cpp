@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fax/driver/class2_channel.h"
+#include "release_desk.h"
 
 namespace fax::driver {
 namespace {
@@ -13,14 +14,26 @@ std::span<const uint8_t> bytes(const std::string& s) {
 }
 std::string text(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
+// The only way to a dial: a release cleared by the gate for `number`, consumed.
+gate::DialPermit permit_for(const class2test::TempDir& dir, const std::string& number) {
+    const std::string doc = dir.file("doc.tif");
+    EXPECT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = class2test::ReleaseDesk::create(dir.path());
+    EXPECT_TRUE(desk.ok());
+    auto release = (*desk)->clear(doc, 1, number, std::nullopt);
+    EXPECT_TRUE(release.ok()) << (release.ok() ? "" : release.error().to_string());
+    return release->consume();
+}
+
 TEST(Class2Channel, CollectsReportsBeforeTheFinalResult) {
+    class2test::TempDir dir;
     Class2Channel ch;
     std::optional<Class2Reply> got;
-    ch.send(Class2Command{"ATD5551009", Samples{8000 * 60}}, [&](Result<Class2Reply> r) {
+    ch.dial(permit_for(dir, "12065551009"), "ATD", Samples{8000 * 60}, [&](Result<Class2Reply> r) {
         ASSERT_TRUE(r.ok());
         got = *r;
     });
-    EXPECT_EQ(text(ch.take_output()), "ATD5551009\r");
+    EXPECT_EQ(text(ch.take_output()), "ATD12065551009\r");
     ch.on_bytes(bytes("\r\n+FCO\r\n\r\n+FCI:\"NORTH CLINIC\"\r\n"));
     EXPECT_FALSE(got);
     ch.on_bytes(bytes("\r\n+FIS:1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"));
@@ -79,7 +92,8 @@ TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
     ch.on_bytes(bytes("\r\nRING\r\n"));
     EXPECT_EQ(unsolicited, (std::vector<std::string>{"RING"}));
     std::optional<Errc> err;
-    ch.send(Class2Command{"ATD5551234", Samples{8000}}, [&](Result<Class2Reply> r) {
+    class2test::TempDir dir;
+    ch.dial(permit_for(dir, "12065551234"), "ATD", Samples{8000}, [&](Result<Class2Reply> r) {
         ASSERT_FALSE(r.ok());
         err = r.error().code;
         // The dial string is not repeated in the message.
@@ -95,6 +109,40 @@ TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
     ch.on_bytes(bytes("AT+FCLASS=2.0\r\r\nOK\r\n"));
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->info.empty());
+}
+
+}  // namespace
+}  // namespace fax::driver
+
+namespace fax::driver {
+namespace {
+
+// Class 2.0 dials only with the gate's permit, exactly like the Class 1 engine.
+TEST(Class2Channel, SendRefusesDialingCommandLinesAndAPermitDialsOnce) {
+    {
+        class2test::TempDir dir;
+        gate::DialPermit p = permit_for(dir, "12065551009");
+        Class2Channel ch;
+        ch.dial(std::move(p), "ATDT", Samples{8000}, [](Result<Class2Reply>) {});
+        EXPECT_EQ(text(ch.take_output()), "ATDT12065551009\r");
+        bool refused = false;
+        Class2Channel again;
+        again.dial(std::move(p), "ATDT", Samples{8000}, [&](Result<Class2Reply> r) {  // NOLINT(bugprone-use-after-move)
+            refused = !r.ok() && r.error().code == Errc::PolicyRefused;
+        });
+        EXPECT_TRUE(refused) << "a used permit dials nothing";
+        EXPECT_TRUE(again.take_output().empty());
+    }
+    for (const char* cmd : {"ATD5551234", "ATDT5551234", "AT+FCLASS=2.0;D5551234", "A/"}) {
+        Class2Channel ch;
+        bool refused = false;
+        ch.send(Class2Command{cmd}, [&](Result<Class2Reply> r) {
+            refused = !r.ok() && r.error().code == Errc::PolicyRefused;
+        });
+        EXPECT_TRUE(refused) << cmd;
+        EXPECT_TRUE(ch.take_output().empty()) << cmd << " reached the modem";
+        EXPECT_FALSE(ch.busy());
+    }
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/driver/at_response.h"
+#include "fax/driver/cleared_release.h"
 #include "fax/driver/class2_reports.h"
 #include "fax/driver/dle.h"
 
@@ -47,8 +48,12 @@ public:
     using ReplyFn = std::function<void(Result<Class2Reply>)>;
     using DataFn = std::function<void(std::span<const uint8_t>)>;
 
-    // `sink` receives the unstuffed page data of a ReceivePage command.
+    // `sink` receives the unstuffed page data of a ReceivePage command. A command line
+    // that dials (at_command.h) is not sent: on_reply gets Errc::PolicyRefused at once.
     void send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink = {});
+    // Dials the permit's number (`prefix` one of ATD, ATDT, ATDP); the permit is used up.
+    // The only way this channel dials, as for AtChannel::dial().
+    void dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, ReplyFn on_reply);
     // SendPage, after CONNECT: stuff and queue page data.
     void write_page_data(std::span<const uint8_t> raw);
     // SendPage: DLE + the post-page character, then await the final result (with +FPS).
@@ -70,6 +75,8 @@ public:
     void set_trace(std::function<void(bool to_modem, const std::string&)> fn) { trace_ = std::move(fn); }
 
 private:
+    void start(const Class2Command& cmd, ReplyFn on_reply, DataFn sink);
+
     enum class State { Idle, Awaiting, SendData, ReceiveData };
     struct Pending {
         Class2Command cmd;
