@@ -8,7 +8,7 @@ PACKAGES=(
   libspandsp-dev          # T.30, T.31 (t31 modem), V.17/V.29/V.27ter, T.4/T.6 codecs
   libtiff-dev libtiff-tools  # fax page images in and out
   libusb-1.0-0-dev        # USB CDC-ACM modems (hal/)
-  libsqlite3-dev          # recipient directory, audit trail, queue
+  libsqlite3-dev          # recipient directory and audit trail
   libssl-dev              # SHA-256 for the audit hash chain and page hashes
   libcli11-dev            # command-line parsing for the tools
   nlohmann-json3-dev      # release request files, --json output
@@ -18,6 +18,7 @@ PACKAGES=(
   qpdf                    # tests: makes a password-protected PDF to prove encrypted input is refused
   libcairo2-dev           # transmission reports: PNG and PDF confirmation pages
   libgtest-dev libgmock-dev  # test suites
+  clang libclang-rt-14-dev   # the fuzz preset: libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
   efax                    # independent Class 1 fax program for interoperability tests
   mgetty-fax              # sendfax: independent Class 2.0 fax sender for tests/interop (Class 2.0 modem)
   netpbm                  # pbm tools used by the README demo
