@@ -1,0 +1,165 @@
+#include "fax/driver/modem_prober.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <string_view>
+
+namespace fax::driver {
+
+namespace {
+
+enum class Keep { Nothing, Ati, Ati3, Fmi, Fmm, Fmr, Classes, Ftm, Frm };
+
+struct Step {
+    const char* command;
+    Keep keep;
+    bool reset;       // the longer reset timeout applies
+    bool class1_only; // only worth asking once +FCLASS=1 was accepted
+};
+
+// V.250 §6.1 / T.31 §8.1 / T.32 §8.1. Echo off first so answers are not our own command;
+// +FCLASS=1 before +FTM=?/+FRM=? (only Class 1 answers them); back to data mode at the end.
+constexpr Step kSteps[] = {
+    {"ATZ", Keep::Nothing, true, false},
+    {"ATE0V1Q0", Keep::Nothing, false, false},
+    {"ATI", Keep::Ati, false, false},
+    {"ATI3", Keep::Ati3, false, false},
+    {"AT+FCLASS=?", Keep::Classes, false, false},
+    {"AT+FCLASS=1", Keep::Nothing, false, false},
+    {"AT+FMI?", Keep::Fmi, false, false},
+    {"AT+FMM?", Keep::Fmm, false, false},
+    {"AT+FMR?", Keep::Fmr, false, false},
+    {"AT+FTM=?", Keep::Ftm, false, true},
+    {"AT+FRM=?", Keep::Frm, false, true},
+    {"AT+FCLASS=0", Keep::Nothing, false, false},
+};
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines) s += (s.empty() ? "" : " ") + l;
+    return s;
+}
+
+// "+FMI: USRobotics" and plain "USRobotics" both give "USRobotics".
+std::string strip_report(std::string s) {
+    if (!s.empty() && s[0] == '+') {
+        const auto colon = s.find(':');
+        if (colon != std::string::npos) s = s.substr(colon + 1);
+    }
+    while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.erase(0, 1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '"')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+ModemProber::ModemProber(ProbeOptions options) : opts_(options) { result_.identity.usb = opts_.usb; }
+
+void ModemProber::on_bytes(std::span<const uint8_t> bytes) { channel_.on_bytes(bytes); }
+
+void ModemProber::advance_to(Samples now) {
+    channel_.set_time(now);
+    if (!started_) {
+        started_ = true;
+        next();
+    }
+}
+
+std::vector<uint8_t> ModemProber::take_output() { return channel_.take_output(); }
+
+void ModemProber::next() {
+    const bool class1 = std::find(result_.classes.begin(), result_.classes.end(), "1") != result_.classes.end();
+    while (step_ < std::size(kSteps) && kSteps[step_].class1_only && !class1) ++step_;
+    if (step_ >= std::size(kSteps)) {
+        finish();
+        return;
+    }
+    const Step& s = kSteps[step_];
+    channel_.send(AtCommand{s.command, s.reset ? opts_.reset_timeout : opts_.command_timeout, DataMode::None},
+                  [this](Result<AtReply> r) { on_reply(std::move(r)); });
+}
+
+void ModemProber::on_reply(Result<AtReply> r) {
+    const Step& s = kSteps[step_];
+    ProbeStep rec;
+    rec.command = s.command;
+    if (!r.ok()) {
+        rec.outcome = r.error().code == Errc::Timeout ? "timeout" : r.error().to_string();
+        result_.steps.push_back(rec);
+        if (!any_answer_) {
+            // Not one answer: nothing there, or not a modem at this rate.
+            result_.status = fail(Errc::Timeout, std::string(s.command) + ": no answer from the modem");
+            finish();
+            return;
+        }
+        ++step_;
+        next();
+        return;
+    }
+    any_answer_ = true;
+    rec.outcome = std::string(to_string(r->result));
+    rec.info = r->info;
+    result_.steps.push_back(rec);
+    if (r->result == AtResult::Ok) {
+        const std::string text = joined(r->info);
+        switch (s.keep) {
+        case Keep::Nothing: break;
+        case Keep::Ati: result_.identity.ati = text; break;
+        case Keep::Ati3:
+            if (!text.empty()) result_.identity.ati += (result_.identity.ati.empty() ? "" : " ") + text;
+            break;
+        case Keep::Fmi: result_.identity.fmi = strip_report(text); break;
+        case Keep::Fmm: result_.identity.fmm = strip_report(text); break;
+        case Keep::Fmr: result_.identity.fmr = strip_report(text); break;
+        case Keep::Classes:
+            if (auto c = parse_class_list(text)) result_.classes = std::move(*c);
+            break;
+        case Keep::Ftm:
+            if (auto c = parse_int_list(text)) result_.ftm = std::move(*c);
+            break;
+        case Keep::Frm:
+            if (auto c = parse_int_list(text)) result_.frm = std::move(*c);
+            break;
+        }
+    }
+    ++step_;
+    next();
+}
+
+void ModemProber::finish() {
+    finished_ = true;
+    if (!result_.status.ok()) return;
+    const auto has = [&](std::string_view c) {
+        return std::find(result_.classes.begin(), result_.classes.end(), c) != result_.classes.end();
+    };
+    result_.class1 = has("1") || has("1.0");
+    result_.class2_0 = has("2.0");
+    result_.modulations = support_from_codes(result_.ftm, result_.frm);
+    const ModemProfile& p =
+        select_profile(result_.identity, opts_.profiles.empty() ? std::span<const ModemProfile>(builtin_profiles())
+                                                                : opts_.profiles);
+    result_.profile_id = p.id;
+    result_.profile_name = p.name;
+}
+
+std::string probe_to_json(const ProbeResult& r) {
+    nlohmann::json j;
+    j["ok"] = r.status.ok();
+    if (!r.status.ok()) j["error"] = r.status.error().to_string();
+    j["identity"] = {{"ati", r.identity.ati}, {"fmi", r.identity.fmi}, {"fmm", r.identity.fmm}, {"fmr", r.identity.fmr}};
+    if (r.identity.usb) j["identity"]["usb"] = to_string(*r.identity.usb);
+    j["classes"] = r.classes;
+    j["class1"] = r.class1;
+    j["class2_0"] = r.class2_0;
+    j["ftm"] = r.ftm;
+    j["frm"] = r.frm;
+    j["modulations"] = {{"v27ter", r.modulations.v27ter}, {"v29", r.modulations.v29}, {"v17", r.modulations.v17}};
+    j["profile"] = {{"id", r.profile_id}, {"name", r.profile_name}};
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : r.steps) steps.push_back({{"command", s.command}, {"outcome", s.outcome}, {"info", s.info}});
+    j["steps"] = steps;
+    return j.dump(2);
+}
+
+}  // namespace fax::driver
