@@ -3,6 +3,8 @@
 // between the cleared fax TIFF and the T.4/T.6 data the modem takes and gives.
 #include "fax/t30/class2_session.h"
 
+#include "fax/driver/station_id.h"
+
 #include <algorithm>
 #include <array>
 
@@ -240,7 +242,7 @@ private:
         if (auto dis = driver::find_report(r->info, "FIS"))
             if (auto p = driver::parse_class2_params(*dis)) remote_caps_ = *p;
         set_phase(CallPhase::Negotiating, "remote station id received");
-        if (expected_csi_ && trim(*expected_csi_) != result_.remote_ident) {
+        if (expected_csi_ && !gate::station_ids_match(*expected_csi_, result_.remote_ident)) {
             // The remote is not the station the number was verified for: end the call
             // before any page (gate hook, the release's expected CSI). +FKS makes the
             // modem answer the DIS with DCN.

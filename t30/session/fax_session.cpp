@@ -5,6 +5,8 @@
 // from the modem are handed back to the engine from the AtChannel's callbacks.
 #include "fax/t30/fax_session.h"
 
+#include "fax/driver/station_id.h"
+
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -235,7 +237,7 @@ public:
         self->result_.remote_ident = trim(id ? id : "");
         self->set_phase(CallPhase::Negotiating, "remote station id received");
         if (self->role_ == Role::Transmit && self->expected_csi_ &&
-            trim(*self->expected_csi_) != self->result_.remote_ident) {
+            !gate::station_ids_match(*self->expected_csi_, self->result_.remote_ident)) {
             // The remote is not the station the number was verified for: end the call
             // with DCN before any page (gate hook, the release's expected CSI).
             self->result_.remote_ident_mismatch = true;

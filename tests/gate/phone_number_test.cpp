@@ -55,7 +55,9 @@ TEST(PhoneNumber, CsiComparisonIgnoresSpacing) {
     EXPECT_TRUE(csi_matches("+1 206 555 0142", "  +12065550142"));
     EXPECT_TRUE(csi_matches("206 555 0142", "2065550142 "));
     EXPECT_FALSE(csi_matches("+1 206 555 0142", "+1 206 555 0143"));
-    EXPECT_FALSE(csi_matches("+1 206 555 0142", "2065550142"));  // leading + differs: be strict
+    EXPECT_FALSE(csi_matches("+1 206 555 0142", "2065550142"));  // country code missing: other digits
+    EXPECT_TRUE(csi_matches("+1 206 555 0142", "12065550142"));   // a station that sends no '+'
+    EXPECT_FALSE(csi_matches("+", "+"));
     EXPECT_TRUE(csi_matches("KP CARDIO", "kp cardio"));
     EXPECT_FALSE(csi_matches("", ""));
 }

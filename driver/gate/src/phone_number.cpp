@@ -1,5 +1,7 @@
 #include "fax/gate/phone_number.h"
 
+#include "fax/driver/station_id.h"
+
 #include <cctype>
 
 namespace fax::gate {
@@ -75,28 +77,6 @@ bool is_valid_public_number(std::string_view text) {
     return r.ok() && r->is_e164();
 }
 
-bool csi_matches(std::string_view expected, std::string_view observed) {
-    auto squash = [](std::string_view s) {
-        std::string out;
-        for (char c : s) {
-            if (is_digit(c) || (c == '+' && out.empty())) out.push_back(c);
-        }
-        return out;
-    };
-    // Non-conforming stations send letters; then compare the text with spaces dropped.
-    auto letters = [](std::string_view s) {
-        std::string out;
-        for (char c : s) {
-            if (c != ' ') out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-        }
-        return out;
-    };
-    const std::string a = squash(expected);
-    if (a.empty() || a == "+") {
-        const std::string la = letters(expected);
-        return !la.empty() && la == letters(observed);
-    }
-    return a == squash(observed);
-}
+bool csi_matches(std::string_view expected, std::string_view observed) { return station_ids_match(expected, observed); }
 
 }  // namespace fax::gate

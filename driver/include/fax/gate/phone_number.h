@@ -38,9 +38,8 @@ Result<PhoneNumber> parse_phone_number(std::string_view text, bool allow_local =
 // True if `text` is a valid NANP or E.164 number (what a cover sheet must carry).
 bool is_valid_public_number(std::string_view text);
 
-// T.30 station ids (CSI/TSI) are at most 20 characters of digits, '+' and spaces;
-// stations pad and space them freely. Two ids match if their digits (and a leading
-// '+') are equal once spaces are dropped.
+// T.30 station ids (CSI/TSI): see station_ids_match() in fax/driver/station_id.h, which
+// the transmit path applies to the remote's id; this is the same comparison.
 bool csi_matches(std::string_view expected, std::string_view observed);
 
 }  // namespace fax::gate
