@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <string_view>
 
 namespace fax::driver {
@@ -141,6 +142,23 @@ void ModemProber::finish() {
                                                                 : opts_.profiles);
     result_.profile_id = p.id;
     result_.profile_name = p.name;
+}
+
+Result<ProbeResult> run_probe(hal::Transport& transport, const ProbeOptions& options) {
+    ModemProber prober(options);
+    SteadyClock clock;
+    std::array<uint8_t, 1024> buf{};
+    (void)transport.flush(hal::FlushQueue::Input);  // stale bytes are not an answer
+    prober.advance_to(clock.now());
+    while (!prober.finished()) {
+        auto out = prober.take_output();
+        if (!out.empty()) FAX_TRY(hal::write_all(transport, out, std::chrono::milliseconds(2000)));
+        auto n = transport.read(buf, std::chrono::milliseconds(20));
+        if (!n) return fail(n.take_error());
+        if (*n > 0) prober.on_bytes(std::span<const uint8_t>(buf.data(), *n));
+        prober.advance_to(clock.now());
+    }
+    return prober.result();
 }
 
 std::string probe_to_json(const ProbeResult& r) {

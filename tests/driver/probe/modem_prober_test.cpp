@@ -5,10 +5,17 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <array>
+#include <atomic>
+#include <thread>
 #include <map>
 #include <string>
 
+#include "fax/hal/pty.h"
+#include "fax/hal/serial_transport.h"
 #include "fax/sim/simulation.h"
 
 namespace fax::driver {
@@ -155,6 +162,52 @@ TEST(ModemProber, WithoutClass1ItDoesNotAskForModulations) {
         EXPECT_NE(s.command, "AT+FTM=?");
         EXPECT_NE(s.command, "AT+FRM=?");
     }
+}
+
+}  // namespace
+}  // namespace fax::driver
+
+namespace fax::driver {
+namespace {
+
+// The wall-clock runner over a real pseudo-terminal, the modem side answered by a thread
+// from a table (the kernel's pty is the only thing the two threads share).
+TEST(ModemProberRealtime, RunProbeOverAPseudoTerminal) {
+    auto pty = hal::PtyPair::create();
+    ASSERT_TRUE(pty.ok()) << pty.error().to_string();
+    const int master = pty->master_fd();
+    std::atomic<bool> stop{false};
+    std::thread modem([&] {
+        std::string pending;
+        char buf[256];
+        while (!stop) {
+            pollfd p{master, POLLIN, 0};
+            if (::poll(&p, 1, 20) <= 0) continue;
+            const ssize_t n = ::read(master, buf, sizeof buf);
+            if (n <= 0) continue;
+            pending.append(buf, static_cast<std::size_t>(n));
+            for (std::size_t cr; (cr = pending.find('\r')) != std::string::npos;) {
+                const std::string cmd = pending.substr(0, cr);
+                pending.erase(0, cr + 1);
+                std::string reply = "\r\nOK\r\n";
+                if (cmd == "AT+FCLASS=?") reply = "\r\n0,1,2.0\r\n\r\nOK\r\n";
+                if (cmd == "AT+FTM=?" || cmd == "AT+FRM=?") reply = "\r\n24,48,72,73,74,96,97,98,121,122,145,146\r\n\r\nOK\r\n";
+                if (cmd == "ATI") reply = "\r\nPTY TEST MODEM\r\n\r\nOK\r\n";
+                (void)!::write(master, reply.data(), reply.size());
+            }
+        }
+    });
+    hal::SerialTransport port(pty->slave_path());
+    ASSERT_TRUE(port.open().ok());
+    auto r = run_probe(port);
+    stop = true;
+    modem.join();
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    ASSERT_TRUE(r->status.ok()) << r->status.error().to_string();
+    EXPECT_EQ(r->identity.ati, "PTY TEST MODEM");
+    EXPECT_TRUE(r->class1);
+    EXPECT_TRUE(r->class2_0);
+    EXPECT_TRUE(r->modulations.v17);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "fax/driver/at_channel.h"
 #include "fax/driver/class1_modulation.h"
 #include "fax/driver/profile.h"
+#include "fax/hal/transport.h"
 
 namespace fax::driver {
 
@@ -70,6 +71,10 @@ private:
     bool any_answer_ = false;
     ProbeResult result_;
 };
+
+// Runs a probe over an open transport with the wall clock (faxctl probe). Io or
+// Disconnected if the transport fails; a silent modem is ProbeResult::status Timeout.
+Result<ProbeResult> run_probe(hal::Transport& transport, const ProbeOptions& options = {});
 
 // The probe as JSON (for `faxctl probe --json`).
 std::string probe_to_json(const ProbeResult& result);
