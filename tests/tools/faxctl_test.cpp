@@ -513,3 +513,35 @@ TEST_F(Station, DirectoryAddListShowAndConfirmRules) {
 
 }  // namespace
 }  // namespace fax::faxctl_test
+
+namespace fax::faxctl_test {
+namespace {
+
+// `faxctl probe` over a faxsim modem's pty, as an IT person would run it on a station.
+TEST_F(Station, ProbeIdentifiesTheModemAndItsCapabilities) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    auto text = run({"probe", sim.modem()});
+    ASSERT_EQ(text.exit_code, 0) << text.all();
+    EXPECT_NE(text.out.find("Class 1: yes"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("V.17 V.29 V.27ter"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("profile:     faxstack-sim"), std::string::npos) << text.out;
+
+    auto as_json = run({"--json", "probe", sim.modem()});
+    ASSERT_EQ(as_json.exit_code, 0) << as_json.all();
+    const auto j = nlohmann::json::parse(as_json.out);
+    EXPECT_EQ(j["event"], "probe");
+    EXPECT_TRUE(j["class1"].get<bool>());
+    EXPECT_EQ(j["identity"]["fmi"], "faxstack");
+    EXPECT_EQ(j["profile"]["id"], "faxstack-sim");
+
+    auto missing = run({"probe", (dir_.path() / "no-such-tty").string()});
+    EXPECT_EQ(missing.exit_code, 2) << missing.all();
+
+    auto listed = run({"--json", "modems"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.all();
+    EXPECT_TRUE(nlohmann::json::parse(listed.out)["modems"].is_array());
+}
+
+}  // namespace
+}  // namespace fax::faxctl_test

@@ -79,4 +79,10 @@ struct ExportArgs {
 int cmd_audit_export(const Globals& g, const ExportArgs& args);
 int cmd_policy_show(const Globals& g);
 
+// ---- modem_commands.cpp
+// Candidate modems (serial ports, USB CDC-ACM devices, USB devices a profile knows).
+int cmd_modems(const Globals& g);
+// Identifies the modem on DEVICE (a tty path, or a stable id / node from `modems`).
+int cmd_probe(const Globals& g, const std::string& device);
+
 }  // namespace fax::faxctl

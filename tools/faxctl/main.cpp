@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
     policy->require_subcommand(1);
     auto* pshow = policy->add_subcommand("show", "the effective policy as JSON");
 
+    // modems / probe
+    auto* modems = app.add_subcommand("modems", "list candidate modems: serial ports and USB fax modems");
+    std::string probe_device;
+    auto* probe = app.add_subcommand("probe", "identify the modem on DEVICE and print its capabilities and profile");
+    probe->add_option("DEVICE", probe_device, "tty path, or an id or device from `faxctl modems`")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -166,6 +172,8 @@ int main(int argc, char** argv) {
         return cmd_audit_export(g, ex);
     }
     if (pshow->parsed()) return cmd_policy_show(g);
+    if (modems->parsed()) return cmd_modems(g);
+    if (probe->parsed()) return cmd_probe(g, probe_device);
     std::fprintf(stderr, "faxctl: no command\n");
     return code(Exit::InvalidInput);
 }
