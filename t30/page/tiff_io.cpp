@@ -103,7 +103,8 @@ std::string describe_non_bilevel(uint16_t bps, uint16_t spp, uint16_t photometri
     case PHOTOMETRIC_YCBCR: kind = "YCbCr colour"; break;
     default: kind = "photometric " + std::to_string(photometric); break;
     }
-    const int bits = static_cast<int>(bps) * static_cast<int>(spp);
+    // In 64 bits: a damaged file can claim 65535 x 65535 (found by fuzz_tiff_read).
+    const uint64_t bits = static_cast<uint64_t>(bps) * spp;
     return std::to_string(bits) + "-bit " + kind + " is not a bilevel image";
 }
 
