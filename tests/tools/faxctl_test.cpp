@@ -261,6 +261,14 @@ TEST_F(Station, FullReleaseDeliversCoverAndPagesAndNeverPrintsTheMemberReference
 
     auto audit = run({"audit", "verify"});
     EXPECT_EQ(audit.exit_code, 0) << audit.all();
+    // The transmission report was filed, as PDF and PNG, readable by the station only.
+    const auto reports = files_in(data() / "reports");
+    ASSERT_EQ(reports.size(), 2u);
+    for (const auto& f : reports) {
+        EXPECT_TRUE(f.extension() == ".pdf" || f.extension() == ".png") << f;
+        EXPECT_GT(fs::file_size(f), 1000u) << f;
+        EXPECT_EQ(fs::status(f).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write) << f;
+    }
     auto show = run({"directory", "show", kEntry});
     EXPECT_EQ(show.exit_code, 0) << show.all();
     log_.add("faxsim", sim.stop());
@@ -316,8 +324,12 @@ TEST_F(Station, SendToABusyNumberExitsFourAndRecordsBusy) {
 TEST_F(Station, RemoteWithAnotherStationIdGetsNoPage) {
     Faxsim sim(dir_.path(), {kDial});
     ASSERT_TRUE(sim.ready()) << sim.stop();
-    import_directory();  // expects "+1 206 555 0142"; faxsim's terminal sends "12065550142"
+    import_directory();
     verify_directly();
+    // The entry expects another station than the one answering (faxsim's terminal sends
+    // its number, 12065550142; "+1 206 555 0142" would match it).
+    auto csi = run({"directory", "set-csi", kEntry, "+1 206 555 9999", "--staff-id", "E104233"});
+    ASSERT_EQ(csi.exit_code, 0) << csi.all();
     auto send = run({"--json", "send", request("request-treatment.json"), "--modem", sim.modem()},
                     std::chrono::seconds(300));
     EXPECT_EQ(send.exit_code, 4) << send.all();

@@ -45,6 +45,7 @@ struct StationConfig {
     std::filesystem::path directory_db() const { return data_dir / "directory.db"; }
     std::filesystem::path audit_db() const { return data_dir / "audit.db"; }
     std::filesystem::path spool_dir() const { return data_dir / "spool"; }
+    std::filesystem::path reports_dir() const { return data_dir / "reports"; }  // <job>.png/.pdf
 };
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/faxstack/faxstack.toml";

@@ -2,6 +2,7 @@
 #include <system_error>
 
 #include "commands.h"
+#include "report_writer.h"
 #include "fax/base/log.h"
 #include "fax/gate/release_gate.h"
 #include "outcome_mapping.h"
@@ -176,6 +177,17 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
     const std::string tiff = release.tiff_path();
     Transmitter tx(ev.station->gate(), out, transmit_options(ev.station->config()));
     const TransmitReport rep = tx.run(std::move(release));
+    // The report is filed whatever the result; failing to write it does not change what
+    // happened on the line (the outcome is already in the audit trail), so it only warns.
+    ReportRecipient who{c.organisation, c.attention, c.number, ""};
+    if (auto e = ev.station->directory().get(c.recipient_id); e.ok() && e->expected_csi) who.expected_csi = *e->expected_csi;
+    if (auto files = write_job_report(ev.station->config(), rep, who, tiff); files.ok()) {
+        out.emit({{"event", "report"}, {"png", files->png.string()}, {"pdf", files->pdf.string()}},
+                 "report: " + files->pdf.string() + " (and .png)");
+    } else {
+        out.error(Error{files.error().code, "job " + rep.job_id + ": the transmission report was not written: " +
+                                                files.error().message});
+    }
     return finish_transmission(rep, g, out, tiff);
 }
 

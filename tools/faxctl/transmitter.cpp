@@ -150,6 +150,7 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
 
     rep.interrupted = InterruptGuard::requested();
     rep.outcome = outcome_for(s.result(), run_status, rep.pages_total, started, std::chrono::system_clock::now());
+    rep.page_outcomes = s.result().page_outcomes;
     if (rep.interrupted && rep.outcome.completion != gate::CompletionCode::Ok &&
         rep.outcome.completion != gate::CompletionCode::Partial) {
         rep.outcome.completion = gate::CompletionCode::Cancelled;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "fax/base/result.h"
 #include "fax/gate/audit_log.h"
@@ -34,6 +35,7 @@ struct TransmitReport {
     gate::TransmissionOutcome outcome;
     bool interrupted = false;  // SIGINT ended the call
     Status recorded;           // record_outcome's result: an unrecorded outcome is a station failure
+    std::vector<t30::PageOutcome> page_outcomes;  // the remote's answer per page, for the report
     bool delivered() const { return outcome.completion == gate::CompletionCode::Ok; }
 };
 

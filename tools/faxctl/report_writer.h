@@ -1,0 +1,30 @@
+// After each job faxctl files a transmission report (PNG and PDF) under
+// <data_dir>/reports/, with a thumbnail of the cover only (fax::report).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "config.h"
+#include "fax/base/result.h"
+#include "transmitter.h"
+
+namespace fax::faxctl {
+
+struct ReportRecipient {
+    std::string organisation;
+    std::string attention;
+    std::string number;  // as displayed
+    std::string expected_csi;
+};
+
+struct ReportFiles {
+    std::filesystem::path png, pdf;
+};
+
+// Writes <job>.png and <job>.pdf (mode 0600) from the transmission and the spooled fax
+// (only its first page, the cover, is read). Called before the spool file is dropped.
+Result<ReportFiles> write_job_report(const StationConfig& config, const TransmitReport& rep,
+                                     const ReportRecipient& recipient, const std::string& spooled_tiff);
+
+}  // namespace fax::faxctl
