@@ -57,4 +57,12 @@ bool dials(std::string_view line) {
     return false;
 }
 
+Result<std::string> dial_command(gate::DialPermit&& permit, std::string_view prefix) {
+    gate::DialPermit used = std::move(permit);
+    if (!used.valid()) return fail(Errc::PolicyRefused, "the dial permit was already used");
+    if (prefix != "ATD" && prefix != "ATDT" && prefix != "ATDP")
+        return fail(Errc::InvalidArgument, "dial prefix must be ATD, ATDT or ATDP");
+    return std::string(prefix) + used.number();
+}
+
 }  // namespace fax::driver

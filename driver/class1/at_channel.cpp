@@ -23,16 +23,12 @@ void AtChannel::send(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {
 
 void AtChannel::dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, DataMode on_connect,
                      ReplyFn on_reply, DataSink sink) {
-    gate::DialPermit used = std::move(permit);
-    if (!used.valid()) {
-        on_reply(fail(Errc::PolicyRefused, "the dial permit was already used"));
+    auto cmd = dial_command(std::move(permit), prefix);
+    if (!cmd) {
+        on_reply(fail(cmd.take_error()));
         return;
     }
-    if (prefix != "ATD" && prefix != "ATDT" && prefix != "ATDP") {
-        on_reply(fail(Errc::InvalidArgument, "dial prefix must be ATD, ATDT or ATDP"));
-        return;
-    }
-    start(AtCommand{std::string(prefix) + used.number(), timeout, on_connect}, std::move(on_reply), std::move(sink));
+    start(AtCommand{std::move(*cmd), timeout, on_connect}, std::move(on_reply), std::move(sink));
 }
 
 void AtChannel::start(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {

@@ -15,16 +15,12 @@ void Class2Channel::send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink
 }
 
 void Class2Channel::dial(gate::DialPermit&& permit, std::string_view prefix, Samples timeout, ReplyFn on_reply) {
-    gate::DialPermit used = std::move(permit);
-    if (!used.valid()) {
-        on_reply(fail(Errc::PolicyRefused, "the dial permit was already used"));
+    auto cmd = dial_command(std::move(permit), prefix);
+    if (!cmd) {
+        on_reply(fail(cmd.take_error()));
         return;
     }
-    if (prefix != "ATD" && prefix != "ATDT" && prefix != "ATDP") {
-        on_reply(fail(Errc::InvalidArgument, "dial prefix must be ATD, ATDT or ATDP"));
-        return;
-    }
-    start(Class2Command{std::string(prefix) + used.number(), timeout, Class2Data::None}, std::move(on_reply), {});
+    start(Class2Command{std::move(*cmd), timeout, Class2Data::None}, std::move(on_reply), {});
 }
 
 void Class2Channel::start(const Class2Command& cmd, ReplyFn on_reply, DataFn sink) {

@@ -3,7 +3,11 @@
 // a gate::DialPermit.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "fax/base/result.h"
+#include "fax/driver/cleared_release.h"
 
 namespace fax::driver {
 
@@ -15,5 +19,10 @@ namespace fax::driver {
 // constants skipped whole. A line that does not start with "AT" (any case) is not a
 // command to the modem and does not dial.
 bool dials(std::string_view command_line);
+
+// The one dial command line a permit allows: `prefix` (ATD, ATDT or ATDP) + its number.
+// Uses the permit up. PolicyRefused for a used permit, InvalidArgument for another prefix.
+// Shared by the Class 1 and Class 2.0 engines' dial().
+Result<std::string> dial_command(gate::DialPermit&& permit, std::string_view prefix);
 
 }  // namespace fax::driver
