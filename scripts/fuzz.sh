@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a bounded time over a
 # scratch copy of its seed corpus (tests/fuzz/corpus/<target>/).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 30 s, every target
+# FUZZ_SEED=N makes a run reproducible (libFuzzer -seed; 0, the default, picks one).
 # A crash fails the script and leaves the input in build/fuzz/findings/<target>/; fix the
 # bug, then copy the input into tests/fuzz/corpus/<target>/ so test_fuzz replays it forever.
 set -euo pipefail
@@ -23,7 +24,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
        "build/fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 \
-       -print_final_stats=1 -artifact_prefix="$findings/" "$work" > "build/fuzz/$t.log" 2>&1; then
+       -seed="${FUZZ_SEED:-0}" -print_final_stats=1 -artifact_prefix="$findings/" "$work" > "build/fuzz/$t.log" 2>&1; then
     echo "fuzz: $t FOUND A CRASH (inputs in $findings/, log build/fuzz/$t.log)"
     tail -30 "build/fuzz/$t.log"
     failed+=("$t")
