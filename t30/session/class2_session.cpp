@@ -134,6 +134,11 @@ public:
         if (channel_.busy() && phase_ != CallPhase::HangingUp) channel_.abort();
     }
 
+    void transport_failed(Error e) {
+        FAX_LOG(Warn, "class2", "transport: " + e.to_string());
+        finish_with(fail(std::move(e)));
+    }
+
     bool finished() const { return phase_ == CallPhase::Done; }
     bool transmitting_data() const { return channel_.sending_page(); }
     CallPhase phase() const { return phase_; }
@@ -529,6 +534,7 @@ void Class2Session::on_bytes(std::span<const uint8_t> bytes) { impl_->on_bytes(b
 void Class2Session::advance_to(Samples now) { impl_->advance_to(now); }
 std::vector<uint8_t> Class2Session::take_output() { return impl_->take_output(); }
 void Class2Session::cancel() { impl_->cancel(); }
+void Class2Session::transport_failed(Error error) { impl_->transport_failed(std::move(error)); }
 bool Class2Session::finished() const { return impl_->finished(); }
 bool Class2Session::transmitting_data() const { return impl_->transmitting_data(); }
 CallPhase Class2Session::phase() const { return impl_->phase(); }
@@ -538,36 +544,6 @@ void Class2Session::set_event_handler(std::function<void(const SessionEvent&)> f
     impl_->set_event_handler(std::move(fn));
 }
 void Class2Session::set_trace(std::function<void(bool, const std::string&)> fn) { impl_->set_trace(std::move(fn)); }
-
-// ---------------------------------------------------------------- Class2SessionStepper
-
-Class2SessionStepper::Class2SessionStepper(Class2Session& session, hal::Transport& transport)
-    : session_(session), transport_(transport) {}
-
-void Class2SessionStepper::step(Samples elapsed) {
-    now_ += elapsed;
-    if (session_.finished()) return;
-    std::array<uint8_t, 4096> buf{};
-    for (;;) {
-        auto n = transport_.read(buf, std::chrono::milliseconds(0));
-        if (!n) {
-            status_ = fail(n.take_error());
-            session_.cancel();
-            break;
-        }
-        if (*n == 0) break;
-        session_.on_bytes(std::span<const uint8_t>(buf.data(), *n));
-    }
-    session_.advance_to(now_);
-    auto out = session_.take_output();
-    if (!out.empty()) {
-        auto w = hal::write_all(transport_, out, std::chrono::milliseconds(1000));
-        if (!w.ok()) {
-            status_ = std::move(w);
-            session_.cancel();
-        }
-    }
-}
 
 Status run_realtime(Class2Session& session, hal::Transport& transport, const RealtimeOptions& opts) {
     SteadyClock clock;
@@ -589,9 +565,17 @@ Status run_realtime(Class2Session& session, hal::Transport& transport, const Rea
             FAX_TRY(transport.set_flow_control(tx_flow ? hal::FlowControl::Software : hal::FlowControl::None));
         }
         auto out = session.take_output();
-        if (!out.empty()) FAX_TRY(hal::write_all(transport, out, std::chrono::milliseconds(60000)));
+        if (!out.empty()) {
+            if (auto w = hal::write_all(transport, out, std::chrono::milliseconds(60000)); !w.ok()) {
+                session.transport_failed(w.error());
+                return w;
+            }
+        }
         auto n = transport.read(buf, opts.poll);
-        if (!n) return fail(n.take_error());
+        if (!n) {
+            session.transport_failed(n.error());
+            return fail(n.take_error());
+        }
         if (*n > 0) session.on_bytes(std::span<const uint8_t>(buf.data(), *n));
         session.advance_to(clock.now());
     }

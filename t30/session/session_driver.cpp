@@ -4,34 +4,6 @@
 
 namespace fax::t30 {
 
-SessionStepper::SessionStepper(FaxSession& session, hal::Transport& transport)
-    : session_(session), transport_(transport) {}
-
-void SessionStepper::step(Samples elapsed) {
-    now_ += elapsed;
-    if (session_.finished()) return;
-    std::array<uint8_t, 4096> buf{};
-    for (;;) {
-        auto n = transport_.read(buf, std::chrono::milliseconds(0));
-        if (!n) {
-            status_ = fail(n.error());
-            session_.transport_failed(n.take_error());
-            return;
-        }
-        if (*n == 0) break;
-        session_.on_bytes(std::span<const uint8_t>(buf.data(), *n));
-    }
-    session_.advance_to(now_);
-    auto out = session_.take_output();
-    if (!out.empty()) {
-        auto w = hal::write_all(transport_, out, std::chrono::milliseconds(1000));
-        if (!w.ok()) {
-            status_ = w;
-            session_.transport_failed(w.take_error());
-        }
-    }
-}
-
 Status run_realtime(FaxSession& session, hal::Transport& transport, const RealtimeOptions& opts) {
     SteadyClock clock;
     std::array<uint8_t, 4096> buf{};

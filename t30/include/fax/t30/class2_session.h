@@ -57,6 +57,9 @@ public:
     std::vector<uint8_t> take_output();
     // Ends the call as soon as possible (+FKS, ATH).
     void cancel();
+    // The transport failed (e.g. Errc::Disconnected): the call ends at once with that
+    // error as its status; nothing more can be said to the modem.
+    void transport_failed(Error error);
 
     bool finished() const;
     // True while page data goes to the modem (the runner may enable XON/XOFF then).
@@ -76,19 +79,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Steps a Class2Session from a Simulation (like SessionStepper for FaxSession).
-class Class2SessionStepper final : public Steppable {
-public:
-    Class2SessionStepper(Class2Session& session, hal::Transport& transport);
-    void step(Samples elapsed) override;
-    const Status& transport_status() const { return status_; }
-
-private:
-    Class2Session& session_;
-    hal::Transport& transport_;
-    Samples now_{0};
-    Status status_;
-};
+// Steps a Class2Session from a Simulation (the same runner as for FaxSession).
+using Class2SessionStepper = BasicSessionStepper<Class2Session>;
 
 // Runs a Class2Session to completion over a real (or pseudo-) terminal with the wall
 // clock, like run_realtime for a FaxSession (XON/XOFF only while page data go out).
