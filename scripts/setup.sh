@@ -20,6 +20,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev  # test suites
   clang libclang-rt-14-dev   # the fuzz preset: libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
   efax                    # independent Class 1 fax program for interoperability tests
+  ghostscript             # faxbench: PDF -> TIFF G4 reference for page preparation (docs/benchmarks.md)
   mgetty-fax              # sendfax: independent Class 2.0 fax sender for tests/interop (Class 2.0 modem)
   netpbm                  # pbm tools used by the README demo
   umockdev libumockdev-dev  # emulated USB CDC-ACM modem (sysfs + usbdevfs ioctls) for the hal USB tests
