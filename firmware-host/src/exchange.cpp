@@ -1,7 +1,10 @@
 #include "fax/sim/exchange.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
+#include <random>
 
 #include "fax/base/log.h"
 #include "spandsp_adapter.h"
@@ -61,6 +64,7 @@ std::string CallEvent::describe() const {
         break;
     case Kind::HangUp:
         s += " by " + by;
+        if (!cause.empty()) s += " (" + cause + ")";
         if (duration.count() > 0) {
             std::snprintf(tail, sizeof tail, ", call duration %.1f s", seconds(duration));
             s += tail;
@@ -81,7 +85,16 @@ struct Exchange::Line {
     LineEndpoint* endpoint = nullptr;
     std::vector<int16_t> tx;
     std::vector<int16_t> rx;
+};
+
+// A line's faults and what acting on them needs: the noise generator, the drop
+// generator, the echo path's memory of the line's own audio.
+struct Exchange::FaultState {
+    LineFaults faults;
     std::unique_ptr<detail::AwgnSource> noise;
+    std::mt19937_64 drop_rng;
+    std::vector<int16_t> echo_ring;  // the line's transmitted audio of the last echo->delay samples
+    std::size_t echo_pos = 0;
 };
 
 struct Exchange::Call {
@@ -99,6 +112,8 @@ struct Exchange::Call {
     int rings = 0;
     Samples answered_at{0};
     bool deaf_callee = false;  // set_no_answer: rings reach nobody
+    std::optional<Samples> drop_at;  // a line fault releases the call then
+    std::string drop_cause;
 };
 
 struct Exchange::Request {
@@ -125,19 +140,46 @@ void Exchange::set_no_answer(const std::string& number, bool on) { no_answer_num
 void Exchange::set_no_dialtone(const std::string& number, bool on) { no_dialtone_lines_[number] = on; }
 
 void Exchange::set_line_noise(const std::string& number, double dbm0) {
-    Line* line = find_line(number);
-    if (!line) {
-        FAX_LOG(Warn, kComponent, "set_line_noise: no line " + number);
+    LineFaults f = line_faults(number);
+    f.noise_dbm0 = dbm0;
+    set_line_faults(number, f);
+}
+
+void Exchange::set_line_faults(const std::string& number, LineFaults faults) {
+    if (faults == LineFaults{}) {
+        faults_.erase(number);
         return;
     }
-    // A fixed seed per line keeps runs reproducible.
-    const int seed = 1234567 + static_cast<int>(std::hash<std::string>{}(number) & 0xffff);
-    auto noise = detail::AwgnSource::create(seed, dbm0);
-    if (!noise) {
-        FAX_LOG(Warn, kComponent, noise.error().to_string());
-        return;
+    auto fs = std::make_unique<FaultState>();
+    if (faults.noise_dbm0) {
+        // A fixed seed per line keeps runs reproducible.
+        const int seed = faults.noise_seed
+                             ? static_cast<int>(*faults.noise_seed & 0x7fffffff)
+                             : 1234567 + static_cast<int>(std::hash<std::string>{}(number) & 0xffff);
+        auto noise = detail::AwgnSource::create(seed, *faults.noise_dbm0);
+        if (noise)
+            fs->noise = std::move(*noise);
+        else
+            FAX_LOG(Warn, kComponent, noise.error().to_string());
     }
-    line->noise = std::move(*noise);
+    if (faults.drop_random) fs->drop_rng.seed(faults.drop_random->seed);
+    fs->faults = std::move(faults);
+    faults_[number] = std::move(fs);
+}
+
+LineFaults Exchange::line_faults(const std::string& number) const {
+    const LineFaults* f = faults_of(number);
+    return f ? *f : LineFaults{};
+}
+
+Exchange::FaultState* Exchange::fault_state(const std::string& number) {
+    const auto it = faults_.find(number);
+    return it == faults_.end() ? nullptr : it->second.get();
+}
+
+const LineFaults* Exchange::faults_of(const std::string& number) const {
+    const auto it = faults_.find(number);
+    return it == faults_.end() ? nullptr : &it->second->faults;
 }
 
 Exchange::Line* Exchange::find_line(const std::string& number) {
@@ -205,16 +247,19 @@ void Exchange::start_call(const std::string& from, const std::string& digits, Sa
     call->caller = from;
     call->callee = digits;
     const Line* callee = find_line(digits);
-    if (flag(no_dialtone_lines_, from)) {
+    const LineFaults* from_faults = faults_of(from);
+    const LineFaults* to_faults = faults_of(digits);
+    if (flag(no_dialtone_lines_, from) || (from_faults && from_faults->no_dialtone)) {
         call->state = Call::State::Failing;
         call->failure = CallFailure::NoDialtone;
         call->due = now + options_.dialtone_wait;
-    } else if (flag(busy_numbers_, digits) || (callee && callee->endpoint->off_hook_idle()) ||
+    } else if (flag(busy_numbers_, digits) || (to_faults && to_faults->busy) ||
+               (callee && callee->endpoint->off_hook_idle()) ||
                (callee && find_call(digits)) || digits == from) {
         call->state = Call::State::Failing;
         call->failure = CallFailure::Busy;
         call->due = now + options_.post_dial_delay;
-    } else if (flag(no_answer_numbers_, digits)) {
+    } else if (flag(no_answer_numbers_, digits) || (to_faults && to_faults->no_answer)) {
         call->state = Call::State::Dialing;
         call->deaf_callee = true;
         call->due = now + options_.post_dial_delay;
@@ -226,8 +271,101 @@ void Exchange::start_call(const std::string& from, const std::string& digits, Sa
         call->state = Call::State::Dialing;
         call->due = now + options_.post_dial_delay;
     }
+    if (call->state == Call::State::Dialing) {
+        arm_faults(*call, from, false, now);
+        arm_faults(*call, digits, false, now);
+    }
     calls_.push_back(std::move(call));
 }
+
+// ---------------------------------------------------------------- line faults
+
+void Exchange::arm_faults(Call& call, const std::string& number, bool at_answer, Samples now) {
+    FaultState* fs = fault_state(number);
+    if (!fs) return;
+    const LineFaults& f = fs->faults;
+    char cause[96];
+    auto consider = [&](Samples at, const char* what, Samples after) {
+        if (call.drop_at && *call.drop_at <= at) return;
+        call.drop_at = at;
+        std::snprintf(cause, sizeof cause, "line fault on %s: drop %.3f s after %s", number.c_str(), seconds(after),
+                      what);
+        call.drop_cause = cause;
+    };
+    if (!at_answer) {
+        if (f.drop_after_dial) consider(now + *f.drop_after_dial, "dial", *f.drop_after_dial);
+        return;
+    }
+    if (f.drop_after_answer) consider(now + *f.drop_after_answer, "answer", *f.drop_after_answer);
+    if (f.drop_random) {
+        // One draw per call; mt19937_64's sequence is fixed by the standard, and the
+        // reduction below is plain arithmetic, so a seed means the same point everywhere.
+        const auto span = (f.drop_random->to - f.drop_random->from).count();
+        const std::uint64_t r = fs->drop_rng();
+        const Samples after =
+            f.drop_random->from + Samples{span > 0 ? static_cast<int64_t>(r % static_cast<std::uint64_t>(span)) : 0};
+        consider(now + after, "answer (random)", after);
+    }
+    if (f.echo) {
+        fs->echo_ring.assign(static_cast<std::size_t>(std::max<int64_t>(f.echo->delay.count(), 1)), 0);
+        fs->echo_pos = 0;
+    }
+}
+
+void Exchange::drop_call(Call& call, Samples now) {
+    CallEvent ev = make_event(CallEvent::Kind::HangUp, now, call.caller, call.callee);
+    ev.by = kReleasedByExchange;
+    ev.cause = call.drop_cause;
+    const bool connected = call.state == Call::State::Connected;
+    if (connected) ev.duration = now - call.answered_at;
+    const std::string caller = call.caller;
+    LineEndpoint* callee_ep = nullptr;
+    if (connected || (call.state == Call::State::Ringing && !call.deaf_callee))
+        if (Line* l = find_line(call.callee)) callee_ep = l->endpoint;
+    emit(ev);
+    remove_call(call);  // `call` is gone from here on
+    if (callee_ep) callee_ep->far_end_hung_up();
+    if (Line* l = find_line(caller)) {
+        if (connected)
+            l->endpoint->far_end_hung_up();
+        else
+            l->endpoint->call_failed(CallFailure::Unobtainable);  // the line went dead: NO CARRIER
+    }
+}
+
+void Exchange::apply_audio_faults(Line& line, FaultState& fs, const Call& call, Samples now) {
+    const LineFaults& f = fs.faults;
+    auto saturate = [](double v) {
+        return static_cast<int16_t>(std::lround(std::clamp(v, double{std::numeric_limits<int16_t>::min()},
+                                                           double{std::numeric_limits<int16_t>::max()})));
+    };
+    if (f.gain_db != 0) {
+        const double g = std::pow(10.0, f.gain_db / 20.0);
+        for (auto& x : line.rx) x = saturate(x * g);
+    }
+    if (f.echo && fs.echo_ring.empty())  // echo set during a call: it starts now
+        fs.echo_ring.assign(static_cast<std::size_t>(std::max<int64_t>(f.echo->delay.count(), 1)), 0);
+    if (f.echo) {
+        const double g = std::pow(10.0, f.echo->level_db / 20.0);
+        for (std::size_t i = 0; i < line.rx.size(); ++i) {
+            const int16_t back = fs.echo_ring[fs.echo_pos];
+            fs.echo_ring[fs.echo_pos] = i < line.tx.size() ? line.tx[i] : int16_t{0};
+            fs.echo_pos = (fs.echo_pos + 1) % fs.echo_ring.size();
+            line.rx[i] = saturate(line.rx[i] + back * g);
+        }
+    }
+    if (f.dropouts && f.dropouts->period.count() > 0 && f.dropouts->length.count() > 0) {
+        const int64_t period = f.dropouts->period.count();
+        const int64_t length = f.dropouts->length.count();
+        const int64_t t0 = (now - call.answered_at).count();
+        for (std::size_t i = 0; i < line.rx.size(); ++i) {
+            const int64_t t = t0 + static_cast<int64_t>(i);
+            if (t >= period && t % period < length) line.rx[i] = 0;
+        }
+    }
+    if (fs.noise) fs.noise->add_to(line.rx);
+}
+
 
 void Exchange::remove_call(const Call& call) {
     std::erase_if(calls_, [&](const std::unique_ptr<Call>& c) { return c.get() == &call; });
@@ -255,6 +393,8 @@ void Exchange::fail_call(Call& call, Samples now) {
 void Exchange::connect(Call& call, Samples now) {
     call.state = Call::State::Connected;
     call.answered_at = now;
+    arm_faults(call, call.caller, true, now);
+    arm_faults(call, call.callee, true, now);
     emit(make_event(CallEvent::Kind::Answered, now, call.caller, call.callee));
     // The answerer first: it starts its answer tone in the same step the caller hears the line open.
     if (Line* l = find_line(call.callee)) l->endpoint->call_answered();
@@ -300,6 +440,11 @@ void Exchange::process_request(const Request& r, Samples now) {
 
 void Exchange::run_timers(Samples now) {
     // Work on a snapshot: handling one call may add or remove others.
+    std::vector<Call*> dropped;
+    for (auto& c : calls_)
+        if (c->drop_at && *c->drop_at <= now) dropped.push_back(c.get());
+    for (Call* c : dropped)
+        if (std::any_of(calls_.begin(), calls_.end(), [&](const auto& p) { return p.get() == c; })) drop_call(*c, now);
     std::vector<Call*> due;
     for (auto& c : calls_)
         if (c->state != Call::State::Connected && c->due <= now) due.push_back(c.get());
@@ -360,9 +505,11 @@ void Exchange::step(Samples now, Samples tick) {
     }
     for (auto& [number, line] : lines_) {
         line->rx.assign(n, 0);
-        if (const auto other = peer(number)) {
-            if (const Line* p = find_line(*other)) std::copy(p->tx.begin(), p->tx.end(), line->rx.begin());
-            if (line->noise) line->noise->add_to(line->rx);
+        const Call* call = find_call(number);
+        if (call && call->state == Call::State::Connected) {
+            const std::string& other = call->caller == number ? call->callee : call->caller;
+            if (const Line* p = find_line(other)) std::copy(p->tx.begin(), p->tx.end(), line->rx.begin());
+            if (FaultState* fs = fault_state(number)) apply_audio_faults(*line, *fs, *call, now);
         }
         line->endpoint->audio_rx(line->rx);
     }

@@ -17,6 +17,21 @@
 //   - the calling line is set_no_dialtone() → NoDialtone after dialtone_wait.
 // A request (dial, answer, hang up) from a line is acted on at the start of the
 // next step, so a line may make one from inside any notification.
+//
+// Line faults (set_line_faults, LineFaults below; textual form in line_fault_spec.h)
+// act on every call of the line they are set on, in simulated time and
+// reproducibly (every random choice comes from a seed):
+//   - noise, gain, echo and dropouts change the audio delivered TO that line, so a
+//     fault on the receiver's line hits the page data, one on the sender's line
+//     the receiver's answers; set both for a line that is bad both ways;
+//   - a drop makes the exchange release the call: once connected, both ends are told
+//     the far end hung up (a modem reports NO CARRIER, a terminal ends its T.30
+//     session) and a HangUp event "by exchange" is recorded; before the answer the
+//     ringing stops and the caller gets Unobtainable (a modem: NO CARRIER);
+//   - busy / no_answer / no_dialtone add to set_busy / set_no_answer /
+//     set_no_dialtone.
+// A drop is acted on at the start of the first step at or after its time, so it
+// falls within one tick (20 ms in a default Simulation) of the configured point.
 #pragma once
 
 #include <cstdint>
@@ -68,7 +83,8 @@ struct CallEvent {
     std::string from;       // calling line
     std::string to;         // called number (digits as dialled)
     int ring = 0;           // Ringing: ring number
-    std::string by;         // HangUp: the number that hung up
+    std::string by;         // HangUp: the number that hung up, or "exchange" for a line-fault drop
+    std::string cause;      // HangUp by "exchange": the fault, e.g. "line drop 12.500 s after answer"
     Samples duration{0};    // HangUp: time since Answered (0 if never answered)
 
     // One printable line, e.g. "   12.340 s  5551001 -> 5551009  hang-up by 5551009, call 35.2 s".
@@ -76,6 +92,55 @@ struct CallEvent {
 };
 
 std::string_view to_string(CallEvent::Kind kind);
+
+// CallEvent::by of a call the exchange released because of a line fault.
+inline constexpr const char* kReleasedByExchange = "exchange";
+
+// Faults on one line (see the header comment). Durations are simulated time.
+struct LineFaults {
+    // White Gaussian noise added to the audio delivered to the line, in dBm0
+    // (SpanDSP awgn; a fax signal is sent at about -10 dBm0).
+    std::optional<double> noise_dbm0;
+    // Gain applied to the audio delivered to the line, in dB (negative: attenuation).
+    double gain_db = 0;
+    // The line's own transmitted audio comes back `delay` later at `level_db`
+    // (talker echo from a hybrid), added to what it hears.
+    struct Echo {
+        Samples delay{0};
+        double level_db = -20;
+        bool operator==(const Echo&) const = default;
+    };
+    std::optional<Echo> echo;
+    // Silence bursts: the audio delivered to the line is muted for `length` every
+    // `period`, the first burst `period` after the answer.
+    struct Dropouts {
+        Samples length{0};
+        Samples period{0};
+        bool operator==(const Dropouts&) const = default;
+    };
+    std::optional<Dropouts> dropouts;
+    // The exchange releases the call this long after the answer ("after N samples
+    // of audio": the line carries audio from the answer on, one sample per 1/8000 s).
+    std::optional<Samples> drop_after_answer;
+    // The exchange releases the call this long after the dial, answered or not.
+    std::optional<Samples> drop_after_dial;
+    // A drop at a point drawn uniformly from [from, to) after the answer, one draw
+    // per call from a generator seeded with `seed` when the faults are set.
+    struct RandomDrop {
+        std::uint64_t seed = 0;
+        Samples from{0};
+        Samples to{60 * 8000};
+        bool operator==(const RandomDrop&) const = default;
+    };
+    std::optional<RandomDrop> drop_random;
+    bool busy = false;         // calls to the line get Busy
+    bool no_answer = false;    // calls to the line ring until ring_limit, then NoAnswer
+    bool no_dialtone = false;  // calls from the line get NoDialtone
+    // Seeds the noise generator; unset: a fixed seed derived from the number.
+    std::optional<std::uint32_t> noise_seed;
+
+    bool operator==(const LineFaults&) const = default;
+};
 
 struct ExchangeOptions {
     Samples post_dial_delay = Samples{8000};         // dial → first ring / busy (1 s)
@@ -102,8 +167,14 @@ public:
     void set_no_answer(const std::string& number, bool on = true);
     // Calls from the line `number` get NoDialtone.
     void set_no_dialtone(const std::string& number, bool on = true);
-    // Adds white Gaussian noise at `dbm0` to the audio delivered to `number`'s line.
+    // Adds white Gaussian noise at `dbm0` to the audio delivered to `number`'s line
+    // (the same as setting LineFaults::noise_dbm0, keeping the line's other faults).
     void set_line_noise(const std::string& number, double dbm0);
+    // Replaces the faults of `number` (the line may be added later); takes effect from
+    // the next call, audio faults also on a call in progress. {} clears them.
+    void set_line_faults(const std::string& number, LineFaults faults);
+    // The faults set on `number` ({} if none).
+    LineFaults line_faults(const std::string& number) const;
     void set_ring_limit(int rings) { options_.ring_limit = rings; }
     const ExchangeOptions& options() const { return options_; }
 
@@ -142,9 +213,16 @@ private:
     void remove_call(const Call& call);
     void connect(Call& call, Samples now);
     void emit(CallEvent ev);
+    struct FaultState;
+    FaultState* fault_state(const std::string& number);
+    const LineFaults* faults_of(const std::string& number) const;
+    void arm_faults(Call& call, const std::string& number, bool at_answer, Samples now);
+    void drop_call(Call& call, Samples now);
+    void apply_audio_faults(Line& line, FaultState& fs, const Call& call, Samples now);
 
     ExchangeOptions options_;
     std::map<std::string, std::unique_ptr<Line>> lines_;
+    std::map<std::string, std::unique_ptr<FaultState>> faults_;
     std::map<std::string, bool> busy_numbers_;
     std::map<std::string, bool> no_answer_numbers_;
     std::map<std::string, bool> no_dialtone_lines_;
