@@ -1,8 +1,11 @@
 // Call progress through the simulated exchange as a Class 1 host sees it:
 // BUSY, NO ANSWER, NO DIALTONE, NO CARRIER for an unknown number, RING and
-// auto-answer, a held ATA, and hang-up propagation. Simulated time only.
+// auto-answer, a held ATA, and hang-up propagation; line faults (a drop after the
+// answer or before it, busy / no answer / no dial tone set as LineFaults). Simulated
+// time only.
 #include <gtest/gtest.h>
 
+#include "fax/sim/line_fault_spec.h"
 #include "fax/sim/simulation.h"
 #include "modem_harness.h"
 
@@ -165,6 +168,89 @@ TEST_F(CallProgress, ModemCallsAReferenceTerminal) {
     sim_.run_until([&] { return term.done(); }, seconds(5));
     EXPECT_TRUE(term.done());
     EXPECT_NE(term.result().completion_code, kT30ErrOk);
+}
+
+// ---------------------------------------------------------------- line faults
+
+const CallEvent* last_hang_up(const Exchange& ex) {
+    const CallEvent* h = nullptr;
+    for (const auto& e : ex.events())
+        if (e.kind == CallEvent::Kind::HangUp) h = &e;
+    return h;
+}
+
+TEST_F(CallProgress, LineDropAfterAnswerGivesNoCarrierAtBothEnds) {
+    LineFaults f;
+    f.drop_after_answer = seconds(5);
+    sim_.exchange().set_line_faults("5551002", f);
+    EXPECT_NE(hb_.at("ATS0=1\r"), "");
+    ha_.send("ATD5551002\r");
+    ASSERT_NE(hb_.expect("CONNECT\r\n", seconds(10)), "");
+    ASSERT_NE(ha_.expect("CONNECT\r\n", seconds(10)), "");
+    ASSERT_TRUE(a_.in_call());
+    // The caller is receiving V.21 (the implied +FRH=3): the line goes dead under it.
+    EXPECT_NE(ha_.expect("NO CARRIER\r\n", seconds(10)), "") << printable(ha_.received());
+    sim_.run_until([&] { return !b_.in_call(); }, seconds(1));
+    EXPECT_FALSE(a_.in_call());
+    EXPECT_FALSE(b_.in_call());
+    const CallEvent* h = last_hang_up(sim_.exchange());
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->by, kReleasedByExchange);
+    EXPECT_NE(h->cause.find("5551002"), std::string::npos) << h->cause;
+    // Released on the first step at or after the point: within one tick.
+    EXPECT_GE(h->duration, seconds(5));
+    EXPECT_LT(h->duration, seconds(5) + sim_.tick());
+    EXPECT_NE(h->describe().find("hang-up by exchange (line fault on 5551002: drop 5.000 s after answer)"),
+              std::string::npos)
+        << h->describe();
+    // The modems are usable again.
+    EXPECT_EQ(printable(ha_.at("AT\r")), printable("\r\nOK\r\n"));
+}
+
+TEST_F(CallProgress, WithoutTheFaultTheSameCallStaysUp) {
+    // The control for the test above: the same call, no fault, no hang-up by the exchange.
+    EXPECT_NE(hb_.at("ATS0=1\r"), "");
+    ha_.send("ATD5551002\r");
+    ASSERT_NE(ha_.expect("CONNECT\r\n", seconds(10)), "");
+    sim_.run_until([] { return false; }, seconds(8));
+    EXPECT_TRUE(a_.in_call());
+    EXPECT_TRUE(b_.in_call());
+    EXPECT_EQ(last_hang_up(sim_.exchange()), nullptr);
+}
+
+TEST_F(CallProgress, LineDropBeforeAnswerStopsTheRingingAndGivesNoCarrier) {
+    auto f = parse_line_faults("drop-after-dial=3.5");
+    ASSERT_TRUE(f.ok()) << f.error().to_string();
+    sim_.exchange().set_line_faults("5551002", *f);
+    const Samples t0 = sim_.now();
+    ha_.send("ATD5551002\r");
+    ASSERT_NE(hb_.expect("RING\r\n", seconds(3)), "");  // ring 1 at 1 s; nobody answers
+    EXPECT_EQ(printable(ha_.expect("NO CARRIER\r\n", seconds(5))), printable("\r\nNO CARRIER\r\n"));
+    EXPECT_GE(sim_.now() - t0, seconds(3));
+    EXPECT_LE(sim_.now() - t0, seconds(4));
+    EXPECT_FALSE(a_.off_hook());
+    // No more rings reach the called modem (the next would have come 6 s after the first).
+    EXPECT_EQ(hb_.collect(seconds(10)).find("RING"), std::string::npos);
+    const CallEvent* h = last_hang_up(sim_.exchange());
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->by, kReleasedByExchange);
+    EXPECT_EQ(h->duration, Samples{0});  // never answered
+    EXPECT_FALSE(saw(CallEvent::Kind::Answered));
+}
+
+TEST_F(CallProgress, BusyNoAnswerAndNoDialtoneAsLineFaults) {
+    sim_.exchange().set_ring_limit(2);
+    sim_.exchange().set_line_faults("5550000", *parse_line_faults("busy"));
+    EXPECT_EQ(printable(ha_.at("ATD5550000\r", "\r\n", seconds(5))), printable("\r\nBUSY\r\n"));
+    sim_.exchange().set_line_faults("5550001", *parse_line_faults("no-answer"));
+    EXPECT_EQ(printable(ha_.at("ATD5550001\r", "NO ANSWER\r\n", seconds(30))), printable("\r\nNO ANSWER\r\n"));
+    sim_.exchange().set_line_faults("5551001", *parse_line_faults("no-dialtone"));
+    EXPECT_EQ(printable(ha_.at("ATD5551002\r", "NO DIALTONE\r\n", seconds(10))), printable("\r\nNO DIALTONE\r\n"));
+    // Clearing the faults restores the line.
+    sim_.exchange().set_line_faults("5551001", {});
+    EXPECT_EQ(sim_.exchange().line_faults("5551001"), LineFaults{});
+    EXPECT_NE(hb_.at("ATS0=1\r"), "");
+    EXPECT_NE(ha_.at("ATD5551002\r", "CONNECT\r\n", seconds(10)), "");
 }
 
 }  // namespace
