@@ -177,7 +177,7 @@ void Class2Modem::finish_owed(std::string_view code) {
 
 void Class2Modem::enter(const std::string& line, bool echo, bool verbose) {
     echo_ = echo;
-    verbose_ = verbose;
+    verbose_ = verbose && !numeric_only_;
     FAX_LOG(Info, kComponent, number_ + ": Class 2.0 selected");
     std::string l = line;
     while (!l.empty() && (l.back() == '\r' || l.back() == '\n')) l.pop_back();
@@ -322,7 +322,7 @@ bool Class2Modem::execute_command(const std::string& cmd, std::string& response)
     }
     switch (up[0]) {
     case 'E': echo_ = up.size() < 2 || up[1] != '0'; return true;
-    case 'V': verbose_ = up.size() < 2 || up[1] != '0'; return true;
+    case 'V': verbose_ = !numeric_only_ && (up.size() < 2 || up[1] != '0'); return true;
     case 'Q': quiet_ = up.size() >= 2 && up[1] == '1'; return true;
     case 'I':
         if (up == "I3") text(manufacturer_ + " " + model_ + " " + revision_);

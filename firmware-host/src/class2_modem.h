@@ -93,6 +93,13 @@ public:
     void audio_rx(std::span<const int16_t> in);
     void step_done(Samples now);
     bool off_hook() const { return call_ != Call::Idle; }
+    // Bytes from the DTE are command lines (no page data mode).
+    bool in_command_mode() const { return data_ == Data::None; }
+    // numeric-results quirk: result codes stay numeric (V0) whatever the DTE says.
+    void set_numeric_only(bool on) {
+        numeric_only_ = on;
+        if (on) verbose_ = false;
+    }
     bool answer_pending() const { return answer_on_arrival_; }
 
     // ---- Class2T30Listener ----
@@ -136,6 +143,7 @@ private:
     // V.250 / T.32 settings
     bool echo_ = false;
     bool verbose_ = true;
+    bool numeric_only_ = false;
     bool quiet_ = false;
     int s0_ = 0;
     std::string local_id_;    // +FLI

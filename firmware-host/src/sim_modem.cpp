@@ -93,7 +93,9 @@ SimModem::SimModem(std::string number, Exchange& exchange, ModemOptions options)
       exchange_(exchange),
       options_(std::move(options)),
       link_(number_),
-      listener_(std::make_unique<Listener>(*this)) {}
+      listener_(std::make_unique<Listener>(*this)) {
+    if (options_.quirks.inband_flow()) options_.inband_flow_control = true;
+}
 
 SimModem::~SimModem() = default;
 
@@ -110,6 +112,7 @@ Result<std::unique_ptr<SimModem>> SimModem::create(std::string number, Exchange&
         m->class2_link_ = std::make_unique<Class2Link>(*m);
         m->class2_ = std::make_unique<detail::Class2Modem>(m->number_, *m->class2_link_, spool, m->options_.manufacturer,
                                                             m->options_.model, m->options_.revision);
+        m->class2_->set_numeric_only(m->options_.quirks.numeric_results);
     }
     return m;
 }
@@ -131,7 +134,16 @@ void SimModem::take_dte_input() {
     }
     last_dtr_ = dtr;
 
+    if (muted_) {
+        // The firmware has hung: whatever the DTE sends is lost.
+        while (!link_.dce_take(kDataSlice).empty()) {
+        }
+        pending_.clear();
+        return;
+    }
     for (;;) {
+        // A slow or late answer: the modem takes nothing more until it has answered.
+        if (hold_until_) break;
         if (pending_.empty()) {
             pending_ = link_.dce_take(kDataSlice);
             if (pending_.empty()) break;
@@ -139,14 +151,28 @@ void SimModem::take_dte_input() {
         if (class2_active_) {
             // Class 2.0 takes everything (it buffers pages itself); a command line that
             // leaves Class 2.0 hands the rest back to t31.
+            const bool line = class2_->in_command_mode() &&
+                              std::find(pending_.begin(), pending_.end(), uint8_t{'\r'}) != pending_.end();
+            if (line) {
+                const auto cr = std::find(pending_.begin(), pending_.end(), uint8_t{'\r'});
+                begin_answer(upper_compact(std::string(pending_.begin(), cr)));
+                if (muted_) {
+                    pending_.clear();
+                    return;
+                }
+            }
             const std::size_t used = class2_->dte_input(pending_);
+            if (line) end_answer();
             pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
             continue;
         }
         if (t31_->in_command_mode()) {
             feed_command_bytes();
+            if (muted_) return;
         } else {
-            if (!cts_) break;
+            // With in-band flow control only (no CTS circuit) the modem takes what comes
+            // and t31 drops what does not fit: the DTE must honour XOFF.
+            if (!cts_ && !options_.quirks.inband_flow()) break;
             feed_data_bytes();
         }
     }
@@ -164,14 +190,28 @@ void SimModem::feed_command_bytes() {
 
     std::vector<uint8_t> chunk(pending_.begin(), stop);
     pending_.erase(pending_.begin(), stop);
+    const bool numeric = options_.quirks.numeric_results;
     if (!complete) {
+        // numeric-results rewrites whole lines: nothing reaches t31 before the CR.
+        if (numeric) return;
         line_fed_to_t31_ += chunk.size();
         t31_->at_rx(chunk);
         return;
     }
+    begin_answer(upper_compact(line_));
+    if (muted_) {
+        line_.clear();
+        line_fed_to_t31_ = 0;
+        return;
+    }
+    if (numeric) {
+        const std::string rewritten = numeric_rewrite(line_) + s3;
+        chunk.assign(rewritten.begin(), rewritten.end());
+    }
     if (class2_ && intercept_line(upper_compact(line_), chunk)) {
         line_.clear();
         line_fed_to_t31_ = 0;
+        end_answer();
         return;
     }
     line_fed_to_t31_ = 0;
@@ -185,18 +225,166 @@ void SimModem::feed_command_bytes() {
     // Rewrite t31's fixed identification strings while this line is processed.
     identity_line_ = line;
     rewriting_identity_ = true;
+    // +FTM=<n> (not =?): its CONNECT and final result may be subject to quirks.
+    ftm_line_ = line.rfind("AT+FTM=", 0) == 0 && line.find('?') == std::string::npos;
+    ftm_connected_ = false;
     t31_->at_rx(chunk);
     rewriting_identity_ = false;
     identity_line_.clear();
+    end_answer();
 }
 
 void SimModem::feed_data_bytes() {
-    while (!pending_.empty() && cts_ && !t31_->in_command_mode()) {
+    const bool inband = options_.quirks.inband_flow();
+    while (!pending_.empty() && (cts_ || inband) && !t31_->in_command_mode()) {
         const std::size_t n = std::min(pending_.size(), kDataSlice);
         std::vector<uint8_t> slice(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
         pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+        if (drop_data_until_ && t31_->in_stuffed_tx_mode()) {
+            if (now_ < *drop_data_until_) {
+                // early-connect: the modem said CONNECT but is still training; what the
+                // DTE sends now never reaches the line.
+                early_dropped_ += slice.size();
+                continue;
+            }
+            drop_data_until_.reset();
+        }
+        if (inband && t31_->in_stuffed_tx_mode()) {
+            // No CTS: what does not fit in t31's buffer is lost (overrun), as on a modem
+            // whose DTE ignored its XOFF.
+            const std::size_t room = t31_->tx_buffer_room();
+            if (slice.size() > room) {
+                overrun_ += slice.size() - room;
+                slice.resize(room);
+            }
+        }
         t31_->at_rx(slice);
     }
+}
+
+// ---------------------------------------------------------------- quirks
+
+void SimModem::begin_answer(const std::string& upper_line) {
+    const ModemQuirks& q = options_.quirks;
+    ++lines_seen_;
+    if (q.mute_after && lines_seen_ > *q.mute_after) {
+        FAX_LOG(Info, kComponent, number_ + ": fault: the modem goes mute");
+        muted_ = true;
+        held_.clear();
+        hold_until_.reset();
+        return;
+    }
+    mangle_ = Mangle::None;
+    if (q.garbage_after && lines_seen_ > *q.garbage_after) mangle_ = Mangle::Garbage;
+    else if (q.truncate_after && lines_seen_ > *q.truncate_after) mangle_ = Mangle::Truncate;
+    capturing_ = mangle_ != Mangle::None;
+    capture_.clear();
+    const bool atz = upper_line.rfind("ATZ", 0) == 0;
+    Samples delay{0};
+    if (atz && q.slow_atz.count() > 0) delay = q.slow_atz;
+    else if (q.late_ok.count() > 0 && !off_hook_ && !in_call_ && !calling_ && upper_line.rfind("ATD", 0) != 0 &&
+             upper_line.rfind("ATA", 0) != 0)
+        delay = q.late_ok;  // set-up commands; a dial or answer goes at once
+    if (delay.count() > 0 && !hold_until_) hold_until_ = now_ + delay;
+}
+
+void SimModem::end_answer() {
+    if (!capturing_) return;
+    capturing_ = false;
+    std::vector<uint8_t> answer;
+    answer.swap(capture_);
+    if (mangle_ == Mangle::Garbage) {
+        // A line of noise (no CR/LF, DLE or flow-control characters in it).
+        std::string noise = "\r\n";
+        for (int i = 0; i < 12; ++i) {
+            rng_ = rng_ * 1103515245u + 12345u;
+            noise += static_cast<char>(0x80 + ((rng_ >> 16) % 0x7F));
+        }
+        noise += "\r\n";
+        answer.assign(noise.begin(), noise.end());
+    } else if (mangle_ == Mangle::Truncate && answer.size() > 3) {
+        answer.resize(3);
+    }
+    mangle_ = Mangle::None;
+    emit(answer);
+}
+
+std::vector<uint8_t> SimModem::apply_dle_bug(std::span<const uint8_t> bytes) {
+    // t31 doubles every data DLE (T.31 §8.3.4). This firmware sends a data DLE alone
+    // unless the data byte after it is ETX, DLE or SUB, or the data end right after it
+    // (where a lone DLE would read as a control pair): one byte of look-ahead, kept
+    // across calls in dle_state_.
+    constexpr uint8_t kDleByte = 0x10, kEtxByte = 0x03, kSubByte = 0x1A;
+    std::vector<uint8_t> out;
+    out.reserve(bytes.size());
+    for (const uint8_t b : bytes) {
+        switch (dle_state_) {
+        case DleState::Normal:
+            if (b == kDleByte) dle_state_ = DleState::SawDle;
+            else out.push_back(b);
+            break;
+        case DleState::SawDle:
+            if (b == kDleByte) {
+                dle_state_ = DleState::DataDle;  // a stuffed data DLE: decide at the next byte
+            } else {
+                out.push_back(kDleByte);  // a control pair (DLE ETX)
+                out.push_back(b);
+                dle_state_ = DleState::Normal;
+            }
+            break;
+        case DleState::DataDle:
+            if (b == kDleByte) {
+                dle_state_ = DleState::DataDleSawDle;
+            } else {
+                out.push_back(kDleByte);
+                if (b == kEtxByte || b == kSubByte) out.push_back(kDleByte);
+                out.push_back(b);
+                dle_state_ = DleState::Normal;
+            }
+            break;
+        case DleState::DataDleSawDle:
+            // The data DLE is followed by another data DLE or by a control pair: doubled.
+            out.push_back(kDleByte);
+            out.push_back(kDleByte);
+            if (b == kDleByte) {
+                dle_state_ = DleState::DataDle;
+            } else {
+                out.push_back(kDleByte);
+                out.push_back(b);
+                dle_state_ = DleState::Normal;
+            }
+            break;
+        }
+    }
+    return out;
+}
+
+// numeric-results: V1 in a line becomes V0, and a reset (Z, &F) is followed by V0, as if
+// the stored profile said V0. Only the basic commands before any extended (+) or dial
+// command are looked at.
+std::string SimModem::numeric_rewrite(const std::string& line) const {
+    std::string out = line;
+    if (out.size() < 2) return out;
+    bool reset = false;
+    std::size_t i = 2;
+    for (; i < out.size(); ++i) {
+        const char c = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
+        if (c == '+' || c == 'D') break;
+        if (c == '&') {
+            if (i + 1 < out.size() && std::toupper(static_cast<unsigned char>(out[i + 1])) == 'F') reset = true;
+            ++i;
+            continue;
+        }
+        if (c == 'Z') reset = true;
+        if (c == 'V') {
+            if (i + 1 < out.size() && std::isdigit(static_cast<unsigned char>(out[i + 1])))
+                out[i + 1] = '0';
+            else
+                out.insert(i + 1, "0");
+        }
+    }
+    if (reset && i == out.size()) out += "V0";
+    return out;
 }
 
 // +FCLASS=? and +FCLASS=2.0 are answered here when Class 2.0 is offered; everything
@@ -266,6 +454,47 @@ void SimModem::on_output(std::span<const uint8_t> bytes) {
     }
     std::span<const uint8_t> out = bytes;
     if (replaced) out = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(replacement.data()), replacement.size());
+    const ModemQuirks& q = options_.quirks;
+    if (ftm_line_ && !class2_active_) {
+        const bool verbose = t31_->result_code_format() == 1;
+        if (!ftm_connected_ && bytes_equal(out, verbose ? "CONNECT" : "1\r")) {
+            ftm_connected_ = true;
+            if (q.early_connect.count() > 0) drop_data_until_ = now_ + q.early_connect;
+        } else if (ftm_connected_ && bytes_equal(out, verbose ? "OK" : "0\r")) {
+            ftm_line_ = false;
+            if (q.carrier_drop) {
+                // The data have left; this firmware reports its carrier going as a failure.
+                static const std::string_view kVerbose = "NO CARRIER", kNumeric = "3\r";
+                const std::string_view nc = verbose ? kVerbose : kNumeric;
+                emit(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(nc.data()), nc.size()));
+                return;
+            }
+        } else if (ftm_connected_ && !t31_->in_stuffed_tx_mode() && !bytes_equal(out, "\r\n")) {
+            ftm_line_ = false;  // ERROR or another answer: nothing to change
+        }
+    }
+    if (q.dle_bug) {
+        const auto buggy = apply_dle_bug(out);
+        emit(buggy);
+        return;
+    }
+    emit(out);
+}
+
+void SimModem::emit(std::span<const uint8_t> out) {
+    if (muted_) return;
+    if (capturing_) {
+        capture_.insert(capture_.end(), out.begin(), out.end());
+        return;
+    }
+    if (hold_until_) {
+        held_.insert(held_.end(), out.begin(), out.end());
+        return;
+    }
+    send_to_dte(out);
+}
+
+void SimModem::send_to_dte(std::span<const uint8_t> out) {
     link_.dce_send(out);
     if (output_log_.size() + out.size() > kOutputLogCap)
         output_log_.erase(output_log_.begin(), output_log_.begin() + static_cast<std::ptrdiff_t>(
@@ -311,7 +540,8 @@ int SimModem::on_control(int op, const char* num) {
         if (on != cts_) {
             cts_ = on;
             FAX_LOG(Trace, kComponent, number_ + (on ? ": CTS on" : ": CTS off"));
-            if (options_.inband_flow_control) {
+            // lost-xon: this firmware forgets to say XON.
+            if (options_.inband_flow_control && !muted_ && !(on && options_.quirks.lost_xon)) {
                 const uint8_t c = on ? kXon : kXoff;
                 link_.dce_send(std::span<const uint8_t>(&c, 1));
             }
@@ -412,6 +642,13 @@ void SimModem::audio_rx(std::span<const int16_t> in) {
 }
 
 void SimModem::step_done(Samples now) {
+    now_ = now;
+    if (hold_until_ && now >= *hold_until_) {
+        hold_until_.reset();
+        std::vector<uint8_t> held;
+        held.swap(held_);
+        if (!held.empty()) emit(held);
+    }
     if (class2_) class2_->step_done(now);
 }
 

@@ -108,6 +108,15 @@ bool T31Engine::in_command_mode() const {
     return mode == AT_MODE_ONHOOK_COMMAND || mode == AT_MODE_OFFHOOK_COMMAND;
 }
 
+bool T31Engine::in_stuffed_tx_mode() const { return state_->at_state.at_rx_mode == AT_MODE_STUFFED; }
+
+std::size_t T31Engine::tx_buffer_room() const {
+    // tx.in_bytes is where the next data byte goes (each stuffed byte gives at most one);
+    // keep one byte spare.
+    const int used = state_->tx.in_bytes;
+    return used >= T31_TX_BUF_LEN - 1 ? 0 : static_cast<std::size_t>(T31_TX_BUF_LEN - 1 - used);
+}
+
 bool T31Engine::echo() const { return state_->at_state.p.echo != 0; }
 
 int T31Engine::result_code_format() const { return state_->at_state.p.result_code_format; }

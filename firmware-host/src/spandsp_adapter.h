@@ -47,6 +47,12 @@ public:
     // ---- AT interpreter state (read through SpanDSP's exposed structures) ----
     // True in on-hook or off-hook command mode: bytes from the DTE are command lines.
     bool in_command_mode() const;
+    // After +FTM (T.31 §8.3.3): the DTE's bytes are DLE-stuffed data for the line.
+    bool in_stuffed_tx_mode() const;
+    // Room left in t31's 4096-byte buffer for +FTM data. SpanDSP 0.0.6 writes past the
+    // end of that buffer once it is full (heap corruption), so a modem that does not stop
+    // the DTE with CTS must drop what does not fit here itself.
+    std::size_t tx_buffer_room() const;
     bool echo() const;
     // 1 = verbose (text) result codes, 2 = numeric, anything else = none (ATQ1).
     int result_code_format() const;

@@ -20,11 +20,16 @@
 //     (SpanDSP fax_state_t) and the DTE uses +FDT/+FDR and the +F reports
 //     (src/class2_modem.h, docs/class2.md). +FCLASS=1 (or ATZ, AT&F) returns to Class 1,
 //     which stays the default personality.
+//   - ModemOptions::quirks (modem_quirks.h) make it misbehave like real firmware
+//     (slow ATZ, DLE bug, carrier drop, early CONNECT, late OK, in-band flow control
+//     only, numeric result codes) or fail (mute, garbage, truncated answers, lost XON).
+//     Time-dependent quirks count simulated time (step_done).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +37,7 @@
 #include "fax/base/time.h"
 #include "fax/hal/inprocess_link.h"
 #include "fax/sim/exchange.h"
+#include "fax/sim/modem_quirks.h"
 
 namespace fax::sim {
 
@@ -51,6 +57,9 @@ struct ModemOptions {
     bool inband_flow_control = false;
     // Offer Class 2.0 (T.32) besides Class 1 / 1.0, as many real fax modems do.
     bool offer_class2 = false;
+    // Misbehaviour and faults (modem_quirks.h). xon-xoff / lost-xon imply
+    // inband_flow_control. The identity strings are not changed: see quirk_model_name().
+    ModemQuirks quirks;
 };
 
 class SimModem final : public LineEndpoint {
@@ -74,6 +83,12 @@ public:
     bool class2_active() const { return class2_active_; }
     // Everything the modem has sent to its DTE so far (for tests and traces); capped.
     const std::vector<uint8_t>& dte_output_log() const { return output_log_; }
+    // Quirk counters, for tests: DTE data bytes the early-connect quirk threw away, and
+    // whether the mute fault has struck.
+    std::size_t early_data_dropped() const { return early_dropped_; }
+    // Data bytes lost because the DTE went on sending after XOFF (xon-xoff / lost-xon).
+    std::size_t overrun_bytes() const { return overrun_; }
+    bool muted() const { return muted_; }
 
     // Moves the host's bytes into t31 (command lines whole, data only under CTS).
     // Called by the simulation at the start of every step.
@@ -100,6 +115,14 @@ private:
     void feed_t31_silently(const std::string& text);
 
     void on_output(std::span<const uint8_t> bytes);
+    void emit(std::span<const uint8_t> bytes);
+    void send_to_dte(std::span<const uint8_t> bytes);
+    // Around one command line given to an interpreter: counts it for the faults, starts
+    // a slow/late answer, captures the answer to garble or truncate it.
+    void begin_answer(const std::string& upper_line);
+    void end_answer();
+    std::vector<uint8_t> apply_dle_bug(std::span<const uint8_t> bytes);
+    std::string numeric_rewrite(const std::string& line) const;
     int on_control(int op, const char* num);
     void feed_command_bytes();
     void feed_data_bytes();
@@ -131,6 +154,25 @@ private:
     bool ringing_ = false;
     bool delivering_event_ = false;  // inside t31_call_event: its ONHOOK echo is not a hang-up
     bool last_dtr_ = true;
+
+    // ---- quirks ----
+    Samples now_{0};
+    int lines_seen_ = 0;
+    bool muted_ = false;
+    std::optional<Samples> hold_until_;  // answer held back (slow ATZ, late OK)
+    std::vector<uint8_t> held_;
+    enum class Mangle { None, Garbage, Truncate };
+    Mangle mangle_ = Mangle::None;
+    bool capturing_ = false;
+    std::vector<uint8_t> capture_;
+    enum class DleState { Normal, SawDle, DataDle, DataDleSawDle };
+    DleState dle_state_ = DleState::Normal;  // dle-bug: look-ahead over the stuffed output
+    bool ftm_line_ = false;               // the last command line was +FTM=<n>
+    bool ftm_connected_ = false;          // ... and its CONNECT has gone out
+    std::optional<Samples> drop_data_until_;  // early-connect
+    std::size_t early_dropped_ = 0;
+    std::size_t overrun_ = 0;
+    uint32_t rng_ = 0x2545F491u;
 };
 
 }  // namespace fax::sim
