@@ -87,7 +87,7 @@ std::string format_duration(Samples d) {
         while (f.back() == '0') f.pop_back();
         s += f;
     }
-    return s;
+    return s + "s";
 }
 
 Status parse_item(std::string_view item, LineFaults& f) {
