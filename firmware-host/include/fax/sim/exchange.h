@@ -98,8 +98,8 @@ inline constexpr const char* kReleasedByExchange = "exchange";
 
 // Faults on one line (see the header comment). Durations are simulated time.
 struct LineFaults {
-    // White Gaussian noise added to the audio delivered to the line, in dBm0
-    // (SpanDSP awgn; a fax signal is sent at about -10 dBm0).
+    // White Gaussian noise added to the audio delivered to the line, in dBm0 as SpanDSP's
+    // awgn_init_dbm0 defines it (rms = 32768 * 10^((dBm0 - 6.16) / 20)).
     std::optional<double> noise_dbm0;
     // Gain applied to the audio delivered to the line, in dB (negative: attenuation).
     double gain_db = 0;
