@@ -378,26 +378,33 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
     };
     auto e = [](int64_t s) { return "entry " + std::to_string(s); };
 
-    // The seq each body claims, to tell a moved entry from a missing one.
-    std::vector<json> bodies;
-    std::map<int64_t, std::size_t> position_of_body_seq;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        bodies.push_back(json::parse(rows[i].body, nullptr, false));
-        const json& b = bodies.back();
-        if (b.is_object() && b.contains("seq") && b["seq"].is_number_integer())
-            position_of_body_seq.emplace(b["seq"].get<int64_t>(), i);
-    }
+    // The seq each body claims, to tell a moved entry from a missing one. Only a broken
+    // chain needs it, so it is built at the first anomaly: an intact trail parses each
+    // body once and holds one parsed body at a time (all of them at once cost more than
+    // the parsing).
+    std::optional<std::map<int64_t, std::size_t>> position_map;
+    auto position_of_body_seq = [&]() -> std::map<int64_t, std::size_t>& {
+        if (!position_map) {
+            position_map.emplace();
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                const json pb = json::parse(rows[i].body, nullptr, false);
+                if (pb.is_object() && pb.contains("seq") && pb["seq"].is_number_integer())
+                    position_map->emplace(pb["seq"].get<int64_t>(), i);
+            }
+        }
+        return *position_map;
+    };
 
     std::string prev_hash = kGenesis;
     int64_t expected_seq = 1;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const Row& r = rows[i];
-        const json& b = bodies[i];
+        const json b = json::parse(r.body, nullptr, false);
         if (r.seq != expected_seq) {
-            if (position_of_body_seq.count(expected_seq) != 0)
+            if (position_of_body_seq().count(expected_seq) != 0)
                 return bad(AuditProblem::Reordered, expected_seq,
                            e(expected_seq) + " is out of order: it is stored at position " +
-                               std::to_string(rows[position_of_body_seq[expected_seq]].seq));
+                               std::to_string(rows[position_of_body_seq()[expected_seq]].seq));
             return bad(AuditProblem::Removed, expected_seq,
                        e(expected_seq) + " was removed: the trail goes from " +
                            (expected_seq > 1 ? e(expected_seq - 1) : std::string("the start")) + " to " + e(r.seq));
@@ -406,11 +413,11 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
             return bad(AuditProblem::Altered, r.seq, e(r.seq) + " was altered: its hash does not match its contents");
         const int64_t body_seq = b.contains("seq") && b["seq"].is_number_integer() ? b["seq"].get<int64_t>() : -1;
         if (body_seq != r.seq) {
-            if (position_of_body_seq.count(r.seq) != 0)
+            if (position_of_body_seq().count(r.seq) != 0)
                 return bad(AuditProblem::Reordered, r.seq,
                            e(r.seq) + " is out of order: position " + std::to_string(r.seq) + " holds " + e(body_seq) +
                                " and " + e(r.seq) + " is stored at position " +
-                               std::to_string(rows[position_of_body_seq[r.seq]].seq));
+                               std::to_string(rows[position_of_body_seq()[r.seq]].seq));
             if (body_seq > r.seq)
                 return bad(AuditProblem::Removed, r.seq,
                            e(r.seq) + " was removed: later entries were renumbered (position " +
