@@ -13,8 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kRecipientId = "bench-clinic";
-
 // The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
 gate::TimePoint bench_now() {
     return gate::TimePoint(std::chrono::sys_days(std::chrono::year{2026} / 3 / 2).time_since_epoch() + 10h);
@@ -22,8 +20,8 @@ gate::TimePoint bench_now() {
 
 }  // namespace
 
-Result<std::unique_ptr<BenchGate>> BenchGate::create() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "faxbench-XXXXXX").string();
+Result<std::unique_ptr<BenchGate>> BenchGate::create(const std::filesystem::path& parent) {
+    std::string tmpl = (parent / "faxbench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) return fail(Errc::Io, "faxbench: cannot create a scratch directory");
     std::unique_ptr<BenchGate> g(new BenchGate(tmpl));
     FAX_TRY(g->open());
@@ -50,44 +48,54 @@ Status BenchGate::open() {
     cfg.spool_dir = root_ / "spool";
     gate_ = std::make_unique<gate::ReleaseGate>(gate::Policy::defaults(), *directory_, *audit_, *documents_, cfg);
 
+    return add_verified_recipient(kRecipientId, kRecipientFax);
+}
+
+Status BenchGate::add_verified_recipient(const std::string& id, const std::string& fax) {
     gate::NewEntry e;
-    e.id = kRecipientId;
+    e.id = id;
     e.organisation = "Benchmark Clinic";
     e.person = "Dr. Receiving Physician";
     e.category = gate::RecipientCategory::KpProvider;
-    e.fax = kRecipientFax;
+    e.fax = fax;
     e.voice = "425-555-0199";
     auto added = directory_->add(e, bench_now() - std::chrono::days(30));
     if (!added) return fail(added.take_error());
     const auto tested = bench_now() - std::chrono::days(2);
-    auto t = directory_->record_test_fax(kRecipientId, gate::TestFaxRecord{"JBENCH-TEST", tested, true, "E100"});
+    auto t = directory_->record_test_fax(id, gate::TestFaxRecord{"JBENCH-TEST-" + id, tested, true, "E100"});
     if (!t) return fail(t.take_error());
-    auto c = directory_->confirm_by_phone(kRecipientId,
-                                          gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});
+    auto c = directory_->confirm_by_phone(id, gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});
     if (!c) return fail(c.take_error());
     return {};
 }
 
-Result<gate::ClearedRelease> BenchGate::clear(const std::string& tiff) {
-    auto pages = t30::read_tiff(tiff);
-    if (!pages) return fail(pages.take_error());
+gate::ReleaseRequest BenchGate::release_request(const std::string& tiff, int pages, const std::string& recipient_id) {
     gate::ReleaseRequest req;
     req.requester = {"E100", "Bench Clerk"};
     req.member_reference = "MRN-BENCH-" + std::to_string(++releases_);
-    req.recipient.directory_id = kRecipientId;
+    req.recipient.directory_id = recipient_id;
     req.purpose = gate::Purpose::Treatment;
     req.sections = {"discharge_summary"};
     req.justification = "Benchmark release of ITU-T T.24 test charts.";
     gate::DocumentSelection doc;
     doc.path = tiff;
-    for (int p = 1; p <= static_cast<int>(pages->size()); ++p) doc.pages.push_back(p);
+    for (int p = 1; p <= pages; ++p) doc.pages.push_back(p);
     doc.sections = {gate::SectionTag{"discharge_summary", doc.pages}};
     req.documents.push_back(doc);
     req.sender = {"Bench Clerk", "Health Information Management", "206-555-0100", "206-555-0101"};
+    return req;
+}
 
+Result<gate::Decision> BenchGate::evaluate(const gate::ReleaseRequest& request) {
     gate::Context ctx;
     ctx.now = bench_now();
-    auto decision = gate_->evaluate(req, ctx);
+    return gate_->evaluate(request, ctx);
+}
+
+Result<gate::ClearedRelease> BenchGate::clear(const std::string& tiff, const std::string& recipient_id) {
+    auto pages = t30::read_tiff(tiff);
+    if (!pages) return fail(pages.take_error());
+    auto decision = evaluate(release_request(tiff, static_cast<int>(pages->size()), recipient_id));
     if (!decision) return fail(decision.take_error());
     if (!decision->cleared()) {
         std::string ids;

@@ -23,10 +23,14 @@ namespace fax::faxbench {
 class BenchGate {
 public:
     // The verified recipient's number as the directory holds it, and what the modem dials.
+    static constexpr const char* kRecipientId = "bench-clinic";
     static constexpr const char* kRecipientFax = "206-555-1009";
     static constexpr const char* kRecipientDial = "12065551009";
 
-    static Result<std::unique_ptr<BenchGate>> create();
+    // The scratch directory is made under `parent` (the audit database's filesystem
+    // decides what synchronous=FULL costs: see docs/benchmarks.md).
+    static Result<std::unique_ptr<BenchGate>> create(
+        const std::filesystem::path& parent = std::filesystem::temp_directory_path());
     ~BenchGate();
     BenchGate(const BenchGate&) = delete;
     BenchGate& operator=(const BenchGate&) = delete;
@@ -34,8 +38,19 @@ public:
     // Scratch space for the benchmark's own files (removed with the gate).
     const std::filesystem::path& scratch() const { return root_; }
 
+    // Another KP provider entry, verified like the first one (fax: "206-555-1011").
+    Status add_verified_recipient(const std::string& id, const std::string& fax);
+
+    // The benchmark's treatment release of every page of `tiff` (`pages` of them) to `recipient_id`.
+    gate::ReleaseRequest release_request(const std::string& tiff, int pages,
+                                         const std::string& recipient_id = kRecipientId);
+    // The gate's decision on `request`, at the benchmark's fixed time.
+    Result<gate::Decision> evaluate(const gate::ReleaseRequest& request);
+
     // Every page of `tiff` to the verified recipient; a refusal is PolicyRefused.
-    Result<gate::ClearedRelease> clear(const std::string& tiff);
+    Result<gate::ClearedRelease> clear(const std::string& tiff, const std::string& recipient_id = kRecipientId);
+
+    gate::AuditLog& audit() { return *audit_; }
 
 private:
     explicit BenchGate(std::filesystem::path root) : root_(std::move(root)) {}

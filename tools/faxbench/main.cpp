@@ -10,14 +10,23 @@
 // chart and mode: cover + chart, and cover + chart + chart (the difference is one
 // further chart page).
 //
-// Prints a table on stdout and writes JSON (--json). Exit 0 when every call completed
-// as asked (whether or not the targets were met, which the output states), 1 when a
-// call failed, 2 for bad arguments.
+// --suites picks what runs (default: lines; "all" = every suite, as scripts/bench.sh runs):
+//   lines  the table above (in process, deterministic line time; CPU per line-second)
+//   gate   gate decisions per second with the durable audit, audit entries verified per second
+//
+// Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
+// measurement ran (whether or not the targets were met, which the output states), 1 when
+// a call or a measurement failed, 2 for bad arguments.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bench_gate.h"
 #include "call_run.h"
@@ -25,6 +34,7 @@
 #include "fax/base/log.h"
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
+#include "gate_bench.h"
 #include "line_bound.h"
 #include "report.h"
 
@@ -39,6 +49,12 @@ namespace fax::faxbench {
 namespace {
 
 struct Options {
+    std::vector<std::string> suites = {"lines"};
+    std::string work_dir;  // scratch databases and files (default: the temp directory)
+    int gate_cleared = 200;
+    int gate_refused = 1000;
+    long long verify_entries = 50000;
+    std::string keep_trail;
     std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::vector<std::string> modes = {"MH", "MR", "MMR"};
     std::string itu_dir = FAXBENCH_ITU_DIR;
@@ -90,8 +106,28 @@ Result<ChartResult> measure(BenchGate& gate, int chart, const Mode& mode, const 
     return row;
 }
 
-int run(const Options& o) {
-    log::set_level(log::parse_level(o.log_level, log::Level::Error));
+// The machine's load while a suite ran (/proc/loadavg: 1, 5, 15 minutes).
+std::string loadavg() {
+    std::ifstream in("/proc/loadavg");
+    double a = 0, b = 0, c = 0;
+    in >> a >> b >> c;
+    char s[64];
+    std::snprintf(s, sizeof s, "%.2f %.2f %.2f", a, b, c);
+    return s;
+}
+
+std::string scratch_parent(const Options& o) {
+    return o.work_dir.empty() ? std::filesystem::temp_directory_path().string() : o.work_dir;
+}
+
+// A one-page fax TIFF of chart `chart` at `path`.
+Status write_chart_tiff(const Options& o, int chart, const std::string& path, int copies = 1) {
+    auto page = t30::read_pbm(o.itu_dir + "/itu" + std::to_string(chart) + ".pbm", 204.0, 196.0);
+    if (!page) return fail(page.take_error());
+    return t30::write_fax_tiff(path, std::vector<t30::Bitmap>(static_cast<std::size_t>(copies), *page));
+}
+
+int run_lines(const Options& o, nlohmann::json& root) {
     std::vector<Mode> modes;
     for (const auto& n : o.modes) {
         auto m = mode_named(n);
@@ -107,26 +143,21 @@ int run(const Options& o) {
             return 2;
         }
 
-    auto gate = BenchGate::create();
+    auto gate = BenchGate::create(scratch_parent(o));
     if (!gate) {
         complain(gate.error().to_string());
         return 1;
     }
+    const std::string load_before = loadavg();
     std::vector<ChartResult> results;
     for (int c : o.charts) {
-        const std::string pbm = o.itu_dir + "/itu" + std::to_string(c) + ".pbm";
-        auto page = t30::read_pbm(pbm, 204.0, 196.0);  // the charts are 1728 wide at fine resolution
-        if (!page) {
-            complain(page.error().to_string());
-            return 1;
-        }
         const std::string one = ((*gate)->scratch() / ("chart" + std::to_string(c) + ".tif")).string();
         const std::string two = ((*gate)->scratch() / ("chart" + std::to_string(c) + "x2.tif")).string();
-        if (auto s = t30::write_fax_tiff(one, {*page}); !s) {
+        if (auto s = write_chart_tiff(o, c, one); !s) {
             complain(s.error().to_string());
             return 1;
         }
-        if (auto s = t30::write_fax_tiff(two, {*page, *page}); !s) {
+        if (auto s = write_chart_tiff(o, c, two, 2); !s) {
             complain(s.error().to_string());
             return 1;
         }
@@ -144,17 +175,89 @@ int run(const Options& o) {
 
     const Targets targets;
     const Summary summary = summarise(results, targets);
+    std::printf("== lines: line time per page and per call against the bound; CPU per line-second (load %s -> %s)\n",
+                load_before.c_str(), loadavg().c_str());
     std::fputs(format_table(results, summary, targets).c_str(), stdout);
+    std::fflush(stdout);
+    auto lines = nlohmann::json::parse(to_json(results, summary, targets, BoundModel{}, FAXBENCH_BUILD_TYPE));
+    // The line-time figures stay at the top level of the JSON (as before the suites).
+    for (auto& [k, v] : lines.items()) root[k] = v;
+    root["lines_load"] = {{"before", load_before}, {"after", loadavg()}};
+    return summary.all_calls_ok ? 0 : 1;
+}
+
+int run_gate(const Options& o, nlohmann::json& root) {
+    auto scratch = BenchGate::create(scratch_parent(o));  // for the document only
+    if (!scratch) {
+        complain(scratch.error().to_string());
+        return 1;
+    }
+    const std::string doc = ((*scratch)->scratch() / "chart1.tif").string();
+    if (auto s = write_chart_tiff(o, 1, doc); !s) {
+        complain(s.error().to_string());
+        return 1;
+    }
+    GateBenchOptions go;
+    go.work_dir = scratch_parent(o);
+    go.document_tiff = doc;
+    go.cleared = o.gate_cleared;
+    go.refused = o.gate_refused;
+    go.verify_entries = o.verify_entries;
+    go.keep_trail = o.keep_trail;
+    const std::string load_before = loadavg();
+    auto r = run_gate_bench(go);
+    if (!r) {
+        complain("gate: " + r.error().to_string());
+        return 1;
+    }
+    const GateTargets t;
+    std::printf("\n== gate: decisions and audit verification per second (load %s -> %s)\n", load_before.c_str(),
+                loadavg().c_str());
+    std::fputs(format_gate_table(*r, t).c_str(), stdout);
+    std::fflush(stdout);
+    root["gate"] = nlohmann::json::parse(gate_json(*r, t));
+    root["gate"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    return r->verify_ok ? 0 : 1;
+}
+
+int run(const Options& o) {
+    log::set_level(log::parse_level(o.log_level, log::Level::Error));
+    static const std::vector<std::string> kAll = {"lines", "gate"};
+    std::vector<std::string> suites;
+    for (const auto& s : o.suites) {
+        if (s == "all") {
+            suites = kAll;
+            break;
+        }
+        if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
+            complain("--suites: '" + s + "' is not one of lines, gate, all");
+            return 2;
+        }
+        suites.push_back(s);
+    }
+    nlohmann::json root;
+    root["tool"] = "faxbench";
+    root["build_type"] = FAXBENCH_BUILD_TYPE;
+    root["machine"] = {{"cpus_online", ::sysconf(_SC_NPROCESSORS_ONLN)}, {"loadavg_at_start", loadavg()}};
+    int status = 0;
+    for (const auto& s : suites) {
+        int rc = 0;
+        if (s == "lines") rc = run_lines(o, root);
+        else if (s == "gate") rc = run_gate(o, root);
+        if (rc == 2) return 2;
+        status = std::max(status, rc);
+    }
+    root["machine"]["loadavg_at_end"] = loadavg();
     if (!o.json_path.empty()) {
         std::ofstream out(o.json_path);
-        out << to_json(results, summary, targets, BoundModel{}, FAXBENCH_BUILD_TYPE);
+        out << root.dump(2) << "\n";
         if (!out) {
             complain("cannot write " + o.json_path);
             return 1;
         }
         std::printf("JSON: %s\n", o.json_path.c_str());
     }
-    return summary.all_calls_ok ? 0 : 1;
+    return status;
 }
 
 }  // namespace
@@ -165,6 +268,12 @@ int main(int argc, char** argv) {
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
+    app.add_option("--suites", o.suites, "lines, gate, or all (default lines)");
+    app.add_option("--work-dir", o.work_dir, "where scratch databases and files go (default: the temp directory)");
+    app.add_option("--gate-cleared", o.gate_cleared, "gate suite: cleared decisions to time (default 200)");
+    app.add_option("--gate-refused", o.gate_refused, "gate suite: refused decisions to time (default 1000)");
+    app.add_option("--verify-entries", o.verify_entries, "gate suite: audit entries to verify (default 50000)");
+    app.add_option("--keep-trail", o.keep_trail, "gate suite: copy the verified audit trail to this path");
     app.add_option("--charts", o.charts, "charts to measure (default 1 2 3 4 5 6 7 8)");
     app.add_option("--modes", o.modes, "MH, MR, MMR (MMR is sent with ECM; default all)");
     app.add_option("--itu-dir", o.itu_dir, "folder holding itu1.pbm ... itu8.pbm");
