@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 namespace fax::driver {
 namespace {
@@ -182,6 +183,43 @@ std::optional<AtResult> parse_result_code(std::string_view line) {
     for (const auto& c : kCodes)
         if (iequals(s, c.text)) return c.result;
     return std::nullopt;
+}
+
+std::optional<AtResult> parse_result_code(std::string_view line, ResultForm form) {
+    const auto r = parse_result_code(line);
+    if (!r || form == ResultForm::Either) return r;
+    const std::string_view s = trim(line);
+    // Numeric forms are digits (and T.31's "+F4"); everything else is verbose.
+    const bool numeric = !s.empty() && (is_digit(s.front()) || iequals(s, "+F4"));
+    if (numeric != (form == ResultForm::Numeric)) return std::nullopt;
+    return r;
+}
+
+std::string describe_line(std::string_view line) {
+    constexpr std::size_t kMax = 32;
+    std::string out;
+    for (std::size_t i = 0; i < line.size() && i < kMax; ++i) {
+        const auto c = static_cast<unsigned char>(line[i]);
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02X", c);
+            out += buf;
+        }
+    }
+    if (line.size() > kMax) out += "...";
+    return out;
+}
+
+bool is_garbled(std::string_view line) {
+    std::size_t odd = 0;
+    for (const char ch : line) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 && c != '\t') return true;
+        if (c >= 0x7F) ++odd;
+    }
+    return !line.empty() && odd * 4 >= line.size();
 }
 
 std::string_view to_string(AtResult r) {

@@ -34,9 +34,14 @@ DleDecoder::Fed DleDecoder::feed(std::span<const uint8_t> in, std::vector<uint8_
             break;
         case kEtx: return Fed{i + 1, true};
         default:
-            // Not defined for modem-to-DTE data: drop the pair rather than
-            // pass a control sequence off as image or HDLC bytes.
             ++unknown_;
+            if (lone_dle_is_data_) {
+                // A DLE the firmware forgot to double (profile quirk dle_bug).
+                out.push_back(kDle);
+                out.push_back(b);
+            }
+            // Otherwise not defined for modem-to-DTE data: drop the pair rather
+            // than pass a control sequence off as image or HDLC bytes.
             break;
         }
     }

@@ -12,6 +12,19 @@ const std::string kNone;
 
 const std::string& AtChannel::current_command() const { return pending_ ? pending_->cmd.text : kNone; }
 
+void AtChannel::configure(const AtChannelOptions& options) {
+    opts_ = options;
+    dle_.set_lone_dle_is_data(options.lone_dle_is_data);
+    if (!opts_.inband_flow) xoff_since_.reset();
+}
+
+// A dial command names only its prefix: the number stays out of errors and logs.
+std::string AtChannel::command_for_messages() const {
+    if (!pending_) return {};
+    const std::string& t = pending_->cmd.text;
+    return dials(t) ? std::string("ATD") : t;
+}
+
 void AtChannel::send(const AtCommand& cmd, ReplyFn on_reply, DataSink sink) {
     if (dials(cmd.text)) {
         // Never echoes the command: it may carry a number typed by someone.
@@ -109,6 +122,17 @@ void AtChannel::on_bytes(std::span<const uint8_t> bytes) {
         // same read is not swallowed by the line reader.
         std::size_t i = 0;
         for (; i < bytes.size(); ++i) {
+            // XON/XOFF are never text; with in-band flow control they hold our output.
+            if (bytes[i] == kXon || bytes[i] == kXoff) {
+                if (opts_.inband_flow) {
+                    if (bytes[i] == kXoff) {
+                        if (!xoff_since_) xoff_since_ = now_;
+                    } else {
+                        xoff_since_.reset();
+                    }
+                }
+                continue;
+            }
             lines_.feed(bytes.subspan(i, 1));
             bool switched = false;
             while (auto line = lines_.next()) {
@@ -128,10 +152,15 @@ void AtChannel::on_bytes(std::span<const uint8_t> bytes) {
 }
 
 void AtChannel::handle_line(const std::string& line) {
-    if (trace_) trace_(false, line);
+    if (trace_) trace_(false, is_garbled(line) ? describe_line(line) : line);
     if (pending_ && is_echo(line, pending_->cmd.text)) return;
-    const auto code = parse_result_code(line);
+    const auto code = parse_result_code(line, opts_.result_form);
     if (!code) {
+        if (pending_ && pending_->awaiting && is_garbled(line)) {
+            deliver(fail(Errc::Protocol,
+                         "garbled answer from the modem to " + command_for_messages() + ": \"" + describe_line(line) + "\""));
+            return;
+        }
         if (pending_ && pending_->awaiting) pending_->info.push_back(line);
         return;
     }
@@ -148,7 +177,9 @@ void AtChannel::handle_line(const std::string& line) {
         pending_->awaiting = false;
         if (mode_ == DataMode::Receive) {
             rx_in_data_ = true;
-            skip_lf_ = true;
+            // Verbose results end with CR LF; numeric ones with CR alone, and the byte after
+            // it is already data.
+            skip_lf_ = opts_.result_form != ResultForm::Numeric;
             dle_.reset();
         }
         auto fn = pending_->on_reply;  // the handler stays for the final result
@@ -176,14 +207,38 @@ void AtChannel::deliver(Result<AtReply> r) {
 
 void AtChannel::set_time(Samples now) {
     now_ = now;
+    if (xoff_since_ && now_ - *xoff_since_ > opts_.xoff_limit) {
+        xoff_since_.reset();
+        if (pending_) {
+            const auto secs = std::to_string(opts_.xoff_limit.count() / 8000);
+            out_.clear();  // what was held back belongs to the command that ends here
+            deliver(fail(Errc::Timeout, "no XON from the modem within " + secs + " s of its XOFF (during " +
+                                            command_for_messages() + ")"));
+            return;
+        }
+    }
     if (pending_ && pending_->awaiting && now_ > pending_->deadline) {
-        const std::string what = pending_->cmd.text;
+        const std::string what = command_for_messages();
+        const std::string partial = lines_.partial();
+        lines_.clear();
+        if (!partial.empty()) {
+            deliver(fail(Errc::Protocol,
+                         "incomplete answer from the modem to " + what + ": \"" + describe_line(partial) + "\" and no line end"));
+            return;
+        }
         deliver(fail(Errc::Timeout, "no answer from the modem to " + what));
     }
 }
 
 std::vector<uint8_t> AtChannel::take_output() {
     std::vector<uint8_t> o;
+    if (xoff_since_) return o;  // the modem said XOFF: hold everything
+    if (opts_.inband_flow && mode_ == DataMode::Transmit && out_.size() > opts_.flow_window) {
+        const auto n = static_cast<std::ptrdiff_t>(opts_.flow_window);
+        o.assign(out_.begin(), out_.begin() + n);
+        out_.erase(out_.begin(), out_.begin() + n);
+        return o;
+    }
     o.swap(out_);
     return o;
 }

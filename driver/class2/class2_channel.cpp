@@ -104,10 +104,20 @@ void Class2Channel::on_bytes(std::span<const uint8_t> bytes) {
     }
 }
 
+std::string Class2Channel::command_for_messages() const {
+    if (!pending_) return {};
+    return dials(pending_->cmd.text) ? std::string("ATD") : pending_->cmd.text;
+}
+
 void Class2Channel::handle_line(const std::string& line) {
-    if (trace_) trace_(false, line);
+    if (trace_) trace_(false, is_garbled(line) ? describe_line(line) : line);
     if (pending_ && state_ == State::Awaiting && is_echo(line, pending_->cmd.text)) return;
-    const auto code = parse_result_code(line);
+    const auto code = parse_result_code(line, opts_.result_form);
+    if (!code && pending_ && state_ == State::Awaiting && is_garbled(line)) {
+        deliver(fail(Errc::Protocol,
+                     "garbled answer from the modem to " + command_for_messages() + ": \"" + describe_line(line) + "\""));
+        return;
+    }
     if (!pending_ || state_ == State::SendData) {
         // While page data is going out the modem has nothing to say but a failure.
         if (pending_ && code && *code != AtResult::Ring && *code != AtResult::Connect) {
@@ -138,7 +148,7 @@ void Class2Channel::handle_line(const std::string& line) {
         } else {
             // T.32 §8.3.4: DC2 tells the modem we are ready for the page.
             state_ = State::ReceiveData;
-            skip_lf_ = true;
+            skip_lf_ = opts_.result_form != ResultForm::Numeric;
             dle_.reset();
             out_.push_back(kDc2);
         }
@@ -159,7 +169,14 @@ void Class2Channel::deliver(Result<Class2Reply> r) {
 void Class2Channel::set_time(Samples now) {
     now_ = now;
     if (pending_ && state_ != State::SendData && now_ > pending_->deadline) {
-        const std::string what = pending_->cmd.text.rfind("ATD", 0) == 0 ? std::string("ATD") : pending_->cmd.text;
+        const std::string what = command_for_messages();
+        const std::string partial = lines_.partial();
+        lines_.clear();
+        if (!partial.empty() && state_ != State::ReceiveData) {
+            deliver(fail(Errc::Protocol,
+                         "incomplete answer from the modem to " + what + ": \"" + describe_line(partial) + "\" and no line end"));
+            return;
+        }
         deliver(fail(Errc::Timeout, "no answer from the modem to " + what));
     }
 }

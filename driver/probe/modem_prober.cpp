@@ -55,7 +55,14 @@ std::string strip_report(std::string s) {
 
 }  // namespace
 
-ModemProber::ModemProber(ProbeOptions options) : opts_(options) { result_.identity.usb = opts_.usb; }
+ModemProber::ModemProber(ProbeOptions options) : opts_(options) {
+    result_.identity.usb = opts_.usb;
+    // The modem is not known yet: its result codes may come in words or, if its V1 does
+    // not stick, in digits (the sessions, knowing the profile, take one form only).
+    AtChannelOptions co;
+    co.result_form = ResultForm::Either;
+    channel_.configure(co);
+}
 
 void ModemProber::on_bytes(std::span<const uint8_t> bytes) { channel_.on_bytes(bytes); }
 

@@ -100,7 +100,7 @@ Status read_match(Reader& r, const toml::table& m, ModemProfile& p) {
 
 Status read_quirks(Reader& r, const toml::table& q, ModemQuirks& out) {
     FAX_TRY(r.check_keys(q, "quirks",
-                         {"connect_to_data_delay_ms", "carrier_drop_between_pages", "reset_timeout_ms", "needs_far",
+                         {"connect_to_data_delay_ms", "carrier_drop_between_pages", "reset_timeout_ms", "command_timeout_ms", "needs_far",
                           "class2_0", "flow_control", "dle_bug", "numeric_result_codes", "baud"}));
     const std::string w = "quirks.";
     FAX_TAKE(delay, r.integer(q, w, "connect_to_data_delay_ms", 0, 5000));
@@ -109,6 +109,8 @@ Status read_quirks(Reader& r, const toml::table& q, ModemQuirks& out) {
     if (drop) out.carrier_drop_between_pages = *drop;
     FAX_TAKE(reset, r.integer(q, w, "reset_timeout_ms", 100, 60000));
     if (reset) out.reset_timeout = std::chrono::milliseconds(*reset);
+    FAX_TAKE(cmd, r.integer(q, w, "command_timeout_ms", 100, 60000));
+    if (cmd) out.command_timeout = std::chrono::milliseconds(*cmd);
     FAX_TAKE(far, r.boolean(q, w, "needs_far"));
     if (far) out.needs_far = *far;
     FAX_TAKE(c2, r.boolean(q, w, "class2_0"));

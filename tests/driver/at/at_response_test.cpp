@@ -247,3 +247,54 @@ TEST(AtParseClassList, GarbageIsInvalidInput) {
 
 }  // namespace
 }  // namespace fax::driver
+
+namespace fax::driver {
+namespace {
+
+// One form at a time: a line of digits is information text to a verbose engine (e.g. "1"
+// answering +FCLASS?), words are not result codes to a numeric one.
+TEST(AtResultForm, EachFormTakesOnlyItsOwnCodes) {
+    struct Row {
+        std::string_view line;
+        std::optional<AtResult> verbose, numeric, either;
+    };
+    const Row rows[] = {
+        {"OK", AtResult::Ok, std::nullopt, AtResult::Ok},
+        {"0", std::nullopt, AtResult::Ok, AtResult::Ok},
+        {"1", std::nullopt, AtResult::Connect, AtResult::Connect},
+        {"CONNECT 14400", AtResult::Connect, std::nullopt, AtResult::Connect},
+        {" 3 ", std::nullopt, AtResult::NoCarrier, AtResult::NoCarrier},
+        {"NO CARRIER", AtResult::NoCarrier, std::nullopt, AtResult::NoCarrier},
+        {"+F4", std::nullopt, AtResult::FcError, AtResult::FcError},
+        {"+FCERROR", AtResult::FcError, std::nullopt, AtResult::FcError},
+        {"5", std::nullopt, std::nullopt, std::nullopt},
+        {"000", std::nullopt, std::nullopt, std::nullopt},
+        {"+FTM: 24,48", std::nullopt, std::nullopt, std::nullopt},
+    };
+    for (const auto& r : rows) {
+        EXPECT_EQ(show(parse_result_code(r.line, ResultForm::Verbose)), show(r.verbose)) << r.line;
+        EXPECT_EQ(show(parse_result_code(r.line, ResultForm::Numeric)), show(r.numeric)) << r.line;
+        EXPECT_EQ(show(parse_result_code(r.line, ResultForm::Either)), show(r.either)) << r.line;
+    }
+}
+
+TEST(AtGarbled, ControlAndHighBytesMakeALineGarbled) {
+    EXPECT_FALSE(is_garbled("OK"));
+    EXPECT_FALSE(is_garbled("+FTM: 24,48,72"));
+    EXPECT_FALSE(is_garbled("faxstack SimModem T31 [slow-atz] 0.1"));
+    EXPECT_FALSE(is_garbled("Caf\xc3\xa9 modem"));  // a little Latin-1/UTF-8 in an ATI answer is text
+    EXPECT_TRUE(is_garbled("\xc4\xa2\xf9\xe1\xdd"));
+    EXPECT_TRUE(is_garbled("O\x01K"));
+    EXPECT_TRUE(is_garbled(std::string_view("\x00\x00", 2)));
+}
+
+TEST(AtGarbled, DescribeLineIsShortAndPrintable) {
+    EXPECT_EQ(describe_line("OK"), "OK");
+    EXPECT_EQ(describe_line("\xc4\xa2Z"), "\\xC4\\xA2Z");
+    EXPECT_EQ(describe_line("a\\b"), "a\\x5Cb");
+    const std::string longer(40, 'x');
+    EXPECT_EQ(describe_line(longer), std::string(32, 'x') + "...");
+}
+
+}  // namespace
+}  // namespace fax::driver

@@ -209,3 +209,46 @@ TEST(DleHdlcFcs, TooShortIsNotOk) {
 
 }  // namespace
 }  // namespace fax::driver
+
+namespace fax::driver {
+namespace {
+
+// The DLE bug (profile quirk dle_bug): firmware that does not double a data DLE.
+TEST(DleDecoder, ALoneDleIsDataWhenTheProfileSaysSo) {
+    const std::vector<uint8_t> buggy = {0x41, kDle, 0x42, kDle, kDle, kDle, 0x7F, kDle, kEtx};
+    DleDecoder strict;
+    std::vector<uint8_t> out;
+    auto fed = strict.feed(buggy, out);
+    EXPECT_TRUE(fed.ended);
+    EXPECT_EQ(out, (std::vector<uint8_t>{0x41, kDle}));  // DLE 0x42 and DLE 0x7F dropped
+    EXPECT_EQ(strict.unknown_escapes(), 2u);
+
+    DleDecoder tolerant;
+    tolerant.set_lone_dle_is_data(true);
+    out.clear();
+    fed = tolerant.feed(buggy, out);
+    EXPECT_TRUE(fed.ended);
+    EXPECT_EQ(fed.consumed, buggy.size());
+    EXPECT_EQ(out, (std::vector<uint8_t>{0x41, kDle, 0x42, kDle, kDle, 0x7F}));
+    // Split anywhere, the same.
+    for (std::size_t cut = 1; cut < buggy.size(); ++cut) {
+        DleDecoder d;
+        d.set_lone_dle_is_data(true);
+        std::vector<uint8_t> o;
+        d.feed(std::span(buggy).first(cut), o);
+        d.feed(std::span(buggy).subspan(cut), o);
+        EXPECT_EQ(o, (std::vector<uint8_t>{0x41, kDle, 0x42, kDle, kDle, 0x7F})) << "cut at " << cut;
+    }
+    // Correctly stuffed data decode the same either way.
+    std::vector<uint8_t> good;
+    dle_stuff(std::vector<uint8_t>{0x10, 0x03, 0x10, 0x10, 0x1A}, good);
+    dle_terminate(good);
+    out.clear();
+    DleDecoder t2;
+    t2.set_lone_dle_is_data(true);
+    t2.feed(good, out);
+    EXPECT_EQ(out, (std::vector<uint8_t>{0x10, 0x03, 0x10, 0x10, 0x1A}));
+}
+
+}  // namespace
+}  // namespace fax::driver

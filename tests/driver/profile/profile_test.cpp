@@ -63,6 +63,7 @@ fmr = "1\\.2"
 connect_to_data_delay_ms = 80
 carrier_drop_between_pages = true
 reset_timeout_ms = 9000
+command_timeout_ms = 7000
 needs_far = true
 class2_0 = true
 flow_control = "software"
@@ -88,6 +89,7 @@ notify_in = 0x83
     EXPECT_EQ(q.connect_to_data_delay, std::chrono::milliseconds(80));
     EXPECT_TRUE(q.carrier_drop_between_pages);
     EXPECT_EQ(q.reset_timeout, std::chrono::milliseconds(9000));
+    EXPECT_EQ(q.command_timeout, std::chrono::milliseconds(7000));
     EXPECT_TRUE(q.needs_far);
     EXPECT_TRUE(q.class2_0);
     EXPECT_EQ(q.flow, hal::FlowControl::Software);
@@ -259,6 +261,48 @@ TEST(ProfileIds, ParseUsbId) {
     for (const char* bad : {"", "0baf", "0baf:", "baf:0303", "0baf:03030", "0bag:0303", "0baf-0303", "+baf:0303"})
         EXPECT_FALSE(parse_usb_id(bad).has_value()) << bad;
     EXPECT_EQ(to_string(UsbId{0x0803, 0x3095}), "0803:3095");
+}
+
+}  // namespace
+}  // namespace fax::driver
+
+namespace fax::driver {
+namespace {
+
+// The quirk personalities of the simulated modem announce themselves in +FMM? and ATI3
+// ("SimModem T31 [slow-atz]"); each has its profile, which outscores the plain
+// faxstack-sim profile, while the plain simulated modem keeps that one.
+TEST(SelectProfile, SimulatedPersonalitiesSelectTheirProfiles) {
+    const auto& b = builtin_profiles();
+    struct Row {
+        const char* spec;
+        const char* id;
+    };
+    for (const Row& r : {Row{"slow-atz", "sim-slow-atz"}, Row{"numeric-results", "sim-numeric-results"},
+                         Row{"carrier-drop", "sim-carrier-drop"}, Row{"early-connect", "sim-early-connect"},
+                         Row{"dle-bug", "sim-dle-bug"}, Row{"late-ok", "sim-late-ok"}, Row{"xon-xoff", "sim-xon-xoff"}}) {
+        const std::string model = std::string("SimModem T31 [") + r.spec + "]";
+        const ModemIdentity id{std::nullopt, model + " faxstack " + model + " 0.1", "faxstack", model, "0.1"};
+        EXPECT_EQ(select_profile(id, b).id, r.id) << r.spec;
+    }
+    const ModemIdentity plain{std::nullopt, "SimModem T31 faxstack SimModem T31 0.1", "faxstack", "SimModem T31", "0.1"};
+    EXPECT_EQ(select_profile(plain, b).id, "faxstack-sim");
+    // A combination no profile names falls to the plain simulated modem's profile.
+    const std::string combo = "SimModem T31 [slow-atz,numeric-results]";
+    EXPECT_EQ(select_profile({std::nullopt, combo, "faxstack", combo, "0.1"}, b).id, "faxstack-sim");
+    // The quirks each one sets.
+    auto find = [&](const std::string& pid) -> const ModemProfile& {
+        for (const auto& p : b)
+            if (p.id == pid) return p;
+        return generic_profile();
+    };
+    EXPECT_EQ(find("sim-slow-atz").quirks.reset_timeout, std::chrono::milliseconds(15000));
+    EXPECT_TRUE(find("sim-numeric-results").quirks.numeric_result_codes);
+    EXPECT_TRUE(find("sim-carrier-drop").quirks.carrier_drop_between_pages);
+    EXPECT_EQ(find("sim-early-connect").quirks.connect_to_data_delay, std::chrono::milliseconds(150));
+    EXPECT_TRUE(find("sim-dle-bug").quirks.dle_bug);
+    EXPECT_EQ(find("sim-late-ok").quirks.command_timeout, std::chrono::milliseconds(8000));
+    EXPECT_EQ(find("sim-xon-xoff").quirks.flow, hal::FlowControl::Software);
 }
 
 }  // namespace

@@ -38,6 +38,23 @@ struct AtCommand {
     DataMode on_connect = DataMode::None; // what CONNECT starts
 };
 
+// How the engine reads this modem (from its profile's quirks, profile.h).
+struct AtChannelOptions {
+    // Result codes in words (after ATV1), digits (a modem whose V1 does not stick), or either
+    // (a probe of an unknown modem).
+    ResultForm result_form = ResultForm::Verbose;
+    // A DLE in received data that is not doubled is data (quirk dle_bug).
+    bool lone_dle_is_data = false;
+    // In-band flow control (quirk flow_control = "software"): XOFF from the modem holds our
+    // output until XON — outside receive data, where 0x11/0x13 are data — and while data are
+    // being sent, take_output() releases at most flow_window bytes at a time, so that what is
+    // already on its way when XOFF comes fits in the modem's buffer. No XON within xoff_limit
+    // ends the command with Errc::Timeout.
+    bool inband_flow = false;
+    std::size_t flow_window = 512;
+    Samples xoff_limit{Samples{8000 * 10}};
+};
+
 struct AtReply {
     AtResult result = AtResult::Ok;
     std::string line;               // the result line as received
@@ -46,6 +63,13 @@ struct AtReply {
 
 class AtChannel {
 public:
+    AtChannel() = default;
+    explicit AtChannel(const AtChannelOptions& options) { configure(options); }
+    void configure(const AtChannelOptions& options);
+    const AtChannelOptions& options() const { return opts_; }
+    // XOFF from the modem is holding our output back.
+    bool held_by_xoff() const { return xoff_since_.has_value(); }
+
     // Runs with CONNECT (for data-mode commands) and again with the final result;
     // with Errc::Timeout when the deadline passes.
     using ReplyFn = std::function<void(Result<AtReply>)>;
@@ -84,6 +108,11 @@ public:
     std::size_t output_size() const { return out_.size(); }
 
     // Result codes with no command waiting (RING, a late NO CARRIER).
+    //
+    // Answers that cannot be right end the command at once with Errc::Protocol naming them: a
+    // garbled line (is_garbled()) while a result is awaited, and, at the deadline, an answer cut
+    // off before its line end ("incomplete answer ..."). Only a deadline with nothing at all
+    // received is Errc::Timeout.
     void set_unsolicited(std::function<void(AtResult, const std::string&)> fn) { unsolicited_ = std::move(fn); }
     // Every line in both directions, for a protocol trace (never includes data-mode bytes).
     void set_trace(std::function<void(bool to_modem, const std::string&)> fn) { trace_ = std::move(fn); }
@@ -101,6 +130,7 @@ private:
     void handle_line(const std::string& line);
     void deliver(Result<AtReply> r);
     void process_line_bytes();
+    std::string command_for_messages() const;
 
     std::optional<Pending> pending_;
     DataMode mode_ = DataMode::None;
@@ -112,6 +142,8 @@ private:
     std::vector<uint8_t> rx_scratch_;
     std::vector<uint8_t> carry_;
     Samples now_{0};
+    AtChannelOptions opts_;
+    std::optional<Samples> xoff_since_;
     std::function<void(AtResult, const std::string&)> unsolicited_;
     std::function<void(bool, const std::string&)> trace_;
 };

@@ -30,6 +30,20 @@ enum class AtResult { Ok, Connect, Ring, NoCarrier, Error, NoDialtone, Busy, NoA
 // Anything else (information text such as "+FTM: 24,48" or an "ATI3" echo) → std::nullopt.
 std::optional<AtResult> parse_result_code(std::string_view line);
 
+// Which forms a command/response engine takes for result codes. After ATV1 a modem sends words and a
+// line of digits is information text (e.g. "1" answering +FCLASS?, "0" answering ATI on some modems);
+// a modem whose V1 does not stick (profile quirk numeric_result_codes) sends only digits (V.250 §6.2.6).
+enum class ResultForm { Verbose, Numeric, Either };
+std::optional<AtResult> parse_result_code(std::string_view line, ResultForm form);
+
+// A modem line fit for an error message: printable ASCII kept, anything else as \xNN, cut at 32
+// characters. Modem answers carry no patient data, but a garbled one may be misread page data: only
+// a short excerpt is ever shown.
+std::string describe_line(std::string_view line);
+// True if `line` cannot be modem text: control characters (other than tab), or a quarter or more of
+// its bytes outside printable ASCII.
+bool is_garbled(std::string_view line);
+
 // The verbose form, e.g. "NO CARRIER".
 std::string_view to_string(AtResult r);
 
@@ -55,6 +69,8 @@ public:
     std::optional<std::string> next();
     // Bytes of an unterminated line held back.
     std::size_t buffered_partial() const { return partial_.size(); }
+    // That unterminated line (e.g. an answer cut short), for error messages.
+    const std::string& partial() const { return partial_; }
     // Drops complete and partial lines (e.g. before a new command). overlong_count() is kept.
     void clear();
     // How many lines were cut at kMaxLine since construction.

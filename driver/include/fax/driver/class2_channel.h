@@ -41,8 +41,22 @@ struct Class2Reply {
     std::vector<std::string> info;  // information text (the +F reports) before the result
 };
 
+// How the engine reads this modem (from its profile's quirks): result codes in words or
+// digits, and whether a lone DLE in +FDR data is data (quirk dle_bug). See AtChannelOptions.
+struct Class2ChannelOptions {
+    ResultForm result_form = ResultForm::Verbose;
+    bool lone_dle_is_data = false;
+};
+
 class Class2Channel {
 public:
+    Class2Channel() = default;
+    explicit Class2Channel(const Class2ChannelOptions& options) { configure(options); }
+    void configure(const Class2ChannelOptions& options) {
+        opts_ = options;
+        dle_.set_lone_dle_is_data(options.lone_dle_is_data);
+    }
+
     // Runs with CONNECT (data commands) and again with the final result; Errc::Timeout
     // when the deadline passes.
     using ReplyFn = std::function<void(Result<Class2Reply>)>;
@@ -70,6 +84,8 @@ public:
     std::size_t output_size() const { return out_.size(); }
 
     // Lines that arrive with no command in flight (RING, late reports).
+    // A garbled line while a result is awaited, or an answer cut off before its line end at
+    // the deadline, ends the command with Errc::Protocol naming it (as AtChannel does).
     void set_unsolicited(std::function<void(const std::string&)> fn) { unsolicited_ = std::move(fn); }
     // Command and response lines (never page data), for a protocol trace.
     void set_trace(std::function<void(bool to_modem, const std::string&)> fn) { trace_ = std::move(fn); }
@@ -87,6 +103,7 @@ private:
     };
     void handle_line(const std::string& line);
     void deliver(Result<Class2Reply> r);
+    std::string command_for_messages() const;
 
     std::optional<Pending> pending_;
     State state_ = State::Idle;
@@ -97,6 +114,7 @@ private:
     std::vector<uint8_t> out_;
     std::vector<uint8_t> scratch_;
     Samples now_{0};
+    Class2ChannelOptions opts_;
     std::function<void(const std::string&)> unsolicited_;
     std::function<void(bool, const std::string&)> trace_;
 };

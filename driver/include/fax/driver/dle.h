@@ -19,8 +19,15 @@ void dle_terminate(std::vector<uint8_t>& out);
 
 // Streaming decoder for modem→DTE data: DLE DLE → DLE, DLE SUB → DLE DLE, DLE ETX → end of data;
 // any other DLE x pair is dropped and counted. A DLE split across feeds is handled.
+//
+// Firmware with the DLE bug (profile quirk dle_bug) sends a data DLE alone instead of doubling it.
+// With set_lone_dle_is_data(true) a DLE followed by anything but ETX, DLE or SUB is taken as data
+// (the DLE and the byte after it), so such a modem's data arrive whole except where a data DLE
+// happens to precede ETX, DLE or SUB — which that firmware makes ambiguous.
 class DleDecoder {
 public:
+    void set_lone_dle_is_data(bool on) { lone_dle_is_data_ = on; }
+    bool lone_dle_is_data() const { return lone_dle_is_data_; }
     // consumed stops right after DLE ETX: the bytes after it (typically "\r\nOK\r\n")
     // belong to the command-mode line reader, not to the data.
     struct Fed {
@@ -36,6 +43,7 @@ public:
 
 private:
     bool pending_dle_ = false;
+    bool lone_dle_is_data_ = false;
     std::size_t unknown_ = 0;
 };
 

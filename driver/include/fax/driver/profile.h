@@ -63,6 +63,9 @@ struct ModemQuirks {
     bool carrier_drop_between_pages = false;
     // How long ATZ may take (some firmware re-initialises the DSP for seconds).
     std::chrono::milliseconds reset_timeout{5000};
+    // How long any other set-up command may take to be answered (firmware that is slow
+    // to give its final result code in on-hook command mode).
+    std::chrono::milliseconds command_timeout{3000};
     // Needs AT+FAR=1 (T.31 §8.5.1 adaptive reception) to receive reliably.
     bool needs_far = false;
     // The firmware implements Class 2.0 (T.32) as well as Class 1.
