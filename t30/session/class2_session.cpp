@@ -86,6 +86,10 @@ public:
     enum class Role { Transmit, Receive };
 
     Impl(Role role, Class2Options opts) : role_(role), opts_(std::move(opts)) {
+        driver::Class2ChannelOptions co;
+        co.result_form = opts_.quirks.numeric_result_codes ? driver::ResultForm::Numeric : driver::ResultForm::Verbose;
+        co.lone_dle_is_data = opts_.quirks.dle_bug;
+        channel_.configure(co);
         channel_.set_unsolicited([this](const std::string& line) { on_unsolicited(line); });
     }
 
@@ -162,19 +166,22 @@ private:
         p.br = opts_.max_bit_rate_code;
         p.df = opts_.data_format;
         p.ec = opts_.ecm ? 1 : 0;
+        // The profile sets the time-outs: a slow ATZ, slow answers on hook.
+        const Samples reset = std::chrono::duration_cast<Samples>(opts_.quirks.reset_timeout);
+        const Samples cmd = std::chrono::duration_cast<Samples>(opts_.quirks.command_timeout);
         std::vector<Step> steps = {
-            {"ATZ", seconds(5), false, nullptr},
-            {"ATE0V1Q0", seconds(3), true, nullptr},
-            {"AT+FCLASS=?", seconds(3), true, &Impl::on_fclass_caps},
-            {"AT+FCLASS=2.0", seconds(3), true, nullptr},
-            {"AT+FLI=\"" + opts_.local_ident + "\"", seconds(3), true, nullptr},
-            {"AT+FCC=" + p.to_string(), seconds(3), true, nullptr},
-            {"AT+FIS=" + p.to_string(), seconds(3), true, nullptr},
-            {"AT+FNR=1,1,1,0", seconds(3), false, nullptr},
-            {"AT+FBO=0", seconds(3), true, nullptr},
-            {"AT+FCR=1", seconds(3), true, nullptr},
+            {"ATZ", reset, false, nullptr},
+            {"ATE0V1Q0", cmd, true, nullptr},
+            {"AT+FCLASS=?", cmd, true, &Impl::on_fclass_caps},
+            {"AT+FCLASS=2.0", cmd, true, nullptr},
+            {"AT+FLI=\"" + opts_.local_ident + "\"", cmd, true, nullptr},
+            {"AT+FCC=" + p.to_string(), cmd, true, nullptr},
+            {"AT+FIS=" + p.to_string(), cmd, true, nullptr},
+            {"AT+FNR=1,1,1,0", cmd, false, nullptr},
+            {"AT+FBO=0", cmd, true, nullptr},
+            {"AT+FCR=1", cmd, true, nullptr},
         };
-        if (role_ == Role::Receive) steps.push_back({"ATS0=0", seconds(3), true, nullptr});
+        if (role_ == Role::Receive) steps.push_back({"ATS0=0", cmd, true, nullptr});
         return steps;
     }
 
@@ -339,7 +346,8 @@ private:
 
     // ---- receive ----
     void on_unsolicited(const std::string& line) {
-        const auto code = driver::parse_result_code(line);
+        const auto code = driver::parse_result_code(
+            line, opts_.quirks.numeric_result_codes ? driver::ResultForm::Numeric : driver::ResultForm::Verbose);
         if (code && *code == AtResult::Ring && role_ == Role::Receive && phase_ == CallPhase::WaitingForCall &&
             !channel_.busy())
             answer();

@@ -130,6 +130,12 @@ public:
     enum class Role { Transmit, Receive };
 
     Impl(Role role, SessionOptions opts) : role_(role), opts_(std::move(opts)) {
+        const driver::ModemQuirks& q = opts_.quirks;
+        driver::AtChannelOptions co;
+        co.result_form = q.numeric_result_codes ? driver::ResultForm::Numeric : driver::ResultForm::Verbose;
+        co.lone_dle_is_data = q.dle_bug;
+        co.inband_flow = q.flow == hal::FlowControl::Software;
+        channel_.configure(co);
         channel_.set_unsolicited([this](AtResult r, const std::string& line) { on_unsolicited(r, line); });
     }
 
@@ -169,6 +175,11 @@ public:
             pause_until_.reset();
             step_complete();
         }
+        if (line_ == Line::TxConnectWait && now >= data_at_) {
+            // The modem's training is on the line now (profile quirk connect_to_data_delay).
+            line_ = Line::TxImage;
+            begin_image_tx();
+        }
         if (ring_deadline_ && now >= *ring_deadline_ && phase_ == CallPhase::WaitingForCall) {
             ring_deadline_.reset();
             finish_with(fail(Errc::Timeout, "no incoming call"));
@@ -198,7 +209,8 @@ public:
 
     bool finished() const { return phase_ == CallPhase::Done; }
     bool transmitting_data() const {
-        return line_ == Line::TxHdlc || line_ == Line::TxHdlcBusy || line_ == Line::TxImage || line_ == Line::TxEnding;
+        return line_ == Line::TxHdlc || line_ == Line::TxHdlcBusy || line_ == Line::TxImage || line_ == Line::TxEnding ||
+               line_ == Line::TxConnectWait;
     }
     CallPhase phase() const { return phase_; }
     const SessionResult& result() const { return result_; }
@@ -304,6 +316,7 @@ private:
         RxTail,      // data ended, waiting for the final result
         TxHdlc,      // V.21 HDLC transmit connected, between frames
         TxHdlcBusy,  // a V.21 frame sent, awaiting CONNECT/OK
+        TxConnectWait,  // +FTM connected, waiting the profile's connect_to_data_delay before data
         TxImage,     // high-speed transmit connected (non-ECM data or software-framed ECM)
         TxEnding,    // DLE ETX sent after data, awaiting OK
         Aborting,    // receive aborted, awaiting OK
@@ -326,16 +339,23 @@ private:
 
     const std::vector<Step>& init_steps() {
         // Reset, then establish verbose results without echo, then Class 1 and its
-        // capabilities (T.31 §8.2). A profile may later add to this table.
-        static const std::vector<Step> kSteps = {
-            {"ATZ", seconds(5), false, nullptr},
-            {"ATE0V1Q0", seconds(3), true, nullptr},
-            {"AT+FCLASS=?", seconds(3), true, &Impl::on_fclass_caps},
-            {"AT+FCLASS=1", seconds(3), true, nullptr},
-            {"AT+FTM=?", seconds(3), true, &Impl::on_ftm_caps},
-            {"AT+FRM=?", seconds(3), true, &Impl::on_frm_caps},
-        };
-        return kSteps;
+        // capabilities (T.31 §8.2). The profile's quirks set the time-outs (a slow ATZ,
+        // slow answers on hook) and add AT+FAR=1 (T.31 §8.5.1) where the model needs it.
+        if (steps_.empty()) {
+            const auto& q = opts_.quirks;
+            const Samples reset = std::chrono::duration_cast<Samples>(q.reset_timeout);
+            const Samples cmd = std::chrono::duration_cast<Samples>(q.command_timeout);
+            steps_ = {
+                {"ATZ", reset, false, nullptr},
+                {"ATE0V1Q0", cmd, true, nullptr},
+                {"AT+FCLASS=?", cmd, true, &Impl::on_fclass_caps},
+                {"AT+FCLASS=1", cmd, true, nullptr},
+                {"AT+FTM=?", cmd, true, &Impl::on_ftm_caps},
+                {"AT+FRM=?", cmd, true, &Impl::on_frm_caps},
+            };
+            if (q.needs_far) steps_.push_back({"AT+FAR=1", cmd, false, nullptr});
+        }
+        return steps_;
     }
 
     void run_steps(std::size_t i) {
@@ -394,7 +414,8 @@ private:
         } else {
             set_phase(CallPhase::WaitingForCall, "waiting for a call");
             line_ = Line::Command;
-            channel_.send(AtCommand{"ATS0=0", seconds(3), DataMode::None}, [this](Result<AtReply>) {
+            const Samples cmd = std::chrono::duration_cast<Samples>(opts_.quirks.command_timeout);
+            channel_.send(AtCommand{"ATS0=0", cmd, DataMode::None}, [this](Result<AtReply>) {
                 line_ = Line::Idle;
                 if (opts_.ring_timeout.count() > 0) ring_deadline_ = last_time_ + opts_.ring_timeout;
             });
@@ -533,6 +554,7 @@ private:
                 return true;
             }
             return false;
+        case Line::TxConnectWait: return false;
         case Line::TxHdlc: return pump_tx_hdlc();
         case Line::TxImage: return pump_tx_image();
         case Line::Idle: return pump_idle();
@@ -609,6 +631,14 @@ private:
             }
             channel_.send(AtCommand{cmd, seconds(10), DataMode::Transmit}, [this, cmd, connected_state](Result<AtReply> r2) {
                 if (r2.ok() && r2->result == AtResult::Connect) {
+                    const auto delay = opts_.quirks.connect_to_data_delay;
+                    if (connected_state == Line::TxImage && delay.count() > 0) {
+                        // Some firmware says CONNECT before its training is on the line and
+                        // loses what arrives meanwhile (profile quirk connect_to_data_delay).
+                        line_ = Line::TxConnectWait;
+                        data_at_ = channel_.now() + std::chrono::duration_cast<Samples>(delay);
+                        return;
+                    }
                     line_ = connected_state;
                     if (connected_state == Line::TxImage) begin_image_tx();
                     pump();
@@ -726,6 +756,11 @@ private:
         channel_.finish_data(seconds(15) + on_line, [this](Result<AtReply> r) {
             line_ = Line::Idle;
             if (r.ok() && r->result == AtResult::Ok) {
+                step_complete();
+            } else if (r.ok() && r->result == AtResult::NoCarrier && opts_.quirks.carrier_drop_between_pages) {
+                // This model drops its carrier when the data end and says so: the data
+                // went out, the call goes on (profile quirk carrier_drop_between_pages).
+                FAX_LOG(Debug, "session", "NO CARRIER after image data: end of data (profile quirk)");
                 step_complete();
             } else {
                 modem_failed(r.ok() ? driver::to_error(r->result, "image data") : r.take_error());
@@ -945,6 +980,8 @@ private:
     Samples start_time_{0}, last_time_{0}, offhook_time_{0};
     std::optional<Samples> pause_until_;
     std::optional<Samples> ring_deadline_;
+    Samples data_at_{0};
+    std::vector<Step> steps_;
 };
 
 FaxSession::FaxSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -38,6 +38,10 @@ struct Class2Options {
     Samples dial_timeout{8000 * 90};        // ATD until the far end's DIS has been reported
     Samples ring_timeout{0};                // receive: how long to wait for RING (0 = forever)
     std::string dial_prefix = "ATDT";
+    // The modem model's quirks (its profile, data/profiles/): ATZ and command time-outs,
+    // numeric result codes, the DLE bug in +FDR data. (Those of Class 1 data modes do not
+    // apply: the modem runs T.30 itself.)
+    driver::ModemQuirks quirks;
 };
 
 class Class2Session {

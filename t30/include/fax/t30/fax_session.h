@@ -24,6 +24,7 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/driver/cleared_release.h"
+#include "fax/driver/profile.h"
 
 namespace fax::t30 {
 
@@ -39,6 +40,11 @@ struct SessionOptions {
     Samples dial_timeout{8000 * 90};       // ATD until CONNECT (or BUSY / NO ANSWER)
     Samples ring_timeout{0};               // receive: how long to wait for RING (0 = forever)
     std::string dial_prefix = "ATDT";
+    // What this modem model needs (the quirks of the profile select_profile() chose for
+    // it, data/profiles/): ATZ and command time-outs, numeric result codes, the DLE bug,
+    // a pause between +FTM's CONNECT and its data, NO CARRIER after page data, AT+FAR=1,
+    // in-band (XON/XOFF) flow control. The defaults are the generic profile's.
+    driver::ModemQuirks quirks;
 };
 
 enum class CallPhase { Init, Dialing, WaitingForCall, Answering, Negotiating, Transfer, PostPage, HangingUp, Done };
