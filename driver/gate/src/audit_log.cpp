@@ -1,5 +1,6 @@
 #include "fax/gate/audit_log.h"
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -59,10 +60,13 @@ namespace {
 
 const std::string kGenesis(64, '0');
 
-constexpr const char* kSchemaV1 = R"sql(
+// Version 2. kind: 'decision' (the gate's decision on a request), 'attempt' (the
+// re-check before one transmission attempt of a queued job), 'outcome' (how one
+// attempt ended), 'closed' (the job will not be attempted again).
+constexpr const char* kTableV2 = R"sql(
 CREATE TABLE audit_entries (
   seq        INTEGER PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('decision', 'outcome')),
+  kind       TEXT NOT NULL CHECK (kind IN ('decision', 'attempt', 'outcome', 'closed')),
   job_id     TEXT NOT NULL,
   member_ref TEXT,
   at         INTEGER NOT NULL,
@@ -70,14 +74,34 @@ CREATE TABLE audit_entries (
   prev_hash  TEXT NOT NULL,
   hash       TEXT NOT NULL
 );
+)sql";
+
+constexpr const char* kIndexesV2 = R"sql(
 CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'decision';
-CREATE UNIQUE INDEX audit_outcome_job ON audit_entries(job_id) WHERE kind = 'outcome';
+CREATE UNIQUE INDEX audit_closed_job ON audit_entries(job_id) WHERE kind = 'closed';
+CREATE INDEX audit_job ON audit_entries(job_id, kind);
 CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
 CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+)sql";
+
+// Version 1 allowed one outcome per job and no attempt or closure entries. The rows
+// (and so every hash) are copied unchanged into the version 2 table.
+constexpr const char* kMigrateV1 = R"sql(
+DROP TRIGGER IF EXISTS audit_entries_no_update;
+DROP TRIGGER IF EXISTS audit_entries_no_delete;
+DROP INDEX IF EXISTS audit_decision_job;
+DROP INDEX IF EXISTS audit_outcome_job;
+DROP INDEX IF EXISTS audit_member;
+ALTER TABLE audit_entries RENAME TO audit_entries_v1;
+)sql";
+constexpr const char* kMigrateV1Copy = R"sql(
+INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash)
+  SELECT seq, kind, job_id, member_ref, at, body, prev_hash, hash FROM audit_entries_v1 ORDER BY seq;
+DROP TABLE audit_entries_v1;
 )sql";
 
 std::string canonical(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -107,6 +131,14 @@ std::vector<std::string> strs(const json& j, const char* key) {
         if (x.is_string()) out.push_back(x.get<std::string>());
     return out;
 }
+std::vector<int> ints(const json& j, const char* key) {
+    std::vector<int> out;
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) return out;
+    for (const auto& x : *it)
+        if (x.is_number_integer()) out.push_back(static_cast<int>(x.get<int64_t>()));
+    return out;
+}
 const json& obj(const json& j, const char* key) {
     static const json empty = json::object();
     const auto it = j.find(key);
@@ -117,6 +149,8 @@ json outcome_json(const OutcomeRecord& r) {
     const auto& o = r.outcome;
     json j;
     j["job_id"] = r.job_id;
+    j["attempt"] = o.attempt;
+    j["confirmed_pages"] = o.confirmed_pages;
     j["pages_sent"] = o.pages_sent;
     j["pages_confirmed"] = o.pages_confirmed;
     // Only MCF-confirmed pages count as delivered (recorded explicitly for readers).
@@ -140,6 +174,9 @@ OutcomeRecord outcome_from(const json& j) {
     OutcomeRecord r;
     r.job_id = str(j, "job_id");
     auto& o = r.outcome;
+    // Version 1 outcomes have no attempt number: they were the job's only attempt.
+    o.attempt = j.contains("attempt") ? static_cast<int>(num(j, "attempt")) : 1;
+    o.confirmed_pages = ints(j, "confirmed_pages");
     o.pages_sent = static_cast<int>(num(j, "pages_sent"));
     o.pages_confirmed = static_cast<int>(num(j, "pages_confirmed"));
     if (j.contains("remote_csi") && j["remote_csi"].is_string()) o.remote_csi = j["remote_csi"].get<std::string>();
@@ -185,6 +222,40 @@ Result<std::vector<Row>> read_rows(sqlite3* db, const char* where_clause, std::s
     return rows;
 }
 
+json cover_json(const CoverFields& c) {
+    return {{"title", c.title},
+            {"sender", {{"name", c.sender_name}, {"department", c.sender_department}, {"phone", c.sender_phone},
+                        {"fax", c.sender_fax}}},
+            {"recipient", {{"name", c.recipient_name}, {"organisation", c.recipient_organisation},
+                           {"fax", c.recipient_fax}, {"phone", c.recipient_phone}}},
+            {"date_time", c.date_time},
+            {"total_pages", c.total_pages},
+            {"purpose", c.purpose},
+            {"confidentiality_statement", c.confidentiality_statement},
+            {"note", c.note}};
+}
+
+CoverFields cover_from(const json& j) {
+    CoverFields c;
+    c.title = str(j, "title");
+    const json& s = obj(j, "sender");
+    c.sender_name = str(s, "name");
+    c.sender_department = str(s, "department");
+    c.sender_phone = str(s, "phone");
+    c.sender_fax = str(s, "fax");
+    const json& r = obj(j, "recipient");
+    c.recipient_name = str(r, "name");
+    c.recipient_organisation = str(r, "organisation");
+    c.recipient_fax = str(r, "fax");
+    c.recipient_phone = str(r, "phone");
+    c.date_time = str(j, "date_time");
+    c.total_pages = static_cast<int>(num(j, "total_pages"));
+    c.purpose = str(j, "purpose");
+    c.confidentiality_statement = str(j, "confidentiality_statement");
+    c.note = str(j, "note");
+    return c;
+}
+
 }  // namespace
 
 std::string decision_to_json(const DecisionRecord& d) {
@@ -211,6 +282,7 @@ std::string decision_to_json(const DecisionRecord& d) {
     j["cover_sha256"] = d.cover_sha256;
     j["content_sha256"] = d.content_sha256;
     j["page_sha256"] = d.page_sha256;
+    if (d.cover) j["cover"] = cover_json(*d.cover);
     j["decided_at"] = to_unix(d.decided_at);
     j["decided_at_utc"] = detail::iso_utc(d.decided_at);
     return canonical(j);
@@ -244,8 +316,85 @@ DecisionRecord decision_from(const json& j) {
     d.cover_sha256 = str(j, "cover_sha256");
     d.content_sha256 = str(j, "content_sha256");
     d.page_sha256 = strs(j, "page_sha256");
+    if (j.contains("cover") && j["cover"].is_object()) d.cover = cover_from(j["cover"]);
     d.decided_at = from_unix(num(j, "decided_at"));
     return d;
+}
+
+json attempt_json(const AttemptRecord& a) {
+    json j;
+    j["job_id"] = a.job_id;
+    j["attempt"] = a.attempt;
+    j["cleared"] = a.cleared;
+    j["decision"] = a.cleared ? "cleared" : "refused";
+    j["pages"] = a.pages;
+    j["continuation_cover"] = a.continuation_cover;
+    j["cover_sha256"] = a.cover_sha256;
+    j["content_sha256"] = a.content_sha256;
+    j["rule_ids"] = a.rule_ids;
+    json findings = json::array();
+    for (const auto& f : a.findings) findings.push_back(finding_json(f));
+    j["findings"] = findings;
+    j["tuning"] = a.tuning;
+    j["modem"] = a.modem;
+    j["decided_at"] = to_unix(a.decided_at);
+    j["decided_at_utc"] = detail::iso_utc(a.decided_at);
+    return j;
+}
+
+AttemptRecord attempt_from(const json& j) {
+    AttemptRecord a;
+    a.job_id = str(j, "job_id");
+    a.attempt = static_cast<int>(num(j, "attempt"));
+    a.cleared = j.contains("cleared") && j["cleared"].is_boolean() && j["cleared"].get<bool>();
+    a.pages = ints(j, "pages");
+    a.continuation_cover =
+        j.contains("continuation_cover") && j["continuation_cover"].is_boolean() && j["continuation_cover"].get<bool>();
+    a.cover_sha256 = str(j, "cover_sha256");
+    a.content_sha256 = str(j, "content_sha256");
+    a.rule_ids = strs(j, "rule_ids");
+    if (j.contains("findings") && j["findings"].is_array())
+        for (const auto& f : j["findings"])
+            if (f.is_object())
+                a.findings.push_back({str(f, "rule_id"), str(f, "field"), str(f, "message"), str(f, "next_step")});
+    a.tuning = str(j, "tuning");
+    a.modem = str(j, "modem");
+    a.decided_at = from_unix(num(j, "decided_at"));
+    return a;
+}
+
+json closure_json(const ClosureRecord& c) {
+    json j;
+    j["job_id"] = c.job_id;
+    j["reason"] = c.reason;
+    j["detail"] = c.detail;
+    j["attempts"] = c.attempts;
+    j["delivered_pages"] = c.delivered_pages;
+    j["by"] = {{"staff_id", c.by.staff_id}, {"name", c.by.name}};
+    j["decided_at"] = to_unix(c.decided_at);
+    j["decided_at_utc"] = detail::iso_utc(c.decided_at);
+    return j;
+}
+
+ClosureRecord closure_from(const json& j) {
+    ClosureRecord c;
+    c.job_id = str(j, "job_id");
+    c.reason = str(j, "reason");
+    c.detail = str(j, "detail");
+    c.attempts = static_cast<int>(num(j, "attempts"));
+    c.delivered_pages = ints(j, "delivered_pages");
+    const json& by = obj(j, "by");
+    c.by = {str(by, "staff_id"), str(by, "name")};
+    c.decided_at = from_unix(num(j, "decided_at"));
+    return c;
+}
+
+// The pages of the cleared document an outcome confirms (see TransmissionOutcome).
+std::vector<int> confirmed_pages_of(const TransmissionOutcome& o) {
+    if (!o.confirmed_pages.empty() || o.pages_confirmed <= 0) return o.confirmed_pages;
+    std::vector<int> v;
+    for (int p = 1; p <= o.pages_confirmed; ++p) v.push_back(p);
+    return v;
 }
 
 }  // namespace
@@ -271,10 +420,13 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
     if (*version > kSchemaVersion)
         return fail(Errc::Unsupported, "audit: " + path.string() + " has schema version " + std::to_string(*version) +
                                            "; this program knows up to " + std::to_string(kSchemaVersion));
-    if (*version == 0) {
+    if (*version < kSchemaVersion) {
         auto tx = detail::Transaction::begin(db.get());
         if (!tx) return fail(tx.take_error());
-        FAX_TRY(detail::exec(db.get(), kSchemaV1));
+        if (*version == 1) FAX_TRY(detail::exec(db.get(), kMigrateV1));
+        FAX_TRY(detail::exec(db.get(), kTableV2));
+        if (*version == 1) FAX_TRY(detail::exec(db.get(), kMigrateV1Copy));
+        FAX_TRY(detail::exec(db.get(), kIndexesV2));
         FAX_TRY(tx->commit());
     }
     return AuditLog(std::move(db));
@@ -328,19 +480,91 @@ Result<int64_t> AuditLog::append_decision(const DecisionRecord& record) {
     return append("decision", record.job_id, record.member_reference, record.decided_at, decision_to_json(record));
 }
 
-Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
+namespace {
+
+bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+}  // namespace
+
+Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
     auto d = find_decision(record.job_id);
     if (!d) return fail(d.take_error());
     if (!*d || !(*d)->cleared)
         return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
-    auto o = find_outcome(record.job_id);
-    if (!o) return fail(o.take_error());
-    if (*o) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " already has an outcome");
-    if (record.outcome.pages_confirmed < 0 || record.outcome.pages_confirmed > record.outcome.pages_sent ||
-        record.outcome.pages_sent > (*d)->page_count)
+    auto closed = find_closure(record.job_id);
+    if (!closed) return fail(closed.take_error());
+    if (*closed) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " is closed");
+    auto attempts = find_attempts(record.job_id);
+    if (!attempts) return fail(attempts.take_error());
+    auto outcomes = find_outcomes(record.job_id);
+    if (!outcomes) return fail(outcomes.take_error());
+    int last = 0;
+    for (const auto& a : *attempts) last = std::max(last, a.attempt);
+    for (const auto& o : *outcomes) last = std::max(last, o.outcome.attempt);
+    if (record.attempt != last + 1)
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": attempt " +
+                                               std::to_string(record.attempt) + " is not the next one (" +
+                                               std::to_string(last + 1) + ")");
+    if (record.cleared) {
+        if (record.pages.empty() || record.pages.front() != 1)
+            return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": an attempt starts with the cover");
+        for (int p : record.pages)
+            if (p < 1 || p > (*d)->page_count)
+                return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": attempt page " +
+                                                       std::to_string(p) + " is not a page of the job");
+    }
+    return append("attempt", record.job_id, "", record.decided_at, canonical(attempt_json(record)));
+}
+
+Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
+    const auto& o = record.outcome;
+    auto d = find_decision(record.job_id);
+    if (!d) return fail(d.take_error());
+    if (!*d || !(*d)->cleared)
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
+    auto closed = find_closure(record.job_id);
+    if (!closed) return fail(closed.take_error());
+    if (*closed) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " is closed");
+    auto outcomes = find_outcomes(record.job_id);
+    if (!outcomes) return fail(outcomes.take_error());
+    for (const auto& x : *outcomes)
+        if (x.outcome.attempt == o.attempt)
+            return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " already has an outcome for attempt " +
+                                                   std::to_string(o.attempt));
+    auto attempts = find_attempts(record.job_id);
+    if (!attempts) return fail(attempts.take_error());
+    const AttemptRecord* attempt = nullptr;
+    for (const auto& a : *attempts)
+        if (a.attempt == o.attempt) attempt = &a;
+    if (o.attempt < 1 || (o.attempt > 1 && attempt == nullptr) || (attempt != nullptr && !attempt->cleared))
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": attempt " + std::to_string(o.attempt) +
+                                               " was not cleared");
+    // The pages this attempt put on the line: the cleared document, or what its attempt entry names.
+    std::vector<int> sent_pages;
+    if (attempt != nullptr) sent_pages = attempt->pages;
+    else
+        for (int p = 1; p <= (*d)->page_count; ++p) sent_pages.push_back(p);
+    const auto confirmed = confirmed_pages_of(o);
+    if (o.pages_confirmed < 0 || o.pages_confirmed > o.pages_sent ||
+        o.pages_sent > static_cast<int>(sent_pages.size()) ||
+        (!o.confirmed_pages.empty() && static_cast<int>(o.confirmed_pages.size()) != o.pages_confirmed))
         return fail(Errc::InvalidArgument, "audit: job " + record.job_id +
-                                               ": page counts do not fit the job (confirmed <= sent <= cleared)");
-    return append("outcome", record.job_id, "", record.outcome.finished_at, canonical(outcome_json(record)));
+                                               ": page counts do not fit the attempt (confirmed <= sent <= cleared)");
+    for (int p : confirmed)
+        if (!contains(sent_pages, p))
+            return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": page " + std::to_string(p) +
+                                                   " is confirmed but was not sent in attempt " +
+                                                   std::to_string(o.attempt));
+    return append("outcome", record.job_id, "", o.finished_at, canonical(outcome_json(record)));
+}
+
+Result<int64_t> AuditLog::append_closure(const ClosureRecord& record) {
+    auto d = find_decision(record.job_id);
+    if (!d) return fail(d.take_error());
+    if (!*d || !(*d)->cleared)
+        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
+    if (record.reason.empty()) return fail(Errc::InvalidArgument, "audit: a closure needs a reason");
+    return append("closed", record.job_id, "", record.decided_at, canonical(closure_json(record)));
 }
 
 Result<AuditHead> AuditLog::head() const {
@@ -433,7 +657,7 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
         const std::string body_member = str(b, "member_reference");
         const bool columns_match = str(b, "entry") == r.kind && str(b, "job_id") == r.job_id &&
                                    r.member_ref.value_or("") == body_member &&
-                                   (r.kind == "decision" ? num(b, "decided_at") : num(b, "finished_at")) == r.at;
+                                   (r.kind == "outcome" ? num(b, "finished_at") : num(b, "decided_at")) == r.at;
         if (!columns_match)
             return bad(AuditProblem::Altered, r.seq,
                        e(r.seq) + " was altered: its indexed columns differ from its hashed contents");
@@ -462,13 +686,57 @@ Result<std::optional<DecisionRecord>> AuditLog::find_decision(std::string_view j
     return std::optional<DecisionRecord>(std::move(*d));
 }
 
-Result<std::optional<OutcomeRecord>> AuditLog::find_outcome(std::string_view job_id) const {
+Result<std::vector<OutcomeRecord>> AuditLog::find_outcomes(std::string_view job_id) const {
     auto rows = read_rows(db_.get(), "kind = 'outcome' AND job_id = ?1", job_id);
     if (!rows) return fail(rows.take_error());
-    if (rows->empty()) return std::optional<OutcomeRecord>();
+    std::vector<OutcomeRecord> out;
+    for (const auto& r : *rows) {
+        const json j = json::parse(r.body, nullptr, false);
+        if (!j.is_object()) return fail(Errc::InvalidInput, "audit: outcome body is not a JSON object");
+        out.push_back(outcome_from(j));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const OutcomeRecord& a, const OutcomeRecord& b) { return a.outcome.attempt < b.outcome.attempt; });
+    return out;
+}
+
+Result<std::optional<OutcomeRecord>> AuditLog::find_outcome(std::string_view job_id) const {
+    auto all = find_outcomes(job_id);
+    if (!all) return fail(all.take_error());
+    if (all->empty()) return std::optional<OutcomeRecord>();
+    return std::optional<OutcomeRecord>(std::move(all->back()));
+}
+
+Result<std::vector<AttemptRecord>> AuditLog::find_attempts(std::string_view job_id) const {
+    auto rows = read_rows(db_.get(), "kind = 'attempt' AND job_id = ?1", job_id);
+    if (!rows) return fail(rows.take_error());
+    std::vector<AttemptRecord> out;
+    for (const auto& r : *rows) {
+        const json j = json::parse(r.body, nullptr, false);
+        if (!j.is_object()) return fail(Errc::InvalidInput, "audit: attempt body is not a JSON object");
+        out.push_back(attempt_from(j));
+    }
+    return out;
+}
+
+Result<std::optional<ClosureRecord>> AuditLog::find_closure(std::string_view job_id) const {
+    auto rows = read_rows(db_.get(), "kind = 'closed' AND job_id = ?1", job_id);
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) return std::optional<ClosureRecord>();
     const json j = json::parse(rows->front().body, nullptr, false);
-    if (!j.is_object()) return fail(Errc::InvalidInput, "audit: outcome body is not a JSON object");
-    return std::optional<OutcomeRecord>(outcome_from(j));
+    if (!j.is_object()) return fail(Errc::InvalidInput, "audit: closure body is not a JSON object");
+    return std::optional<ClosureRecord>(closure_from(j));
+}
+
+Result<std::vector<int>> AuditLog::delivered_pages(std::string_view job_id) const {
+    auto all = find_outcomes(job_id);
+    if (!all) return fail(all.take_error());
+    std::vector<int> pages;
+    for (const auto& o : *all)
+        for (int p : confirmed_pages_of(o.outcome))
+            if (!contains(pages, p)) pages.push_back(p);
+    std::sort(pages.begin(), pages.end());
+    return pages;
 }
 
 Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_reference, TimePoint from,
@@ -498,12 +766,15 @@ Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_re
         x.sections = d->sections;
         x.rule_id = d->rule_id;
         x.pages_cleared = d->page_count;
-        auto o = find_outcome(d->job_id);
-        if (!o) return fail(o.take_error());
-        if (*o) {
-            x.completion = (*o)->outcome.completion;
-            x.pages_delivered = (*o)->outcome.pages_confirmed;
-            x.finished_at = (*o)->outcome.finished_at;
+        auto outcomes = find_outcomes(d->job_id);
+        if (!outcomes) return fail(outcomes.take_error());
+        if (!outcomes->empty()) {
+            x.completion = outcomes->back().outcome.completion;
+            x.finished_at = outcomes->back().outcome.finished_at;
+            x.attempts = static_cast<int>(outcomes->size());
+            auto pages = delivered_pages(d->job_id);
+            if (!pages) return fail(pages.take_error());
+            x.pages_delivered = static_cast<int>(pages->size());
         }
         out.push_back(std::move(x));
     }

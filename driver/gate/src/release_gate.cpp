@@ -116,6 +116,42 @@ Result<std::string> ReleaseGate::new_job_id(const Context& context) const {
     return id;
 }
 
+Result<std::string> ReleaseGate::spool_pages(const std::string& name, const std::vector<t30::Bitmap>& pages) {
+    std::error_code ec;
+    const bool created = std::filesystem::create_directories(config_.spool_dir, ec);
+    if (ec) return fail(Errc::Io, "gate: cannot create the spool directory: " + ec.message());
+    // Spooled pages are records: owner only. A directory the gate creates is 0700; an
+    // existing one is left as configured (it may be shared, or a parent of more), and
+    // the file itself is 0600 either way.
+    if (created)
+        std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
+    const auto final_path = config_.spool_dir / name;
+    const auto part_path = config_.spool_dir / (name + ".part");
+    auto written = documents_.write_fax_tiff(part_path, pages);
+    if (!written) {
+        std::filesystem::remove(part_path, ec);
+        return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
+    }
+    std::filesystem::permissions(part_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) {
+        std::filesystem::remove(part_path, ec);
+        return fail(Errc::Io, "gate: cannot restrict the fax file to its owner");
+    }
+    std::filesystem::rename(part_path, final_path, ec);
+    if (ec) {
+        std::filesystem::remove(part_path, ec);
+        return fail(Errc::Io, "gate: cannot move the fax file into the spool");
+    }
+    auto content_hash = sha256_file_hex(final_path.string());
+    if (!content_hash) {
+        std::filesystem::remove(final_path, ec);
+        return fail(content_hash.take_error());
+    }
+    return content_hash;
+}
+
 Result<Decision> ReleaseGate::refuse(DecisionRecord record, std::vector<Finding> findings) {
     Refusal refusal{record.job_id, std::move(findings)};
     record.cleared = false;
@@ -147,38 +183,10 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
     if (auto f = validate_cover(cover, total); !f.empty())
         return fail(Errc::Internal, "gate: the cover stopped matching the job (" + f.front().rule_id + ")");
 
-    std::error_code ec;
-    const bool created = std::filesystem::create_directories(config_.spool_dir, ec);
-    if (ec) return fail(Errc::Io, "gate: cannot create the spool directory: " + ec.message());
-    // Spooled pages are records: owner only. A directory the gate creates is 0700; an
-    // existing one is left as configured (it may be shared, or a parent of more), and
-    // the file itself is 0600 either way.
-    if (created)
-        std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace, ec);
+    auto content_hash = spool_pages(record.job_id + ".tif", pages);
+    if (!content_hash) return fail(content_hash.take_error());
     const auto final_path = config_.spool_dir / (record.job_id + ".tif");
-    const auto part_path = config_.spool_dir / (record.job_id + ".tif.part");
-    auto written = documents_.write_fax_tiff(part_path, pages);
-    if (!written) {
-        std::filesystem::remove(part_path, ec);
-        return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
-    }
-    std::filesystem::permissions(part_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ec);
-    if (ec) {
-        std::filesystem::remove(part_path, ec);
-        return fail(Errc::Io, "gate: cannot restrict the fax file to its owner");
-    }
-    std::filesystem::rename(part_path, final_path, ec);
-    if (ec) {
-        std::filesystem::remove(part_path, ec);
-        return fail(Errc::Io, "gate: cannot move the fax file into the spool");
-    }
-    auto content_hash = sha256_file_hex(final_path.string());
-    if (!content_hash) {
-        std::filesystem::remove(final_path, ec);
-        return fail(content_hash.take_error());
-    }
+    std::error_code ec;
 
     record.cleared = true;
     record.rule_ids = {record.rule_id};
@@ -187,6 +195,7 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
     record.page_sha256.clear();
     for (const auto& p : pages) record.page_sha256.push_back(page_hash(p));
     record.cover_sha256 = record.page_sha256.front();
+    record.cover = cover;
 
     // No token without its audit entry.
     auto seq = audit_.append_decision(record);
@@ -337,6 +346,162 @@ Status ReleaseGate::record_outcome(std::string_view job_id, const TransmissionOu
             "job " + std::string(job_id) + " outcome " + std::string(to_string(outcome.completion)) + ": " +
                 std::to_string(outcome.pages_confirmed) + " of " + std::to_string(decision.page_count) +
                 " pages confirmed by the remote, audit entry " + std::to_string(*seq));
+    return {};
+}
+
+namespace {
+
+std::string page_list(const std::vector<int>& pages) {
+    std::string s;
+    for (int p : pages) s += (s.empty() ? "" : ", ") + std::to_string(p);
+    return s;
+}
+
+}  // namespace
+
+Result<Decision> ReleaseGate::clear_attempt(std::string_view job_id, const AttemptPlan& plan, const Context& ctx) {
+    auto d = audit_.find_decision(job_id);
+    if (!d) return fail(d.take_error());
+    if (!*d) return fail(Errc::NotFound, "gate: no decision with job id " + std::string(job_id));
+    const DecisionRecord& decision = **d;
+    if (!decision.cleared) return fail(Errc::InvalidArgument, "gate: job " + std::string(job_id) + " was refused");
+    if (plan.pages.empty() || plan.pages.front() != 1 || !std::is_sorted(plan.pages.begin(), plan.pages.end()) ||
+        std::adjacent_find(plan.pages.begin(), plan.pages.end()) != plan.pages.end() ||
+        plan.pages.back() > decision.page_count)
+        return fail(Errc::InvalidArgument, "gate: job " + std::string(job_id) +
+                                               ": an attempt sends distinct pages of the job in order, the cover first");
+
+    AttemptRecord rec;
+    rec.job_id = std::string(job_id);
+    rec.attempt = plan.attempt;
+    rec.pages = plan.pages;
+    rec.tuning = plan.tuning;
+    rec.modem = plan.modem;
+    rec.decided_at = ctx.now;
+
+    std::vector<Finding> findings;
+    if (ctx.now >= decision.decided_at + config_.clearance_validity)
+        findings.push_back({std::string(rule::kAttemptExpired), "job",
+                            "the clearance of job " + rec.job_id + " is older than " +
+                                std::to_string(config_.clearance_validity.count()) + " hours",
+                            "Submit the release again so that it is checked against today's directory and policy."});
+    auto found = directory_.find(decision.recipient_id);
+    if (!found) return fail(found.take_error());
+    const DirectoryEntry* entry = found->has_value() ? &found->value() : nullptr;
+    if (entry == nullptr) {
+        findings.push_back({std::string(rule::kNumUnknown), "recipient.directory_id",
+                            "directory entry '" + decision.recipient_id + "' no longer exists",
+                            "Select the recipient from the directory and submit the release again."});
+    } else {
+        if (entry->fax.dial != decision.dial_number)
+            findings.push_back({std::string(rule::kAttemptNumberChanged), "recipient.directory_id",
+                                "the fax number of directory entry '" + entry->id + "' changed after the job was cleared",
+                                "Verify the new number and submit the release again."});
+        switch (verification_state(*entry, ctx.now, policy_.reverification_interval)) {
+        case VerificationState::Verified: break;
+        case VerificationState::Expired:
+            findings.push_back({std::string(rule::kNumExpired), "recipient.directory_id",
+                                "the verification of directory entry '" + entry->id + "' has expired",
+                                "Re-verify the number (test fax and telephone confirmation), then submit again."});
+            break;
+        default:
+            findings.push_back({std::string(rule::kNumUnverified), "recipient.directory_id",
+                                "the fax number of directory entry '" + entry->id + "' is no longer verified",
+                                "Verify the number (test fax and telephone confirmation), then submit again."});
+            break;
+        }
+    }
+
+    // The spooled file must be the one cleared, page by page.
+    const auto cleared_path = config_.spool_dir / (rec.job_id + ".tif");
+    std::vector<t30::Bitmap> cleared_pages;
+    auto hash = sha256_file_hex(cleared_path.string());
+    bool document_ok = hash && *hash == decision.content_sha256;
+    if (document_ok) {
+        auto pages = documents_.read_pages(cleared_path);
+        document_ok = pages && static_cast<int>(pages->size()) == decision.page_count &&
+                      decision.page_sha256.size() == pages->size();
+        for (std::size_t i = 0; document_ok && i < pages->size(); ++i)
+            document_ok = page_hash((*pages)[i]) == decision.page_sha256[i];
+        if (document_ok) cleared_pages = std::move(*pages);
+    }
+    if (!document_ok)
+        findings.push_back({std::string(rule::kAttemptDocumentChanged), "job",
+                            "the spooled fax file of job " + rec.job_id + " is missing or not the file that was cleared",
+                            "Submit the release again."});
+
+    if (!findings.empty()) {
+        rec.cleared = false;
+        for (const auto& f : findings) rec.rule_ids.push_back(f.rule_id);
+        rec.findings = findings;
+        auto seq = audit_.append_attempt(rec);
+        if (!seq) return fail(seq.take_error());
+        FAX_LOG(Info, kLog,
+                "job " + rec.job_id + " attempt " + std::to_string(rec.attempt) + " refused (" + join_ids(rec.rule_ids) +
+                    "), audit entry " + std::to_string(*seq));
+        return Decision(Refusal{rec.job_id, std::move(findings)});
+    }
+
+    const bool whole = static_cast<int>(plan.pages.size()) == decision.page_count;
+    std::string path = cleared_path.string();
+    std::string content = decision.content_sha256;
+    std::string cover_hash = decision.cover_sha256;
+    if (!whole) {
+        if (!decision.cover)
+            return fail(Errc::Unsupported, "gate: job " + rec.job_id +
+                                               " was cleared without a recorded cover; it can only be resent whole");
+        CoverFields cover = *decision.cover;
+        cover.total_pages = static_cast<int>(plan.pages.size());
+        cover.date_time = format_cover_datetime(ctx.now, ctx.utc_offset, ctx.zone_label);
+        std::vector<int> rest(plan.pages.begin() + 1, plan.pages.end());
+        cover.note = "Continuation of an earlier transmission (job " + rec.job_id + "): this fax carries pages " +
+                     page_list(rest) + " of " + std::to_string(decision.page_count) +
+                     " (cover included); the other pages were confirmed received.";
+        if (auto f = validate_cover(cover, cover.total_pages); !f.empty())
+            return fail(Errc::Internal, "gate: the continuation cover does not validate (" + f.front().rule_id + ")");
+        auto page = render_cover(cover, config_.cover_style);
+        if (!page) return fail(page.take_error());
+        auto norm = documents_.normalise(*page);
+        if (!norm) return fail(norm.take_error());
+        std::vector<t30::Bitmap> pages;
+        cover_hash = page_hash(*norm);
+        pages.push_back(std::move(*norm));
+        for (int p : rest) pages.push_back(cleared_pages[static_cast<std::size_t>(p - 1)]);
+        const std::string name = rec.job_id + ".a" + std::to_string(rec.attempt) + ".tif";
+        auto h = spool_pages(name, pages);
+        if (!h) return fail(h.take_error());
+        content = *h;
+        path = (config_.spool_dir / name).string();
+        rec.continuation_cover = true;
+    }
+    rec.cleared = true;
+    rec.cover_sha256 = cover_hash;
+    rec.content_sha256 = content;
+    auto seq = audit_.append_attempt(rec);
+    if (!seq) return fail(seq.take_error());
+
+    ClearedRelease token;
+    token.valid_ = true;
+    token.kind_ = decision.kind;
+    token.job_id_ = rec.job_id;
+    token.rule_id_ = decision.rule_id;
+    token.dial_number_ = entry->fax.dial;
+    token.recipient_id_ = entry->id;
+    token.expected_csi_ = entry->expected_csi;
+    token.tiff_path_ = path;
+    token.page_count_ = static_cast<int>(plan.pages.size());
+    token.content_sha256_ = content;
+    token.cover_sha256_ = cover_hash;
+    FAX_LOG(Info, kLog,
+            "job " + rec.job_id + " attempt " + std::to_string(rec.attempt) + " cleared: pages " + page_list(plan.pages) +
+                " to recipient entry '" + entry->id + "', audit entry " + std::to_string(*seq));
+    return Decision(std::move(token));
+}
+
+Status ReleaseGate::close_job(const ClosureRecord& closure) {
+    auto seq = audit_.append_closure(closure);
+    if (!seq) return fail(seq.take_error());
+    FAX_LOG(Info, kLog, "job " + closure.job_id + " closed (" + closure.reason + "), audit entry " + std::to_string(*seq));
     return {};
 }
 

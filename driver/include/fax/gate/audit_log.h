@@ -21,6 +21,7 @@
 
 #include "fax/base/result.h"
 #include "fax/driver/cleared_release.h"
+#include "fax/gate/cover_sheet.h"
 #include "fax/gate/refusal.h"
 #include "fax/gate/request.h"
 #include "fax/gate/vocabulary.h"
@@ -51,6 +52,41 @@ struct DecisionRecord {
     std::string cover_sha256;
     std::string content_sha256;         // of the fax TIFF
     std::vector<std::string> page_sha256;  // per page, cover first (see docs/policy.md)
+    // What the cover said (contacts, purpose, date, statement; never patient data): the
+    // gate renders a continuation cover from it when only some pages are resent.
+    std::optional<CoverFields> cover;
+    TimePoint decided_at{};
+};
+
+// The gate's re-check before one transmission attempt of a cleared job: the clearance
+// has not expired, the recipient entry is still verified with the same number, the
+// spooled file is the one cleared. Attempt 1 of a job sent at once (faxctl send in the
+// foreground) runs on the original clearance and has no attempt entry; every attempt
+// of a queued job has one, recorded before anything is dialled.
+struct AttemptRecord {
+    std::string job_id;
+    int attempt = 1;
+    bool cleared = false;
+    std::vector<int> pages;           // pages of the cleared document sent (1 = its cover)
+    bool continuation_cover = false;  // a cover naming the remaining pages replaces page 1
+    std::string cover_sha256;         // of the cover page sent in this attempt
+    std::string content_sha256;       // of this attempt's fax file
+    std::vector<std::string> rule_ids;  // refusal rule ids (empty when cleared)
+    std::vector<Finding> findings;      // why it was refused
+    std::string tuning;               // how the call is set up, e.g. "V.29 max, ECM off"
+    std::string modem;                // the device that dials
+    TimePoint decided_at{};
+};
+
+// A job that will not be attempted again, and why (delivered, cancelled by staff,
+// attempts exhausted, clearance expired, recipient no longer verified).
+struct ClosureRecord {
+    std::string job_id;
+    std::string reason;   // "delivered", "cancelled", "gave_up", "expired", "unverified", "not_retryable"
+    std::string detail;   // for people; never patient data
+    int attempts = 0;
+    std::vector<int> delivered_pages;  // union of MCF-confirmed pages over all attempts
+    StaffMember by;                    // who cancelled (cancel only)
     TimePoint decided_at{};
 };
 
@@ -80,8 +116,13 @@ struct NegotiatedParameters {
 };
 
 struct TransmissionOutcome {
-    int pages_sent = 0;       // pages whose image data went on the line
+    int attempt = 1;          // 1, 2, ...: which transmission attempt of the job this was
+    int pages_sent = 0;       // pages whose image data went on the line (of this attempt's document)
     int pages_confirmed = 0;  // pages the remote confirmed with MCF: only these count as delivered
+    // The pages of the cleared document (1 = cover) the remote confirmed in this
+    // attempt. Empty with pages_confirmed > 0: pages 1..pages_confirmed of the cleared
+    // document (an attempt that sent the whole document in order).
+    std::vector<int> confirmed_pages;
     std::optional<std::string> remote_csi;
     NegotiatedParameters negotiated;
     CompletionCode completion = CompletionCode::Failed;
@@ -137,14 +178,17 @@ struct Disclosure {
     std::string rule_id;
     int pages_cleared = 0;  // including the cover
     // From the transmission outcome, if one was recorded.
+    // From the transmission outcomes, if any were recorded (the last attempt's
+    // completion; pages delivered over all attempts).
     std::optional<CompletionCode> completion;
-    int pages_delivered = 0;  // MCF-confirmed pages
+    int pages_delivered = 0;  // distinct MCF-confirmed pages of the cleared document
+    int attempts = 0;         // outcomes recorded
     std::optional<TimePoint> finished_at;
 };
 
 class AuditLog {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;  // 2: attempts, one outcome per attempt, closures
 
     // Opens or creates the audit database (WAL, synchronous=FULL, busy timeout).
     static Result<AuditLog> open(const std::filesystem::path& path);
@@ -153,18 +197,28 @@ public:
     AuditLog& operator=(AuditLog&&) noexcept;
     ~AuditLog();
 
-    // Each returns the new entry's seq. A second decision for one job id, or an
-    // outcome for a job with no cleared decision or with an outcome already, is
-    // InvalidArgument.
+    // Each returns the new entry's seq. InvalidArgument: a second decision for one job
+    // id; an attempt or outcome for a job with no cleared decision; an attempt number
+    // that is not the next one; an outcome for an attempt with an outcome already, or
+    // for an attempt > 1 that was not cleared by an attempt entry; confirmed pages that
+    // were not sent in that attempt; anything after the job's closure.
     Result<int64_t> append_decision(const DecisionRecord& record);
+    Result<int64_t> append_attempt(const AttemptRecord& record);
     Result<int64_t> append_outcome(const OutcomeRecord& record);
+    Result<int64_t> append_closure(const ClosureRecord& record);
 
     Result<AuditVerifyReport> verify(const std::optional<AuditHead>& expected_head = std::nullopt) const;
     Result<AuditHead> head() const;
     Result<std::vector<AuditEntry>> entries() const;
 
     Result<std::optional<DecisionRecord>> find_decision(std::string_view job_id) const;
+    // The latest outcome of the job (of its highest attempt), if any.
     Result<std::optional<OutcomeRecord>> find_outcome(std::string_view job_id) const;
+    Result<std::vector<AttemptRecord>> find_attempts(std::string_view job_id) const;
+    Result<std::vector<OutcomeRecord>> find_outcomes(std::string_view job_id) const;  // by attempt
+    Result<std::optional<ClosureRecord>> find_closure(std::string_view job_id) const;
+    // Pages of the cleared document (1 = cover) confirmed over all outcomes, ascending.
+    Result<std::vector<int>> delivered_pages(std::string_view job_id) const;
 
     // Cleared releases for one member decided in [from, to), with their outcomes.
     Result<std::vector<Disclosure>> disclosures(std::string_view member_reference, TimePoint from,

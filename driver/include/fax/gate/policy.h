@@ -49,6 +49,13 @@ inline constexpr std::string_view kNumExpired = "NUM-EXPIRED";        // verific
 inline constexpr std::string_view kNumMismatch = "NUM-MISMATCH";      // hand-typed number differs
 inline constexpr std::string_view kNumReentry = "NUM-REENTRY";        // hand-typed number not entered twice
 
+// The re-check before each transmission attempt of a queued job (ReleaseGate::clear_attempt).
+// A recipient that lost its verification is refused with NUM-UNVERIFIED / NUM-EXPIRED /
+// NUM-UNKNOWN as at the first decision.
+inline constexpr std::string_view kAttemptExpired = "ATTEMPT-CLEARANCE-EXPIRED";        // cleared too long ago
+inline constexpr std::string_view kAttemptNumberChanged = "ATTEMPT-NUMBER-CHANGED";     // entry's number differs
+inline constexpr std::string_view kAttemptDocumentChanged = "ATTEMPT-DOCUMENT-CHANGED"; // spooled file differs
+
 // Cover sheet (cover_sheet.h): one id per required field.
 inline constexpr std::string_view kCoverSenderName = "COVER-SENDER-NAME";
 inline constexpr std::string_view kCoverSenderDepartment = "COVER-SENDER-DEPARTMENT";

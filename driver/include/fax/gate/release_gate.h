@@ -40,6 +40,16 @@ struct Context {
 struct GateConfig {
     std::filesystem::path spool_dir;  // created 0700 if missing; holds <job id>.tif (0600)
     CoverStyle cover_style;
+    // How long a clearance stays good for the attempts of a queued job (clear_attempt).
+    std::chrono::hours clearance_validity{72};
+};
+
+// One transmission attempt of a cleared job, as the queue plans it.
+struct AttemptPlan {
+    int attempt = 1;         // 1, 2, ... (the audit trail insists on the next number)
+    std::vector<int> pages;  // pages of the cleared document to send, ascending; 1 (the cover) first
+    std::string tuning;      // recorded, e.g. "V.29 max, ECM on"
+    std::string modem;       // recorded: the device that will dial
 };
 
 // The outcome of a gate evaluation: a token for the transmit path, or a refusal.
@@ -90,6 +100,20 @@ public:
     // recorded on the entry as observed.
     Status record_outcome(std::string_view job_id, const TransmissionOutcome& outcome);
 
+    // The re-check before one attempt of a queued job, recorded in the audit trail
+    // before anything is dialled (cleared or refused). Refused: the clearance is older
+    // than GateConfig::clearance_validity, the recipient entry is gone, no longer
+    // verified or has another number, or the spooled file is not the one cleared.
+    // Cleared: a ClearedRelease for the attempt. If `plan.pages` is the whole document
+    // it is the cleared file itself; otherwise a new file <job>.a<n>.tif holding a
+    // continuation cover (the original cover's contacts, purpose and statement, the
+    // attempt's page count and a note naming the pages it carries) and the remaining
+    // pages, which must hash as they did when cleared.
+    Result<Decision> clear_attempt(std::string_view job_id, const AttemptPlan& plan, const Context& context);
+
+    // Records that a cleared job will not be attempted again.
+    Status close_job(const ClosureRecord& closure);
+
 private:
     Result<Decision> refuse(DecisionRecord record, std::vector<Finding> findings);
     // Renders the cover, writes cover + pages to the spool, re-validates the cover
@@ -97,6 +121,8 @@ private:
     Result<Decision> clear(DecisionRecord record, const CoverFields& cover, std::vector<t30::Bitmap> pages,
                            const DirectoryEntry& entry);
     Result<std::string> new_job_id(const Context& context) const;
+    // Writes `pages` as a 0600 fax TIFF at spool/<name> (via a .part file) and hashes it.
+    Result<std::string> spool_pages(const std::string& name, const std::vector<t30::Bitmap>& pages);
 
     Policy policy_;
     Directory& directory_;
