@@ -4,12 +4,16 @@
 #include <spandsp.h>
 
 #include "config.h"
-#include "outcome_mapping.h"
+#include "fax/job/outcome_mapping.h"
 
 namespace fax::faxctl {
 namespace {
 
 using gate::CompletionCode;
+using job::completion_for;
+using job::compression_label;
+using job::outcome_for;
+using job::pages_confirmed_by_mcf;
 
 TEST(FaxctlConfig, DefaultsAndEveryKey) {
     auto d = parse_config_toml("", "empty.toml", "/etc/faxstack");

@@ -36,6 +36,13 @@ int report_error(const Printer& out, const Error& e);
 // ---- release_commands.cpp
 int cmd_check(const Globals& g, const std::filesystem::path& request_file);
 int cmd_send(const Globals& g, const std::filesystem::path& request_file);
+// send --queue: the gate, then the durable queue (faxd transmits it).
+int cmd_submit(const Globals& g, const std::filesystem::path& request_file);
+
+// ---- queue_commands.cpp
+int cmd_queue(const Globals& g, bool all);
+int cmd_status(const Globals& g, const std::string& job_id);
+int cmd_cancel(const Globals& g, const std::string& job_id, const std::string& staff_id, const std::string& staff_name);
 // Removes a finished job's spooled TIFF (unless --keep-spool, which prints its path).
 void drop_spool(const std::string& tiff_path, const Globals& g, const Printer& out);
 struct TransmitReport;

@@ -51,6 +51,19 @@ public:
         return std::optional<bool>(n->as_boolean()->get());
     }
 
+    // An array of integers (empty optional if absent).
+    Result<std::optional<std::vector<int64_t>>> integers(std::string_view key) const {
+        const toml::node* n = t_.get(key);
+        if (n == nullptr) return std::optional<std::vector<int64_t>>();
+        if (!n->is_array()) return error(key, "must be an array of integers");
+        std::vector<int64_t> out;
+        for (const auto& x : *n->as_array()) {
+            if (!x.is_integer()) return error(key, "must be an array of integers");
+            out.push_back(x.as_integer()->get());
+        }
+        return std::optional<std::vector<int64_t>>(std::move(out));
+    }
+
     Result<const toml::table*> table(std::string_view key) const {
         const toml::node* n = t_.get(key);
         if (n == nullptr) return static_cast<const toml::table*>(nullptr);
@@ -109,9 +122,9 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
     return {};
 }
 
-Status read_modem(const TableReader& r, StationConfig& c) {
+Status read_modem(const TableReader& r, ModemConfig& c) {
     FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds"}));
-    FAXCTL_STRING(r, "device", c.modem_device);
+    FAXCTL_STRING(r, "device", c.device);
     auto speed = r.integer("speed");
     if (!speed) return fail(speed.take_error());
     if (*speed) {
@@ -135,6 +148,34 @@ Status read_modem(const TableReader& r, StationConfig& c) {
     if (*limit) {
         if (**limit < 30 || **limit > 7200) return r.error("call_limit_seconds", "must be between 30 and 7200");
         c.call_limit = std::chrono::seconds(**limit);
+    }
+    return {};
+}
+
+Status read_queue(const TableReader& r, StationConfig& c) {
+    FAX_TRY(r.only_keys({"retry_delays_seconds", "max_attempts", "clearance_hours"}));
+    auto delays = r.integers("retry_delays_seconds");
+    if (!delays) return fail(delays.take_error());
+    if (*delays) {
+        if ((*delays)->empty() || (*delays)->size() > 20)
+            return r.error("retry_delays_seconds", "must list 1 to 20 delays");
+        c.retry_delays.clear();
+        for (int64_t d : **delays) {
+            if (d < 1 || d > 86400) return r.error("retry_delays_seconds", "each delay must be 1 to 86400 seconds");
+            c.retry_delays.push_back(std::chrono::seconds(d));
+        }
+    }
+    auto attempts = r.integer("max_attempts");
+    if (!attempts) return fail(attempts.take_error());
+    if (*attempts) {
+        if (**attempts < 1 || **attempts > 50) return r.error("max_attempts", "must be between 1 and 50");
+        c.max_attempts = static_cast<int>(**attempts);
+    }
+    auto hours = r.integer("clearance_hours");
+    if (!hours) return fail(hours.take_error());
+    if (*hours) {
+        if (**hours < 1 || **hours > 720) return r.error("clearance_hours", "must be between 1 and 720");
+        c.clearance_validity = std::chrono::hours(**hours);
     }
     return {};
 }
@@ -201,7 +242,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     }
     StationConfig c;
     const TableReader top(root, source, "");
-    FAX_TRY(top.only_keys({"format", "station", "modem", "cover", "sender"}));
+    FAX_TRY(top.only_keys({"format", "station", "modem", "queue", "cover", "sender"}));
     auto fmt = top.string("format");
     if (!fmt) return fail(fmt.take_error());
     if (*fmt && **fmt != "faxstack-config/1") return top.error("format", "must be \"faxstack-config/1\"");
@@ -212,7 +253,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     };
     const Section sections[] = {
         {"station", [&](const TableReader& r) { return read_station(r, base_dir, c); }},
-        {"modem", [&](const TableReader& r) { return read_modem(r, c); }},
+        {"queue", [&](const TableReader& r) { return read_queue(r, c); }},
         {"cover", [&](const TableReader& r) { return read_cover(r, c); }},
         {"sender", [&](const TableReader& r) { return read_sender(r, c); }},
     };
@@ -221,6 +262,32 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
         if (!t) return fail(t.take_error());
         if (*t == nullptr) continue;
         FAX_TRY(s.read(TableReader(**t, source, std::string(s.name) + ".")));
+    }
+    // [modem] (one modem) or [[modem]] (several, for the daemon; faxctl send uses the first).
+    if (const toml::node* m = root.get("modem"); m != nullptr) {
+        std::vector<const toml::table*> tables;
+        if (m->is_table()) tables.push_back(m->as_table());
+        else if (m->is_array_of_tables())
+            for (const auto& t : *m->as_array()) tables.push_back(t.as_table());
+        else return top.error("modem", "must be a table ([modem]) or an array of tables ([[modem]])");
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            ModemConfig mc;
+            const std::string prefix = m->is_table() ? "modem." : "modem[" + std::to_string(i) + "].";
+            FAX_TRY(read_modem(TableReader(*tables[i], source, prefix), mc));
+            if (m->is_array() && mc.device.empty())
+                return TableReader(*tables[i], source, prefix).error("device", "is required for each [[modem]]");
+            for (const auto& other : c.modems)
+                if (!mc.device.empty() && other.device == mc.device)
+                    return TableReader(*tables[i], source, prefix).error("device", "names a modem listed twice");
+            c.modems.push_back(std::move(mc));
+        }
+        const ModemConfig& first = c.modems.front();
+        c.modem_device = first.device;
+        c.speed = first.speed;
+        c.flow = first.flow;
+        c.ecm = first.ecm;
+        c.call_limit = first.call_limit;
+        if (c.modems.size() == 1 && c.modems.front().device.empty()) c.modems.clear();
     }
     c.source = source;
     return c;

@@ -10,12 +10,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fax/base/result.h"
 #include "fax/gate/request.h"
 #include "fax/hal/transport.h"
 
 namespace fax::faxctl {
+
+// One modem of the station ([modem] or each [[modem]]).
+struct ModemConfig {
+    std::string device;
+    unsigned speed = 115200;
+    hal::FlowControl flow = hal::FlowControl::Software;  // XON/XOFF while sending, as efax does
+    bool ecm = true;
+    std::chrono::seconds call_limit{600};
+};
 
 struct StationConfig {
     // [station]
@@ -31,6 +41,16 @@ struct StationConfig {
     bool ecm = true;
     std::chrono::seconds call_limit{600};
 
+    // Every configured modem with a device, in file order (the daemon runs jobs on all
+    // of them); the [modem] fields above are the first one's, for faxctl send.
+    std::vector<ModemConfig> modems;
+
+    // [queue]: the daemon's retry schedule and how long a clearance stays good.
+    std::vector<std::chrono::seconds> retry_delays{std::chrono::seconds(60), std::chrono::seconds(300),
+                                                   std::chrono::seconds(900), std::chrono::seconds(1800)};
+    int max_attempts = 5;
+    std::chrono::hours clearance_validity{72};
+
     // [cover]
     std::string zone_label = "UTC";
     std::chrono::minutes utc_offset{0};
@@ -45,6 +65,7 @@ struct StationConfig {
     std::filesystem::path directory_db() const { return data_dir / "directory.db"; }
     std::filesystem::path audit_db() const { return data_dir / "audit.db"; }
     std::filesystem::path spool_dir() const { return data_dir / "spool"; }
+    std::filesystem::path queue_db() const { return data_dir / "queue.db"; }
     std::filesystem::path reports_dir() const { return data_dir / "reports"; }  // <job>.png/.pdf
 };
 

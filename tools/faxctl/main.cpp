@@ -2,6 +2,8 @@
 //
 //   faxctl check REQUEST.json             the gate's decision, nothing transmitted
 //   faxctl send REQUEST.json [--modem D]  the gate, then the line
+//   faxctl send --queue REQUEST.json      the gate, then the durable queue (faxd sends it)
+//   faxctl queue [--all] | status JOB | cancel JOB --staff-id S
 //   faxctl directory add|import|list|show|test-fax|confirm|verify|set-csi ...
 //   faxctl audit verify [--head H] | audit export --member REF --from D --to D
 //   faxctl policy show
@@ -49,6 +51,20 @@ int main(int argc, char** argv) {
     check->add_option("REQUEST", request, "release request file (JSON)")->required();
     auto* send = app.add_subcommand("send", "the gate, then transmit the cleared release");
     send->add_option("REQUEST", request, "release request file (JSON)")->required();
+    bool to_queue = false;
+    send->add_flag("--queue", to_queue, "put the cleared release in the durable queue for faxd instead of sending now");
+
+    // queue / status / cancel
+    bool queue_all = false;
+    auto* queue = app.add_subcommand("queue", "the queued and running jobs (--all: closed ones too)");
+    queue->add_flag("--all", queue_all, "include done, failed and cancelled jobs");
+    std::string job_id, cancel_staff_id, cancel_staff_name;
+    auto* status = app.add_subcommand("status", "one job: state, attempts, pages confirmed, audit history");
+    status->add_option("JOB", job_id, "job id")->required();
+    auto* cancel = app.add_subcommand("cancel", "cancel a queued or running job (a call in progress ends with DCN)");
+    cancel->add_option("JOB", job_id, "job id")->required();
+    cancel->add_option("--staff-id", cancel_staff_id, "your staff id")->required();
+    cancel->add_option("--staff-name", cancel_staff_name, "your name");
 
     // directory
     auto* dir = app.add_subcommand("directory", "the recipient directory and number verification");
@@ -145,7 +161,10 @@ int main(int argc, char** argv) {
     if (!modem.empty()) g.modem = modem;
 
     if (check->parsed()) return cmd_check(g, request);
-    if (send->parsed()) return cmd_send(g, request);
+    if (send->parsed()) return to_queue ? cmd_submit(g, request) : cmd_send(g, request);
+    if (queue->parsed()) return cmd_queue(g, queue_all);
+    if (status->parsed()) return cmd_status(g, job_id);
+    if (cancel->parsed()) return cmd_cancel(g, job_id, cancel_staff_id, cancel_staff_name);
     if (add->parsed()) {
         entry.category = *fax::gate::parse_category(category);
         if (!expected_csi.empty()) entry.expected_csi = expected_csi;

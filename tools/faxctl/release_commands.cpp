@@ -5,7 +5,6 @@
 #include "report_writer.h"
 #include "fax/base/log.h"
 #include "fax/gate/release_gate.h"
-#include "outcome_mapping.h"
 #include "station.h"
 #include "transmitter.h"
 
@@ -189,6 +188,23 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
                                                 files.error().message});
     }
     return finish_transmission(rep, g, out, tiff);
+}
+
+int cmd_submit(const Globals& g, const std::filesystem::path& request_file) {
+    const Printer out(g.json);
+    Evaluated ev = evaluate(g, request_file, out);
+    if (ev.exit != 0) return ev.exit;
+    gate::ClearedRelease release = ev.decision->take_release();
+    const Cleared c = describe(release, ev.station->directory(), ev.attention);
+    out.emit(cleared_json(c), cleared_text(c));
+    job::Tuning tuning;
+    tuning.ecm = ev.station->config().ecm;
+    auto job = ev.station->dispatcher().submit(std::move(release), std::chrono::system_clock::now(), tuning);
+    if (!job) return report_error(out, job.error());
+    // The spooled file stays: the daemon sends it (and removes it when the job closes).
+    out.emit(json{{"event", "queued"}, {"job_id", job->id}, {"pages", job->page_count}},
+             "  queued:    job " + job->id + " (faxd sends it; `faxctl status " + job->id + "` follows it)");
+    return code(Exit::Ok);
 }
 
 }  // namespace fax::faxctl

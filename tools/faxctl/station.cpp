@@ -33,17 +33,39 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     if (!directory) return fail(directory.take_error());
     auto audit = gate::AuditLog::open(config.audit_db());
     if (!audit) return fail(audit.take_error());
+    auto queue = job::JobQueue::open(config.queue_db());
+    if (!queue) return fail(queue.take_error());
     return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                gate::make_page_document_io()));
+                                                std::move(*queue), gate::make_page_document_io()));
 }
 
+namespace {
+
+gate::GateConfig gate_config(const StationConfig& c) {
+    gate::GateConfig g;
+    g.spool_dir = c.spool_dir();
+    g.clearance_validity = c.clearance_validity;
+    return g;
+}
+
+job::RetryPolicy retry_policy(const StationConfig& c) {
+    job::RetryPolicy p;
+    p.delays = c.retry_delays;
+    p.max_attempts = c.max_attempts;
+    return p;
+}
+
+}  // namespace
+
 Station::Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-                 std::unique_ptr<gate::DocumentIo> documents)
+                 job::JobQueue queue, std::unique_ptr<gate::DocumentIo> documents)
     : config_(std::move(config)),
       directory_(std::move(directory)),
       audit_(std::move(audit)),
+      queue_(std::move(queue)),
       documents_(std::move(documents)),
-      gate_(std::move(policy), directory_, audit_, *documents_, gate::GateConfig{config_.spool_dir(), {}}) {}
+      gate_(std::move(policy), directory_, audit_, *documents_, gate_config(config_)),
+      dispatcher_(gate_, audit_, queue_, retry_policy(config_)) {}
 
 gate::Context Station::context_now() const {
     gate::Context c;

@@ -1,6 +1,7 @@
 // Station: the station's stores and its gate, opened from the configuration. The
-// directory, the audit log and the document reader live here because the gate only
-// borrows them; Station owns them for as long as a command runs.
+// directory, the audit log, the job queue and the document reader live here because the
+// gate and the dispatcher only borrow them; Station owns them for as long as a command
+// (or the daemon) runs.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,8 @@
 #include "fax/gate/document_io.h"
 #include "fax/gate/policy.h"
 #include "fax/gate/release_gate.h"
+#include "fax/job/dispatcher.h"
+#include "fax/job/job_queue.h"
 
 namespace fax::faxctl {
 
@@ -29,6 +32,8 @@ public:
     gate::Directory& directory() { return directory_; }
     gate::AuditLog& audit() { return audit_; }
     gate::ReleaseGate& gate() { return gate_; }
+    job::JobQueue& queue() { return queue_; }
+    job::Dispatcher& dispatcher() { return dispatcher_; }
     const gate::Policy& policy() const { return gate_.policy(); }
 
     // The gate reads no clock (STYLE.md §4): the tool is where time is read.
@@ -36,13 +41,15 @@ public:
 
 private:
     Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-            std::unique_ptr<gate::DocumentIo> documents);
+            job::JobQueue queue, std::unique_ptr<gate::DocumentIo> documents);
 
     StationConfig config_;
     gate::Directory directory_;
     gate::AuditLog audit_;
+    job::JobQueue queue_;
     std::unique_ptr<gate::DocumentIo> documents_;
     gate::ReleaseGate gate_;
+    job::Dispatcher dispatcher_;
 };
 
 // The policy the configuration names (for `policy show`, without opening the stores).

@@ -8,7 +8,7 @@
 #include "fax/base/log.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/session_driver.h"
-#include "outcome_mapping.h"
+#include "fax/job/outcome_mapping.h"
 #include "config.h"
 
 namespace fax::faxctl {
@@ -149,7 +149,7 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
     modem.close();  // HUPCL drops DTR: the modem hangs up whatever state the call is in
 
     rep.interrupted = InterruptGuard::requested();
-    rep.outcome = outcome_for(s.result(), run_status, rep.pages_total, started, std::chrono::system_clock::now());
+    rep.outcome = job::outcome_for(s.result(), run_status, rep.pages_total, started, std::chrono::system_clock::now());
     rep.page_outcomes = s.result().page_outcomes;
     if (rep.interrupted && rep.outcome.completion != gate::CompletionCode::Ok &&
         rep.outcome.completion != gate::CompletionCode::Partial) {

@@ -67,6 +67,8 @@ public:
     // Changes only the flow-control bits (and verifies them); stored when closed.
     Status set_flow_control(FlowControl flow) override;
 
+    int poll_fd() const override { return fd_.get(); }
+
     // The device path.
     std::string describe() const override { return path_; }
 

@@ -52,6 +52,11 @@ public:
     virtual Status configure(const LineSettings& settings) = 0;
     virtual Status set_flow_control(FlowControl flow) = 0;
 
+    // A descriptor that polls readable when read() has data (or the device went away),
+    // for an event loop that serves many modems in one thread; -1 if the transport has
+    // none (such a loop then reads at its tick).
+    virtual int poll_fd() const { return -1; }
+
     // A short name for logs and errors, e.g. "/dev/ttyACM0" or "inproc:5551001".
     virtual std::string describe() const = 0;
 };

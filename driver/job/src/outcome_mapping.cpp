@@ -1,10 +1,10 @@
-#include "outcome_mapping.h"
+#include "fax/job/outcome_mapping.h"
 
 #include <spandsp.h>
 
 #include <algorithm>
 
-namespace fax::faxctl {
+namespace fax::job {
 namespace {
 
 gate::CompletionCode from_errc(Errc code) {
@@ -69,9 +69,30 @@ std::string compression_label(const std::string& c) {
 
 gate::TransmissionOutcome outcome_for(const t30::SessionResult& r, const Status& run_status, int pages_total,
                                       gate::TimePoint started_at, gate::TimePoint finished_at) {
+    std::vector<int> pages;
+    for (int p = 1; p <= pages_total; ++p) pages.push_back(p);
+    return outcome_for_attempt(r, run_status, 1, pages, started_at, finished_at);
+}
+
+std::vector<int> confirmed_document_pages(const t30::SessionResult& r, const std::vector<int>& attempt_pages) {
+    std::vector<int> out;
+    for (const auto& po : r.page_outcomes)
+        if (po.response == "MCF" && po.page >= 1 && po.page <= static_cast<int>(attempt_pages.size()))
+            out.push_back(attempt_pages[static_cast<std::size_t>(po.page - 1)]);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+gate::TransmissionOutcome outcome_for_attempt(const t30::SessionResult& r, const Status& run_status, int attempt,
+                                              const std::vector<int>& attempt_pages, gate::TimePoint started_at,
+                                              gate::TimePoint finished_at) {
+    const int pages_total = static_cast<int>(attempt_pages.size());
     gate::TransmissionOutcome o;
-    o.pages_sent = static_cast<int>(r.page_outcomes.size());
-    o.pages_confirmed = pages_confirmed_by_mcf(r);
+    o.attempt = attempt;
+    o.pages_sent = std::min(static_cast<int>(r.page_outcomes.size()), pages_total);
+    o.confirmed_pages = confirmed_document_pages(r, attempt_pages);
+    o.pages_confirmed = static_cast<int>(o.confirmed_pages.size());
     if (!r.remote_ident.empty()) o.remote_csi = r.remote_ident;
     o.negotiated.bit_rate = r.bit_rate;
     o.negotiated.modulation = r.modulation;
@@ -96,4 +117,4 @@ gate::TransmissionOutcome outcome_for(const t30::SessionResult& r, const Status&
     return o;
 }
 
-}  // namespace fax::faxctl
+}  // namespace fax::job

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "fax/gate/audit_log.h"
+#include <vector>
+
 #include "fax/t30/fax_session.h"
 
-namespace fax::faxctl {
+namespace fax::job {
 
 // Pages the remote answered with MCF (T.30 §5.3.6.1.5, "message confirmation"). Only
 // these count as delivered: RTP/RTN/PIP/PIN ask for retraining or operator attention
@@ -27,7 +29,15 @@ gate::CompletionCode completion_for(const t30::SessionResult& result, const Stat
 gate::TransmissionOutcome outcome_for(const t30::SessionResult& result, const Status& run_status, int pages_total,
                                       gate::TimePoint started_at, gate::TimePoint finished_at);
 
+// The same for one attempt of a queued job that sent `attempt_pages` (pages of the
+// cleared document, 1 = cover, in the order sent): confirmed_pages names the pages
+// of the cleared document the remote answered with MCF.
+gate::TransmissionOutcome outcome_for_attempt(const t30::SessionResult& result, const Status& run_status, int attempt,
+                                              const std::vector<int>& attempt_pages, gate::TimePoint started_at,
+                                              gate::TimePoint finished_at);
+std::vector<int> confirmed_document_pages(const t30::SessionResult& result, const std::vector<int>& attempt_pages);
+
 // "MMR" -> "T.6" etc. (the audit trail names the recommendation, not the codec).
 std::string compression_label(const std::string& session_compression);
 
-}  // namespace fax::faxctl
+}  // namespace fax::job

@@ -1,0 +1,124 @@
+// JobQueue: the station's durable queue of cleared releases (SQLite, <data_dir>/queue.db).
+//
+// A cleared release becomes a job here; the daemon runs its attempts. The queue holds
+// scheduling state only: no member reference and no document content (the spooled
+// fax file and the audit trail hold those). Every change is one transaction with
+// synchronous=FULL, so a crash or power cut leaves each job either before or after a
+// change, never half-way; pages confirmed during a call are written as they arrive,
+// so an interrupted call still knows what the remote confirmed.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/driver/cleared_release.h"
+
+struct sqlite3;
+
+namespace fax::job {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+enum class JobState {
+    Queued,     // waiting for its next attempt (not before `not_before`)
+    Running,    // an attempt is on a modem (or was, when the station stopped)
+    Done,       // every page confirmed by the remote
+    Failed,     // closed without full delivery: attempts exhausted, not retryable, clearance refused
+    Cancelled,  // closed by staff
+};
+std::string_view to_string(JobState s);
+std::optional<JobState> parse_job_state(std::string_view s);
+inline bool is_closed(JobState s) { return s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled; }
+
+// The fastest modulation family an attempt may train at (retries step down).
+enum class Modulation { V17, V29, V27ter };
+std::string_view to_string(Modulation m);
+std::optional<Modulation> parse_modulation(std::string_view s);
+
+// How the next attempt sets up the call.
+struct Tuning {
+    Modulation max_modulation = Modulation::V17;
+    bool ecm = true;
+    friend bool operator==(const Tuning&, const Tuning&) = default;
+};
+std::string describe(const Tuning& t);  // "V.17 max, ECM on"
+
+struct Job {
+    std::string id;  // the gate's job id
+    gate::ReleaseKind kind = gate::ReleaseKind::Release;
+    JobState state = JobState::Queued;
+    std::string recipient_id;
+    int page_count = 0;  // of the cleared document, cover included
+    TimePoint submitted_at{};
+    TimePoint not_before{};
+    int attempts = 0;            // attempts started
+    std::string modem;           // of the running (or last) attempt
+    Tuning tuning;               // for the next attempt
+    std::vector<int> confirmed_pages;  // over all finished attempts (1 = cover)
+    std::string last_completion;       // CompletionCode name of the last attempt
+    std::string last_detail;           // never patient data
+    bool cancel_requested = false;
+    std::string cancel_by;             // staff id
+    TimePoint updated_at{};
+};
+
+class JobQueue {
+public:
+    static constexpr int kSchemaVersion = 1;
+    static Result<JobQueue> open(const std::filesystem::path& path);
+
+    JobQueue(JobQueue&&) noexcept;
+    JobQueue& operator=(JobQueue&&) noexcept;
+    ~JobQueue();
+
+    // A new job in state Queued, due at `not_before`. InvalidArgument if the id is known.
+    Status add(const Job& job);
+
+    Result<std::optional<Job>> find(std::string_view id) const;
+    // Newest first; `states` empty: all.
+    Result<std::vector<Job>> list(const std::vector<JobState>& states = {}, int limit = 1000) const;
+    // The queued job due first at `now` (oldest not_before, then submission), if any.
+    Result<std::optional<Job>> next_due(TimePoint now) const;
+    // The earliest not_before of a queued job, if any (for the daemon's sleep).
+    Result<std::optional<TimePoint>> next_wake() const;
+
+    // Queued -> Running with attempts = `attempt` on `modem` (fails if not Queued).
+    Status start_attempt(std::string_view id, int attempt, std::string_view modem, TimePoint now);
+    // Back to Queued without counting the attempt (it never reached the line).
+    Status revert_attempt(std::string_view id, int attempts_before, TimePoint now);
+    // A page of the cleared document the remote confirmed during `attempt` (idempotent).
+    Status page_confirmed(std::string_view id, int attempt, int page, TimePoint now);
+    Result<std::vector<int>> pages_confirmed_during(std::string_view id, int attempt) const;
+
+    // The attempt ended: the job's confirmed pages, state, next tuning and time.
+    struct AttemptEnd {
+        std::vector<int> confirmed_pages;  // all pages confirmed so far (union)
+        JobState state = JobState::Queued;
+        TimePoint not_before{};
+        Tuning tuning;
+        std::string completion;
+        std::string detail;
+    };
+    Status finish_attempt(std::string_view id, const AttemptEnd& end, TimePoint now);
+    // Closes a job that is not running (cancel before its attempt; a refused re-check).
+    Status close(std::string_view id, JobState state, std::string_view completion, std::string_view detail,
+                 TimePoint now);
+    // Staff asked to cancel: a queued job is closed by the daemon's next look, a running
+    // one ends its call with DCN. InvalidArgument if the job is already closed.
+    Status request_cancel(std::string_view id, std::string_view staff_id, TimePoint now);
+
+private:
+    struct DbCloser {
+        void operator()(sqlite3* db) const;
+    };
+    explicit JobQueue(std::unique_ptr<sqlite3, DbCloser> db);
+    std::unique_ptr<sqlite3, DbCloser> db_;
+};
+
+}  // namespace fax::job

@@ -1,0 +1,142 @@
+// faxctl queue | status JOB | cancel JOB: the durable queue as staff and IT see it.
+// Nothing here prints a member reference: the queue holds none, and the audit
+// history shown by status is the attempt, outcome and closure entries (never the
+// decision body, which names the member).
+#include <chrono>
+#include <cstdio>
+
+#include "commands.h"
+#include "fax/job/dispatcher.h"
+#include "station.h"
+
+namespace fax::faxctl {
+namespace {
+
+using nlohmann::json;
+
+std::string iso(job::TimePoint t) {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    const auto day = std::chrono::floor<std::chrono::days>(secs);
+    const std::chrono::year_month_day ymd{day};
+    const std::chrono::hh_mm_ss hms{secs - day};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+std::string pages_text(const std::vector<int>& pages) {
+    std::string s;
+    for (int p : pages) s += (s.empty() ? "" : ",") + std::to_string(p);
+    return s.empty() ? "none" : s;
+}
+
+json job_json(const job::Job& j) {
+    return {{"event", "job"},
+            {"job_id", j.id},
+            {"state", std::string(job::to_string(j.state))},
+            {"kind", j.kind == gate::ReleaseKind::VerificationTestFax ? "verification_test_fax" : "release"},
+            {"recipient_id", j.recipient_id},
+            {"pages", j.page_count},
+            {"confirmed_pages", j.confirmed_pages},
+            {"attempts", j.attempts},
+            {"next_attempt_utc", j.state == job::JobState::Queued ? json(iso(j.not_before)) : json(nullptr)},
+            {"tuning", job::describe(j.tuning)},
+            {"modem", j.modem},
+            {"last_completion", j.last_completion},
+            {"last_detail", j.last_detail},
+            {"cancel_requested", j.cancel_requested},
+            {"submitted_utc", iso(j.submitted_at)},
+            {"updated_utc", iso(j.updated_at)}};
+}
+
+std::string job_line(const job::Job& j) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%-26s %-9s %-18s %2zu/%-2d  %2d  %s", j.id.c_str(),
+                  std::string(job::to_string(j.state)).c_str(), j.recipient_id.c_str(), j.confirmed_pages.size(),
+                  j.page_count, j.attempts,
+                  j.state == job::JobState::Queued ? ("next " + iso(j.not_before)).c_str() : j.last_completion.c_str());
+    return buf;
+}
+
+}  // namespace
+
+int cmd_queue(const Globals& g, bool all) {
+    const Printer out(g.json);
+    auto cfg = effective_config(g);
+    if (!cfg) return report_error(out, cfg.error());
+    auto station = Station::open(*cfg);
+    if (!station) return report_error(out, station.error());
+    auto jobs = all ? (*station)->queue().list()
+                    : (*station)->queue().list({job::JobState::Queued, job::JobState::Running});
+    if (!jobs) return report_error(out, jobs.error());
+    out.text("JOB                        STATE     RECIPIENT          PAGES  TRIES  NEXT / LAST RESULT");
+    for (const auto& j : *jobs) out.emit(job_json(j), job_line(j));
+    if (jobs->empty()) out.text(all ? "(no jobs)" : "(nothing queued or running)");
+    return code(Exit::Ok);
+}
+
+int cmd_status(const Globals& g, const std::string& job_id) {
+    const Printer out(g.json);
+    auto cfg = effective_config(g);
+    if (!cfg) return report_error(out, cfg.error());
+    auto station = Station::open(*cfg);
+    if (!station) return report_error(out, station.error());
+    auto j = (*station)->queue().find(job_id);
+    if (!j) return report_error(out, j.error());
+    if (!*j) return report_error(out, Error{Errc::NotFound, "no queued job " + job_id});
+    const job::Job& job = **j;
+    std::string text = "job " + job.id + ": " + std::string(job::to_string(job.state)) + "\n  recipient entry: " +
+                       job.recipient_id + "\n  pages: " + std::to_string(job.page_count) +
+                       " (cover included); confirmed by the remote: " + pages_text(job.confirmed_pages) +
+                       "\n  attempts: " + std::to_string(job.attempts);
+    if (job.state == job::JobState::Queued)
+        text += "\n  next attempt: " + iso(job.not_before) + " (" + job::describe(job.tuning) + ")";
+    if (!job.last_completion.empty()) text += "\n  last result: " + job.last_completion + " " + job.last_detail;
+    if (job.cancel_requested) text += "\n  cancel requested by " + job.cancel_by;
+    out.emit(job_json(job), text);
+
+    auto& audit = (*station)->audit();
+    auto attempts = audit.find_attempts(job_id);
+    auto outcomes = audit.find_outcomes(job_id);
+    auto closure = audit.find_closure(job_id);
+    if (!attempts || !outcomes || !closure) return report_error(out, Error{Errc::Io, "audit trail unreadable"});
+    for (const auto& a : *attempts)
+        out.emit({{"event", "attempt"}, {"attempt", a.attempt}, {"cleared", a.cleared}, {"pages", a.pages},
+                  {"rule_ids", a.rule_ids}, {"tuning", a.tuning}, {"modem", a.modem}, {"at_utc", iso(a.decided_at)}},
+                 "  attempt " + std::to_string(a.attempt) + " " + (a.cleared ? "cleared" : "REFUSED") + " at " +
+                     iso(a.decided_at) + ": pages " + pages_text(a.pages) + ", " + a.tuning + " on " + a.modem);
+    for (const auto& o : *outcomes)
+        out.emit({{"event", "outcome"}, {"attempt", o.outcome.attempt},
+                  {"completion", std::string(gate::to_string(o.outcome.completion))},
+                  {"confirmed_pages", o.outcome.confirmed_pages}, {"detail", o.outcome.detail},
+                  {"at_utc", iso(o.outcome.finished_at)}},
+                 "  outcome " + std::to_string(o.outcome.attempt) + ": " +
+                     std::string(gate::to_string(o.outcome.completion)) + ", confirmed pages " +
+                     pages_text(o.outcome.confirmed_pages) + (o.outcome.detail.empty() ? "" : " — " + o.outcome.detail));
+    if (*closure)
+        out.emit({{"event", "closed"}, {"reason", (*closure)->reason}, {"delivered_pages", (*closure)->delivered_pages},
+                  {"at_utc", iso((*closure)->decided_at)}},
+                 "  closed: " + (*closure)->reason + ", delivered pages " + pages_text((*closure)->delivered_pages));
+    return code(Exit::Ok);
+}
+
+int cmd_cancel(const Globals& g, const std::string& job_id, const std::string& staff_id, const std::string& staff_name) {
+    const Printer out(g.json);
+    auto cfg = effective_config(g);
+    if (!cfg) return report_error(out, cfg.error());
+    auto station = Station::open(*cfg);
+    if (!station) return report_error(out, station.error());
+    auto s = (*station)->dispatcher().cancel(job_id, {staff_id, staff_name}, std::chrono::system_clock::now());
+    if (!s) return report_error(out, s.error());
+    auto j = (*station)->queue().find(job_id);
+    const bool closed = j.ok() && *j && (*j)->state == job::JobState::Cancelled;
+    out.emit({{"event", "cancel"}, {"job_id", job_id}, {"closed", closed}},
+             closed ? "job " + job_id + " cancelled"
+                    : "job " + job_id + ": cancel requested; faxd ends the call in progress (DCN) and closes it");
+    return code(Exit::Ok);
+}
+
+}  // namespace fax::faxctl

@@ -1,0 +1,93 @@
+// faxd: the release station's daemon. Runs the queued jobs (faxctl send --queue) on
+// every configured modem, retries on the configured schedule, and survives crashes:
+// see daemon.h and docs/station.md.
+//
+//   faxd [--config FILE] [--data-dir DIR] [--modem DEVICE ...] [--exit-when-idle] [-v]
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon.h"
+#include "fax/base/log.h"
+#include "station.h"
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"faxd: runs the release station's queued fax jobs on all configured modems"};
+    std::string config_file, data_dir, log_level;
+    std::vector<std::string> modems;
+    bool exit_when_idle = false, no_reports = false;
+    int verbose = 0;
+    app.add_option("--config", config_file, "configuration file (default /etc/faxstack/faxstack.toml if present)")
+        ->type_name("FILE");
+    app.add_option("--data-dir", data_dir, "data directory; overrides station.data_dir")->type_name("DIR");
+    app.add_option("--modem", modems, "modem device (repeatable); replaces the configured [[modem]] devices")
+        ->type_name("DEVICE");
+    app.add_flag("--exit-when-idle", exit_when_idle, "exit once no job is queued or running");
+    app.add_flag("--no-reports", no_reports, "do not write transmission reports");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (default: station.log_level)");
+    app.add_flag("-v,--verbose", verbose, "more log output (-v info, -vv debug)");
+    CLI11_PARSE(app, argc, argv);
+
+    auto config = fax::faxctl::load_config(config_file.empty() ? std::nullopt
+                                                               : std::optional<std::filesystem::path>(config_file));
+    if (!config) {
+        std::fprintf(stderr, "faxd: %s\n", config.error().to_string().c_str());
+        return 2;
+    }
+    if (!data_dir.empty()) config->data_dir = data_dir;
+    auto level = fax::log::parse_level(log_level.empty() ? config->log_level : log_level, fax::log::Level::Warn);
+    if (verbose >= 2) level = std::min(level, fax::log::Level::Debug);
+    else if (verbose == 1) level = std::min(level, fax::log::Level::Info);
+    fax::log::set_level(level);
+
+    fax::faxd::DaemonOptions opts;
+    opts.ident = config->ident;
+    opts.exit_when_idle = exit_when_idle;
+    opts.reports = !no_reports;
+    if (!modems.empty()) {
+        for (const auto& m : modems) {
+            fax::faxctl::ModemConfig mc;
+            if (!config->modems.empty()) mc = config->modems.front();  // line settings of the first
+            else {
+                mc.speed = config->speed;
+                mc.flow = config->flow;
+                mc.ecm = config->ecm;
+                mc.call_limit = config->call_limit;
+            }
+            mc.device = m;
+            opts.modems.push_back(mc);
+        }
+    } else {
+        opts.modems = config->modems;
+    }
+
+    auto station = fax::faxctl::Station::open(*config);
+    if (!station) {
+        std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
+        return 1;
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto status = fax::faxd::run_daemon(**station, opts, [] { return g_stop != 0; });
+    if (!status) {
+        std::fprintf(stderr, "faxd: %s\n", status.error().to_string().c_str());
+        return status.error().code == fax::Errc::InvalidInput ? 2 : 1;
+    }
+    return 0;
+}
