@@ -91,3 +91,42 @@ TEST(FaxsimOptions, Validation) {
 
 }  // namespace
 }  // namespace fax::faxsim
+
+namespace fax::faxsim {
+namespace {
+
+TEST(FaxsimOptions, QuirksSpecs) {
+    auto q = parse_quirks("5551001=slow-atz,numeric-results");
+    ASSERT_TRUE(q) << q.error().to_string();
+    EXPECT_EQ(q->number, "5551001");
+    EXPECT_EQ(q->quirks.slow_atz, Samples{8000 * 8});
+    EXPECT_TRUE(q->quirks.numeric_results);
+    EXPECT_FALSE(q->quirks.dle_bug);
+    auto v = parse_quirks("5551002=late-ok=2500,mute=12");
+    ASSERT_TRUE(v) << v.error().to_string();
+    EXPECT_EQ(v->quirks.late_ok, Samples{8 * 2500});
+    EXPECT_EQ(v->quirks.mute_after, 12);
+    for (const char* bad : {"5551001", "5551001=", "x=slow-atz", "5551001=slow-atx", "5551001=dle-bug=2"}) {
+        auto r = parse_quirks(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+        EXPECT_NE(r.error().message.find("--quirks"), std::string::npos) << r.error().message;
+    }
+}
+
+TEST(FaxsimOptions, QuirksNameAModemOnce) {
+    Options o;
+    o.modems.push_back({"/tmp/faxA", "5551001"});
+    o.quirks.push_back(*parse_quirks("5551001=dle-bug"));
+    EXPECT_TRUE(validate(o).ok());
+    o.quirks.push_back(*parse_quirks("5551001=carrier-drop"));
+    EXPECT_FALSE(validate(o).ok());
+    o.quirks.pop_back();
+    o.quirks.push_back(*parse_quirks("5551009=carrier-drop"));
+    auto s = validate(o);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("not a --modem"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace fax::faxsim

@@ -1,5 +1,6 @@
 #include "faxsim_options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -84,6 +85,19 @@ Result<NoiseSpec> parse_noise(std::string_view arg) {
     return n;
 }
 
+Result<QuirksSpec> parse_quirks(std::string_view arg) {
+    const auto eq = arg.find('=');
+    if (eq == std::string_view::npos) return bad("--quirks", arg, "expected NUMBER=QUIRK[,QUIRK...]");
+    QuirksSpec q;
+    q.number = std::string(arg.substr(0, eq));
+    if (!valid_number(q.number)) return bad("--quirks", arg, "NUMBER must be 1 to 20 digits");
+    if (eq + 1 == arg.size()) return bad("--quirks", arg, "no quirk given");
+    auto parsed = sim::parse_modem_quirks(arg.substr(eq + 1));
+    if (!parsed) return bad("--quirks", arg, parsed.error().message);
+    q.quirks = *parsed;
+    return q;
+}
+
 Status validate(const Options& o) {
     if (o.modems.empty() && o.receivers.empty() && o.senders.empty())
         return fail(Errc::InvalidArgument, "nothing to simulate: give at least one --modem, --receiver or --sender");
@@ -109,6 +123,13 @@ Status validate(const Options& o) {
     for (const auto& n : o.noise)
         if (!numbers.count(n.number))
             return fail(Errc::InvalidArgument, "--noise: number " + n.number + " is not a modem or terminal");
+    std::set<std::string> quirky;
+    for (const auto& q : o.quirks) {
+        const bool modem = std::any_of(o.modems.begin(), o.modems.end(), [&](const ModemSpec& m) { return m.number == q.number; });
+        if (!modem) return fail(Errc::InvalidArgument, "--quirks: number " + q.number + " is not a --modem");
+        if (!quirky.insert(q.number).second)
+            return fail(Errc::InvalidArgument, "--quirks: number " + q.number + " is given twice (list its quirks in one)");
+    }
     if (o.ring_limit < 1 || o.ring_limit > 100)
         return fail(Errc::InvalidArgument, "--ring-limit " + std::to_string(o.ring_limit) + ": must be 1 to 100");
     return {};

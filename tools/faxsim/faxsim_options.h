@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fax/base/result.h"
+#include "fax/sim/modem_quirks.h"
 
 namespace fax::faxsim {
 
@@ -33,6 +34,12 @@ struct NoiseSpec {
     double dbm0 = -60.0;
 };
 
+// A modem's quirk personality or fault (fax/sim/modem_quirks.h).
+struct QuirksSpec {
+    std::string number;
+    sim::ModemQuirks quirks;
+};
+
 struct Options {
     std::vector<ModemSpec> modems;
     std::vector<ReceiverSpec> receivers;
@@ -41,6 +48,7 @@ struct Options {
     std::vector<std::string> no_answer;
     std::vector<std::string> no_dialtone;
     std::vector<NoiseSpec> noise;
+    std::vector<QuirksSpec> quirks;
     bool ecm = true;
     bool class2 = false;  // modems offer Class 2.0 besides Class 1
     int ring_limit = 8;
@@ -55,6 +63,8 @@ Result<ReceiverSpec> parse_receiver(std::string_view arg);
 Result<SenderSpec> parse_sender(std::string_view arg);
 // "--noise NUMBER=DBM0"
 Result<NoiseSpec> parse_noise(std::string_view arg);
+// "--quirks NUMBER=QUIRK[=VALUE][,QUIRK[=VALUE]...]", e.g. "5551001=slow-atz,numeric-results"
+Result<QuirksSpec> parse_quirks(std::string_view arg);
 // A telephone number here is 1 to 20 digits.
 bool valid_number(std::string_view number);
 // Numbers unique across modems and terminals, at least one device, sane limits.

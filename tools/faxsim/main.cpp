@@ -1,7 +1,7 @@
 // faxsim: simulated Class 1 fax modems on pseudo-terminals, and reference fax
 // machines, on one simulated telephone exchange, paced to real time.
 //
-//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2]
+//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2] [--quirks 5551001=slow-atz]
 //          --receiver 5551009=/tmp/rx --sender 5551010=page.tif@5551001,delay=5
 //
 // Prints one line per call event (and per finished fax) on stdout, and
@@ -104,6 +104,12 @@ int run(const Options& o) {
     for (const auto& m : o.modems) {
         sim::ModemOptions mo;
         mo.offer_class2 = o.class2;  // +FCLASS=? then lists 2.0 and +FCLASS=2.0 selects T.32
+        for (const auto& q : o.quirks)
+            if (q.number == m.number) {
+                // The personality shows in +FMM?/ATI, so a station picks its profile by identity.
+                mo.quirks = q.quirks;
+                mo.model = sim::quirk_model_name(mo.model, q.quirks);
+            }
         sim::SimModem& modem = simulation.add_modem(m.number, mo);
         auto port = sim::PtyModemPort::create(modem, m.link_path);
         if (!port) {
@@ -189,7 +195,7 @@ int main(int argc, char** argv) {
     CLI::App app{"faxsim: simulated Class 1 fax modems on pseudo-terminals and reference fax machines, "
                  "on one simulated telephone exchange, in real time"};
     Options o;
-    std::vector<std::string> modems, receivers, senders, noise;
+    std::vector<std::string> modems, receivers, senders, noise, quirks;
     bool no_ecm = false;
     app.add_option("--modem", modems, "PATH=NUMBER: a Class 1 modem whose port is a pty linked at PATH")
         ->type_name("PATH=NUMBER");
@@ -203,6 +209,12 @@ int main(int argc, char** argv) {
     app.add_option("--no-dialtone", o.no_dialtone, "NUMBER: calls from this line get NO DIALTONE")
         ->type_name("NUMBER");
     app.add_option("--noise", noise, "NUMBER=DBM0: white noise on the audio toward NUMBER")->type_name("NUMBER=DBM0");
+    app.add_option("--quirks", quirks,
+                   "NUMBER=QUIRK[=VALUE][,...]: the modem at NUMBER misbehaves like real firmware: slow-atz[=MS], "
+                   "dle-bug, carrier-drop, early-connect[=MS], late-ok[=MS], xon-xoff, numeric-results; or fails: "
+                   "mute[=LINES], garbage[=LINES], truncated[=LINES], lost-xon. Its +FMM? then says "
+                   "\"SimModem T31 [QUIRKS]\" (e.g. 5551001=slow-atz,numeric-results)")
+        ->type_name("NUMBER=QUIRKS");
     app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
     app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
     app.add_flag("--class2", o.class2, "modems also offer Class 2.0 (ITU-T T.32): +FCLASS=2.0 runs T.30 in the modem");
@@ -241,6 +253,11 @@ int main(int argc, char** argv) {
         auto n = parse_noise(a);
         if (!n) return bad_args(n.error());
         o.noise.push_back(*n);
+    }
+    for (const auto& a : quirks) {
+        auto q = parse_quirks(a);
+        if (!q) return bad_args(q.error());
+        o.quirks.push_back(*q);
     }
     if (auto s = validate(o); !s) return bad_args(s.error());
     return run(o);
