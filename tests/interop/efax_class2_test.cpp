@@ -327,6 +327,90 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
     std::printf("[ interop  ] project Class 2.0 driver over a pty: %.1f s on the line\n", r.line_seconds);
 }
 
+// The project's Class 2.0 driver (run_realtime over one pty) sending a gate-cleared
+// release to efax 0.9a in Class 2.0 mode (efax -o0 -r) answering on a second pty: two
+// simulated Class 2.0 modems on the exchange, T.30 in each. efax's CSI is the one the
+// directory entry was verified with, so the gate hook lets the pages go.
+TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
+    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    class2test::TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
+    auto desk = class2test::ReleaseDesk::create(dir.path());
+    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
+    auto release = (*desk)->clear(doc, 1, "206-555-0122", std::string("EFAX CLINIC"));
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string cleared = release->tiff_path();
+
+    sim::Simulation sim;
+    sim::ModemOptions mo;
+    mo.offer_class2 = true;
+    mo.inband_flow_control = true;
+    auto& ours = sim.add_modem("5551001", mo);
+    auto& theirs = sim.add_modem(release->dial_number(), mo);
+    auto our_port = sim::PtyModemPort::create(ours, dir.file("faxOurs"));
+    ASSERT_TRUE(our_port.ok()) << our_port.error().to_string();
+    auto their_port = sim::PtyModemPort::create(theirs, dir.file("faxEfax"));
+    ASSERT_TRUE(their_port.ok()) << their_port.error().to_string();
+
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(stop_fd, 0);
+    sim::RealtimeLoop loop(sim);
+    loop.add_port(**our_port);
+    loop.add_port(**their_port);
+    Status loop_status;
+    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+
+    const std::string pattern = dir.file("efaxrx");
+    Efax efax({kEfax, "-d", (*their_port)->link_path(), "-o0", "-l", "EFAX CLINIC", "-v", "ewinchamr", "-r", pattern},
+              dir.file("efax.log"));
+    ASSERT_TRUE(efax.started());
+    // efax initialises its modem and waits with ATA (answered as the call arrives).
+    std::this_thread::sleep_for(6s);
+
+    hal::SerialTransport tty((*our_port)->link_path(), {115200, hal::FlowControl::None});
+    auto opened = tty.open();
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    auto session = t30::Class2Session::transmit(std::move(*release));
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    t30::RealtimeOptions ro;
+    ro.limit = std::chrono::duration_cast<std::chrono::seconds>(kDeadline);
+    const Status run = t30::run_realtime(**session, tty, ro);
+    tty.close();
+    const int status = efax.wait(60s);
+    const uint64_t one = 1;
+    (void)!::write(stop_fd, &one, sizeof one);
+    sim_thread.join();
+    ::close(stop_fd);
+
+    ASSERT_TRUE(run.ok()) << run.error().to_string();
+    EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
+    if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", efax.output().c_str());
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.pages_confirmed, 2);  // the cover and chart 1
+    EXPECT_EQ(r.remote_ident, "EFAX CLINIC");
+    EXPECT_FALSE(r.remote_ident_mismatch);
+    EXPECT_EQ(status, 0) << "efax exit status " << status << "\n" << efax.output();
+    EXPECT_EQ(efax.output().find("reception errors"), std::string::npos) << efax.output();
+
+    // efax stores each received page as <pattern>.001, .002, ...
+    auto sent = t30::read_tiff(cleared);
+    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_EQ(sent->size(), 2u);
+    for (std::size_t i = 0; i < sent->size(); ++i) {
+        const std::string ext = (i + 1 < 10 ? ".00" : ".0") + std::to_string(i + 1);
+        auto got = t30::read_tiff(pattern + ext);
+        ASSERT_TRUE(got.ok()) << got.error().to_string() << "\n" << efax.output();
+        ASSERT_EQ(got->size(), 1u);
+        const auto d = t30::compare_pages((*sent)[i], (*got)[0]);
+        EXPECT_TRUE(d.identical) << "page " << i + 1 << ": " << d.summary;
+    }
+    EXPECT_FALSE(std::filesystem::exists(pattern + ".003"));
+    std::printf("[ interop  ] project Class 2.0 -> efax -o0 -r: %.1f s on the line\n", r.line_seconds);
+}
+
 // mgetty's sendfax (Debian mgetty-fax), Class 2.0 forced with -C c2.0, sending a page
 // made by its own pbm2g3 through the same kind of PTY-published Class 2.0 modem.
 TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
