@@ -13,6 +13,7 @@
 // --suites picks what runs (default: lines; "all" = every suite, as scripts/bench.sh runs):
 //   lines  the table above (in process, deterministic line time; CPU per line-second)
 //   gate   gate decisions per second with the durable audit, audit entries verified per second
+//   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
 //
 // Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
 // measurement ran (whether or not the targets were met, which the output states), 1 when
@@ -36,6 +37,7 @@
 #include "fax/t30/tiff_io.h"
 #include "gate_bench.h"
 #include "line_bound.h"
+#include "prep_bench.h"
 #include "report.h"
 
 #ifndef FAXBENCH_BUILD_TYPE
@@ -55,6 +57,10 @@ struct Options {
     int gate_refused = 1000;
     long long verify_entries = 50000;
     std::string keep_trail;
+    int prep_copies = 2;
+    int prep_runs = 3;
+    std::string prep_keep;
+    std::vector<std::string> prep_one;  // internal: IN OUT (the child side of --suites prep)
     std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::vector<std::string> modes = {"MH", "MR", "MMR"};
     std::string itu_dir = FAXBENCH_ITU_DIR;
@@ -220,9 +226,40 @@ int run_gate(const Options& o, nlohmann::json& root) {
     return r->verify_ok ? 0 : 1;
 }
 
+int run_prep(const Options& o, nlohmann::json& root) {
+    auto scratch = BenchGate::create(scratch_parent(o));  // a scratch directory removed at the end
+    if (!scratch) {
+        complain(scratch.error().to_string());
+        return 1;
+    }
+    PrepBenchOptions po;
+    po.itu_dir = o.itu_dir;
+    po.work_dir = (*scratch)->scratch();
+    po.copies = o.prep_copies;
+    po.runs = o.prep_runs;
+    po.keep_inputs = o.prep_keep;
+    const std::string load_before = loadavg();
+    auto rows = run_prep_bench(po);
+    if (!rows) {
+        complain("prep: " + rows.error().to_string());
+        return 1;
+    }
+    const PrepTargets t;
+    std::printf("\n== prep: page preparation to TIFF G4 at 204 x 196 dpi, 1728 px (load %s -> %s)\n",
+                load_before.c_str(), loadavg().c_str());
+    std::fputs(format_prep_table(*rows, t).c_str(), stdout);
+    std::fflush(stdout);
+    root["prep"] = nlohmann::json::parse(prep_json(*rows, t));
+    root["prep"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    bool ok = true;
+    for (const auto& r : *rows) ok = ok && r.ours.ok && r.reference.ok;
+    return ok ? 0 : 1;
+}
+
 int run(const Options& o) {
     log::set_level(log::parse_level(o.log_level, log::Level::Error));
-    static const std::vector<std::string> kAll = {"lines", "gate"};
+    if (!o.prep_one.empty()) return prep_one(o.prep_one.at(0), o.prep_one.at(1));
+    static const std::vector<std::string> kAll = {"lines", "gate", "prep"};
     std::vector<std::string> suites;
     for (const auto& s : o.suites) {
         if (s == "all") {
@@ -230,7 +267,7 @@ int run(const Options& o) {
             break;
         }
         if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
-            complain("--suites: '" + s + "' is not one of lines, gate, all");
+            complain("--suites: '" + s + "' is not one of lines, gate, prep, all");
             return 2;
         }
         suites.push_back(s);
@@ -244,6 +281,7 @@ int run(const Options& o) {
         int rc = 0;
         if (s == "lines") rc = run_lines(o, root);
         else if (s == "gate") rc = run_gate(o, root);
+        else if (s == "prep") rc = run_prep(o, root);
         if (rc == 2) return 2;
         status = std::max(status, rc);
     }
@@ -268,7 +306,13 @@ int main(int argc, char** argv) {
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
-    app.add_option("--suites", o.suites, "lines, gate, or all (default lines)");
+    app.add_option("--suites", o.suites, "lines, gate, prep, or all (default lines)");
+    app.add_option("--prep-copies", o.prep_copies, "prep suite: each document holds charts 1..8 this many times (default 2)");
+    app.add_option("--prep-runs", o.prep_runs, "prep suite: runs per tool and input, the fastest counts (default 3)");
+    app.add_option("--prep-keep", o.prep_keep, "prep suite: copy the generated input documents to this folder");
+    app.add_option("--prep-one", o.prep_one, "internal: prepare IN as OUT (the child of the prep suite)")
+        ->expected(2)
+        ->group("");
     app.add_option("--work-dir", o.work_dir, "where scratch databases and files go (default: the temp directory)");
     app.add_option("--gate-cleared", o.gate_cleared, "gate suite: cleared decisions to time (default 200)");
     app.add_option("--gate-refused", o.gate_refused, "gate suite: refused decisions to time (default 1000)");

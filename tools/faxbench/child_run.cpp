@@ -1,0 +1,59 @@
+#include "child_run.h"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "bench_clock.h"
+
+namespace fax::faxbench {
+
+std::string self_exe() {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : p.string();
+}
+
+Result<ChildCost> run_child(const std::vector<std::string>& argv, const std::string& log_path) {
+    if (argv.empty()) return fail(Errc::InvalidArgument, "run_child: no program");
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int out = log_path.empty() ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
+                                     : ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (out < 0) return fail(Errc::Io, "run_child: cannot open " + (log_path.empty() ? "/dev/null" : log_path));
+    const double t0 = wall_seconds();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(out);
+        return fail(Errc::Io, "run_child: fork: " + std::generic_category().message(errno));
+    }
+    if (pid == 0) {
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+        const int in = ::open("/dev/null", O_RDONLY);
+        if (in >= 0) ::dup2(in, STDIN_FILENO);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out);
+    int status = 0;
+    rusage ru{};
+    pid_t r;
+    do r = ::wait4(pid, &status, 0, &ru);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) return fail(Errc::Io, "run_child: wait4: " + std::generic_category().message(errno));
+    ChildCost c;
+    c.wall_s = wall_seconds() - t0;
+    c.cpu_s = seconds_of(ru.ru_utime) + seconds_of(ru.ru_stime);
+    c.max_rss_kib = ru.ru_maxrss;
+    c.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return c;
+}
+
+}  // namespace fax::faxbench

@@ -1,0 +1,357 @@
+#include "prep_bench.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <tiffio.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "fax/t30/document_reader.h"
+#include "fax/t30/page_prep.h"
+#include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+
+namespace fax::faxbench {
+namespace {
+
+constexpr const char* kGs = "/usr/bin/gs";
+constexpr const char* kTiffcp = "/usr/bin/tiffcp";
+
+struct CairoSurfaceFree {
+    void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct CairoFree {
+    void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, CairoSurfaceFree>;
+using Cairo = std::unique_ptr<cairo_t, CairoFree>;
+struct TiffClose {
+    void operator()(TIFF* t) const { TIFFClose(t); }
+};
+
+uint8_t reverse_bits(uint8_t b) {
+    b = static_cast<uint8_t>((b & 0xF0) >> 4 | (b & 0x0F) << 4);
+    b = static_cast<uint8_t>((b & 0xCC) >> 2 | (b & 0x33) << 2);
+    return static_cast<uint8_t>((b & 0xAA) >> 1 | (b & 0x55) << 1);
+}
+
+Status finish_pdf(cairo_surface_t* pdf, const std::string& path) {
+    cairo_surface_finish(pdf);
+    if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
+        return fail(Errc::Io, path + ": cairo: " + cairo_status_to_string(cairo_surface_status(pdf)));
+    return {};
+}
+
+// Each chart as a 1-bit image mask painted black, the page exactly the chart's size at
+// 204 x 196 dpi: what a scanned record in a PDF is.
+Status write_charts_pdf(const std::vector<t30::Bitmap>& pages, const std::string& path) {
+    const auto& first = pages.front();
+    Surface pdf(cairo_pdf_surface_create(path.c_str(), first.width * 72.0 / 204.0, first.height * 72.0 / 196.0));
+    Cairo cr(cairo_create(pdf.get()));
+    for (const auto& p : pages) {
+        cairo_pdf_surface_set_size(pdf.get(), p.width * 72.0 / 204.0, p.height * 72.0 / 196.0);
+        Surface mask(cairo_image_surface_create(CAIRO_FORMAT_A1, p.width, p.height));
+        cairo_surface_flush(mask.get());
+        unsigned char* d = cairo_image_surface_get_data(mask.get());
+        const int stride = cairo_image_surface_get_stride(mask.get());
+        // A1 packs pixels in 32-bit words in the platform's bit order: on a little-endian
+        // machine the first pixel is the least significant bit (of the first byte).
+        const bool lsb_first = std::endian::native == std::endian::little;
+        for (int y = 0; y < p.height; ++y) {
+            unsigned char* dst = d + static_cast<std::ptrdiff_t>(y) * stride;
+            std::fill(dst, dst + stride, 0);
+            const uint8_t* src = p.row(y);
+            for (std::size_t i = 0; i < p.stride(); ++i) dst[i] = lsb_first ? reverse_bits(src[i]) : src[i];
+        }
+        cairo_surface_mark_dirty(mask.get());
+        cairo_save(cr.get());
+        cairo_scale(cr.get(), 72.0 / 204.0, 72.0 / 196.0);
+        cairo_set_source_rgb(cr.get(), 0, 0, 0);
+        cairo_mask_surface(cr.get(), mask.get(), 0, 0);
+        cairo_restore(cr.get());
+        cairo_show_page(cr.get());
+    }
+    cr.reset();
+    return finish_pdf(pdf.get(), path);
+}
+
+// US Letter pages of running text (no patient data: a fixed vocabulary).
+Status write_text_pdf(int n_pages, const std::string& path) {
+    Surface pdf(cairo_pdf_surface_create(path.c_str(), 612, 792));
+    Cairo cr(cairo_create(pdf.get()));
+    static const char* kWords[] = {"assessment", "plan", "history", "medication", "review", "follow-up", "clinic",
+                                   "discharge", "summary", "reported", "stable", "normal", "results", "within",
+                                   "limits", "continue", "current", "dose", "weeks", "patient", "denies", "pain",
+                                   "examination", "unremarkable", "laboratory", "imaging", "recommended", "and",
+                                   "the", "of", "with", "no", "for", "in", "was", "to"};
+    constexpr int kWordCount = sizeof kWords / sizeof kWords[0];
+    unsigned seed = 12345;
+    for (int pg = 0; pg < n_pages; ++pg) {
+        cairo_set_source_rgb(cr.get(), 0, 0, 0);
+        cairo_select_font_face(cr.get(), "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        cairo_set_font_size(cr.get(), 14);
+        cairo_move_to(cr.get(), 54, 60);
+        const std::string title = "Discharge summary (benchmark text), page " + std::to_string(pg + 1);
+        cairo_show_text(cr.get(), title.c_str());
+        cairo_select_font_face(cr.get(), "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr.get(), 10);
+        for (int line = 0; line < 54; ++line) {
+            std::string text;
+            while (text.size() < 95) {
+                seed = seed * 1103515245u + 12345u;
+                text += kWords[(seed >> 16) % kWordCount];
+                text += ' ';
+            }
+            cairo_move_to(cr.get(), 54, 90 + line * 12.5);
+            cairo_show_text(cr.get(), text.c_str());
+        }
+        cairo_show_page(cr.get());
+    }
+    cr.reset();
+    return finish_pdf(pdf.get(), path);
+}
+
+// Bilevel pages in a TIFF compression write_fax_tiff does not offer, 64-row strips.
+Status write_tiff(const std::vector<t30::Bitmap>& pages, const std::string& path, uint16_t compression) {
+    t30::install_tiff_handlers();
+    std::unique_ptr<TIFF, TiffClose> t(TIFFOpen(path.c_str(), "w"));
+    if (!t) return fail(Errc::Io, path + ": cannot create");
+    const auto n = static_cast<uint16_t>(pages.size());
+    for (uint16_t i = 0; i < n; ++i) {
+        const auto& p = pages[i];
+        TIFFSetField(t.get(), TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+        TIFFSetField(t.get(), TIFFTAG_IMAGEWIDTH, static_cast<uint32_t>(p.width));
+        TIFFSetField(t.get(), TIFFTAG_IMAGELENGTH, static_cast<uint32_t>(p.height));
+        TIFFSetField(t.get(), TIFFTAG_BITSPERSAMPLE, 1);
+        TIFFSetField(t.get(), TIFFTAG_SAMPLESPERPIXEL, 1);
+        TIFFSetField(t.get(), TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+        TIFFSetField(t.get(), TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+        TIFFSetField(t.get(), TIFFTAG_COMPRESSION, compression);
+        TIFFSetField(t.get(), TIFFTAG_ROWSPERSTRIP, 64);
+        TIFFSetField(t.get(), TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+        TIFFSetField(t.get(), TIFFTAG_XRESOLUTION, static_cast<float>(p.xres_dpi));
+        TIFFSetField(t.get(), TIFFTAG_YRESOLUTION, static_cast<float>(p.yres_dpi));
+        TIFFSetField(t.get(), TIFFTAG_PAGENUMBER, i, n);
+        std::vector<uint8_t> row(p.stride());
+        for (int y = 0; y < p.height; ++y) {
+            std::copy(p.row(y), p.row(y) + p.stride(), row.begin());
+            if (TIFFWriteScanline(t.get(), row.data(), static_cast<uint32_t>(y), 0) < 0)
+                return fail(Errc::Io, path + ": cannot write page " + std::to_string(i + 1));
+        }
+        if (!TIFFWriteDirectory(t.get())) return fail(Errc::Io, path + ": cannot write page " + std::to_string(i + 1));
+    }
+    return {};
+}
+
+Result<std::vector<PrepInput>> make_inputs(const PrepBenchOptions& o) {
+    std::vector<t30::Bitmap> charts;
+    for (int k = 0; k < o.copies; ++k)
+        for (int c = 1; c <= 8; ++c) {
+            auto page = t30::read_pbm(o.itu_dir + "/itu" + std::to_string(c) + ".pbm", 204.0, 196.0);
+            if (!page) return fail(page.take_error());
+            charts.push_back(std::move(*page));
+        }
+    const int n = static_cast<int>(charts.size());
+    const int chart_rows = charts.front().height;
+    auto at = [&](const std::string& name) { return (o.work_dir / name).string(); };
+    std::vector<PrepInput> in;
+    in.push_back({"charts.pdf (1-bit images)", at("charts.pdf"), true, n, chart_rows});
+    FAX_TRY(write_charts_pdf(charts, in.back().path));
+    // Letter is 8.5 in wide: fitted to 1728 px the page is rendered at 1728/8.5 dpi across
+    // and 196 * 1728/(8.5 * 204) lpi down (document_reader.h): 2148 rows.
+    in.push_back({"text.pdf (vector text)", at("text.pdf"), true, n,
+                  static_cast<int>(11.0 * 196.0 * 1728.0 / (8.5 * 204.0) + 0.5)});
+    FAX_TRY(write_text_pdf(n, in.back().path));
+    const std::pair<const char*, uint16_t> plain[] = {
+        {"none", COMPRESSION_NONE}, {"packbits", COMPRESSION_PACKBITS}, {"lzw", COMPRESSION_LZW}};
+    for (const auto& [name, c] : plain) {
+        in.push_back({std::string("charts-") + name + ".tif", at(std::string("charts-") + name + ".tif"), false, n,
+                      chart_rows});
+        FAX_TRY(write_tiff(charts, in.back().path, c));
+    }
+    in.push_back({"charts-g3.tif", at("charts-g3.tif"), false, n, chart_rows});
+    FAX_TRY(t30::write_fax_tiff(in.back().path, charts, t30::TiffCompression::T4_1D));
+    in.push_back({"charts-g4.tif", at("charts-g4.tif"), false, n, chart_rows});
+    FAX_TRY(t30::write_fax_tiff(in.back().path, charts, t30::TiffCompression::T6));
+    return in;
+}
+
+PrepToolRun run_tool(const std::string& tool, const std::vector<std::string>& argv, const std::string& out,
+                     const PrepInput& in, int runs, const std::string& log) {
+    PrepToolRun r;
+    r.tool = tool;
+    for (int i = 0; i < runs; ++i) {
+        std::error_code ec;
+        std::filesystem::remove(out, ec);
+        auto c = run_child(argv, log);
+        if (!c) {
+            r.failure = c.error().to_string();
+            return r;
+        }
+        if (c->exit_status != 0) {
+            r.failure = tool + " exited with status " + std::to_string(c->exit_status) + " (see " + log + ")";
+            return r;
+        }
+        if (i == 0 || c->cpu_s < r.best.cpu_s) r.best = *c;
+        r.max_rss_kib = std::max(r.max_rss_kib, c->max_rss_kib);
+    }
+    auto pages = t30::read_tiff(out);
+    if (!pages) {
+        r.failure = "output not readable: " + pages.error().to_string();
+        return r;
+    }
+    r.out_pages = static_cast<int>(pages->size());
+    r.out_width = pages->front().width;
+    r.out_height = pages->front().height;
+    if (r.out_pages != in.pages) r.failure = std::to_string(r.out_pages) + " pages out";
+    else if (r.out_width != t30::kFaxWidth) r.failure = std::to_string(r.out_width) + " px wide";
+    r.ok = r.failure.empty();
+    return r;
+}
+
+}  // namespace
+
+double PrepRow::ratio() const {
+    const double ref = reference.pages_per_cpu_s(input.pages);
+    return ours.ok && reference.ok && ref > 0 ? ours.pages_per_cpu_s(input.pages) / ref : 0;
+}
+
+int prep_one(const std::string& in, const std::string& out) {
+    auto pages = t30::read_document(in);
+    if (!pages) {
+        std::fprintf(stderr, "faxbench --prep-one: %s\n", pages.error().to_string().c_str());
+        return 1;
+    }
+    std::vector<t30::Bitmap> norm;
+    norm.reserve(pages->size());
+    for (const auto& p : *pages) {
+        auto n = t30::normalise_page(p);
+        if (!n) {
+            std::fprintf(stderr, "faxbench --prep-one: %s\n", n.error().to_string().c_str());
+            return 1;
+        }
+        norm.push_back(std::move(*n));
+    }
+    if (auto s = t30::write_fax_tiff(out, norm, t30::TiffCompression::T6); !s) {
+        std::fprintf(stderr, "faxbench --prep-one: %s\n", s.error().to_string().c_str());
+        return 1;
+    }
+    return 0;
+}
+
+Result<std::vector<PrepRow>> run_prep_bench(const PrepBenchOptions& o) {
+    auto inputs = make_inputs(o);
+    if (!inputs) return fail(inputs.take_error());
+    if (!o.keep_inputs.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(o.keep_inputs, ec);
+        for (const auto& in : *inputs)
+            std::filesystem::copy_file(in.path, o.keep_inputs / std::filesystem::path(in.path).filename(),
+                                       std::filesystem::copy_options::overwrite_existing, ec);
+    }
+    const std::string self = self_exe();
+    const std::string log = (o.work_dir / "prep.log").string();
+    std::vector<PrepRow> rows;
+    for (const auto& in : *inputs) {
+        PrepRow row;
+        row.input = in;
+        const std::string ours_out = (o.work_dir / "ours.tif").string();
+        const std::string ref_out = (o.work_dir / "ref.tif").string();
+        row.ours = run_tool("faxstack", {self, "--prep-one", in.path, ours_out}, ours_out, in, o.runs, log);
+        if (in.pdf) {
+            row.reference = run_tool("gs",
+                                     {kGs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffg4", "-r204x196",
+                                      "-g1728x" + std::to_string(in.out_height), "-dPDFFitPage", "-dFIXEDMEDIA",
+                                      "-sOutputFile=" + ref_out, in.path},
+                                     ref_out, in, o.runs, log);
+        } else {
+            row.reference = run_tool("tiffcp", {kTiffcp, "-c", "g4", in.path, ref_out}, ref_out, in, o.runs, log);
+        }
+        std::fprintf(stderr, "faxbench: prep %s done\n", in.name.c_str());
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+namespace {
+
+void tool_line(std::string& out, const std::string& input, int pages, const PrepToolRun& t, const std::string& ratio) {
+    char line[320];
+    if (!t.ok) {
+        std::snprintf(line, sizeof line, "%-26s %5d %-9s FAILED: %s\n", input.c_str(), pages, t.tool.c_str(),
+                      t.failure.c_str());
+        out += line;
+        return;
+    }
+    std::snprintf(line, sizeof line, "%-26s %5d %-9s %8.3f %8.3f %9.1f %9.1f %8.1f %10s %7s\n", input.c_str(), pages,
+                  t.tool.c_str(), t.best.wall_s, t.best.cpu_s, t.pages_per_cpu_s(pages), t.pages_per_wall_s(pages),
+                  static_cast<double>(t.max_rss_kib) / 1024.0,
+                  (std::to_string(t.out_width) + "x" + std::to_string(t.out_height)).c_str(), ratio.c_str());
+    out += line;
+}
+
+nlohmann::json tool_json(const PrepToolRun& t, int pages) {
+    return {{"tool", t.tool},
+            {"ok", t.ok},
+            {"failure", t.failure},
+            {"wall_s", t.best.wall_s},
+            {"cpu_s", t.best.cpu_s},
+            {"pages_per_cpu_s", t.pages_per_cpu_s(pages)},
+            {"pages_per_wall_s", t.pages_per_wall_s(pages)},
+            {"peak_rss_kib", t.max_rss_kib},
+            {"out_pages", t.out_pages},
+            {"out_width", t.out_width},
+            {"out_height", t.out_height}};
+}
+
+}  // namespace
+
+std::string format_prep_table(const std::vector<PrepRow>& rows, const PrepTargets& t) {
+    std::string out;
+    char line[320];
+    std::snprintf(line, sizeof line, "%-26s %5s %-9s %8s %8s %9s %9s %8s %10s %7s\n", "input", "pages", "tool", "wall s",
+                  "CPU s", "pg/CPU s", "pg/wall s", "peak MB", "out WxH", "ratio");
+    out += line;
+    out += std::string(108, '-') + "\n";
+    double worst_pdf = 0;
+    bool any_pdf = false;
+    for (const auto& r : rows) {
+        char ratio[32];
+        std::snprintf(ratio, sizeof ratio, "%.2f", r.ratio());
+        tool_line(out, r.input.name, r.input.pages, r.ours, r.ratio() > 0 ? ratio : "-");
+        tool_line(out, "", r.input.pages, r.reference, "ref");
+        if (r.input.pdf) {
+            worst_pdf = any_pdf ? std::min(worst_pdf, r.ratio()) : r.ratio();
+            any_pdf = true;
+        }
+    }
+    out += "\n";
+    std::snprintf(line, sizeof line, "PDF: faxstack / gs pages per CPU second, worst %.2f; target >= %.1f: %s\n", worst_pdf,
+                  t.vs_ghostscript, any_pdf && worst_pdf >= t.vs_ghostscript ? "met" : "NOT met");
+    out += line;
+    return out;
+}
+
+std::string prep_json(const std::vector<PrepRow>& rows, const PrepTargets& t) {
+    nlohmann::json j;
+    j["output"] = "multi-page TIFF G4, 1728 px wide, 204 x 196 dpi (text.pdf: Letter fitted to 1728 px)";
+    j["measure"] = "each tool a child process; fastest of the runs by CPU (user+sys, wait4); peak RSS the largest";
+    j["target_vs_ghostscript"] = t.vs_ghostscript;
+    auto& a = j["inputs"];
+    a = nlohmann::json::array();
+    for (const auto& r : rows)
+        a.push_back({{"input", r.input.name},
+                     {"pdf", r.input.pdf},
+                     {"pages", r.input.pages},
+                     {"faxstack", tool_json(r.ours, r.input.pages)},
+                     {"reference", tool_json(r.reference, r.input.pages)},
+                     {"ratio_pages_per_cpu_s", r.ratio()}});
+    return j.dump();
+}
+
+}  // namespace fax::faxbench
