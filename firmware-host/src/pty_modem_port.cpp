@@ -1,6 +1,8 @@
 #include "fax/sim/pty_modem_port.h"
 
 #include <poll.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -50,7 +52,29 @@ short PtyModemPort::poll_events() const {
     return ev;
 }
 
+void PtyModemPort::check_dead_owner() {
+    const auto now = std::chrono::steady_clock::now();
+    if (dtr_low_ && now >= dtr_low_until_) {
+        dtr_low_ = false;
+        (void)modem_.link().host().set_dtr(true);
+    }
+    if (now < next_owner_check_) return;
+    next_owner_check_ = now + std::chrono::milliseconds(100);
+    int excl = 0;
+    if (::ioctl(pty_.slave_fd(), TIOCGEXCL, &excl) != 0 || excl == 0) return;
+    // An owner that is alive holds the lock (SerialTransport takes it before TIOCEXCL
+    // and gives up TIOCEXCL before the lock), so getting it means the owner died.
+    if (::flock(pty_.slave_fd(), LOCK_EX | LOCK_NB) != 0) return;
+    (void)::flock(pty_.slave_fd(), LOCK_UN);
+    (void)::ioctl(pty_.slave_fd(), TIOCNXCL);
+    FAX_LOG(Info, "pty", link_path() + ": its owner went away without closing it; dropping DTR");
+    (void)modem_.link().host().set_dtr(false);
+    dtr_low_ = true;
+    dtr_low_until_ = now + std::chrono::milliseconds(200);
+}
+
 Status PtyModemPort::service() {
+    check_dead_owner();
     FAX_TRY(read_input());
     return write_output();
 }

@@ -77,6 +77,14 @@ TEST(FaxctlConfig, ErrorsNameTheKey) {
         {"[cover]\ntz = \"PST\"", "cover.tz: unknown key"},
         {"[sender]\nemail = \"a@b\"", "sender.email: unknown key"},
         {"modem = \"/dev/ttyS0\"", "modem: must be a table"},
+        {"[[modem]]\nspeed = 9600", "modem[0].device: is required"},
+        {"[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"/dev/a\"", "modem[1].device: names a modem listed twice"},
+        {"[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"/dev/b\"\nspeed = 7", "modem[1].speed"},
+        {"[queue]\nmax_attempts = 0", "queue.max_attempts"},
+        {"[queue]\nretry_delays_seconds = []", "queue.retry_delays_seconds"},
+        {"[queue]\nretry_delays_seconds = [60, \"x\"]", "queue.retry_delays_seconds: must be an array of integers"},
+        {"[queue]\nclearance_hours = 1000", "queue.clearance_hours"},
+        {"[queue]\nretries = 3", "queue.retries: unknown key"},
         {"[modem\n", "x.toml:1"},
     };
     for (const auto& [text, expected] : cases) {
@@ -85,6 +93,40 @@ TEST(FaxctlConfig, ErrorsNameTheKey) {
         EXPECT_EQ(r.error().code, Errc::InvalidInput);
         EXPECT_NE(r.error().message.find(expected), std::string::npos) << text << " -> " << r.error().message;
     }
+}
+
+TEST(FaxctlConfig, SeveralModemsAndTheQueue) {
+    auto c = parse_config_toml(R"(
+[[modem]]
+device = "/dev/ttyACM0"
+ecm = false
+[[modem]]
+device = "/dev/ttyACM1"
+speed = 57600
+[queue]
+retry_delays_seconds = [5, 10]
+max_attempts = 7
+clearance_hours = 24
+)",
+                               "m.toml", "/");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    ASSERT_EQ(c->modems.size(), 2u);
+    EXPECT_EQ(c->modems[0].device, "/dev/ttyACM0");
+    EXPECT_FALSE(c->modems[0].ecm);
+    EXPECT_EQ(c->modems[1].speed, 57600u);
+    EXPECT_EQ(c->modem_device, "/dev/ttyACM0") << "faxctl send uses the first";
+    EXPECT_FALSE(c->ecm);
+    EXPECT_EQ(c->retry_delays, (std::vector<std::chrono::seconds>{std::chrono::seconds(5), std::chrono::seconds(10)}));
+    EXPECT_EQ(c->max_attempts, 7);
+    EXPECT_EQ(c->clearance_validity, std::chrono::hours(24));
+    auto one = parse_config_toml("[modem]\ndevice = \"/dev/ttyS0\"\n", "o.toml", "/");
+    ASSERT_TRUE(one.ok());
+    ASSERT_EQ(one->modems.size(), 1u);
+    EXPECT_EQ(one->modems[0].device, "/dev/ttyS0");
+    auto none = parse_config_toml("", "n.toml", "/");
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->modems.empty());
+    EXPECT_EQ(none->max_attempts, 5);
 }
 
 TEST(FaxctlConfig, TheExampleFileIsValid) {

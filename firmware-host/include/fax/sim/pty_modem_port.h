@@ -11,8 +11,14 @@
 //     sends page data (efax does). Writes the master refuses (EAGAIN) are buffered.
 //   The pair keeps its own slave descriptor open, so a DTE closing the port does
 //   not make the master read EIO; the next DTE finds the modem as it was left.
+//   A DTE that dies holding the port (SIGKILL) cannot drop DTR, and on a pty its
+//   TIOCEXCL outlives it (the master keeps the tty): when the port is marked
+//   exclusive but nobody holds the advisory lock every SerialTransport takes, the
+//   owner is gone — the port clears the flag and drops DTR to the modem for
+//   kDtrDropTime, which hangs up a call as a real modem does (V.250 &D2).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,10 +56,14 @@ private:
     bool wants_input() const;
     Status read_input();
     Status write_output();
+    void check_dead_owner();
 
     SimModem& modem_;
     hal::PtyPair pty_;
     std::vector<uint8_t> out_;
+    std::chrono::steady_clock::time_point next_owner_check_{};
+    std::chrono::steady_clock::time_point dtr_low_until_{};
+    bool dtr_low_ = false;
 };
 
 }  // namespace fax::sim

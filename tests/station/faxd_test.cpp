@@ -1,0 +1,197 @@
+// faxd end to end on a faxsim line: queued releases are delivered by the daemon, and
+// killing it with SIGKILL at many moments loses no job, marks no page delivered that
+// the receiver did not get, and leaves the audit chain valid.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "faxctl_harness.h"
+#include "fax/base/sha256.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/directory.h"
+#include "fax/t30/tiff_io.h"
+
+namespace fax::faxctl_test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kEntry = "kp-cardiology-seattle";
+constexpr const char* kDial = "12065550142";
+
+// As the gate hashes a page (docs/policy.md): SHA-256 of its raw PBM encoding.
+std::string page_hash(const t30::Bitmap& page) {
+    std::string data = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
+    data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
+    return sha256_hex(data);
+}
+
+class Daemon : public ::testing::Test {
+protected:
+    void SetUp() override {
+        config_ = make_station(dir_.path(), dir_.file("modem"));
+        // Retry at once (the schedule is table-tested in tests/job); plenty of attempts.
+        std::ofstream(config_, std::ios::app) << "[queue]\nretry_delays_seconds = [1]\nmax_attempts = 30\n";
+        auto imp = run({"directory", "import", std::string(FAX_SOURCE_DIR) + "/examples/directory.json"});
+        ASSERT_EQ(imp.exit_code, 0) << imp.all();
+        auto d = gate::Directory::open(dir_.path() / "data" / "directory.db");
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        const auto now = std::chrono::system_clock::now();
+        ASSERT_TRUE(d->record_test_fax(kEntry, {"J-test", now - 5min, true, "E104233"}).ok());
+        ASSERT_TRUE(d->confirm_by_phone(kEntry, {"E104233", "Dana Whitfield", "Front desk", now}).ok());
+    }
+
+    RunResult run(const std::vector<std::string>& args, std::chrono::seconds deadline = 60s) {
+        return faxctl(config_, args, dir_.path(), log_, deadline);
+    }
+    std::vector<std::string> faxd_args(bool exit_when_idle) const {
+        std::vector<std::string> a{FAXD_BIN, "--config", config_, "-v"};
+        if (exit_when_idle) a.push_back("--exit-when-idle");
+        return a;
+    }
+    std::string request() const { return (dir_.path() / "requests" / "request-treatment.json").string(); }
+
+    std::string submit() {
+        auto r = run({"--json", "send", "--queue", request()});
+        EXPECT_EQ(r.exit_code, 0) << r.all();
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "queued") return j["job_id"].get<std::string>();
+        }
+        ADD_FAILURE() << "no queued event: " << r.out;
+        return {};
+    }
+
+    json status(const std::string& job) {
+        auto r = run({"--json", "status", job});
+        EXPECT_EQ(r.exit_code, 0) << r.all();
+        std::istringstream lines(r.out);
+        std::string first;
+        std::getline(lines, first);
+        return json::parse(first, nullptr, false);
+    }
+
+    void expect_audit_valid(const std::string& when) {
+        auto v = run({"audit", "verify"});
+        EXPECT_EQ(v.exit_code, 0) << when << ": " << v.all();
+    }
+
+    // Every page any received fax carries, by the gate's page hash.
+    std::set<std::string> received_page_hashes(const fs::path& rx_dir) {
+        std::set<std::string> out;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(rx_dir, ec)) {
+            if (e.path().extension() != ".tif") continue;
+            auto pages = t30::read_tiff(e.path().string());
+            if (!pages) continue;  // a fax still being written when the line was cut
+            for (const auto& p : *pages) out.insert(page_hash(p));
+        }
+        return out;
+    }
+
+    // What the audit trail says was delivered must be in what the receiver got.
+    void expect_delivered_pages_were_received(const std::string& job, const fs::path& rx_dir) {
+        auto audit = gate::AuditLog::open(dir_.path() / "data" / "audit.db");
+        ASSERT_TRUE(audit.ok());
+        auto decision = audit->find_decision(job);
+        ASSERT_TRUE(decision.ok() && *decision);
+        auto delivered = audit->delivered_pages(job);
+        ASSERT_TRUE(delivered.ok());
+        const auto received = received_page_hashes(rx_dir);
+        for (int p : *delivered) {
+            if (p == 1) continue;  // covers differ per attempt (continuation covers)
+            const std::string& h = (*decision)->page_sha256.at(static_cast<std::size_t>(p - 1));
+            EXPECT_TRUE(received.count(h) == 1) << "job " << job << " page " << p
+                                                << " is recorded as delivered but the receiver never got it";
+        }
+    }
+
+    TempDir dir_;
+    std::string config_;
+    OutputLog log_;
+};
+
+TEST_F(Daemon, AQueuedReleaseIsDeliveredByTheDaemon) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    const std::string job = submit();
+    ASSERT_FALSE(job.empty());
+    json s = status(job);
+    EXPECT_EQ(s["state"], "queued") << s.dump();
+
+    auto d = run_process(faxd_args(true), dir_.path(), 400s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all() << sim.stop();
+    s = status(job);
+    EXPECT_EQ(s["state"], "done") << s.dump();
+    EXPECT_EQ(s["confirmed_pages"], json::array({1, 2, 3, 4, 5}));
+    EXPECT_EQ(s["attempts"], 1);
+    expect_audit_valid("after delivery");
+    expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+    EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (job + ".pdf")));
+    EXPECT_FALSE(fs::exists(dir_.path() / "data" / "spool" / (job + ".tif"))) << "a closed job's spool is removed";
+    const std::string member = json::parse(read_file(request()))["member"]["record_reference"].get<std::string>();
+    log_.add("faxsim", sim.stop());
+    EXPECT_EQ(log_.text().find(member), std::string::npos) << "the member reference reached an output";
+}
+
+TEST_F(Daemon, ACancelledJobIsClosedAndNeverSent) {
+    const std::string job = submit();
+    auto c = run({"cancel", job, "--staff-id", "E104233"});
+    ASSERT_EQ(c.exit_code, 0) << c.all();
+    EXPECT_EQ(status(job)["state"], "cancelled");
+    auto again = run({"cancel", job, "--staff-id", "E104233"});
+    EXPECT_NE(again.exit_code, 0) << "a closed job cannot be cancelled again";
+    auto q = run({"queue"});
+    EXPECT_NE(q.out.find("nothing queued"), std::string::npos) << q.out;
+}
+
+TEST_F(Daemon, SigkillAtManyPointsLosesNothingAndClaimsNothingUnsent) {
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    const std::vector<std::string> jobs = {submit(), submit()};
+    // Moments after start: at start-up and recovery, dialling, training, in pages,
+    // between pages, near the end of a call, in the second job.
+    const std::vector<std::chrono::milliseconds> kills = {300ms, 1500ms, 4s, 9s, 15s, 22s, 31s, 45s};
+    for (std::size_t i = 0; i < kills.size(); ++i) {
+        {
+            Child faxd(faxd_args(false), dir_.path());
+            std::this_thread::sleep_for(kills[i]);
+            faxd.signal(SIGKILL);
+            auto r = faxd.wait(10s);
+            log_.add("faxd killed #" + std::to_string(i), r.all());
+        }
+        // After every kill: both jobs are there, the chain holds, and nothing the
+        // trail calls delivered is missing at the receiver.
+        for (const auto& job : jobs) {
+            json s = status(job);
+            ASSERT_TRUE(s.is_object()) << "job " << job << " lost after kill " << i;
+            EXPECT_NE(s["state"], "failed") << s.dump();
+            expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+        }
+        expect_audit_valid("after kill " + std::to_string(i));
+    }
+    auto d = run_process(faxd_args(true), dir_.path(), 900s);
+    log_.add("faxd final", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all();
+    for (const auto& job : jobs) {
+        json s = status(job);
+        EXPECT_EQ(s["state"], "done") << s.dump();
+        EXPECT_EQ(s["confirmed_pages"], json::array({1, 2, 3, 4, 5})) << s.dump();
+        expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+    }
+    expect_audit_valid("at the end");
+    log_.add("faxsim", sim.stop());
+}
+
+}  // namespace
+}  // namespace fax::faxctl_test
