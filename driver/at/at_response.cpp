@@ -213,13 +213,19 @@ std::string describe_line(std::string_view line) {
 }
 
 bool is_garbled(std::string_view line) {
-    std::size_t odd = 0;
+    // The T.31/T.32 control characters can stray into command mode (a DLE ETX after an
+    // aborted receive, XON/XOFF, DC2, CAN): they are no sign of a broken modem.
+    auto protocol_control = [](unsigned char c) {
+        return c == '\t' || c == 0x10 || c == 0x03 || c == 0x1A || c == 0x18 || c == 0x12 || c == 0x11 || c == 0x13;
+    };
+    std::size_t odd = 0, counted = 0;
     for (const char ch : line) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 && c != '\t') return true;
-        if (c >= 0x7F) ++odd;
+        if (protocol_control(c)) continue;
+        ++counted;
+        if (c < 0x20 || c >= 0x7F) ++odd;
     }
-    return !line.empty() && odd * 4 >= line.size();
+    return odd > 0 && odd * 4 >= counted;
 }
 
 std::string_view to_string(AtResult r) {

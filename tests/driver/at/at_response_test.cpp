@@ -279,6 +279,8 @@ TEST(AtResultForm, EachFormTakesOnlyItsOwnCodes) {
 }
 
 TEST(AtGarbled, ControlAndHighBytesMakeALineGarbled) {
+    // (A regression: efax's receive through the project's Class 1 receiver produced a "DLE ETX"
+    // line after an aborted +FRH=3, which must stay information text.)
     EXPECT_FALSE(is_garbled("OK"));
     EXPECT_FALSE(is_garbled("+FTM: 24,48,72"));
     EXPECT_FALSE(is_garbled("faxstack SimModem T31 [slow-atz] 0.1"));
@@ -286,6 +288,10 @@ TEST(AtGarbled, ControlAndHighBytesMakeALineGarbled) {
     EXPECT_TRUE(is_garbled("\xc4\xa2\xf9\xe1\xdd"));
     EXPECT_TRUE(is_garbled("O\x01K"));
     EXPECT_TRUE(is_garbled(std::string_view("\x00\x00", 2)));
+    // A stray end of a data block (after an aborted receive) or flow control is no garbage.
+    EXPECT_FALSE(is_garbled("\x10\x03"));
+    EXPECT_FALSE(is_garbled("\x11\x13OK"));
+    EXPECT_FALSE(is_garbled(""));
 }
 
 TEST(AtGarbled, DescribeLineIsShortAndPrintable) {

@@ -40,8 +40,9 @@ std::optional<AtResult> parse_result_code(std::string_view line, ResultForm form
 // characters. Modem answers carry no patient data, but a garbled one may be misread page data: only
 // a short excerpt is ever shown.
 std::string describe_line(std::string_view line);
-// True if `line` cannot be modem text: control characters (other than tab), or a quarter or more of
-// its bytes outside printable ASCII.
+// True if `line` cannot be modem text: a quarter or more of its bytes are outside printable ASCII.
+// Tab and the T.31/T.32 control characters (DLE, ETX, SUB, CAN, DC2, XON, XOFF), which can stray
+// into command mode, do not count (a "DLE ETX" line after an aborted receive is not garbage).
 bool is_garbled(std::string_view line);
 
 // The verbose form, e.g. "NO CARRIER".
