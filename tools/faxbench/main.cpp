@@ -14,6 +14,7 @@
 //   lines  the table above (in process, deterministic line time; CPU per line-second)
 //   gate   gate decisions per second with the durable audit, audit entries verified per second
 //   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
+//   calls  concurrent calls one thread keeps in real time (RealtimeLoop pacing), by bisection
 //
 // Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
 // measurement ran (whether or not the targets were met, which the output states), 1 when
@@ -31,6 +32,7 @@
 
 #include "bench_gate.h"
 #include "call_run.h"
+#include "concurrency.h"
 #include "encoded_size.h"
 #include "fax/base/log.h"
 #include "fax/t30/pbm.h"
@@ -60,7 +62,11 @@ struct Options {
     int prep_copies = 2;
     int prep_runs = 3;
     std::string prep_keep;
-    std::vector<std::string> prep_one;  // internal: IN OUT (the child side of --suites prep)
+    std::vector<std::string> prep_one;
+    int calls_guess = 100;
+    int calls_only = 0;        // run one trial with this many calls instead of searching
+    double calls_stagger_s = 5;
+    double calls_measure_s = 15;  // internal: IN OUT (the child side of --suites prep)
     std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::vector<std::string> modes = {"MH", "MR", "MMR"};
     std::string itu_dir = FAXBENCH_ITU_DIR;
@@ -256,10 +262,55 @@ int run_prep(const Options& o, nlohmann::json& root) {
     return ok ? 0 : 1;
 }
 
+int run_calls(const Options& o, nlohmann::json& root) {
+    auto gate = BenchGate::create(scratch_parent(o));
+    if (!gate) {
+        complain(gate.error().to_string());
+        return 1;
+    }
+    const std::string doc = ((*gate)->scratch() / "chart1.tif").string();
+    if (auto s = write_chart_tiff(o, 1, doc); !s) {
+        complain(s.error().to_string());
+        return 1;
+    }
+    ConcurrencyOptions co;
+    co.chart_tiff = doc;
+    co.stagger_s = o.calls_stagger_s;
+    co.measure_s = o.calls_measure_s;
+    constexpr int kTarget = 300;
+    RecipientPool pool(**gate);
+    const std::string load_before = loadavg();
+    ConcurrencyResult r;
+    if (o.calls_only > 0) {
+        auto t = run_realtime_trial(pool, o.calls_only, co);
+        if (!t) {
+            complain("calls: " + t.error().to_string());
+            return 1;
+        }
+        r.trials.push_back(*t);
+        r.max_calls = t->kept_up ? t->calls : 0;
+        r.first_failing = t->kept_up ? 0 : t->calls;
+    } else {
+        auto found = find_max_calls(pool, co, o.calls_guess);
+        if (!found) {
+            complain("calls: " + found.error().to_string());
+            return 1;
+        }
+        r = std::move(*found);
+    }
+    std::printf("\n== calls: concurrent calls in real time on one thread, MMR+ECM chart 1 (load %s -> %s)\n",
+                load_before.c_str(), loadavg().c_str());
+    std::fputs(format_concurrency_table(r, kTarget).c_str(), stdout);
+    std::fflush(stdout);
+    root["calls"] = nlohmann::json::parse(concurrency_json(r, co, kTarget));
+    root["calls"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    return 0;
+}
+
 int run(const Options& o) {
     log::set_level(log::parse_level(o.log_level, log::Level::Error));
     if (!o.prep_one.empty()) return prep_one(o.prep_one.at(0), o.prep_one.at(1));
-    static const std::vector<std::string> kAll = {"lines", "gate", "prep"};
+    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls"};
     std::vector<std::string> suites;
     for (const auto& s : o.suites) {
         if (s == "all") {
@@ -267,7 +318,7 @@ int run(const Options& o) {
             break;
         }
         if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
-            complain("--suites: '" + s + "' is not one of lines, gate, prep, all");
+            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, all");
             return 2;
         }
         suites.push_back(s);
@@ -282,6 +333,7 @@ int run(const Options& o) {
         if (s == "lines") rc = run_lines(o, root);
         else if (s == "gate") rc = run_gate(o, root);
         else if (s == "prep") rc = run_prep(o, root);
+        else if (s == "calls") rc = run_calls(o, root);
         if (rc == 2) return 2;
         status = std::max(status, rc);
     }
@@ -306,7 +358,11 @@ int main(int argc, char** argv) {
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
-    app.add_option("--suites", o.suites, "lines, gate, prep, or all (default lines)");
+    app.add_option("--suites", o.suites, "lines, gate, prep, calls, or all (default lines)");
+    app.add_option("--calls-guess", o.calls_guess, "calls suite: the first N tried (default 100)");
+    app.add_option("--calls", o.calls_only, "calls suite: one trial with this many calls instead of the search");
+    app.add_option("--calls-stagger", o.calls_stagger_s, "calls suite: call starts spread over this many seconds (default 5)");
+    app.add_option("--calls-measure", o.calls_measure_s, "calls suite: then run this many seconds more (default 15)");
     app.add_option("--prep-copies", o.prep_copies, "prep suite: each document holds charts 1..8 this many times (default 2)");
     app.add_option("--prep-runs", o.prep_runs, "prep suite: runs per tool and input, the fastest counts (default 3)");
     app.add_option("--prep-keep", o.prep_keep, "prep suite: copy the generated input documents to this folder");
