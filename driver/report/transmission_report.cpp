@@ -4,6 +4,7 @@
 #include <cairo.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -218,13 +219,17 @@ std::string delivery_summary(const TransmissionReport& r) {
            missing + ")";
 }
 
-Status write_report_png(const TransmissionReport& r, const std::filesystem::path& path) {
+namespace {
+
+using DrawFn = std::function<void(cairo_t*)>;
+
+Status write_png(const DrawFn& draw_fn, const std::filesystem::path& path) {
     constexpr double kDpi = 150;
     Surface s(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(kPageW / 72 * kDpi),
                                          static_cast<int>(kPageH / 72 * kDpi)));
     Context cr(cairo_create(s.get()));
     cairo_scale(cr.get(), kDpi / 72, kDpi / 72);
-    draw(cr.get(), r);
+    draw_fn(cr.get());
     cairo_surface_flush(s.get());
     const cairo_status_t st = cairo_surface_write_to_png(s.get(), path.c_str());
     if (st != CAIRO_STATUS_SUCCESS)
@@ -232,16 +237,74 @@ Status write_report_png(const TransmissionReport& r, const std::filesystem::path
     return {};
 }
 
-Status write_report_pdf(const TransmissionReport& r, const std::filesystem::path& path) {
+Status write_pdf(const DrawFn& draw_fn, const std::filesystem::path& path) {
     Surface s(cairo_pdf_surface_create(path.c_str(), kPageW, kPageH));
     if (auto c = check(s.get(), path); !c) return c;
     {
         Context cr(cairo_create(s.get()));
-        draw(cr.get(), r);
+        draw_fn(cr.get());
         cairo_show_page(cr.get());
     }
     cairo_surface_finish(s.get());
     return check(s.get(), path);
+}
+
+// A received fax: the call and what arrived, never an image of it (received pages are
+// records too).
+void draw_reception(cairo_t* cr, const ReceptionReport& r) {
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    Drawing d(cr);
+    double y = kMargin + 18;
+    d.text(kMargin, y, "FAX RECEPTION REPORT", 18, true);
+    y += 22;
+    d.text(kMargin, y, reception_summary(r), 13, true);
+    y += 10;
+    d.rule(y);
+    y += 20;
+    d.field(y, "Received fax", r.rx_id);
+    d.field(y, "Station", r.station);
+    d.field(y, "Modem", r.modem);
+    d.field(y, "Remote station id", r.remote_tsi.empty() ? "(the sender did not identify itself)" : r.remote_tsi);
+    std::string line = r.bit_rate <= 0 ? std::string("no training")
+                                       : r.modulation + " " + std::to_string(r.bit_rate) + " bit/s" +
+                                             (r.ecm ? ", ECM" : ", no ECM") +
+                                             (r.compression.empty() ? "" : ", " + r.compression);
+    d.field(y, "Line", line);
+    d.field(y, "Started", r.started_at);
+    d.field(y, "Finished", r.finished_at);
+    d.field(y, "Duration", fmt_duration(r.duration_s));
+    d.field(y, "Result", r.detail.empty() ? r.result : r.result + " - " + r.detail);
+    d.field(y, "Stored as", r.stored_as.empty() ? "(nothing stored)" : r.stored_as);
+    y += 8;
+    d.rule(y);
+    y += 18;
+    d.text(kMargin, y, "The pages are not reproduced here: a received fax may carry patient records.", 9);
+}
+
+}  // namespace
+
+Status write_report_png(const TransmissionReport& r, const std::filesystem::path& path) {
+    return write_png([&r](cairo_t* cr) { draw(cr, r); }, path);
+}
+
+Status write_report_pdf(const TransmissionReport& r, const std::filesystem::path& path) {
+    return write_pdf([&r](cairo_t* cr) { draw(cr, r); }, path);
+}
+
+std::string reception_summary(const ReceptionReport& r) {
+    if (r.pages_received == 0) return "Nothing received";
+    const std::string n = std::to_string(r.pages_received) + (r.pages_received == 1 ? " page" : " pages");
+    return r.complete ? "Received: " + n : "Partly received: " + n + ", then the call failed";
+}
+
+Status write_reception_report_png(const ReceptionReport& r, const std::filesystem::path& path) {
+    return write_png([&r](cairo_t* cr) { draw_reception(cr, r); }, path);
+}
+
+Status write_reception_report_pdf(const ReceptionReport& r, const std::filesystem::path& path) {
+    return write_pdf([&r](cairo_t* cr) { draw_reception(cr, r); }, path);
 }
 
 }  // namespace fax::report

@@ -193,5 +193,50 @@ TEST_F(Daemon, SigkillAtManyPointsLosesNothingAndClaimsNothingUnsent) {
     log_.add("faxsim", sim.stop());
 }
 
+TEST_F(Daemon, AnAnsweringModemStoresTheFaxWithAReceptionReport) {
+    // The station's modem answers; a fax machine on the line calls it with two pages.
+    const fs::path sent = dir_.path() / "requests" / "documents" / "discharge-summary.tif";
+    Faxsim sim(dir_.path(), {}, {"--sender", "5550300=" + sent.string() + "@5551001,delay=3"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    std::string text = read_file(config_);
+    const auto at = text.find("[modem]\n");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 8, "answer = true\n");
+    std::ofstream(config_) << text;
+
+    Child faxd(faxd_args(false), dir_.path());
+    json fax;
+    for (int i = 0; i < 120 && fax.is_null(); ++i) {
+        std::this_thread::sleep_for(1s);
+        auto r = run({"--json", "received"});
+        ASSERT_EQ(r.exit_code, 0) << r.all();
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "received") fax = j;
+        }
+    }
+    faxd.signal(SIGTERM);
+    auto d = faxd.wait(60s);
+    log_.add("faxd", d.all());
+    EXPECT_EQ(d.exit_code, 0) << "SIGTERM ends faxd cleanly: " << d.all();
+    ASSERT_FALSE(fax.is_null()) << "nothing was received: " << d.all() << sim.stop();
+    EXPECT_EQ(fax["pages"], 2) << fax.dump();
+    EXPECT_EQ(fax["completion"], "ok") << fax.dump();
+    EXPECT_EQ(fax["remote_tsi"], "5550300") << "faxsim's terminals send their number as TSI";
+    const fs::path stored = fax["tiff"].get<std::string>();
+    auto got = t30::read_tiff(stored.string());
+    auto want = t30::read_tiff(sent.string());
+    ASSERT_TRUE(got.ok() && want.ok());
+    ASSERT_EQ(got->size(), want->size());
+    for (std::size_t i = 0; i < got->size(); ++i)
+        EXPECT_EQ(page_hash((*got)[i]), page_hash((*want)[i])) << "page " << i + 1 << " is not pixel-exact";
+    EXPECT_EQ(fs::status(stored).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    const std::string id = fax["rx_id"].get<std::string>();
+    EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (id + ".pdf")));
+    EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (id + ".png")));
+    log_.add("faxsim", sim.stop());
+}
+
 }  // namespace
 }  // namespace fax::faxctl_test

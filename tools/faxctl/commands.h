@@ -43,6 +43,7 @@ int cmd_submit(const Globals& g, const std::filesystem::path& request_file);
 int cmd_queue(const Globals& g, bool all);
 int cmd_status(const Globals& g, const std::string& job_id);
 int cmd_cancel(const Globals& g, const std::string& job_id, const std::string& staff_id, const std::string& staff_name);
+int cmd_received(const Globals& g);
 // Removes a finished job's spooled TIFF (unless --keep-spool, which prints its path).
 void drop_spool(const std::string& tiff_path, const Globals& g, const Printer& out);
 struct TransmitReport;

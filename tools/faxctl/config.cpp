@@ -123,8 +123,11 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
 }
 
 Status read_modem(const TableReader& r, ModemConfig& c) {
-    FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds"}));
+    FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds", "answer"}));
     FAXCTL_STRING(r, "device", c.device);
+    auto answer = r.boolean("answer");
+    if (!answer) return fail(answer.take_error());
+    if (*answer) c.answer = **answer;
     auto speed = r.integer("speed");
     if (!speed) return fail(speed.take_error());
     if (*speed) {

@@ -25,6 +25,8 @@ struct ModemConfig {
     hal::FlowControl flow = hal::FlowControl::Software;  // XON/XOFF while sending, as efax does
     bool ecm = true;
     std::chrono::seconds call_limit{600};
+    // faxd answers calls on this modem and stores what it receives (it sends nothing on it).
+    bool answer = false;
 };
 
 struct StationConfig {
@@ -66,6 +68,8 @@ struct StationConfig {
     std::filesystem::path audit_db() const { return data_dir / "audit.db"; }
     std::filesystem::path spool_dir() const { return data_dir / "spool"; }
     std::filesystem::path queue_db() const { return data_dir / "queue.db"; }
+    std::filesystem::path received_db() const { return data_dir / "received.db"; }
+    std::filesystem::path received_dir() const { return data_dir / "received"; }  // <rx id>.tif (0600)
     std::filesystem::path reports_dir() const { return data_dir / "reports"; }  // <job>.png/.pdf
 };
 

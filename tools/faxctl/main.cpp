@@ -3,7 +3,7 @@
 //   faxctl check REQUEST.json             the gate's decision, nothing transmitted
 //   faxctl send REQUEST.json [--modem D]  the gate, then the line
 //   faxctl send --queue REQUEST.json      the gate, then the durable queue (faxd sends it)
-//   faxctl queue [--all] | status JOB | cancel JOB --staff-id S
+//   faxctl queue [--all] | status JOB | cancel JOB --staff-id S | received
 //   faxctl directory add|import|list|show|test-fax|confirm|verify|set-csi ...
 //   faxctl audit verify [--head H] | audit export --member REF --from D --to D
 //   faxctl policy show
@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     cancel->add_option("JOB", job_id, "job id")->required();
     cancel->add_option("--staff-id", cancel_staff_id, "your staff id")->required();
     cancel->add_option("--staff-name", cancel_staff_name, "your name");
+    auto* received = app.add_subcommand("received", "faxes received by faxd on answering modems");
 
     // directory
     auto* dir = app.add_subcommand("directory", "the recipient directory and number verification");
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
     if (send->parsed()) return to_queue ? cmd_submit(g, request) : cmd_send(g, request);
     if (queue->parsed()) return cmd_queue(g, queue_all);
     if (status->parsed()) return cmd_status(g, job_id);
+    if (received->parsed()) return cmd_received(g);
     if (cancel->parsed()) return cmd_cancel(g, job_id, cancel_staff_id, cancel_staff_name);
     if (add->parsed()) {
         entry.category = *fax::gate::parse_category(category);

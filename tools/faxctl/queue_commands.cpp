@@ -139,4 +139,38 @@ int cmd_cancel(const Globals& g, const std::string& job_id, const std::string& s
     return code(Exit::Ok);
 }
 
+int cmd_received(const Globals& g) {
+    const Printer out(g.json);
+    auto cfg = effective_config(g);
+    if (!cfg) return report_error(out, cfg.error());
+    auto station = Station::open(*cfg);
+    if (!station) return report_error(out, station.error());
+    auto faxes = (*station)->received().list();
+    if (!faxes) return report_error(out, faxes.error());
+    out.text("RECEIVED                   FINISHED              PAGES  RESULT   FROM (TSI)            FILE");
+    for (const auto& f : *faxes) {
+        char line[512];
+        std::snprintf(line, sizeof line, "%-26s %-21s %5d  %-8s %-21s %s", f.id.c_str(), iso(f.finished_at).c_str(),
+                      f.pages, f.completion.c_str(), f.remote_tsi.empty() ? "-" : f.remote_tsi.c_str(),
+                      f.tiff_path.empty() ? "-" : f.tiff_path.c_str());
+        out.emit({{"event", "received"},
+                  {"rx_id", f.id},
+                  {"modem", f.modem},
+                  {"remote_tsi", f.remote_tsi},
+                  {"pages", f.pages},
+                  {"complete", f.complete},
+                  {"completion", f.completion},
+                  {"detail", f.detail},
+                  {"bit_rate", f.bit_rate},
+                  {"modulation", f.modulation},
+                  {"ecm", f.ecm},
+                  {"started_utc", iso(f.started_at)},
+                  {"finished_utc", iso(f.finished_at)},
+                  {"tiff", f.tiff_path}},
+                 line);
+    }
+    if (faxes->empty()) out.text("(nothing received)");
+    return code(Exit::Ok);
+}
+
 }  // namespace fax::faxctl

@@ -35,8 +35,10 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     if (!audit) return fail(audit.take_error());
     auto queue = job::JobQueue::open(config.queue_db());
     if (!queue) return fail(queue.take_error());
+    auto received = job::ReceiveLog::open(config.received_db());
+    if (!received) return fail(received.take_error());
     return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                std::move(*queue), gate::make_page_document_io()));
+                                                std::move(*queue), std::move(*received), gate::make_page_document_io()));
 }
 
 namespace {
@@ -58,11 +60,12 @@ job::RetryPolicy retry_policy(const StationConfig& c) {
 }  // namespace
 
 Station::Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-                 job::JobQueue queue, std::unique_ptr<gate::DocumentIo> documents)
+                 job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents)
     : config_(std::move(config)),
       directory_(std::move(directory)),
       audit_(std::move(audit)),
       queue_(std::move(queue)),
+      received_(std::move(received)),
       documents_(std::move(documents)),
       gate_(std::move(policy), directory_, audit_, *documents_, gate_config(config_)),
       dispatcher_(gate_, audit_, queue_, retry_policy(config_)) {}

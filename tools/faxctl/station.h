@@ -15,6 +15,7 @@
 #include "fax/gate/release_gate.h"
 #include "fax/job/dispatcher.h"
 #include "fax/job/job_queue.h"
+#include "fax/job/receive_log.h"
 
 namespace fax::faxctl {
 
@@ -34,6 +35,7 @@ public:
     gate::ReleaseGate& gate() { return gate_; }
     job::JobQueue& queue() { return queue_; }
     job::Dispatcher& dispatcher() { return dispatcher_; }
+    job::ReceiveLog& received() { return received_; }
     const gate::Policy& policy() const { return gate_.policy(); }
 
     // The gate reads no clock (STYLE.md §4): the tool is where time is read.
@@ -41,12 +43,13 @@ public:
 
 private:
     Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-            job::JobQueue queue, std::unique_ptr<gate::DocumentIo> documents);
+            job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents);
 
     StationConfig config_;
     gate::Directory directory_;
     gate::AuditLog audit_;
     job::JobQueue queue_;
+    job::ReceiveLog received_;
     std::unique_ptr<gate::DocumentIo> documents_;
     gate::ReleaseGate gate_;
     job::Dispatcher dispatcher_;

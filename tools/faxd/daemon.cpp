@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <system_error>
 
 #include "call_runner.h"
@@ -11,6 +12,7 @@
 #include "fax/hal/serial_transport.h"
 #include "fax/job/dispatcher.h"
 #include "fax/job/outcome_mapping.h"
+#include "fax/driver/transmission_report.h"
 #include "report_writer.h"
 
 namespace fax::faxd {
@@ -32,9 +34,30 @@ struct Line {
     bool cancelled_for_shutdown = false;
     SteadyTime next_queue_look{};
     SteadyTime next_cancel_look{};
+    // Receiving (config.answer): the fax being waited for or received.
+    std::string rx_id;
+    std::filesystem::path rx_path;
+    std::chrono::system_clock::time_point rx_started{};
 
-    bool busy() const { return attempt.has_value(); }
+    bool busy() const { return attempt.has_value() || session != nullptr; }
+    bool sending_line() const { return !config.answer; }
 };
+
+std::string new_rx_id(std::chrono::system_clock::time_point now) {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(now);
+    const auto day = std::chrono::floor<std::chrono::days>(secs);
+    const std::chrono::year_month_day ymd{day};
+    const std::chrono::hh_mm_ss hms{secs - day};
+    std::random_device rd;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "R%04d%02u%02uT%02d%02d%02d-%06x", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), rd() & 0xffffffu);
+    return buf;
+}
+
+std::string iso(std::chrono::system_clock::time_point t) { return new_rx_id(t).substr(1, 15); }
 
 // Removes the spooled files of a job that will not be attempted again (records: they
 // are kept no longer than needed; the audit trail keeps their hashes).
@@ -50,7 +73,11 @@ void drop_spool(const faxctl::StationConfig& config, const std::string& job_id) 
 class Daemon {
 public:
     Daemon(faxctl::Station& station, const DaemonOptions& options) : station_(station), options_(options) {
-        for (const auto& m : options.modems) lines_.push_back(Line{m, {}, {}, {}, {}, {}, 0, false, false, {}, {}});
+        for (const auto& m : options.modems) {
+            Line l;
+            l.config = m;
+            lines_.push_back(std::move(l));
+        }
     }
 
     Status run(const std::function<bool()>& stop_requested) {
@@ -65,7 +92,7 @@ public:
                 FAX_LOG(Info, kLog, "stopping: ending running calls");
                 for (auto& l : lines_)
                     if (l.runner) {
-                        l.cancelled_for_shutdown = true;
+                        l.cancelled_for_shutdown = l.attempt.has_value();
                         l.runner->cancel();
                     }
             }
@@ -73,9 +100,10 @@ public:
             if (stopping && !any_call) return {};
             if (!stopping) {
                 for (auto& l : lines_)
-                    if (!l.busy()) FAX_TRY(maybe_start(l));
-                if (options_.exit_when_idle && !any_call &&
-                    std::none_of(lines_.begin(), lines_.end(), [](const Line& l) { return l.busy(); })) {
+                    if (!l.busy()) FAX_TRY(l.config.answer ? maybe_answer(l) : maybe_start(l));
+                if (options_.exit_when_idle &&
+                    std::none_of(lines_.begin(), lines_.end(),
+                                 [](const Line& l) { return l.busy() && l.sending_line(); })) {
                     auto open_jobs = station_.queue().list({job::JobState::Queued, job::JobState::Running}, 1);
                     if (!open_jobs) return fail(open_jobs.take_error());
                     if (open_jobs->empty()) return {};
@@ -153,7 +181,130 @@ private:
         return {};
     }
 
+    // A receiving modem waits for a call with a receive session (answered by the
+    // session on RING); after each call, or after ten minutes without one, it starts
+    // again with a fresh session.
+    Status maybe_answer(Line& l) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < l.next_queue_look) return {};
+        l.next_queue_look = now + std::chrono::seconds(1);
+        auto transport = std::make_unique<hal::SerialTransport>(l.config.device,
+                                                                hal::LineSettings{l.config.speed, l.config.flow});
+        if (auto s = transport->open(); !s) {
+            FAX_LOG(Error, kLog, "modem " + l.config.device + " (answering): " + s.error().to_string() +
+                                     "; trying again in " + std::to_string(options_.reopen_delay.count()) + " s");
+            l.next_queue_look = now + options_.reopen_delay;
+            return {};
+        }
+        std::error_code ec;
+        const auto dir = station_.config().received_dir();
+        if (std::filesystem::create_directories(dir, ec))
+            std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+        l.rx_started = std::chrono::system_clock::now();
+        l.rx_id = new_rx_id(l.rx_started);
+        l.rx_path = dir / (l.rx_id + ".tif");
+        t30::SessionOptions so;
+        so.local_ident = options_.ident;
+        so.ecm = l.config.ecm;
+        so.ring_timeout = std::chrono::duration_cast<Samples>(std::chrono::minutes(10));
+        auto session = t30::FaxSession::receive(l.rx_path.string(), so);
+        if (!session) {
+            FAX_LOG(Error, kLog, "modem " + l.config.device + ": cannot start receiving: " + session.error().to_string());
+            l.next_queue_look = now + options_.reopen_delay;
+            return {};
+        }
+        l.transport = std::move(transport);
+        l.session = std::move(*session);
+        l.runner = std::make_unique<CallRunner>(*l.session, *l.transport, l.config.flow,
+                                                std::chrono::minutes(10) + l.config.call_limit);
+        if (auto s = l.runner->begin(); !s) {
+            l.session->transport_failed(s.error());
+            l.runner.reset();
+        }
+        return {};
+    }
+
+    Status finish_receive(Line& l) {
+        if (l.transport) l.transport->close();
+        const auto& r = l.session->result();
+        const auto finished = std::chrono::system_clock::now();
+        const bool a_call = r.pages_received > 0 || !r.remote_ident.empty() || r.bit_rate > 0;
+        std::error_code ec;
+        if (r.pages_received == 0) std::filesystem::remove(l.rx_path, ec);
+        else
+            std::filesystem::permissions(l.rx_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                         std::filesystem::perm_options::replace, ec);
+        if (a_call) {
+            job::ReceivedFax f;
+            f.id = l.rx_id;
+            f.modem = l.config.device;
+            f.remote_tsi = r.remote_ident;
+            f.pages = r.pages_received;
+            f.complete = r.call_completed && r.pages_received > 0;
+            f.completion = r.pages_received == 0 ? "failed" : f.complete ? "ok" : "partial";
+            f.detail = !r.status.ok() ? std::string(to_string(r.status.error().code)) + ": " + r.status.error().message
+                                      : r.completion_text;
+            if (f.detail.size() > 200) f.detail.resize(200);
+            f.bit_rate = r.bit_rate;
+            f.modulation = r.modulation;
+            f.ecm = r.ecm;
+            f.compression = r.compression;
+            f.started_at = l.rx_started;
+            f.finished_at = finished;
+            if (r.pages_received > 0) f.tiff_path = l.rx_path.string();
+            FAX_TRY(station_.received().add(f));
+            FAX_LOG(Info, kLog,
+                    "received fax " + f.id + " on " + f.modem + ": " + std::to_string(f.pages) + " page(s) from '" +
+                        f.remote_tsi + "', " + f.completion);
+            if (options_.reports) write_reception_report(f);
+        }
+        l.runner.reset();
+        l.session.reset();
+        l.transport.reset();
+        return {};
+    }
+
+    void write_reception_report(const job::ReceivedFax& f) {
+        report::ReceptionReport rep;
+        rep.station = options_.ident;
+        rep.rx_id = f.id;
+        rep.modem = f.modem;
+        rep.remote_tsi = f.remote_tsi;
+        rep.pages_received = f.pages;
+        rep.complete = f.complete;
+        rep.modulation = f.modulation;
+        rep.bit_rate = f.bit_rate;
+        rep.ecm = f.ecm;
+        rep.compression = f.compression;
+        rep.started_at = iso(f.started_at);
+        rep.finished_at = iso(f.finished_at);
+        rep.duration_s = std::chrono::duration<double>(f.finished_at - f.started_at).count();
+        rep.result = f.completion;
+        rep.detail = f.detail;
+        rep.stored_as = f.tiff_path.empty() ? std::string() : std::filesystem::path(f.tiff_path).filename().string();
+        std::error_code ec;
+        const auto dir = station_.config().reports_dir();
+        if (std::filesystem::create_directories(dir, ec))
+            std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+        const auto png = dir / (f.id + ".png"), pdf = dir / (f.id + ".pdf");
+        if (!report::write_reception_report_png(rep, png) || !report::write_reception_report_pdf(rep, pdf)) {
+            FAX_LOG(Warn, kLog, "received fax " + f.id + ": the reception report was not written");
+            return;
+        }
+        for (const auto& p : {png, pdf})
+            std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                         std::filesystem::perm_options::replace, ec);
+    }
+
     Status service(Line& l, bool stopping) {
+        if (!l.attempt) {  // a receiving modem
+            if (l.runner) {
+                if (stopping) l.runner->cancel();
+                l.runner->service();
+                if (!l.runner->finished()) return {};
+            }
+            return finish_receive(l);
+        }
         if (!l.runner) return finish_call(l);
         l.runner->service();
         // Every page the remote confirmed is durable before anything else happens.

@@ -56,4 +56,29 @@ Status write_report_png(const TransmissionReport& r, const std::filesystem::path
 // One US Letter page, vector text (searchable).
 Status write_report_pdf(const TransmissionReport& r, const std::filesystem::path& path);
 
+// The report a station files for each received fax. It has no image of the pages:
+// what arrives may be a patient's record.
+struct ReceptionReport {
+    std::string station;      // our CSI
+    std::string rx_id;        // the received fax's id
+    std::string modem;        // the device that answered
+    std::string remote_tsi;   // as the sender identified itself; empty if it never did
+    int pages_received = 0;
+    bool complete = false;    // T.30 ended normally after the last page
+    std::string modulation;
+    int bit_rate = 0;
+    bool ecm = false;
+    std::string compression;
+    std::string started_at;   // formatted by the caller
+    std::string finished_at;
+    double duration_s = 0;
+    std::string result;       // "ok", "partial", "failed"
+    std::string detail;       // never document content
+    std::string stored_as;    // file name of the stored TIFF, if any
+};
+// "Received: 3 pages", "Partly received: 2 pages, then the call failed", "Nothing received".
+std::string reception_summary(const ReceptionReport& r);
+Status write_reception_report_png(const ReceptionReport& r, const std::filesystem::path& path);
+Status write_reception_report_pdf(const ReceptionReport& r, const std::filesystem::path& path);
+
 }  // namespace fax::report
