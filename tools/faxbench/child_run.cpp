@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
+#include <thread>
 #include <filesystem>
 #include <system_error>
 
@@ -54,6 +57,51 @@ Result<ChildCost> run_child(const std::vector<std::string>& argv, const std::str
     c.max_rss_kib = ru.ru_maxrss;
     c.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return c;
+}
+
+Result<int> spawn_child(const std::vector<std::string>& argv, const std::string& log_path) {
+    if (argv.empty()) return fail(Errc::InvalidArgument, "spawn_child: no program");
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) return fail(Errc::Io, "spawn_child: cannot open " + log_path);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(out);
+        return fail(Errc::Io, "spawn_child: fork: " + std::generic_category().message(errno));
+    }
+    if (pid == 0) {
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+        const int in = ::open("/dev/null", O_RDONLY);
+        if (in >= 0) ::dup2(in, STDIN_FILENO);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out);
+    return static_cast<int>(pid);
+}
+
+int wait_child(int pid, double timeout_s) {
+    const double end = wall_seconds() + timeout_s;
+    int status = 0;
+    for (;;) {
+        const pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0 && errno != EINTR) return -1;
+        if (wall_seconds() > end) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+int stop_child(int pid, double timeout_s) {
+    ::kill(pid, SIGTERM);
+    return wait_child(pid, timeout_s);
 }
 
 }  // namespace fax::faxbench

@@ -22,6 +22,14 @@ struct ChildCost {
 // (appended), or nowhere if empty.
 Result<ChildCost> run_child(const std::vector<std::string>& argv, const std::string& log_path = {});
 
+// The same, without waiting: the child's pid. stdout and stderr go to `log_path` (truncated).
+Result<int> spawn_child(const std::vector<std::string>& argv, const std::string& log_path);
+// Waits up to `timeout_s` for `pid`; on time-out SIGKILLs and reaps it. Exit status, -1 for
+// a signal (or the kill).
+int wait_child(int pid, double timeout_s);
+// SIGTERM, then wait up to `timeout_s` (SIGKILL after that).
+int stop_child(int pid, double timeout_s);
+
 // This executable's own path (/proc/self/exe), for re-running it as a child.
 std::string self_exe();
 

@@ -14,6 +14,7 @@
 //   lines  the table above (in process, deterministic line time; CPU per line-second)
 //   gate   gate decisions per second with the durable audit, audit entries verified per second
 //   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
+//   efax   line time per page against efax 0.9a through the real faxsim binary (real time)
 //   calls  concurrent calls one thread keeps in real time (RealtimeLoop pacing), by bisection
 //
 // Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
@@ -33,6 +34,7 @@
 #include "bench_gate.h"
 #include "call_run.h"
 #include "concurrency.h"
+#include "efax_compare.h"
 #include "encoded_size.h"
 #include "fax/base/log.h"
 #include "fax/t30/pbm.h"
@@ -63,6 +65,10 @@ struct Options {
     int prep_runs = 3;
     std::string prep_keep;
     std::vector<std::string> prep_one;
+    std::vector<std::string> pty_send;  // internal: LINK TIFF FAX RESULT (the child of --suites efax)
+    std::vector<int> efax_charts = {1, 2, 4};
+    std::string faxsim;
+    std::string efax_logs;
     int calls_guess = 100;
     int calls_only = 0;        // run one trial with this many calls instead of searching
     double calls_stagger_s = 5;
@@ -307,10 +313,42 @@ int run_calls(const Options& o, nlohmann::json& root) {
     return 0;
 }
 
+std::string default_faxsim() {
+    // build/<preset>/tools/faxbench/faxbench -> build/<preset>/tools/faxsim/faxsim
+    return (std::filesystem::path(self_exe()).parent_path().parent_path() / "faxsim" / "faxsim").string();
+}
+
+int run_efax(const Options& o, nlohmann::json& root) {
+    EfaxOptions eo;
+    eo.itu_dir = o.itu_dir;
+    eo.work_dir = scratch_parent(o);
+    eo.charts = o.efax_charts;
+    eo.keep_logs = o.efax_logs;
+    eo.faxsim = o.faxsim.empty() ? default_faxsim() : o.faxsim;
+    const std::string load_before = loadavg();
+    std::fprintf(stderr, "faxbench: efax: %zu calls at once through %s, in real time\n", 4 * eo.charts.size(),
+                 eo.faxsim.c_str());
+    auto rows = run_efax_compare(eo);
+    if (!rows) {
+        complain("efax: " + rows.error().to_string());
+        return 1;
+    }
+    std::printf("\n== efax: line time per page through faxsim in real time, faxstack vs efax 0.9a (load %s -> %s)\n",
+                load_before.c_str(), loadavg().c_str());
+    std::fputs(format_efax_table(*rows).c_str(), stdout);
+    std::fflush(stdout);
+    root["efax"] = nlohmann::json::parse(efax_json(*rows, eo));
+    root["efax"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    bool ok = true;
+    for (const auto& r : *rows) ok = ok && r.ok();
+    return ok ? 0 : 1;
+}
+
 int run(const Options& o) {
     log::set_level(log::parse_level(o.log_level, log::Level::Error));
     if (!o.prep_one.empty()) return prep_one(o.prep_one.at(0), o.prep_one.at(1));
-    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls"};
+    if (!o.pty_send.empty()) return pty_send(o.pty_send.at(0), o.pty_send.at(1), o.pty_send.at(2), o.pty_send.at(3));
+    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls", "efax"};
     std::vector<std::string> suites;
     for (const auto& s : o.suites) {
         if (s == "all") {
@@ -318,7 +356,7 @@ int run(const Options& o) {
             break;
         }
         if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
-            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, all");
+            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, efax, all");
             return 2;
         }
         suites.push_back(s);
@@ -334,6 +372,7 @@ int run(const Options& o) {
         else if (s == "gate") rc = run_gate(o, root);
         else if (s == "prep") rc = run_prep(o, root);
         else if (s == "calls") rc = run_calls(o, root);
+        else if (s == "efax") rc = run_efax(o, root);
         if (rc == 2) return 2;
         status = std::max(status, rc);
     }
@@ -358,7 +397,13 @@ int main(int argc, char** argv) {
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
-    app.add_option("--suites", o.suites, "lines, gate, prep, calls, or all (default lines)");
+    app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, or all (default lines)");
+    app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default 1 2 4)");
+    app.add_option("--faxsim", o.faxsim, "efax suite: the faxsim binary (default: next to faxbench in the build tree)");
+    app.add_option("--efax-logs", o.efax_logs, "efax suite: copy faxsim's and the senders' logs to this folder");
+    app.add_option("--pty-send", o.pty_send, "internal: LINK TIFF FAX RESULT (the child of the efax suite)")
+        ->expected(4)
+        ->group("");
     app.add_option("--calls-guess", o.calls_guess, "calls suite: the first N tried (default 100)");
     app.add_option("--calls", o.calls_only, "calls suite: one trial with this many calls instead of the search");
     app.add_option("--calls-stagger", o.calls_stagger_s, "calls suite: call starts spread over this many seconds (default 5)");
