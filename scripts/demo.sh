@@ -39,6 +39,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release
 faxctl=$root/build/release/tools/faxctl/faxctl
 faxsim=$root/build/release/tools/faxsim/faxsim
+faxd=$root/build/release/tools/faxd/faxd
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/faxstack-demo.XXXXXX")
 faxsim_pid=""
@@ -129,6 +130,17 @@ expect_status 3 "$status" "check of the attorney request"
 say "send the treatment request"
 status=0; ctl send "$work/requests/request-treatment.json" || status=$?
 expect_status 0 "$status" "send of the treatment request"
+
+say "the station way: queue the same request, let the daemon (faxd) send it"
+status=0; ctl send --queue "$work/requests/request-treatment.json" || status=$?
+expect_status 0 "$status" "queueing of the treatment request"
+ctl queue
+status=0; "$faxd" --config "$work/faxstack.toml" --exit-when-idle -v 2>"$work/faxd.log" || status=$?
+expect_status 0 "$status" "faxd"
+grep -E "attempt|ended|queued" "$work/faxd.log" || true
+job=$(ctl --json queue --all | sed -n 's/.*"job_id":"\([^"]*\)".*"state":"done".*/\1/p' | head -1)
+[ -n "$job" ] || { echo "demo: the queued job was not delivered" >&2; cat "$work/faxd.log" >&2; exit 1; }
+ctl status "$job"
 
 say "the audit trail"
 ctl audit verify

@@ -144,6 +144,24 @@ TEST_F(Daemon, AQueuedReleaseIsDeliveredByTheDaemon) {
     EXPECT_EQ(log_.text().find(member), std::string::npos) << "the member reference reached an output";
 }
 
+TEST_F(Daemon, TheDaemonDrivesAQuirkyModemWithTheProfileItsIdentitySelects) {
+    // A modem that takes 8 s to answer ATZ: the generic profile gives up after 5 s
+    // (test_t30_session.ModemQuirksCall shows that); the probe finds the modem's own
+    // profile by its +FMM answer and the call goes through.
+    Faxsim sim(dir_.path(), {kDial}, {"--quirks", "5551001=slow-atz"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    const std::string job = submit();
+    auto d = run_process(faxd_args(true), dir_.path(), 400s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all();
+    EXPECT_NE(d.err.find("profile sim-slow-atz"), std::string::npos) << d.err;
+    json s = status(job);
+    EXPECT_EQ(s["state"], "done") << s.dump() << d.all();
+    EXPECT_EQ(s["attempts"], 1) << s.dump();
+    expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+    log_.add("faxsim", sim.stop());
+}
+
 TEST_F(Daemon, ACancelledJobIsClosedAndNeverSent) {
     const std::string job = submit();
     auto c = run({"cancel", job, "--staff-id", "E104233"});

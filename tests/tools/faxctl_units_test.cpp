@@ -85,6 +85,7 @@ TEST(FaxctlConfig, ErrorsNameTheKey) {
         {"[queue]\nretry_delays_seconds = [60, \"x\"]", "queue.retry_delays_seconds: must be an array of integers"},
         {"[queue]\nclearance_hours = 1000", "queue.clearance_hours"},
         {"[queue]\nretries = 3", "queue.retries: unknown key"},
+        {"[modem]\nprofile = \"usr-9999\"", "modem.profile: must be \"auto\" or one of"},
         {"[modem\n", "x.toml:1"},
     };
     for (const auto& [text, expected] : cases) {

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "modem_profile.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -123,7 +125,9 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
 }
 
 Status read_modem(const TableReader& r, ModemConfig& c) {
-    FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds", "answer"}));
+    FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds", "answer", "profile"}));
+    FAXCTL_STRING(r, "profile", c.profile);
+    if (auto p = check_profile_name(c.profile); !p) return r.error("profile", p.error().message);
     FAXCTL_STRING(r, "device", c.device);
     auto answer = r.boolean("answer");
     if (!answer) return fail(answer.take_error());

@@ -27,6 +27,8 @@ struct ModemConfig {
     std::chrono::seconds call_limit{600};
     // faxd answers calls on this modem and stores what it receives (it sends nothing on it).
     bool answer = false;
+    // "auto": the profile the probe picks by the modem's identity; or a profile id.
+    std::string profile = "auto";
 };
 
 struct StationConfig {

@@ -10,6 +10,7 @@
 #include "fax/t30/session_driver.h"
 #include "fax/job/outcome_mapping.h"
 #include "config.h"
+#include "modem_profile.h"
 
 namespace fax::faxctl {
 namespace {
@@ -124,9 +125,14 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         return give_up(gate::CompletionCode::Failed, "modem could not be opened: " + std::string(to_string(s.error().code)));
     }
 
+    ModemConfig mc;
+    mc.device = options_.device;
+    mc.profile = options_.profile;
+    const driver::ModemProfile profile = choose_profile(modem, mc);
     t30::SessionOptions so;
     so.local_ident = options_.local_ident;
     so.ecm = options_.ecm;
+    so.quirks = profile.quirks;
     auto session = t30::FaxSession::transmit(std::move(release), so);
     if (!session) {
         FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + session.error().to_string());
@@ -200,6 +206,7 @@ std::string outcome_text(const TransmitReport& rep) {
 TransmitOptions transmit_options(const StationConfig& c) {
     TransmitOptions t;
     t.device = c.modem_device;
+    if (!c.modems.empty() && c.modems.front().device == c.modem_device) t.profile = c.modems.front().profile;
     t.line = hal::LineSettings{c.speed, c.flow};
     t.local_ident = c.ident;
     t.ecm = c.ecm;

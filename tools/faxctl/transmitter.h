@@ -23,6 +23,7 @@ namespace fax::faxctl {
 
 struct TransmitOptions {
     std::string device;
+    std::string profile = "auto";  // modem_profile.h
     hal::LineSettings line;
     std::string local_ident = "FAXSTACK";
     bool ecm = true;

@@ -13,6 +13,7 @@
 #include "fax/job/dispatcher.h"
 #include "fax/job/outcome_mapping.h"
 #include "fax/driver/transmission_report.h"
+#include "modem_profile.h"
 #include "report_writer.h"
 
 namespace fax::faxd {
@@ -38,6 +39,7 @@ struct Line {
     std::string rx_id;
     std::filesystem::path rx_path;
     std::chrono::system_clock::time_point rx_started{};
+    std::optional<driver::ModemProfile> profile;  // chosen at the first open (modem_profile.h)
 
     bool busy() const { return attempt.has_value() || session != nullptr; }
     bool sending_line() const { return !config.answer; }
@@ -145,6 +147,7 @@ private:
             l.next_queue_look = now + options_.reopen_delay;
             return {};
         }
+        if (!ensure_profile(l, *transport)) return {};
         auto started = station_.dispatcher().start_next(l.config.device, ctx);
         if (!started) return fail(started.take_error());
         if (!*started) return {};  // the due job was closed (cancelled, refused) instead
@@ -161,6 +164,7 @@ private:
         job::Tuning tuning = l.attempt->tuning;
         if (!l.config.ecm) tuning.ecm = false;  // a modem configured without ECM never uses it
         job::apply_tuning(tuning, so);
+        so.quirks = l.profile->quirks;
         auto session = t30::FaxSession::transmit(std::move(l.attempt->release), so);
         if (!session) {
             FAX_LOG(Error, kLog, "job " + l.attempt->job_id + ": " + session.error().to_string());
@@ -181,6 +185,15 @@ private:
         return {};
     }
 
+    // The modem's profile, chosen once (a probe blocks the loop for a few seconds, so a
+    // modem is probed only while no other modem is in a call; until then it waits).
+    bool ensure_profile(Line& l, hal::Transport& transport) {
+        if (l.profile) return true;
+        if (std::any_of(lines_.begin(), lines_.end(), [](const Line& o) { return o.busy(); })) return false;
+        l.profile = faxctl::choose_profile(transport, l.config);
+        return true;
+    }
+
     // A receiving modem waits for a call with a receive session (answered by the
     // session on RING); after each call, or after ten minutes without one, it starts
     // again with a fresh session.
@@ -196,6 +209,7 @@ private:
             l.next_queue_look = now + options_.reopen_delay;
             return {};
         }
+        if (!ensure_profile(l, *transport)) return {};
         std::error_code ec;
         const auto dir = station_.config().received_dir();
         if (std::filesystem::create_directories(dir, ec))
@@ -207,6 +221,7 @@ private:
         so.local_ident = options_.ident;
         so.ecm = l.config.ecm;
         so.ring_timeout = std::chrono::duration_cast<Samples>(std::chrono::minutes(10));
+        so.quirks = l.profile->quirks;
         auto session = t30::FaxSession::receive(l.rx_path.string(), so);
         if (!session) {
             FAX_LOG(Error, kLog, "modem " + l.config.device + ": cannot start receiving: " + session.error().to_string());
