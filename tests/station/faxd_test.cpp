@@ -162,6 +162,31 @@ TEST_F(Daemon, TheDaemonDrivesAQuirkyModemWithTheProfileItsIdentitySelects) {
     log_.add("faxsim", sim.stop());
 }
 
+TEST_F(Daemon, ABusyLineIsRetriedOnScheduleThenGivenUp) {
+    Faxsim sim(dir_.path(), {kDial}, {"--line-fault", std::string(kDial) + "=busy"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    std::string t = read_file(config_);
+    t.replace(t.find("max_attempts = 30"), 17, "max_attempts = 3");
+    std::ofstream(config_) << t;
+    const std::string job = submit();
+    auto d = run_process(faxd_args(true), dir_.path(), 300s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all();
+    json s = status(job);
+    EXPECT_EQ(s["state"], "failed") << s.dump();
+    EXPECT_EQ(s["attempts"], 3) << s.dump();
+    EXPECT_EQ(s["last_completion"], "busy") << s.dump();
+    auto st = run({"status", job});
+    EXPECT_NE(st.out.find("closed: gave_up"), std::string::npos) << st.out;
+    EXPECT_NE(st.out.find("outcome 3: busy"), std::string::npos) << st.out;
+    const std::string events = sim.stop();
+    log_.add("faxsim", events);
+    std::size_t busy = 0;
+    for (auto at = events.find(" busy"); at != std::string::npos; at = events.find(" busy", at + 1)) ++busy;
+    EXPECT_GE(busy, 3u) << "three calls got BUSY on the line: " << events;
+    expect_audit_valid("after the retries");
+}
+
 TEST_F(Daemon, ACancelledJobIsClosedAndNeverSent) {
     const std::string job = submit();
     auto c = run({"cancel", job, "--staff-id", "E104233"});

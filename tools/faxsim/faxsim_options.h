@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fax/base/result.h"
+#include "fax/sim/line_fault_spec.h"
 #include "fax/sim/modem_quirks.h"
 
 namespace fax::faxsim {
@@ -49,6 +50,7 @@ struct Options {
     std::vector<std::string> no_dialtone;
     std::vector<NoiseSpec> noise;
     std::vector<QuirksSpec> quirks;
+    std::vector<sim::LineFaultOption> line_faults;  // --line-fault NUMBER=SPEC
     bool ecm = true;
     bool class2 = false;  // modems offer Class 2.0 besides Class 1
     int ring_limit = 8;

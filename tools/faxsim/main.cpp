@@ -149,6 +149,11 @@ int run(const Options& o) {
             return 1;
         }
     }
+    // --line-fault replaces a line's faults; --noise then only changes the noise level.
+    for (const auto& f : o.line_faults) {
+        simulation.exchange().set_line_faults(f.number, f.faults);
+        say("faxsim: line fault on " + f.number + ": " + sim::to_spec(f.faults));
+    }
     for (const auto& n : o.noise) simulation.set_line_noise(n.number, n.dbm0);
 
     sim::RealtimeLoop loop(simulation);
@@ -195,7 +200,7 @@ int main(int argc, char** argv) {
     CLI::App app{"faxsim: simulated Class 1 fax modems on pseudo-terminals and reference fax machines, "
                  "on one simulated telephone exchange, in real time"};
     Options o;
-    std::vector<std::string> modems, receivers, senders, noise, quirks;
+    std::vector<std::string> modems, receivers, senders, noise, quirks, line_faults;
     bool no_ecm = false;
     app.add_option("--modem", modems, "PATH=NUMBER: a Class 1 modem whose port is a pty linked at PATH")
         ->type_name("PATH=NUMBER");
@@ -215,6 +220,12 @@ int main(int argc, char** argv) {
                    "mute[=LINES], garbage[=LINES], truncated[=LINES], lost-xon. Its +FMM? then says "
                    "\"SimModem T31 [QUIRKS]\" (e.g. 5551001=slow-atz,numeric-results)")
         ->type_name("NUMBER=QUIRKS");
+    app.add_option("--line-fault", line_faults,
+                   "NUMBER=SPEC: faults on the line of NUMBER (docs/faults.md), comma-separated: noise=DBM0, "
+                   "noise-seed=N, gain=DB, echo=DB/DELAY, dropout=LEN/PERIOD, drop-at=T (after answer), "
+                   "drop-after-dial=T, drop-random=SEED[/FROM-TO], busy, no-answer, no-dialtone; times in s, ms or "
+                   "samples (e.g. 12065550142=noise=-45,drop-at=20s)")
+        ->type_name("NUMBER=SPEC");
     app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
     app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
     app.add_flag("--class2", o.class2, "modems also offer Class 2.0 (ITU-T T.32): +FCLASS=2.0 runs T.30 in the modem");
@@ -258,6 +269,11 @@ int main(int argc, char** argv) {
         auto q = parse_quirks(a);
         if (!q) return bad_args(q.error());
         o.quirks.push_back(*q);
+    }
+    for (const auto& a : line_faults) {
+        auto f = fax::sim::parse_line_fault_option(a);
+        if (!f) return bad_args(f.error());
+        o.line_faults.push_back(*f);
     }
     if (auto s = validate(o); !s) return bad_args(s.error());
     return run(o);
