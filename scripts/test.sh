@@ -2,6 +2,7 @@
 # Installs what is needed, builds with a CMake preset and runs the test suites.
 #   scripts/test.sh            debug preset
 #   scripts/test.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer
+#   scripts/test.sh tsan       ThreadSanitizer (tests/job: concurrent writers on the stores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-debug}"

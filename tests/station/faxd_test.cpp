@@ -59,8 +59,8 @@ protected:
     }
     std::string request() const { return (dir_.path() / "requests" / "request-treatment.json").string(); }
 
-    std::string submit() {
-        auto r = run({"--json", "send", "--queue", request()});
+    std::string submit(const std::string& request_file = {}) {
+        auto r = run({"--json", "send", "--queue", request_file.empty() ? request() : request_file});
         EXPECT_EQ(r.exit_code, 0) << r.all();
         std::istringstream lines(r.out);
         for (std::string line; std::getline(lines, line);) {
@@ -185,6 +185,45 @@ TEST_F(Daemon, ABusyLineIsRetriedOnScheduleThenGivenUp) {
     for (auto at = events.find(" busy"); at != std::string::npos; at = events.find(" busy", at + 1)) ++busy;
     EXPECT_GE(busy, 3u) << "three calls got BUSY on the line: " << events;
     expect_audit_valid("after the retries");
+}
+
+TEST_F(Daemon, TwoModemsRunTwoJobsAtOnceInOneProcess) {
+    const std::string modem2 = dir_.file("modem2");
+    constexpr const char* kPayer = "15095550166";  // payer-utilization-review, 509-555-0166
+    Faxsim sim(dir_.path(), {kDial, kPayer}, {"--modem", modem2 + "=5551002"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    // Both modems in the configuration: [modem] becomes two [[modem]] tables.
+    std::string t = read_file(config_);
+    const auto at = t.find("[modem]\n");
+    ASSERT_NE(at, std::string::npos);
+    t.replace(at, 8, "[[modem]]\n");
+    t += "[[modem]]\ndevice = \"" + modem2 + "\"\n";
+    std::ofstream(config_) << t;
+    {
+        auto dir = gate::Directory::open(dir_.path() / "data" / "directory.db");
+        ASSERT_TRUE(dir.ok());
+        const auto now = std::chrono::system_clock::now();
+        ASSERT_TRUE(dir->record_test_fax("payer-utilization-review", {"J-t2", now - 5min, true, "E104233"}).ok());
+        ASSERT_TRUE(dir->confirm_by_phone("payer-utilization-review", {"E104233", "Dana Whitfield", "Desk", now}).ok());
+    }
+    const std::string a = submit(), b = submit((dir_.path() / "requests" / "request-payer-certification.json").string());
+    ASSERT_FALSE(a.empty() || b.empty());
+    auto d = run_process(faxd_args(true), dir_.path(), 400s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all();
+    json sa = status(a), sb = status(b);
+    EXPECT_EQ(sa["state"], "done") << sa.dump();
+    EXPECT_EQ(sb["state"], "done") << sb.dump();
+    EXPECT_NE(sa["modem"], sb["modem"]) << "each job ran on its own modem";
+    // The two calls overlapped: both were answered before either hung up.
+    const std::string events = sim.stop();
+    log_.add("faxsim", events);
+    const auto answered_a = events.find("answered");
+    const auto answered_b = events.find("answered", answered_a + 1);
+    const auto first_hangup = events.find("hang-up");
+    ASSERT_NE(answered_a, std::string::npos) << events;
+    ASSERT_NE(answered_b, std::string::npos) << events;
+    EXPECT_LT(std::max(answered_a, answered_b), first_hangup) << events;
 }
 
 TEST_F(Daemon, ACancelledJobIsClosedAndNeverSent) {

@@ -86,6 +86,15 @@ public:
         auto recovered = station_.dispatcher().recover(station_.context_now());
         if (!recovered) return fail(recovered.take_error());
         if (*recovered > 0) FAX_LOG(Warn, kLog, "recovered " + std::to_string(*recovered) + " interrupted job(s)");
+        // Each modem's profile before any call: a probe blocks for a few seconds, which
+        // must not happen while another modem is in a call.
+        for (auto& l : lines_) {
+            hal::SerialTransport t(l.config.device, hal::LineSettings{l.config.speed, l.config.flow});
+            if (t.open()) {
+                l.profile = faxctl::choose_profile(t, l.config);
+                t.close();
+            }
+        }
         FAX_LOG(Info, kLog, "running on " + std::to_string(lines_.size()) + " modem(s)");
         bool stopping = false;
         for (;;) {
@@ -185,8 +194,9 @@ private:
         return {};
     }
 
-    // The modem's profile, chosen once (a probe blocks the loop for a few seconds, so a
-    // modem is probed only while no other modem is in a call; until then it waits).
+    // The modem's profile, chosen once: at start-up, or for a modem that could not be
+    // opened then, when it is first opened while no other modem is in a call (a probe
+    // blocks the loop for a few seconds); until then it waits.
     bool ensure_profile(Line& l, hal::Transport& transport) {
         if (l.profile) return true;
         if (std::any_of(lines_.begin(), lines_.end(), [](const Line& o) { return o.busy(); })) return false;
