@@ -20,7 +20,17 @@ struct ChildCost {
 
 // argv[0] is the program path (no PATH search). stdout and stderr go to `log_path`
 // (appended), or nowhere if empty.
+//
+// Peak RSS: Linux keeps a process's high-water RSS across fork and exec (the forked copy
+// of a large parent counts), so the program is started by a small launcher (this
+// executable re-run as `faxbench --measure-child RESULT PROGRAM ARGS...`, see
+// measure_child_main) whose own fork is small; its rusage of the program is reported.
 Result<ChildCost> run_child(const std::vector<std::string>& argv, const std::string& log_path = {});
+
+// The launcher side: argv = {RESULT, PROGRAM, ARGS...}. Runs PROGRAM (stdout/stderr as
+// inherited), writes "exit wall_s cpu_s max_rss_kib" to RESULT. Returns 0 unless it could
+// not run PROGRAM.
+int measure_child_main(const std::vector<std::string>& argv);
 
 // The same, without waiting: the child's pid. stdout and stderr go to `log_path` (truncated).
 Result<int> spawn_child(const std::vector<std::string>& argv, const std::string& log_path);

@@ -117,7 +117,7 @@ Result<std::vector<EfaxRow>> run_efax_compare(const EfaxOptions& o) {
     const auto dir = g.scratch();
     std::vector<EfaxRow> rows(o.charts.size());
     std::vector<PtyCall*> calls;
-    std::vector<std::string> docs;  // per call: the TIFF handed to the sender
+    std::vector<std::vector<std::string>> docs;  // per call: the TIFF(s) handed to the sender
     std::vector<std::string> faxsim_args = {o.faxsim};
     for (std::size_t r = 0; r < o.charts.size(); ++r) {
         const int chart = o.charts[r];
@@ -143,13 +143,22 @@ Result<std::vector<EfaxRow>> run_efax_compare(const EfaxOptions& o) {
             const std::string doc = k % 2 == 0 ? one : two_pages;
             c.doc_pages = (k % 2 == 0 ? 1 : 2) + 1;
             if (c.sender == "efax") {
-                // efax sends the document exactly as the gate spooled it (cover + pages, MH).
+                // efax sends the pages the gate spooled (cover + pages), one single-page MH file
+                // per page, as efax is used: given a multi-page file it sends each page's strip
+                // up to the end of the file, i.e. every later page again as part of it.
                 FAX_TRY(g.add_verified_recipient("efax-" + std::to_string(i), "206-557-00" + two(i)));
                 auto rel = g.clear(doc, "efax-" + std::to_string(i));
                 if (!rel) return fail(rel.take_error());
-                docs.push_back(rel->tiff_path());
+                auto spooled = t30::read_tiff(rel->tiff_path());
+                if (!spooled) return fail(spooled.take_error());
+                std::vector<std::string> files;
+                for (std::size_t p = 0; p < spooled->size(); ++p) {
+                    files.push_back((dir / ("efax" + two(i) + "-p" + std::to_string(p + 1) + ".tif")).string());
+                    FAX_TRY(t30::write_fax_tiff(files.back(), {(*spooled)[p]}, t30::TiffCompression::T4_1D));
+                }
+                docs.push_back(files);
             } else {
-                docs.push_back(doc);
+                docs.push_back({doc});
             }
             faxsim_args.push_back("--modem");
             faxsim_args.push_back((dir / ("pty" + two(i))).string() + "=" + c.modem);
@@ -173,9 +182,11 @@ Result<std::vector<EfaxRow>> run_efax_compare(const EfaxOptions& o) {
         const std::string log = (dir / ("sender" + two(static_cast<int>(i)) + ".log")).string();
         std::vector<std::string> argv;
         if (c.sender == "efax")
-            argv = {kEfax, "-d", link, "-o1", "-l", "+1 206 555 1001", "-h", "", "-v", "ewinc", "-t", c.dial, docs[i]};
-        else
-            argv = {self, "--pty-send", link, docs[i], "206-557-00" + two(static_cast<int>(i)),
+        {
+            argv = {kEfax, "-d", link, "-o1", "-l", "+1 206 555 1001", "-h", "", "-v", "ewinc", "-t", c.dial};
+            argv.insert(argv.end(), docs[i].begin(), docs[i].end());
+        } else
+            argv = {self, "--pty-send", link, docs[i].front(), "206-557-00" + two(static_cast<int>(i)),
                     (dir / ("result" + two(static_cast<int>(i)) + ".json")).string()};
         auto pid = spawn_child(argv, log);
         if (!pid) {

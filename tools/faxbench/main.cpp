@@ -33,6 +33,7 @@
 
 #include "bench_gate.h"
 #include "call_run.h"
+#include "child_run.h"
 #include "concurrency.h"
 #include "efax_compare.h"
 #include "encoded_size.h"
@@ -394,6 +395,9 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
     using namespace fax::faxbench;
+    // The small launcher of run_child() (child_run.h): no option parsing, nothing loaded.
+    if (argc >= 4 && std::string(argv[1]) == "--measure-child")
+        return measure_child_main(std::vector<std::string>(argv + 2, argv + argc));
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
