@@ -1,12 +1,15 @@
 #include "fax/sim/pty_modem_port.h"
 
 #include <poll.h>
-#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <system_error>
 
@@ -52,6 +55,30 @@ short PtyModemPort::poll_events() const {
     return ev;
 }
 
+namespace {
+
+// True if some process holds a flock on the file `st` names. Read from /proc/locks so
+// that looking never takes the lock itself (a client opening the port at that moment
+// would find it held). Lines: "1: FLOCK  ADVISORY  WRITE 7251 00:1a:4 0 EOF".
+bool flock_held(const struct stat& st) {
+    std::FILE* f = std::fopen("/proc/locks", "re");
+    if (f == nullptr) return false;
+    char want[64];
+    std::snprintf(want, sizeof want, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
+                  static_cast<unsigned long>(st.st_ino));
+    bool held = false;
+    char line[256];
+    while (!held && std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::strstr(line, "FLOCK") == nullptr) continue;
+        for (char* tok = std::strtok(line, " \t\n"); tok != nullptr; tok = std::strtok(nullptr, " \t\n"))
+            if (std::strcmp(tok, want) == 0) held = true;
+    }
+    std::fclose(f);
+    return held;
+}
+
+}  // namespace
+
 void PtyModemPort::check_dead_owner() {
     const auto now = std::chrono::steady_clock::now();
     if (dtr_low_ && now >= dtr_low_until_) {
@@ -60,14 +87,24 @@ void PtyModemPort::check_dead_owner() {
     }
     if (now < next_owner_check_) return;
     next_owner_check_ = now + std::chrono::milliseconds(100);
+    struct stat st {};
+    if (::fstat(pty_.slave_fd(), &st) != 0) return;
+    // Every SerialTransport holds a flock on the port while it has it open. When the
+    // lock goes away (a close, or the owner died), the DTE has let go of the port: a
+    // real modem sees DTR drop (HUPCL) and hangs up (V.250 &D2); so does this one.
+    const bool held = flock_held(st);
     int excl = 0;
-    if (::ioctl(pty_.slave_fd(), TIOCGEXCL, &excl) != 0 || excl == 0) return;
-    // An owner that is alive holds the lock (SerialTransport takes it before TIOCEXCL
-    // and gives up TIOCEXCL before the lock), so getting it means the owner died.
-    if (::flock(pty_.slave_fd(), LOCK_EX | LOCK_NB) != 0) return;
-    (void)::flock(pty_.slave_fd(), LOCK_UN);
-    (void)::ioctl(pty_.slave_fd(), TIOCNXCL);
-    FAX_LOG(Info, "pty", link_path() + ": its owner went away without closing it; dropping DTR");
+    const bool exclusive = ::ioctl(pty_.slave_fd(), TIOCGEXCL, &excl) == 0 && excl != 0;
+    if (held) {
+        owner_present_ = true;
+        return;
+    }
+    if (!owner_present_ && !exclusive) return;
+    owner_present_ = false;
+    // On a pty TIOCEXCL outlives an owner that died (the master keeps the tty).
+    if (exclusive) (void)::ioctl(pty_.slave_fd(), TIOCNXCL);
+    FAX_LOG(Info, "pty", link_path() + ": the DTE let go of the port" +
+                             std::string(exclusive ? " without closing it" : "") + "; dropping DTR");
     (void)modem_.link().host().set_dtr(false);
     dtr_low_ = true;
     dtr_low_until_ = now + std::chrono::milliseconds(200);

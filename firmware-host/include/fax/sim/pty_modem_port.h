@@ -11,11 +11,13 @@
 //     sends page data (efax does). Writes the master refuses (EAGAIN) are buffered.
 //   The pair keeps its own slave descriptor open, so a DTE closing the port does
 //   not make the master read EIO; the next DTE finds the modem as it was left.
-//   A DTE that dies holding the port (SIGKILL) cannot drop DTR, and on a pty its
-//   TIOCEXCL outlives it (the master keeps the tty): when the port is marked
-//   exclusive but nobody holds the advisory lock every SerialTransport takes, the
-//   owner is gone — the port clears the flag and drops DTR to the modem for
-//   kDtrDropTime, which hangs up a call as a real modem does (V.250 &D2).
+//   A pty has no DTR. Every SerialTransport holds a flock on the port while it has it
+//   open, so when that lock goes away (the DTE closed the port, or died holding it)
+//   the port drops DTR to the modem for 200 ms, which hangs up a call as a real modem
+//   does on HUPCL (V.250 &D2); a TIOCEXCL left by a DTE that died (on a pty it
+//   outlives its owner, as the master keeps the tty) is cleared. The lock is read
+//   from /proc/locks, never taken, so looking cannot make a DTE's open fail. DTEs
+//   that take no lock (efax) are left alone.
 #pragma once
 
 #include <chrono>
@@ -64,6 +66,7 @@ private:
     std::chrono::steady_clock::time_point next_owner_check_{};
     std::chrono::steady_clock::time_point dtr_low_until_{};
     bool dtr_low_ = false;
+    bool owner_present_ = false;  // a SerialTransport held the port's lock when last looked
 };
 
 }  // namespace fax::sim
