@@ -9,7 +9,9 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <chrono>
 #include <system_error>
 
@@ -61,20 +63,17 @@ namespace {
 // that looking never takes the lock itself (a client opening the port at that moment
 // would find it held). Lines: "1: FLOCK  ADVISORY  WRITE 7251 00:1a:4 0 EOF".
 bool flock_held(const struct stat& st) {
-    std::FILE* f = std::fopen("/proc/locks", "re");
-    if (f == nullptr) return false;
+    std::ifstream locks("/proc/locks");
     char want[64];
     std::snprintf(want, sizeof want, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
                   static_cast<unsigned long>(st.st_ino));
-    bool held = false;
-    char line[256];
-    while (!held && std::fgets(line, sizeof line, f) != nullptr) {
-        if (std::strstr(line, "FLOCK") == nullptr) continue;
-        for (char* tok = std::strtok(line, " \t\n"); tok != nullptr; tok = std::strtok(nullptr, " \t\n"))
-            if (std::strcmp(tok, want) == 0) held = true;
+    for (std::string line; std::getline(locks, line);) {
+        if (line.find("FLOCK") == std::string::npos) continue;
+        std::istringstream fields(line);
+        for (std::string f; fields >> f;)
+            if (f == want) return true;
     }
-    std::fclose(f);
-    return held;
+    return false;
 }
 
 }  // namespace
