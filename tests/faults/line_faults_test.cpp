@@ -121,8 +121,10 @@ const FaultCase kCases[] = {
     {.name = "noise_minus46", .terminal_spec = "noise=-46",
      .expect = {.completed = false, .pages_confirmed = 0}},
     // ---- noise both ways
+    // (Until f695d85 the modem's stray DLE ETX after the garbled frame was a Protocol error;
+    // it is now read as the end of an aborted receive, and the T.30 timers end the call.)
     {.name = "noise_both_minus40", .modem_spec = "noise=-40", .terminal_spec = "noise=-40",
-     .expect = {.error = Errc::Protocol, .pages_confirmed = 0}},
+     .expect = {.completed = false, .pages_confirmed = 0}},
     {.name = "noise_both_minus30", .modem_spec = "noise=-30", .terminal_spec = "noise=-30",
      .expect = {.error = Errc::Timeout, .pages_confirmed = 0}},
     // ---- noise on a long loop (25 dB loss): the sender steps down
