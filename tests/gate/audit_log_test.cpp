@@ -565,5 +565,92 @@ TEST(AuditJson, DecisionBodiesRoundTrip) {
     EXPECT_FALSE(parse_completion_code("fine").has_value());
 }
 
+// A trail written by schema version 1 (one outcome per job, kinds decision/outcome
+// only) opens as version 2 with every row and hash unchanged, verifies, and takes
+// attempt outcomes from then on.
+TEST(AuditMigration, AVersionOneTrailKeepsItsChainAndTakesAttempts) {
+    TempDir tmp;
+    const auto path = tmp / "audit-v1.db";
+    DecisionRecord d;
+    d.job_id = "J-v1";
+    d.cleared = true;
+    d.rule_id = "POL-PROV-KP";
+    d.rule_ids = {"POL-PROV-KP"};
+    d.requester = {"E1", "Test"};
+    d.member_reference = kMember;
+    d.recipient_id = "e-kp_provider";
+    d.page_count = 3;
+    d.decided_at = fixed_now();
+    json body = json::parse(decision_to_json(d));
+    body["seq"] = 1;
+    body["entry"] = "decision";
+    const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::string genesis(64, '0');
+    const std::string hash = sha256_hex(genesis + text);
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        const std::string schema = R"sql(
+CREATE TABLE audit_entries (
+  seq INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('decision', 'outcome')),
+  job_id TEXT NOT NULL, member_ref TEXT, at INTEGER NOT NULL, body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'decision';
+CREATE UNIQUE INDEX audit_outcome_job ON audit_entries(job_id) WHERE kind = 'outcome';
+CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+PRAGMA user_version = 1;)sql";
+        ASSERT_EQ(sqlite3_exec(db, schema.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db,
+                                     "INSERT INTO audit_entries VALUES (1, 'decision', 'J-v1', ?1, ?2, ?3, ?4, ?5)", -1,
+                                     &st, nullptr),
+                  SQLITE_OK);
+        sqlite3_bind_text(st, 1, kMember.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, std::chrono::duration_cast<std::chrono::seconds>(d.decided_at.time_since_epoch()).count());
+        sqlite3_bind_text(st, 3, text.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, genesis.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, hash.c_str(), -1, SQLITE_TRANSIENT);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    auto log = AuditLog::open(path);
+    ASSERT_TRUE(log.ok()) << log.error().to_string();
+    auto v = log->verify();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok) << v->message;
+    EXPECT_EQ(v->entries, 1);
+    EXPECT_EQ(v->head_hash, hash) << "the migrated row keeps its hash";
+    TransmissionOutcome o;
+    o.pages_sent = 3;
+    o.pages_confirmed = 1;
+    o.completion = CompletionCode::Partial;
+    o.started_at = fixed_now();
+    o.finished_at = fixed_now() + 1min;
+    ASSERT_TRUE(log->append_outcome({"J-v1", o}).ok());
+    AttemptRecord a;
+    a.job_id = "J-v1";
+    a.attempt = 2;
+    a.cleared = true;
+    a.pages = {1, 3};
+    a.decided_at = fixed_now() + 2min;
+    ASSERT_TRUE(log->append_attempt(a).ok()) << "version 2 takes attempt entries";
+    EXPECT_FALSE(log->append_outcome({"J-v1", o}).ok()) << "still one outcome per attempt";
+    auto v2 = log->verify();
+    ASSERT_TRUE(v2.ok());
+    EXPECT_TRUE(v2->ok) << v2->message;
+    EXPECT_EQ(v2->entries, 3);
+    // Reopening a version 2 trail changes nothing.
+    log = AuditLog::open(path);
+    ASSERT_TRUE(log.ok());
+    auto v3 = log->verify();
+    ASSERT_TRUE(v3.ok() && v3->ok);
+    EXPECT_EQ(v3->entries, 3);
+}
+
 }  // namespace
 }  // namespace fax::gate
