@@ -114,6 +114,12 @@ json finding_json(const Finding& f) {
     return {{"rule_id", f.rule_id}, {"field", f.field}, {"message", f.message}, {"next_step", f.next_step}};
 }
 
+json findings_json(const std::vector<Finding>& findings) {
+    json out = json::array();
+    for (const auto& f : findings) out.push_back(finding_json(f));
+    return out;
+}
+
 // Reading helpers that never throw: a stored body that lacks a field reads as empty.
 std::string str(const json& j, const char* key) {
     const auto it = j.find(key);
@@ -143,6 +149,15 @@ const json& obj(const json& j, const char* key) {
     static const json empty = json::object();
     const auto it = j.find(key);
     return it != j.end() && it->is_object() ? *it : empty;
+}
+
+std::vector<Finding> findings_from(const json& j) {
+    std::vector<Finding> out;
+    const auto it = j.find("findings");
+    if (it == j.end() || !it->is_array()) return out;
+    for (const auto& f : *it)
+        if (f.is_object()) out.push_back({str(f, "rule_id"), str(f, "field"), str(f, "message"), str(f, "next_step")});
+    return out;
 }
 
 json outcome_json(const OutcomeRecord& r) {
@@ -266,9 +281,7 @@ std::string decision_to_json(const DecisionRecord& d) {
     j["decision"] = d.cleared ? "cleared" : "refused";
     j["rule_id"] = d.rule_id;
     j["rule_ids"] = d.rule_ids;
-    json findings = json::array();
-    for (const auto& f : d.findings) findings.push_back(finding_json(f));
-    j["findings"] = findings;
+    j["findings"] = findings_json(d.findings);
     j["requester"] = {{"staff_id", d.requester.staff_id}, {"name", d.requester.name}};
     j["member_reference"] = d.member_reference;
     j["recipient"] = {{"id", d.recipient_id},
@@ -297,10 +310,7 @@ DecisionRecord decision_from(const json& j) {
     d.cleared = j.contains("cleared") && j["cleared"].is_boolean() && j["cleared"].get<bool>();
     d.rule_id = str(j, "rule_id");
     d.rule_ids = strs(j, "rule_ids");
-    if (j.contains("findings") && j["findings"].is_array())
-        for (const auto& f : j["findings"])
-            if (f.is_object())
-                d.findings.push_back({str(f, "rule_id"), str(f, "field"), str(f, "message"), str(f, "next_step")});
+    d.findings = findings_from(j);
     const json& req = obj(j, "requester");
     d.requester = {str(req, "staff_id"), str(req, "name")};
     d.member_reference = str(j, "member_reference");
@@ -332,9 +342,7 @@ json attempt_json(const AttemptRecord& a) {
     j["cover_sha256"] = a.cover_sha256;
     j["content_sha256"] = a.content_sha256;
     j["rule_ids"] = a.rule_ids;
-    json findings = json::array();
-    for (const auto& f : a.findings) findings.push_back(finding_json(f));
-    j["findings"] = findings;
+    j["findings"] = findings_json(a.findings);
     j["tuning"] = a.tuning;
     j["modem"] = a.modem;
     j["decided_at"] = to_unix(a.decided_at);
@@ -353,10 +361,7 @@ AttemptRecord attempt_from(const json& j) {
     a.cover_sha256 = str(j, "cover_sha256");
     a.content_sha256 = str(j, "content_sha256");
     a.rule_ids = strs(j, "rule_ids");
-    if (j.contains("findings") && j["findings"].is_array())
-        for (const auto& f : j["findings"])
-            if (f.is_object())
-                a.findings.push_back({str(f, "rule_id"), str(f, "field"), str(f, "message"), str(f, "next_step")});
+    a.findings = findings_from(j);
     a.tuning = str(j, "tuning");
     a.modem = str(j, "modem");
     a.decided_at = from_unix(num(j, "decided_at"));
@@ -486,14 +491,22 @@ bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.
 
 }  // namespace
 
-Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
-    auto d = find_decision(record.job_id);
+Result<DecisionRecord> AuditLog::cleared_decision(std::string_view job_id, bool must_be_open) const {
+    auto d = find_decision(job_id);
     if (!d) return fail(d.take_error());
     if (!*d || !(*d)->cleared)
-        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
-    auto closed = find_closure(record.job_id);
-    if (!closed) return fail(closed.take_error());
-    if (*closed) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " is closed");
+        return fail(Errc::InvalidArgument, "audit: job " + std::string(job_id) + " has no cleared decision");
+    if (must_be_open) {
+        auto closed = find_closure(job_id);
+        if (!closed) return fail(closed.take_error());
+        if (*closed) return fail(Errc::InvalidArgument, "audit: job " + std::string(job_id) + " is closed");
+    }
+    return std::move(**d);
+}
+
+Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
+    auto d = cleared_decision(record.job_id, true);
+    if (!d) return fail(d.take_error());
     auto attempts = find_attempts(record.job_id);
     if (!attempts) return fail(attempts.take_error());
     auto outcomes = find_outcomes(record.job_id);
@@ -509,7 +522,7 @@ Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
         if (record.pages.empty() || record.pages.front() != 1)
             return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": an attempt starts with the cover");
         for (int p : record.pages)
-            if (p < 1 || p > (*d)->page_count)
+            if (p < 1 || p > d->page_count)
                 return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": attempt page " +
                                                        std::to_string(p) + " is not a page of the job");
     }
@@ -518,13 +531,8 @@ Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
 
 Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
     const auto& o = record.outcome;
-    auto d = find_decision(record.job_id);
+    auto d = cleared_decision(record.job_id, true);
     if (!d) return fail(d.take_error());
-    if (!*d || !(*d)->cleared)
-        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
-    auto closed = find_closure(record.job_id);
-    if (!closed) return fail(closed.take_error());
-    if (*closed) return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " is closed");
     auto outcomes = find_outcomes(record.job_id);
     if (!outcomes) return fail(outcomes.take_error());
     for (const auto& x : *outcomes)
@@ -543,7 +551,7 @@ Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
     std::vector<int> sent_pages;
     if (attempt != nullptr) sent_pages = attempt->pages;
     else
-        for (int p = 1; p <= (*d)->page_count; ++p) sent_pages.push_back(p);
+        for (int p = 1; p <= d->page_count; ++p) sent_pages.push_back(p);
     const auto confirmed = confirmed_pages_of(o);
     if (o.pages_confirmed < 0 || o.pages_confirmed > o.pages_sent ||
         o.pages_sent > static_cast<int>(sent_pages.size()) ||
@@ -559,10 +567,8 @@ Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
 }
 
 Result<int64_t> AuditLog::append_closure(const ClosureRecord& record) {
-    auto d = find_decision(record.job_id);
+    auto d = cleared_decision(record.job_id, false);
     if (!d) return fail(d.take_error());
-    if (!*d || !(*d)->cleared)
-        return fail(Errc::InvalidArgument, "audit: job " + record.job_id + " has no cleared decision");
     if (record.reason.empty()) return fail(Errc::InvalidArgument, "audit: a closure needs a reason");
     return append("closed", record.job_id, "", record.decided_at, canonical(closure_json(record)));
 }

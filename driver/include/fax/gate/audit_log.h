@@ -229,6 +229,8 @@ private:
         void operator()(sqlite3* db) const;
     };
     explicit AuditLog(std::unique_ptr<sqlite3, DbCloser> db);
+    // The job's cleared decision; InvalidArgument if there is none or (must_be_open) the job is closed.
+    Result<DecisionRecord> cleared_decision(std::string_view job_id, bool must_be_open) const;
     Result<int64_t> append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
                            TimePoint at, const std::string& body_without_seq);
 
