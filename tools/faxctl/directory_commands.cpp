@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "fax/base/utc_text.h"
 #include "fax/gate/phone_number.h"
 #include "station.h"
 #include "transmitter.h"
@@ -15,20 +16,6 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::system_clock;
-
-std::string iso_utc(gate::TimePoint t) {
-    using namespace std::chrono;
-    const auto secs = floor<seconds>(t);
-    const auto day = floor<days>(secs);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{secs - day};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buf;
-}
 
 struct Opened {
     std::unique_ptr<Station> station;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "fax/base/utc_text.h"
 #include "fax/job/dispatcher.h"
 #include "station.h"
 
@@ -14,18 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string iso(job::TimePoint t) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-    const auto day = std::chrono::floor<std::chrono::days>(secs);
-    const std::chrono::year_month_day ymd{day};
-    const std::chrono::hh_mm_ss hms{secs - day};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buf;
-}
+std::string iso(job::TimePoint t) { return iso_utc(t); }
 
 std::string pages_text(const std::vector<int>& pages) {
     std::string s;

@@ -1,5 +1,7 @@
 #include "report_writer.h"
 
+#include <functional>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,6 +11,23 @@
 #include "fax/t30/tiff_io.h"
 
 namespace fax::faxctl {
+namespace {
+
+// <reports>/<name>.png and .pdf, written by `write`; the directory is made if missing.
+// Reports name the recipient or the sender: readable by the station account only.
+Result<ReportFiles> write_files(const StationConfig& config, const std::string& name,
+                                const std::function<Status(const ReportFiles&)>& write) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.reports_dir(), ec);
+    if (ec) return fail(Errc::Io, config.reports_dir().string() + ": " + ec.message());
+    ReportFiles f{config.reports_dir() / (name + ".png"), config.reports_dir() / (name + ".pdf")};
+    FAX_TRY(write(f));
+    ::chmod(f.png.c_str(), 0600);
+    ::chmod(f.pdf.c_str(), 0600);
+    return f;
+}
+
+}  // namespace
 
 Result<ReportFiles> write_job_report(const StationConfig& config, const TransmitReport& rep,
                                      const ReportRecipient& recipient, const std::string& spooled_tiff) {
@@ -46,16 +65,34 @@ Result<ReportFiles> write_job_report(const StationConfig& config, const Transmit
     r.detail = rep.outcome.detail;
     if (auto pages = t30::read_tiff(spooled_tiff); pages.ok() && !pages->empty()) r.cover = std::move(pages->front());
 
-    std::error_code ec;
-    std::filesystem::create_directories(config.reports_dir(), ec);
-    if (ec) return fail(Errc::Io, config.reports_dir().string() + ": " + ec.message());
-    ReportFiles f{config.reports_dir() / (rep.job_id + ".png"), config.reports_dir() / (rep.job_id + ".pdf")};
-    FAX_TRY(report::write_report_png(r, f.png));
-    FAX_TRY(report::write_report_pdf(r, f.pdf));
-    // The report names the recipient: readable by the station account only.
-    ::chmod(f.png.c_str(), 0600);
-    ::chmod(f.pdf.c_str(), 0600);
-    return f;
+    return write_files(config, rep.job_id, [&r](const ReportFiles& f) -> Status {
+        FAX_TRY(report::write_report_png(r, f.png));
+        return report::write_report_pdf(r, f.pdf);
+    });
+}
+
+Result<ReportFiles> write_reception_report(const StationConfig& config, const job::ReceivedFax& fax) {
+    report::ReceptionReport r;
+    r.station = config.ident;
+    r.rx_id = fax.id;
+    r.modem = fax.modem;
+    r.remote_tsi = fax.remote_tsi;
+    r.pages_received = fax.pages;
+    r.complete = fax.complete;
+    r.modulation = fax.modulation;
+    r.bit_rate = fax.bit_rate;
+    r.ecm = fax.ecm;
+    r.compression = fax.compression;
+    r.started_at = gate::format_cover_datetime(fax.started_at, config.utc_offset, config.zone_label);
+    r.finished_at = gate::format_cover_datetime(fax.finished_at, config.utc_offset, config.zone_label);
+    r.duration_s = std::chrono::duration<double>(fax.finished_at - fax.started_at).count();
+    r.result = fax.completion;
+    r.detail = fax.detail;
+    r.stored_as = fax.tiff_path.empty() ? std::string() : std::filesystem::path(fax.tiff_path).filename().string();
+    return write_files(config, fax.id, [&r](const ReportFiles& f) -> Status {
+        FAX_TRY(report::write_reception_report_png(r, f.png));
+        return report::write_reception_report_pdf(r, f.pdf);
+    });
 }
 
 }  // namespace fax::faxctl

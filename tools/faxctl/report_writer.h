@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "fax/base/result.h"
+#include "fax/job/receive_log.h"
 #include "transmitter.h"
 
 namespace fax::faxctl {
@@ -26,5 +27,8 @@ struct ReportFiles {
 // (only its first page, the cover, is read). Called before the spool file is dropped.
 Result<ReportFiles> write_job_report(const StationConfig& config, const TransmitReport& rep,
                                      const ReportRecipient& recipient, const std::string& spooled_tiff);
+
+// Writes <rx id>.png and <rx id>.pdf (mode 0600) for a received fax; no image of its pages.
+Result<ReportFiles> write_reception_report(const StationConfig& config, const job::ReceivedFax& fax);
 
 }  // namespace fax::faxctl

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "call_runner.h"
+#include "fax/base/utc_text.h"
 #include "fax/base/log.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/job/dispatcher.h"
@@ -46,20 +47,13 @@ struct Line {
 };
 
 std::string new_rx_id(std::chrono::system_clock::time_point now) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(now);
-    const auto day = std::chrono::floor<std::chrono::days>(secs);
-    const std::chrono::year_month_day ymd{day};
-    const std::chrono::hh_mm_ss hms{secs - day};
     std::random_device rd;
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "R%04d%02u%02uT%02d%02d%02d-%06x", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()), rd() & 0xffffffu);
-    return buf;
+    char tail[16];
+    std::snprintf(tail, sizeof tail, "-%06x", rd() & 0xffffffu);
+    return "R" + compact_utc(now) + tail;
 }
 
-std::string iso(std::chrono::system_clock::time_point t) { return new_rx_id(t).substr(1, 15); }
+
 
 // Removes the spooled files of a job that will not be attempted again (records: they
 // are kept no longer than needed; the audit trail keeps their hashes).
@@ -281,44 +275,13 @@ private:
             FAX_LOG(Info, kLog,
                     "received fax " + f.id + " on " + f.modem + ": " + std::to_string(f.pages) + " page(s) from '" +
                         f.remote_tsi + "', " + f.completion);
-            if (options_.reports) write_reception_report(f);
+            if (options_.reports && !faxctl::write_reception_report(station_.config(), f))
+                FAX_LOG(Warn, kLog, "received fax " + f.id + ": the reception report was not written");
         }
         l.runner.reset();
         l.session.reset();
         l.transport.reset();
         return {};
-    }
-
-    void write_reception_report(const job::ReceivedFax& f) {
-        report::ReceptionReport rep;
-        rep.station = options_.ident;
-        rep.rx_id = f.id;
-        rep.modem = f.modem;
-        rep.remote_tsi = f.remote_tsi;
-        rep.pages_received = f.pages;
-        rep.complete = f.complete;
-        rep.modulation = f.modulation;
-        rep.bit_rate = f.bit_rate;
-        rep.ecm = f.ecm;
-        rep.compression = f.compression;
-        rep.started_at = iso(f.started_at);
-        rep.finished_at = iso(f.finished_at);
-        rep.duration_s = std::chrono::duration<double>(f.finished_at - f.started_at).count();
-        rep.result = f.completion;
-        rep.detail = f.detail;
-        rep.stored_as = f.tiff_path.empty() ? std::string() : std::filesystem::path(f.tiff_path).filename().string();
-        std::error_code ec;
-        const auto dir = station_.config().reports_dir();
-        if (std::filesystem::create_directories(dir, ec))
-            std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
-        const auto png = dir / (f.id + ".png"), pdf = dir / (f.id + ".pdf");
-        if (!report::write_reception_report_png(rep, png) || !report::write_reception_report_pdf(rep, pdf)) {
-            FAX_LOG(Warn, kLog, "received fax " + f.id + ": the reception report was not written");
-            return;
-        }
-        for (const auto& p : {png, pdf})
-            std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                         std::filesystem::perm_options::replace, ec);
     }
 
     Status service(Line& l, bool stopping) {
