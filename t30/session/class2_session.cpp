@@ -553,43 +553,4 @@ void Class2Session::set_event_handler(std::function<void(const SessionEvent&)> f
 }
 void Class2Session::set_trace(std::function<void(bool, const std::string&)> fn) { impl_->set_trace(std::move(fn)); }
 
-Status run_realtime(Class2Session& session, hal::Transport& transport, const RealtimeOptions& opts) {
-    SteadyClock clock;
-    std::array<uint8_t, 4096> buf{};
-    const Samples limit = std::chrono::duration_cast<Samples>(opts.limit);
-    bool tx_flow = false;
-    bool cancelled = false;
-    FAX_TRY(transport.set_flow_control(opts.flow == hal::FlowControl::Software ? hal::FlowControl::None : opts.flow));
-    session.advance_to(clock.now());
-    while (!session.finished()) {
-        if (!cancelled && ((opts.stop_requested && opts.stop_requested()) || clock.now() > limit)) {
-            cancelled = true;
-            session.cancel();
-        }
-        if (opts.flow == hal::FlowControl::Software && session.transmitting_data() != tx_flow) {
-            // Switch only with nothing of the other kind still queued.
-            tx_flow = session.transmitting_data();
-            if (!tx_flow) (void)transport.drain(std::chrono::milliseconds(5000));
-            FAX_TRY(transport.set_flow_control(tx_flow ? hal::FlowControl::Software : hal::FlowControl::None));
-        }
-        auto out = session.take_output();
-        if (!out.empty()) {
-            if (auto w = hal::write_all(transport, out, std::chrono::milliseconds(60000)); !w.ok()) {
-                session.transport_failed(w.error());
-                return w;
-            }
-        }
-        auto n = transport.read(buf, opts.poll);
-        if (!n) {
-            session.transport_failed(n.error());
-            return fail(n.take_error());
-        }
-        if (*n > 0) session.on_bytes(std::span<const uint8_t>(buf.data(), *n));
-        session.advance_to(clock.now());
-    }
-    auto out = session.take_output();
-    if (!out.empty()) FAX_TRY(hal::write_all(transport, out, std::chrono::milliseconds(5000)));
-    return {};
-}
-
 }  // namespace fax::t30

@@ -11,9 +11,16 @@
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
-#include "fault_fixture.h"
+#include "release_fixture.h"
 
 namespace fax::faulttest {
+
+using testing::clear_for_test;
+using testing::kTerminalNumber;
+using testing::TempDir;
+using testing::write_charts;
+// The sending modem's line.
+constexpr const char* kModemNumber = "5551001";
 
 std::optional<Samples> CallRecord::answered_at() const {
     for (const auto& e : events)

@@ -19,7 +19,7 @@
 #include "fax/t30/fax_session.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
-#include "fixture.h"
+#include "release_fixture.h"
 #include "usb_modem_emulator.h"
 
 namespace fax {

@@ -22,9 +22,10 @@
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/fax_session.h"
 #include "fax/t30/page_compare.h"
+#include "fax/t30/realtime_runner.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
-#include "fixture.h"
+#include "release_fixture.h"
 
 namespace fax {
 namespace {

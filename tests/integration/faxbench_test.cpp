@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
-#include "fixture.h"
+#include "release_fixture.h"
 
 namespace fax {
 namespace {

@@ -13,7 +13,7 @@
 #include "fax/t30/fax_session.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
-#include "fixture.h"
+#include "release_fixture.h"
 
 namespace fax {
 namespace {

@@ -24,6 +24,7 @@
 #include "../integration/child_process.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/class2_session.h"
+#include "fax/t30/realtime_runner.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"

@@ -32,7 +32,8 @@
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "fax/t30/class2_session.h"
-#include "release_desk.h"
+#include "fax/t30/realtime_runner.h"
+#include "release_fixture.h"
 #include "tiff_fixture.h"
 
 extern char** environ;
@@ -260,12 +261,10 @@ TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
 // The project's own Class 2.0 driver over a real pseudo-terminal with the wall clock
 // (t30::run_realtime for a Class2Session), a cleared release from the real gate.
 TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
-    class2test::TempDir dir;
+    testing::TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {3}).ok());
-    auto desk = class2test::ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
-    auto release = (*desk)->clear(doc, 1, "206-555-0120", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(testing::write_charts_at(doc, {3}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0120", std::string("NORTH CLINIC"));
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
 
@@ -333,12 +332,10 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
 // directory entry was verified with, so the gate hook lets the pages go.
 TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
     if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
-    class2test::TempDir dir;
+    testing::TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = class2test::ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
-    auto release = (*desk)->clear(doc, 1, "206-555-0122", std::string("EFAX CLINIC"));
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0122", std::string("EFAX CLINIC"));
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
 

@@ -15,6 +15,7 @@
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/fax_session.h"
 #include "fax/t30/pbm.h"
+#include "fax/t30/realtime_runner.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
 #include "line_bound.h"

@@ -7,7 +7,7 @@
 
 #include "fax/base/log.h"
 #include "fax/hal/serial_transport.h"
-#include "fax/t30/session_driver.h"
+#include "fax/t30/realtime_runner.h"
 #include "fax/job/outcome_mapping.h"
 #include "config.h"
 #include "modem_profile.h"

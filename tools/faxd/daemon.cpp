@@ -7,12 +7,12 @@
 #include <random>
 #include <system_error>
 
-#include "call_runner.h"
 #include "fax/base/utc_text.h"
 #include "fax/base/log.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/job/dispatcher.h"
 #include "fax/job/outcome_mapping.h"
+#include "fax/t30/realtime_runner.h"
 #include "fax/driver/transmission_report.h"
 #include "modem_profile.h"
 #include "report_writer.h"
@@ -22,6 +22,15 @@ namespace {
 
 constexpr const char* kLog = "faxd";
 using SteadyTime = std::chrono::steady_clock::time_point;
+// One call on one modem, serviced by the loop without blocking (service() with no wait).
+using CallRunner = t30::RealtimeRunner<t30::FaxSession>;
+
+t30::RealtimeOptions runner_options(hal::FlowControl flow, std::chrono::seconds call_limit) {
+    t30::RealtimeOptions o;
+    o.flow = flow;
+    o.limit = call_limit;
+    return o;
+}
 
 // One configured modem and the call it is running, if any.
 struct Line {
@@ -178,7 +187,7 @@ private:
             return end_call(l, o);
         }
         l.session = std::move(*session);
-        l.runner = std::make_unique<CallRunner>(*l.session, *l.transport, l.config.flow, l.config.call_limit);
+        l.runner = std::make_unique<CallRunner>(*l.session, *l.transport, runner_options(l.config.flow, l.config.call_limit));
         if (auto s = l.runner->begin(); !s) {
             l.session->transport_failed(s.error());
             l.runner.reset();
@@ -234,8 +243,8 @@ private:
         }
         l.transport = std::move(transport);
         l.session = std::move(*session);
-        l.runner = std::make_unique<CallRunner>(*l.session, *l.transport, l.config.flow,
-                                                std::chrono::minutes(10) + l.config.call_limit);
+        l.runner = std::make_unique<CallRunner>(*l.session, *l.transport,
+                                                runner_options(l.config.flow, std::chrono::minutes(10) + l.config.call_limit));
         if (auto s = l.runner->begin(); !s) {
             l.session->transport_failed(s.error());
             l.runner.reset();

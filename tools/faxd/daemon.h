@@ -1,6 +1,6 @@
 // faxd: the station daemon. One process, one thread, one poll() loop over every
 // configured modem: each idle modem takes the next due job from the queue (the gate
-// re-checks it first), runs the call with a CallRunner, records every MCF-confirmed
+// re-checks it first), runs the call with a t30::RealtimeRunner, records every MCF-confirmed
 // page as it arrives and hands the result to the dispatcher, which records the outcome
 // and schedules a retry or closes the job. Start-up first completes whatever a crash
 // interrupted (Dispatcher::recover). SIGTERM/SIGINT end running calls with DCN and

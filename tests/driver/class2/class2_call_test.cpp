@@ -1,7 +1,7 @@
 // Whole calls through the simulated Class 2.0 modem: the project's Class 2.0 driver
 // (t30::Class2Session) sends cleared ITU charts to a SpanDSP reference terminal and
 // receives from one, pixel-exact, and sends to a Class 1 modem driven by the project's
-// Class 1 session. Releases come from the real gate (release_desk.h).
+// Class 1 session. Releases come from the real gate (tests/support/release_fixture.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,13 +16,12 @@
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
-#include "release_desk.h"
+#include "release_fixture.h"
 
 namespace fax {
 namespace {
 
-using class2test::ReleaseDesk;
-using class2test::TempDir;
+using testing::TempDir;
 
 constexpr Samples kCallLimit{8000 * 400};
 
@@ -72,10 +71,8 @@ TEST_P(Class2Send, ClearedChartsReachTheReferenceTerminalPixelExact) {
     const Mode m = GetParam();
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1, 2}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
-    auto release = (*desk)->clear(doc, 2, "206-555-0110", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(testing::write_charts_at(doc, {1, 2}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0110", std::string("NORTH CLINIC"));
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
     const std::string number = release->dial_number();
@@ -143,10 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Class2Gate, RemoteIdMismatchEndsTheCallBeforeAnyPage) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
-    auto release = (*desk)->clear(doc, 1, "206-555-0111", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0111", std::string("NORTH CLINIC"));
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string number = release->dial_number();
 
@@ -191,10 +186,8 @@ TEST(Class2Gate, RemoteIdMismatchEndsTheCallBeforeAnyPage) {
 TEST(Class2Gate, ASpentReleaseDialsNothing) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok());
-    auto release = (*desk)->clear(doc, 1, "206-555-0112", std::nullopt);
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0112", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     auto first = t30::Class2Session::transmit(std::move(*release));
     ASSERT_TRUE(first.ok());
@@ -206,13 +199,11 @@ TEST(Class2Gate, ASpentReleaseDialsNothing) {
 TEST(Class2Gate, ADocumentChangedAfterClearanceIsRefused) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok());
-    auto release = (*desk)->clear(doc, 1, "206-555-0113", std::nullopt);
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0113", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     // Swap the cleared file's contents for another chart.
-    ASSERT_TRUE(class2test::write_charts(release->tiff_path(), {2}).ok());
+    ASSERT_TRUE(testing::write_charts_at(release->tiff_path(), {2}).ok());
     auto s = t30::Class2Session::transmit(std::move(*release));
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, Errc::InvalidInput);
@@ -221,10 +212,8 @@ TEST(Class2Gate, ADocumentChangedAfterClearanceIsRefused) {
 TEST(Class2Gate, ABusyNumberIsATypedFailureWithNothingSent) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok());
-    auto release = (*desk)->clear(doc, 1, "206-555-0115", std::nullopt);
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0115", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001", class2_modem());
@@ -270,10 +259,8 @@ TEST(Class2Answer, NoCallBeforeTheRingTimeoutIsATimeout) {
 TEST(Class2Noise, OnlyPagesTheFarEndConfirmedAreCounted) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok());
-    auto release = (*desk)->clear(doc, 1, "206-555-0116", std::nullopt);
+    ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0116", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001", class2_modem());
@@ -308,7 +295,7 @@ TEST_P(Class2Receive, ChartsFromTheReferenceTerminalArrivePixelExact) {
     const Mode m = GetParam();
     TempDir dir;
     const std::string doc = dir.file("send.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {1, 3, 4}).ok());
+    ASSERT_TRUE(testing::write_charts_at(doc, {1, 3, 4}).ok());
 
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001", class2_modem());
@@ -364,10 +351,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Class2ToClass1, ClearedChartsReachTheClass1SessionPixelExact) {
     TempDir dir;
     const std::string doc = dir.file("record.tif");
-    ASSERT_TRUE(class2test::write_charts(doc, {2, 5}).ok());
-    auto desk = ReleaseDesk::create(dir.path());
-    ASSERT_TRUE(desk.ok()) << desk.error().to_string();
-    auto release = (*desk)->clear(doc, 2, "206-555-0114", std::string("CLASS1 DESK"));
+    ASSERT_TRUE(testing::write_charts_at(doc, {2, 5}).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0114", std::string("CLASS1 DESK"));
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
     const std::string number = release->dial_number();

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fax/driver/class2_channel.h"
-#include "release_desk.h"
+#include "release_fixture.h"
 
 namespace fax::driver {
 namespace {
@@ -15,18 +15,16 @@ std::span<const uint8_t> bytes(const std::string& s) {
 std::string text(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 // The only way to a dial: a release cleared by the gate for `number`, consumed.
-gate::DialPermit permit_for(const class2test::TempDir& dir, const std::string& number) {
+gate::DialPermit permit_for(const testing::TempDir& dir, const std::string& number) {
     const std::string doc = dir.file("doc.tif");
-    EXPECT_TRUE(class2test::write_charts(doc, {1}).ok());
-    auto desk = class2test::ReleaseDesk::create(dir.path());
-    EXPECT_TRUE(desk.ok());
-    auto release = (*desk)->clear(doc, 1, number, std::nullopt);
+    EXPECT_TRUE(testing::write_charts_at(doc, {1}).ok());
+    auto release = testing::clear_for_fax(dir, doc, number, std::nullopt);
     EXPECT_TRUE(release.ok()) << (release.ok() ? "" : release.error().to_string());
     return release->consume();
 }
 
 TEST(Class2Channel, CollectsReportsBeforeTheFinalResult) {
-    class2test::TempDir dir;
+    testing::TempDir dir;
     Class2Channel ch;
     std::optional<Class2Reply> got;
     ch.dial(permit_for(dir, "12065551009"), "ATD", Samples{8000 * 60}, [&](Result<Class2Reply> r) {
@@ -92,7 +90,7 @@ TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
     ch.on_bytes(bytes("\r\nRING\r\n"));
     EXPECT_EQ(unsolicited, (std::vector<std::string>{"RING"}));
     std::optional<Errc> err;
-    class2test::TempDir dir;
+    testing::TempDir dir;
     ch.dial(permit_for(dir, "12065551234"), "ATD", Samples{8000}, [&](Result<Class2Reply> r) {
         ASSERT_FALSE(r.ok());
         err = r.error().code;
@@ -120,7 +118,7 @@ namespace {
 // Class 2.0 dials only with the gate's permit, exactly like the Class 1 engine.
 TEST(Class2Channel, SendRefusesDialingCommandLinesAndAPermitDialsOnce) {
     {
-        class2test::TempDir dir;
+        testing::TempDir dir;
         gate::DialPermit p = permit_for(dir, "12065551009");
         Class2Channel ch;
         ch.dial(std::move(p), "ATDT", Samples{8000}, [](Result<Class2Reply>) {});

@@ -47,7 +47,7 @@ void expect_clean_failure(const CallOutcome& c, Errc code, const std::string& me
 }
 
 CallOutcome send_through(const std::string& spec, driver::ModemQuirks quirks = {}, bool class2 = false) {
-    class2test::TempDir dir;
+    testing::TempDir dir;
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001", quirktest::modem_with(spec, class2));
     if (class2) {

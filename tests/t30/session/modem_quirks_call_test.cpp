@@ -39,7 +39,7 @@ CallSpec charts(std::vector<int> c, bool ecm = false, bool mmr = false) {
     return s;
 }
 
-CallOutcome run_call(const Personality& p, const driver::ModemQuirks& quirks, const class2test::TempDir& dir) {
+CallOutcome run_call(const Personality& p, const driver::ModemQuirks& quirks, const testing::TempDir& dir) {
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001", quirktest::modem_with(p.spec, p.class2));
     if (p.class2) {
@@ -92,7 +92,7 @@ TEST_P(Personalities, TheStationPicksItsProfileByIdentity) {
 
 TEST_P(Personalities, AWholeCallWithItsProfileIsPixelExact) {
     const Personality& p = GetParam();
-    class2test::TempDir dir;
+    testing::TempDir dir;
     const driver::ModemProfile* profile = nullptr;
     {
         sim::Simulation sim;
@@ -108,7 +108,7 @@ TEST_P(Personalities, AWholeCallWithItsProfileIsPixelExact) {
 
 TEST_P(Personalities, TheGenericProfileFailsAgainstIt) {
     const Personality& p = GetParam();
-    class2test::TempDir dir;
+    testing::TempDir dir;
     const CallOutcome c = run_call(p, driver::generic_profile().quirks, dir);
     const std::string why = failures(p, c);
     EXPECT_NE(why, "") << "the personality did no harm: the test of its handling proves nothing";
@@ -141,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
 // needs_far (T.31 §8.5.1): the simulated t31 accepts +FAR but behaves no differently with it,
 // so there is no personality that fails without it; what the driver does is checked here.
 TEST(ModemQuirksCall, NeedsFarSendsFar1DuringSetUp) {
-    class2test::TempDir dir;
+    testing::TempDir dir;
     sim::Simulation sim;
     auto& modem = sim.add_modem("5551001");
     t30::SessionOptions o;
@@ -155,7 +155,7 @@ TEST(ModemQuirksCall, NeedsFarSendsFar1DuringSetUp) {
     t30::SessionOptions plain;
     sim::Simulation sim2;
     auto& modem2 = sim2.add_modem("5551001");
-    class2test::TempDir dir2;
+    testing::TempDir dir2;
     const CallOutcome c2 = quirktest::send_class1(sim2, modem2, dir2, spec, plain);
     for (const auto& l : c2.to_modem) EXPECT_NE(l, "AT+FAR=1");
 }

@@ -115,20 +115,15 @@ const driver::ModemProfile& profile_for(const driver::ProbeResult& probe) {
     return driver::select_profile(probe.identity, driver::builtin_profiles());
 }
 
-CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::SessionOptions opts) {
     CallOutcome out;
     const std::string doc = dir.file("record.tif");
-    if (auto s = class2test::write_charts(doc, spec.charts); !s) {
+    if (auto s = testing::write_charts_at(doc, spec.charts); !s) {
         out.result.status = s;
         return out;
     }
-    auto desk = class2test::ReleaseDesk::create(dir.path());
-    if (!desk) {
-        out.result.status = fail(desk.take_error());
-        return out;
-    }
-    auto release = (*desk)->clear(doc, static_cast<int>(spec.charts.size()), kRecipientFax, std::string(kStation));
+    auto release = testing::clear_for_fax(dir, doc, kRecipientFax, std::string(kStation));
     if (!release) {
         out.result.status = fail(release.take_error());
         return out;
@@ -154,12 +149,12 @@ CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const class2
     return out;
 }
 
-CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::SessionOptions opts) {
     CallOutcome out;
     out.sent_tiff = dir.file("tx.tif");
     out.received_tiff = dir.file("rx.tif");
-    if (auto s = class2test::write_charts(out.sent_tiff, spec.charts); !s) {
+    if (auto s = testing::write_charts_at(out.sent_tiff, spec.charts); !s) {
         out.result.status = s;
         return out;
     }
@@ -185,20 +180,15 @@ CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const cla
     return out;
 }
 
-CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::Class2Options opts) {
     CallOutcome out;
     const std::string doc = dir.file("record.tif");
-    if (auto s = class2test::write_charts(doc, spec.charts); !s) {
+    if (auto s = testing::write_charts_at(doc, spec.charts); !s) {
         out.result.status = s;
         return out;
     }
-    auto desk = class2test::ReleaseDesk::create(dir.path());
-    if (!desk) {
-        out.result.status = fail(desk.take_error());
-        return out;
-    }
-    auto release = (*desk)->clear(doc, static_cast<int>(spec.charts.size()), kRecipientFax, std::string(kStation));
+    auto release = testing::clear_for_fax(dir, doc, kRecipientFax, std::string(kStation));
     if (!release) {
         out.result.status = fail(release.take_error());
         return out;
@@ -223,12 +213,12 @@ CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const class2
     return out;
 }
 
-CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::Class2Options opts) {
     CallOutcome out;
     out.sent_tiff = dir.file("tx.tif");
     out.received_tiff = dir.file("rx.tif");
-    if (auto s = class2test::write_charts(out.sent_tiff, spec.charts); !s) {
+    if (auto s = testing::write_charts_at(out.sent_tiff, spec.charts); !s) {
         out.result.status = s;
         return out;
     }

@@ -12,7 +12,7 @@
 #include "fax/sim/simulation.h"
 #include "fax/t30/class2_session.h"
 #include "fax/t30/fax_session.h"
-#include "release_desk.h"
+#include "release_fixture.h"
 
 namespace fax::quirktest {
 
@@ -45,16 +45,16 @@ struct CallSpec {
 
 // FaxSession::transmit of a gate-cleared release (cover + charts) through `modem` to a
 // reference terminal.
-CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::SessionOptions opts);
 // A reference terminal sends `charts` to `modem`'s number; FaxSession::receive takes them.
-CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::SessionOptions opts);
 // Class2Session::transmit of cover + charts through `modem` to a reference terminal.
-CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::Class2Options opts);
 // A reference terminal sends `charts`; Class2Session::receive takes them.
-CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const class2test::TempDir& dir,
+CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::Class2Options opts);
 
 // Every page of `received` equals the same page of `sent`, pixel for pixel; the number of

@@ -86,8 +86,7 @@ private:
 // Steps a Class2Session from a Simulation (the same runner as for FaxSession).
 using Class2SessionStepper = BasicSessionStepper<Class2Session>;
 
-// Runs a Class2Session to completion over a real (or pseudo-) terminal with the wall
-// clock, like run_realtime for a FaxSession (XON/XOFF only while page data go out).
-Status run_realtime(Class2Session& session, hal::Transport& transport, const RealtimeOptions& opts = {});
+// Over a real terminal with the wall clock: RealtimeRunner / run_realtime in
+// fax/t30/realtime_runner.h, as for a FaxSession.
 
 }  // namespace fax::t30

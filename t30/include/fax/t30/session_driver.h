@@ -4,7 +4,6 @@
 #include <array>
 #include <chrono>
 #include <span>
-#include <functional>
 
 #include "fax/base/result.h"
 #include "fax/base/time.h"
@@ -60,14 +59,6 @@ private:
 
 using SessionStepper = BasicSessionStepper<FaxSession>;
 
-struct RealtimeOptions {
-    hal::FlowControl flow = hal::FlowControl::Software;  // Software: XON/XOFF only while sending
-    std::chrono::milliseconds poll{10};
-    std::chrono::seconds limit{600};                       // give up on the whole call after this
-    std::function<bool()> stop_requested;                  // polled; true cancels the call
-};
-
-// Runs a session to completion over a real (or pseudo-) terminal with the wall clock.
-Status run_realtime(FaxSession& session, hal::Transport& transport, const RealtimeOptions& opts = {});
+// Runs over a real terminal with the wall clock: fax/t30/realtime_runner.h.
 
 }  // namespace fax::t30

@@ -1,4 +1,4 @@
-#include "fixture.h"
+#include "release_fixture.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -33,12 +33,16 @@ t30::Bitmap itu_chart(int n) {
     return b.ok() ? std::move(b).value() : t30::Bitmap{};
 }
 
-std::string write_charts(const TempDir& dir, const std::vector<int>& charts, const std::string& name,
-                         t30::TiffCompression c) {
+Status write_charts_at(const std::string& path, const std::vector<int>& charts, t30::TiffCompression c) {
     std::vector<t30::Bitmap> pages;
     for (int n : charts) pages.push_back(itu_chart(n));
+    return t30::write_fax_tiff(path, pages, c);
+}
+
+std::string write_charts(const TempDir& dir, const std::vector<int>& charts, const std::string& name,
+                         t30::TiffCompression c) {
     const std::string path = dir.file(name);
-    auto s = t30::write_fax_tiff(path, pages, c);
+    auto s = write_charts_at(path, charts, c);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().to_string());
     return path;
 }
@@ -140,6 +144,16 @@ Result<gate::ClearedRelease> clear_for_test(const TempDir& dir, const std::strin
         return fail(Errc::Internal, "test gate: cleared for dial number " + r->dial_number() + ", expected " +
                                         number.dial);
     return r;
+}
+
+Result<gate::ClearedRelease> clear_for_fax(const TempDir& dir, const std::string& tiff_path, const std::string& fax,
+                                           const std::optional<std::string>& expected_csi) {
+    TestGate g(dir);
+    std::string id = "rcpt-";
+    for (char c : fax)
+        if (c >= '0' && c <= '9') id += c;
+    FAX_TRY(g.add_verified_recipient(id, fax, expected_csi));
+    return g.clear_document(tiff_path, id);
 }
 
 void expect_release_received(const std::string& document_tiff, const std::string& spooled_tiff,

@@ -1,5 +1,6 @@
-// Shared set-up for the end-to-end tests: ITU charts as fax TIFFs, a simulated
-// line, and releases for the transmit path — cleared by the real release gate.
+// Shared set-up for every test that sends a release (integration, faults, Class 2.0,
+// interop, USB): ITU charts as fax TIFFs and releases for the transmit path — cleared
+// by the real release gate, never constructed any other way. Library fax_test_release.
 #pragma once
 
 #include <filesystem>
@@ -37,6 +38,9 @@ t30::Bitmap itu_chart(int n);
 // Writes the given charts as one multi-page fax TIFF.
 std::string write_charts(const TempDir& dir, const std::vector<int>& charts, const std::string& name,
                          t30::TiffCompression c = t30::TiffCompression::T4_1D);
+// The same at `path` (e.g. over a spooled file, to tamper with it); the error if any.
+Status write_charts_at(const std::string& path, const std::vector<int>& charts,
+                       t30::TiffCompression c = t30::TiffCompression::T4_1D);
 
 // A recipient's fax number as the directory holds it, and the digits the gate then
 // has the modem dial (PhoneNumber::dial: "1" + ten digits for a NANP number). The
@@ -96,6 +100,12 @@ private:
 Result<gate::ClearedRelease> clear_for_test(const TempDir& dir, const std::string& tiff_path,
                                             const TestNumber& number,
                                             const std::optional<std::string>& expected_csi = std::nullopt);
+
+// The same for a recipient known only by its directory fax number (any form the
+// directory accepts, e.g. "206-555-0110"); the release's dial_number() is the number the
+// simulated recipient must be reachable at.
+Result<gate::ClearedRelease> clear_for_fax(const TempDir& dir, const std::string& tiff_path, const std::string& fax,
+                                           const std::optional<std::string>& expected_csi = std::nullopt);
 
 // What a receiver must hold after a release of `document_tiff` went through: page 1
 // pixel-identical to the cover the gate spooled (page 1 of `spooled_tiff`), pages 2..n
