@@ -67,7 +67,7 @@ struct Options {
     std::string prep_keep;
     std::vector<std::string> prep_one;
     std::vector<std::string> pty_send;  // internal: LINK TIFF FAX RESULT (the child of --suites efax)
-    std::vector<int> efax_charts = {1, 2, 4};
+    std::vector<int> efax_charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::string faxsim;
     std::string efax_logs;
     int calls_guess = 100;
@@ -402,7 +402,7 @@ int main(int argc, char** argv) {
                  "against the T.30 lower bound, and simulation speed"};
     Options o;
     app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, or all (default lines)");
-    app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default 1 2 4)");
+    app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default all eight)");
     app.add_option("--faxsim", o.faxsim, "efax suite: the faxsim binary (default: next to faxbench in the build tree)");
     app.add_option("--efax-logs", o.efax_logs, "efax suite: copy faxsim's and the senders' logs to this folder");
     app.add_option("--pty-send", o.pty_send, "internal: LINK TIFF FAX RESULT (the child of the efax suite)")
