@@ -115,8 +115,30 @@ const driver::ModemProfile& profile_for(const driver::ProbeResult& probe) {
     return driver::select_profile(probe.identity, driver::builtin_profiles());
 }
 
-CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
-                        const CallSpec& spec, t30::SessionOptions opts) {
+namespace {
+
+// The far end: a reference terminal that receives (a send) or sends (a receive) the
+// spec's charts with the spec's modes.
+sim::TerminalOptions terminal_for(const CallSpec& spec, sim::TerminalOptions::Role role, const std::string& tiff) {
+    sim::TerminalOptions topts;
+    topts.role = role;
+    topts.tiff = tiff;
+    topts.ident = kStation;
+    topts.ecm = spec.ecm;
+    topts.compressions = compressions(spec);
+    return topts;
+}
+
+template <class Options>
+void apply_modes(const CallSpec& spec, Options& opts) {
+    opts.ecm = spec.ecm;
+    if constexpr (requires { opts.allow_mmr; }) opts.allow_mmr = spec.mmr;  // Class 1: the host codes pages
+}
+
+// A gate-cleared release of the spec's charts sent by Session to a receiving terminal.
+template <class Session, class Stepper, class Options>
+CallOutcome send_call(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir, const CallSpec& spec,
+                      Options opts) {
     CallOutcome out;
     const std::string doc = dir.file("record.tif");
     if (auto s = testing::write_charts_at(doc, spec.charts); !s) {
@@ -130,27 +152,23 @@ CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const testin
     }
     out.sent_tiff = release->tiff_path();
     out.received_tiff = dir.file("rx.tif");
-    sim::TerminalOptions topts;
-    topts.role = sim::TerminalOptions::Role::Receive;
-    topts.tiff = out.received_tiff;
-    topts.ident = kStation;
-    topts.ecm = spec.ecm;
-    topts.compressions = compressions(spec);
-    auto& term = sim.add_terminal(release->dial_number(), topts);
-    opts.ecm = spec.ecm;
-    opts.allow_mmr = spec.mmr;
-    auto session = t30::FaxSession::transmit(std::move(*release), opts);
+    auto& term = sim.add_terminal(release->dial_number(),
+                                  terminal_for(spec, sim::TerminalOptions::Role::Receive, out.received_tiff));
+    apply_modes(spec, opts);
+    auto session = Session::transmit(std::move(*release), opts);
     if (!session) {
         out.result.status = fail(session.take_error());
         return out;
     }
     watch(**session, out.to_modem);
-    run<t30::FaxSession, t30::SessionStepper>(sim, **session, modem, term, spec.limit, out);
+    run<Session, Stepper>(sim, **session, modem, term, spec.limit, out);
     return out;
 }
 
-CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
-                           const CallSpec& spec, t30::SessionOptions opts) {
+// The spec's charts sent by a terminal that dials the modem, received by Session.
+template <class Session, class Stepper, class Options>
+CallOutcome receive_call(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
+                         const CallSpec& spec, Options opts) {
     CallOutcome out;
     out.sent_tiff = dir.file("tx.tif");
     out.received_tiff = dir.file("rx.tif");
@@ -158,88 +176,42 @@ CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const tes
         out.result.status = s;
         return out;
     }
-    sim::TerminalOptions topts;
-    topts.role = sim::TerminalOptions::Role::Send;
-    topts.tiff = out.sent_tiff;
-    topts.ident = kStation;
-    topts.ecm = spec.ecm;
-    topts.compressions = compressions(spec);
+    auto topts = terminal_for(spec, sim::TerminalOptions::Role::Send, out.sent_tiff);
     topts.dial = modem.number();
     // Time for the session's set-up (a slow or late modem takes a while) before the call.
     topts.dial_delay = Samples{8000 * 40};
     auto& term = sim.add_terminal("12065550199", topts);
-    opts.ecm = spec.ecm;
-    opts.allow_mmr = spec.mmr;
-    auto session = t30::FaxSession::receive(out.received_tiff, opts);
+    apply_modes(spec, opts);
+    auto session = Session::receive(out.received_tiff, opts);
     if (!session) {
         out.result.status = fail(session.take_error());
         return out;
     }
     watch(**session, out.to_modem);
-    run<t30::FaxSession, t30::SessionStepper>(sim, **session, modem, term, spec.limit, out);
+    run<Session, Stepper>(sim, **session, modem, term, spec.limit, out);
     return out;
+}
+
+}  // namespace
+
+CallOutcome send_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
+                        const CallSpec& spec, t30::SessionOptions opts) {
+    return send_call<t30::FaxSession, t30::SessionStepper>(sim, modem, dir, spec, std::move(opts));
+}
+
+CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
+                           const CallSpec& spec, t30::SessionOptions opts) {
+    return receive_call<t30::FaxSession, t30::SessionStepper>(sim, modem, dir, spec, std::move(opts));
 }
 
 CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::Class2Options opts) {
-    CallOutcome out;
-    const std::string doc = dir.file("record.tif");
-    if (auto s = testing::write_charts_at(doc, spec.charts); !s) {
-        out.result.status = s;
-        return out;
-    }
-    auto release = testing::clear_for_fax(dir, doc, kRecipientFax, std::string(kStation));
-    if (!release) {
-        out.result.status = fail(release.take_error());
-        return out;
-    }
-    out.sent_tiff = release->tiff_path();
-    out.received_tiff = dir.file("rx.tif");
-    sim::TerminalOptions topts;
-    topts.role = sim::TerminalOptions::Role::Receive;
-    topts.tiff = out.received_tiff;
-    topts.ident = kStation;
-    topts.ecm = spec.ecm;
-    topts.compressions = compressions(spec);
-    auto& term = sim.add_terminal(release->dial_number(), topts);
-    opts.ecm = spec.ecm;
-    auto session = t30::Class2Session::transmit(std::move(*release), opts);
-    if (!session) {
-        out.result.status = fail(session.take_error());
-        return out;
-    }
-    watch(**session, out.to_modem);
-    run<t30::Class2Session, t30::Class2SessionStepper>(sim, **session, modem, term, spec.limit, out);
-    return out;
+    return send_call<t30::Class2Session, t30::Class2SessionStepper>(sim, modem, dir, spec, std::move(opts));
 }
 
 CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::Class2Options opts) {
-    CallOutcome out;
-    out.sent_tiff = dir.file("tx.tif");
-    out.received_tiff = dir.file("rx.tif");
-    if (auto s = testing::write_charts_at(out.sent_tiff, spec.charts); !s) {
-        out.result.status = s;
-        return out;
-    }
-    sim::TerminalOptions topts;
-    topts.role = sim::TerminalOptions::Role::Send;
-    topts.tiff = out.sent_tiff;
-    topts.ident = kStation;
-    topts.ecm = spec.ecm;
-    topts.compressions = compressions(spec);
-    topts.dial = modem.number();
-    topts.dial_delay = Samples{8000 * 40};
-    auto& term = sim.add_terminal("12065550199", topts);
-    opts.ecm = spec.ecm;
-    auto session = t30::Class2Session::receive(out.received_tiff, opts);
-    if (!session) {
-        out.result.status = fail(session.take_error());
-        return out;
-    }
-    watch(**session, out.to_modem);
-    run<t30::Class2Session, t30::Class2SessionStepper>(sim, **session, modem, term, spec.limit, out);
-    return out;
+    return receive_call<t30::Class2Session, t30::Class2SessionStepper>(sim, modem, dir, spec, std::move(opts));
 }
 
 std::string page_differences(const std::string& sent, const std::string& received) {
