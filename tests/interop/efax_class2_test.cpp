@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -98,6 +99,45 @@ private:
     bool exited_ = false;
 };
 
+// The simulation paced to real time on a thread of this test, as faxsim runs it: the
+// modems' pseudo-terminals serve efax, sendfax or the project's own driver. stop()
+// (or the destructor) ends the loop and joins the thread.
+class SimThread {
+public:
+    SimThread(sim::Simulation& sim, std::vector<sim::PtyModemPort*> ports, std::function<void()> after_step = {})
+        : loop_(sim), stop_fd_(::eventfd(0, EFD_CLOEXEC)) {
+        EXPECT_GE(stop_fd_, 0);
+        for (auto* p : ports) loop_.add_port(*p);
+        if (after_step) loop_.set_after_step(std::move(after_step));
+        thread_ = std::thread([this] { status_ = loop_.run(stop_fd_); });
+    }
+    ~SimThread() { (void)stop(); }
+    SimThread(const SimThread&) = delete;
+    SimThread& operator=(const SimThread&) = delete;
+
+    // Gives `done` up to 20 s (the far end finishing its side) before the caller stops.
+    static void wait_for(const std::atomic<bool>& done) {
+        for (int i = 0; i < 200 && !done; ++i) std::this_thread::sleep_for(100ms);
+    }
+    // Ends the loop; the loop's status (a step that failed, a port error).
+    const Status& stop() {
+        if (thread_.joinable()) {
+            const uint64_t one = 1;
+            (void)!::write(stop_fd_, &one, sizeof one);
+            thread_.join();
+            ::close(stop_fd_);
+        }
+        return status_;
+    }
+    const sim::RealtimeStats& stats() const { return loop_.stats(); }
+
+private:
+    sim::RealtimeLoop loop_;
+    int stop_fd_;
+    std::thread thread_;
+    Status status_;
+};
+
 TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
     sim::test::TempDir dir("interop-efax-class2");
@@ -124,37 +164,20 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
     ASSERT_TRUE(port.ok()) << port.error().to_string();
 
-    // The simulation thread stops itself once the terminal is done and efax has exited.
-    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
-    ASSERT_GE(stop_fd, 0);
-    std::atomic<bool> efax_done{false};
     std::atomic<bool> term_done{false};
     std::atomic<bool> modem_used_class2{false};
-    sim::RealtimeLoop loop(sim);
-    loop.add_port(**port);
-    loop.set_after_step([&] {
+    SimThread simt(sim, {port->get()}, [&] {
         if (modem.class2_active()) modem_used_class2 = true;
         if (term.done()) term_done = true;
-        if (term_done && efax_done) {
-            const uint64_t one = 1;
-            (void)!::write(stop_fd, &one, sizeof one);
-        }
     });
-    Status loop_status;
-    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
 
     Efax efax({kEfax, "-d", (*port)->link_path(), "-o0", "-l", "EFAX CLASS2", "-h", "", "-v", "ewinchamr", "-t",
                "5551009", inputs[0], inputs[1]},
               dir.file("efax.log"));
     ASSERT_TRUE(efax.started());
     const int status = efax.wait(kDeadline);
-    efax_done = true;
-    // Give the terminal time to finish its side, then stop the simulation regardless.
-    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
-    const uint64_t one = 1;
-    (void)!::write(stop_fd, &one, sizeof one);
-    sim_thread.join();
-    ::close(stop_fd);
+    SimThread::wait_for(term_done);
+    const Status loop_status = simt.stop();
 
     EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
     ASSERT_EQ(status, 0) << "efax exit status " << status << "\n" << efax.output();
@@ -178,9 +201,9 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
         EXPECT_EQ(d.row_offset, kEfaxHeaderRows) << d.summary;
     }
     std::printf("[ interop  ] efax -o0: %llu steps, %llu late, %llu dropped\n",
-                static_cast<unsigned long long>(loop.stats().steps),
-                static_cast<unsigned long long>(loop.stats().late_steps),
-                static_cast<unsigned long long>(loop.stats().dropped_steps));
+                static_cast<unsigned long long>(simt.stats().steps),
+                static_cast<unsigned long long>(simt.stats().late_steps),
+                static_cast<unsigned long long>(simt.stats().dropped_steps));
 }
 
 // efax -o0 -r answering through the Class 2.0 modem: the reference terminal calls, the
@@ -208,33 +231,18 @@ TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
     auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
     ASSERT_TRUE(port.ok()) << port.error().to_string();
 
-    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
-    ASSERT_GE(stop_fd, 0);
-    std::atomic<bool> efax_done{false};
     std::atomic<bool> term_done{false};
-    sim::RealtimeLoop loop(sim);
-    loop.add_port(**port);
-    loop.set_after_step([&] {
+    SimThread simt(sim, {port->get()}, [&] {
         if (term.done()) term_done = true;
-        if (term_done && efax_done) {
-            const uint64_t one = 1;
-            (void)!::write(stop_fd, &one, sizeof one);
-        }
     });
-    Status loop_status;
-    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
 
     const std::string pattern = dir.file("efaxrx");
     Efax efax({kEfax, "-d", (*port)->link_path(), "-o0", "-l", "EFAX RX", "-v", "ewinchamr", "-r", pattern},
               dir.file("efax.log"));
     ASSERT_TRUE(efax.started());
     const int status = efax.wait(kDeadline);
-    efax_done = true;
-    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
-    const uint64_t one = 1;
-    (void)!::write(stop_fd, &one, sizeof one);
-    sim_thread.join();
-    ::close(stop_fd);
+    SimThread::wait_for(term_done);
+    const Status loop_status = simt.stop();
 
     EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
     if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", efax.output().c_str());
@@ -281,16 +289,10 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
     auto port = sim::PtyModemPort::create(modem, dir.file("faxC2"));
     ASSERT_TRUE(port.ok()) << port.error().to_string();
 
-    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
-    ASSERT_GE(stop_fd, 0);
     std::atomic<bool> term_done{false};
-    sim::RealtimeLoop loop(sim);
-    loop.add_port(**port);
-    loop.set_after_step([&] {
+    SimThread simt(sim, {port->get()}, [&] {
         if (term.done()) term_done = true;
     });
-    Status loop_status;
-    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
 
     hal::SerialTransport tty((*port)->link_path(), {115200, hal::FlowControl::None});
     auto opened = tty.open();
@@ -300,11 +302,8 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
     t30::RealtimeOptions ro;
     ro.limit = std::chrono::duration_cast<std::chrono::seconds>(kDeadline);
     const Status run = t30::run_realtime(**session, tty, ro);
-    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
-    const uint64_t one = 1;
-    (void)!::write(stop_fd, &one, sizeof one);
-    sim_thread.join();
-    ::close(stop_fd);
+    SimThread::wait_for(term_done);
+    const Status loop_status = simt.stop();
 
     ASSERT_TRUE(run.ok()) << run.error().to_string();
     EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
@@ -350,13 +349,7 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
     auto their_port = sim::PtyModemPort::create(theirs, dir.file("faxEfax"));
     ASSERT_TRUE(their_port.ok()) << their_port.error().to_string();
 
-    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
-    ASSERT_GE(stop_fd, 0);
-    sim::RealtimeLoop loop(sim);
-    loop.add_port(**our_port);
-    loop.add_port(**their_port);
-    Status loop_status;
-    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
+    SimThread simt(sim, {our_port->get(), their_port->get()});
 
     const std::string pattern = dir.file("efaxrx");
     Efax efax({kEfax, "-d", (*their_port)->link_path(), "-o0", "-l", "EFAX CLINIC", "-v", "ewinchamr", "-r", pattern},
@@ -375,10 +368,7 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
     const Status run = t30::run_realtime(**session, tty, ro);
     tty.close();
     const int status = efax.wait(60s);
-    const uint64_t one = 1;
-    (void)!::write(stop_fd, &one, sizeof one);
-    sim_thread.join();
-    ::close(stop_fd);
+    const Status loop_status = simt.stop();
 
     ASSERT_TRUE(run.ok()) << run.error().to_string();
     EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
@@ -439,32 +429,17 @@ TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     ASSERT_EQ((*port)->slave_path().rfind("/dev/", 0), 0u);
     const std::string line = (*port)->slave_path().substr(5);  // sendfax takes names under /dev
 
-    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
-    ASSERT_GE(stop_fd, 0);
-    std::atomic<bool> sender_done{false};
     std::atomic<bool> term_done{false};
-    sim::RealtimeLoop loop(sim);
-    loop.add_port(**port);
-    loop.set_after_step([&] {
+    SimThread simt(sim, {port->get()}, [&] {
         if (term.done()) term_done = true;
-        if (term_done && sender_done) {
-            const uint64_t one = 1;
-            (void)!::write(stop_fd, &one, sizeof one);
-        }
     });
-    Status loop_status;
-    std::thread sim_thread([&] { loop_status = loop.run(stop_fd); });
 
     Efax sendfax({kSendfax, "-v", "-x", "5", "-C", "c2.0", "-l", line, "-D", "ATDT", "5551009", g3},
                  dir.file("sendfax.log"));
     ASSERT_TRUE(sendfax.started());
     const int status = sendfax.wait(kDeadline);
-    sender_done = true;
-    for (int i = 0; i < 200 && !term_done; ++i) std::this_thread::sleep_for(100ms);
-    const uint64_t one = 1;
-    (void)!::write(stop_fd, &one, sizeof one);
-    sim_thread.join();
-    ::close(stop_fd);
+    SimThread::wait_for(term_done);
+    const Status loop_status = simt.stop();
 
     EXPECT_TRUE(loop_status.ok()) << loop_status.error().to_string();
     if (std::getenv("FAX_TRACE") != nullptr) std::fprintf(stderr, "%s\n", sendfax.output().c_str());
