@@ -79,27 +79,49 @@ GreyImage to_fax_grid(const GreyImage& in) {
 }
 
 Bitmap binarise(const GreyImage& in, const BinariseOptions& o) {
+    return binarise(GreyView{in.px.data(), in.width, in.width, in.height, in.xres_dpi, in.yres_dpi}, o);
+}
+
+Bitmap binarise(const GreyView& in, const BinariseOptions& o) {
     Bitmap out = Bitmap::blank(in.width, in.height, in.xres_dpi, in.yres_dpi);
+    if (in.width <= 0 || in.height <= 0) return out;
     const int bw = (in.width + o.block - 1) / o.block;
     const int bh = (in.height + o.block - 1) / o.block;
+    const auto row = [&in](int y) { return in.px + static_cast<std::ptrdiff_t>(y) * in.stride; };
 
     // 1. Per block: the fraction of mid-tones (photographs have many; text, even
-    //    anti-aliased, has few) and of "soft" pixels (neither paper nor ink).
+    //    anti-aliased, has few) and of "soft" pixels (neither paper nor ink). Counted row
+    //    by row through lookup tables (the page is read once, in memory order).
     const std::size_t nb = static_cast<std::size_t>(bw) * static_cast<std::size_t>(bh);
     std::vector<uint8_t> photo(nb, 0), soft(nb, 0);
     const auto idx = [bw](int bx, int by) { return static_cast<std::size_t>(by) * static_cast<std::size_t>(bw) + static_cast<std::size_t>(bx); };
+    uint8_t is_mid[256], is_soft[256];
+    for (int v = 0; v < 256; ++v) {
+        is_mid[v] = (v > o.dark_limit && v < o.light_limit) ? 1 : 0;
+        is_soft[v] = (v > o.ink_limit && v < o.paper_limit) ? 1 : 0;
+    }
+    std::vector<int> mid_count(static_cast<std::size_t>(bw)), soft_count(static_cast<std::size_t>(bw));
     for (int by = 0; by < bh; ++by) {
-        for (int bx = 0; bx < bw; ++bx) {
-            int mid = 0, softs = 0, n = 0;
-            for (int y = by * o.block; y < std::min(in.height, (by + 1) * o.block); ++y)
-                for (int x = bx * o.block; x < std::min(in.width, (bx + 1) * o.block); ++x) {
-                    const uint8_t v = in.at(x, y);
-                    mid += (v > o.dark_limit && v < o.light_limit) ? 1 : 0;
-                    softs += (v > o.ink_limit && v < o.paper_limit) ? 1 : 0;
-                    ++n;
+        std::fill(mid_count.begin(), mid_count.end(), 0);
+        std::fill(soft_count.begin(), soft_count.end(), 0);
+        const int y1 = std::min(in.height, (by + 1) * o.block);
+        for (int y = by * o.block; y < y1; ++y) {
+            const uint8_t* p = row(y);
+            for (int bx = 0; bx < bw; ++bx) {
+                int mid = 0, softs = 0;
+                const int x1 = std::min(in.width, (bx + 1) * o.block);
+                for (int x = bx * o.block; x < x1; ++x) {
+                    mid += is_mid[p[x]];
+                    softs += is_soft[p[x]];
                 }
-            photo[idx(bx, by)] = mid > o.photo_fraction * n ? 1 : 0;
-            soft[idx(bx, by)] = softs > n / 2 ? 1 : 0;
+                mid_count[static_cast<std::size_t>(bx)] += mid;
+                soft_count[static_cast<std::size_t>(bx)] += softs;
+            }
+        }
+        for (int bx = 0; bx < bw; ++bx) {
+            const int n = (y1 - by * o.block) * (std::min(in.width, (bx + 1) * o.block) - bx * o.block);
+            photo[idx(bx, by)] = mid_count[static_cast<std::size_t>(bx)] > o.photo_fraction * n ? 1 : 0;
+            soft[idx(bx, by)] = soft_count[static_cast<std::size_t>(bx)] > n / 2 ? 1 : 0;
         }
     }
     // 2. A photograph's dark and light areas are soft blocks connected to its mid-tones:
@@ -130,31 +152,44 @@ Bitmap binarise(const GreyImage& in, const BinariseOptions& o) {
                     if (x >= 0 && y >= 0 && x < bw && y < bh) grown[idx(x, y)] = 1;
                 }
         }
-    const auto is_photo = [&](int x, int y) {
-        return grown[idx(x / o.block, y / o.block)] != 0;
-    };
 
     // 3. Threshold text; diffuse error inside photo regions only (serpentine Floyd-Steinberg).
+    //    Every pixel is thresholded first, eight to a byte; in rows that cross a photo region
+    //    its pixels are then replaced by the diffused ones. Error never crosses a thresholded
+    //    pixel (what is diffused into one is dropped), so this is the same as deciding pixel
+    //    by pixel.
+    const int full_bytes = in.width / 8;
     std::vector<double> err_cur(static_cast<std::size_t>(in.width) + 2, 0.0), err_next(err_cur.size(), 0.0);
     for (int y = 0; y < in.height; ++y) {
-        const bool ltr = (y % 2) == 0;
+        const uint8_t* p = row(y);
+        uint8_t* q = out.row(y);
+        for (int k = 0; k < full_bytes; ++k) {
+            const uint8_t* s = p + 8 * k;
+            unsigned b = 0;
+            for (int j = 0; j < 8; ++j) b = (b << 1) | (s[j] < o.threshold ? 1u : 0u);
+            q[k] = static_cast<uint8_t>(b);
+        }
+        for (int x = 8 * full_bytes; x < in.width; ++x)
+            if (p[x] < o.threshold) q[x >> 3] = static_cast<uint8_t>(q[x >> 3] | (0x80u >> (x & 7)));
+
         std::fill(err_next.begin(), err_next.end(), 0.0);
-        for (int i = 0; i < in.width; ++i) {
-            const int x = ltr ? i : in.width - 1 - i;
-            const std::size_t e = static_cast<std::size_t>(x) + 1;  // err arrays are offset by one
-            if (!is_photo(x, y)) {
-                out.set(x, y, in.at(x, y) < o.threshold);
-                continue;
+        const uint8_t* photo_row = grown.data() + idx(0, y / o.block);
+        if (std::find(photo_row, photo_row + bw, uint8_t{1}) != photo_row + bw) {
+            const bool ltr = (y % 2) == 0;
+            for (int i = 0; i < in.width; ++i) {
+                const int x = ltr ? i : in.width - 1 - i;
+                if (!photo_row[x / o.block]) continue;
+                const std::size_t e = static_cast<std::size_t>(x) + 1;  // err arrays are offset by one
+                const double v = p[x] + err_cur[e];
+                const bool black = v < 128.0;
+                out.set(x, y, black);
+                const double qe = v - (black ? 0.0 : 255.0);
+                const std::size_t fwd = ltr ? e + 1 : e - 1, back = ltr ? e - 1 : e + 1;
+                err_cur[fwd] += qe * 7.0 / 16.0;
+                err_next[back] += qe * 3.0 / 16.0;
+                err_next[e] += qe * 5.0 / 16.0;
+                err_next[fwd] += qe * 1.0 / 16.0;
             }
-            const double v = in.at(x, y) + err_cur[e];
-            const bool black = v < 128.0;
-            out.set(x, y, black);
-            const double q = v - (black ? 0.0 : 255.0);
-            const std::size_t fwd = ltr ? e + 1 : e - 1, back = ltr ? e - 1 : e + 1;
-            err_cur[fwd] += q * 7.0 / 16.0;
-            err_next[back] += q * 3.0 / 16.0;
-            err_next[e] += q * 5.0 / 16.0;
-            err_next[fwd] += q * 1.0 / 16.0;
         }
         std::swap(err_cur, err_next);
     }

@@ -3,6 +3,7 @@
 // dithered.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -64,5 +65,17 @@ struct BinariseOptions {
 // areas of near-ink or near-paper tone away from photographs are thresholded. The result
 // has the input's size and resolution.
 Bitmap binarise(const GreyImage& in, const BinariseOptions& opts = {});
+
+// The same on grey pixels held elsewhere (e.g. a renderer's buffer): `stride` bytes from
+// one row to the next, at least `width`.
+struct GreyView {
+    const uint8_t* px = nullptr;
+    std::ptrdiff_t stride = 0;
+    int width = 0;
+    int height = 0;
+    double xres_dpi = 0;
+    double yres_dpi = 0;
+};
+Bitmap binarise(const GreyView& in, const BinariseOptions& opts = {});
 
 }  // namespace fax::t30
