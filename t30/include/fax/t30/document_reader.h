@@ -5,6 +5,7 @@
 // The kind is decided by the file's content, not its name.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,50 @@ Result<DocumentKind> sniff_document(const std::string& path);
 Result<std::vector<Bitmap>> read_document(const std::string& path, const BinariseOptions& opts = {});
 
 // PDF pages rendered in 8-bit grey at fax resolution: 204 x 196 dpi, or smaller so that a
-// page wider than 8.47 in fits the 1728-pixel line. Errors as read_document().
+// page wider than 8.47 in fits the 1728-pixel line. Errors as read_document(). Every page
+// at once (4 MB each): read_document() and the gate render one page at a time (PdfDocument).
 Result<std::vector<GreyImage>> render_pdf(const std::string& path);
+
+// How PdfDocument::render_bilevel() made a page.
+enum class PdfPagePath {
+    Mono,  // rendered bilevel by poppler directly: the page has only black and white
+    Grey,  // the page has tones: rendered in grey and made bilevel by binarise()
+};
+
+// A PDF opened once and rendered one page at a time, so that memory holds one page image
+// (and poppler's document), not the whole document. Pages are rendered without
+// anti-aliasing: thresholding anti-aliased strokes thinner than half a pixel loses them.
+class PdfDocument {
+public:
+    // Errors as read_document(): NotFound, Unsupported (encrypted), InvalidInput (not a PDF,
+    // damaged, no pages, more pages than the station takes).
+    static Result<PdfDocument> open(const std::string& path);
+    PdfDocument(PdfDocument&&) noexcept;
+    PdfDocument& operator=(PdfDocument&&) noexcept;
+    ~PdfDocument();
+
+    int pages() const;
+    // One page (0-based index) in 8-bit grey at fax resolution (see render_pdf()). Errors
+    // name the file and the page (1-based): implausible or too large a page, not renderable;
+    // InvalidArgument for an index out of range.
+    Result<GreyImage> render_grey(int index) const;
+    // One page as the bilevel page read_document() gives, same geometry as render_grey():
+    // a page of only black and white is rendered bilevel directly (the same rasteriser, so
+    // the same pixels as thresholding render_grey()); a page with tones (a photograph, a
+    // grey scan, tints) is binarise(render_grey(index), opts). `path`, if given, says which.
+    Result<Bitmap> render_bilevel(int index, const BinariseOptions& opts = {}, PdfPagePath* path = nullptr) const;
+
+private:
+    struct Impl;
+    explicit PdfDocument(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// True when a bilevel page looks halftoned: some 32 x 32 tile holds at least
+// `min_isolated` isolated pixels (a pixel whose four neighbours all have the other colour).
+// Rendered text, line art and scanned bilevel pages have few; an ordered or diffused
+// halftone of any tone between about 1/16 and 15/16 has one in every few pixels.
+bool looks_halftoned(const Bitmap& page, int min_isolated = 32);
 
 // Non-bilevel TIFF pages in 8-bit grey at their own resolution (no resolution tags: the
 // page is taken to be 8.5 in wide). Bilevel pages are read too (as 0/255).
