@@ -8,6 +8,7 @@
 #include <functional>
 #include <sstream>
 
+#include "fax/base/sha256.h"
 #include "fax/gate/policy.h"
 #include "gate_fixture.h"
 
@@ -104,6 +105,205 @@ TEST(CoverSheet, RenderErrors) {
     r = render_cover(complete_fields(), tiny);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+}
+
+// ---------------------------------------------------------------------------------------
+// CoverRenderer: the glyph cache keeps the pixels
+// ---------------------------------------------------------------------------------------
+
+std::string pixels_hash(const t30::Bitmap& b) { return sha256_hex(std::span<const uint8_t>(b.bits)); }
+
+// Accents, a dash, a CJK character DejaVu does not have (its .notdef box), a note with
+// two paragraphs and a word too long for a line (broken between characters).
+CoverFields awkward_fields() {
+    CoverFields f = complete_fields();
+    f.recipient_name = "Dr. Zo\xc3\xab M\xc3\xbcller-\xc3\x85str\xc3\xb6m \xe2\x80\x94 \xe4\xb8\xad";
+    f.note = "Continuation of an earlier transmission (job J20250301T140000-0a1b2c3d4e): this fax carries pages 3, 4 "
+             "of 5 (cover included); the other pages were confirmed received.\nA second paragraph with a "
+             "wordthatisfartoolongtofitononelineofthecoversheetandmustbebrokenbetweencharacterssomewherealongitslength"
+             "becauseitneverends.";
+    return f;
+}
+
+CoverStyle standard_resolution() {
+    CoverStyle s;
+    s.yres_dpi = 98;
+    s.height = 1078;
+    s.body_pt = 11;
+    return s;
+}
+
+// The pages the renderer made before it had a glyph cache (FreeType loading every glyph
+// of every cover), as SHA-256 of the bits: made at commit b406fc7 with FreeType 2.12.1
+// and Debian's DejaVu Sans 2.37 (the font files' hashes below). Another FreeType or
+// other font files may hint differently: the test then says so and skips.
+TEST(CoverRenderer, PixelsAreThoseOfTheRendererBeforeTheCache) {
+    const CoverStyle style;
+    const auto regular = sha256_file_hex(style.regular_font);
+    const auto bold = sha256_file_hex(style.bold_font);
+    if (freetype_version() != "2.12.1" || !regular.ok() || !bold.ok() ||
+        *regular != "abdc775b21b1bc470d50c97e790d276f2054b7504e56e5bd3e64f48d68582322" ||
+        *bold != "0d977336a6d5fba34eab8e3199eb218327161b5143749f802982c2bc34df0c96")
+        GTEST_SKIP() << "reference pages were made with FreeType 2.12.1 and other font files (this is FreeType "
+                     << freetype_version() << ")";
+    struct Case {
+        const char* name;
+        CoverFields fields;
+        CoverStyle style;
+        const char* sha256;
+    };
+    const Case cases[] = {
+        {"complete", complete_fields(), CoverStyle{},
+         "ab44e7a35b1aa7289236ae3a63245a5bbe820442eb3914f064b10e015fbe0add"},
+        {"awkward", awkward_fields(), CoverStyle{}, "6a4944bda6fa183786749841c14824e469173f362e23ce12d4a4508f0ac26082"},
+        {"98 lpi", complete_fields(), standard_resolution(),
+         "985029b96764f827c6559cffef4f730f9d9b191c9283104a4fb72720e286fbec"},
+    };
+    CoverRenderer warm;
+    for (int round = 0; round < 2; ++round) {  // cold the first time, from the cache the second
+        for (const auto& c : cases) {
+            auto cold = render_cover(c.fields, c.style);
+            auto cached = warm.render(c.fields, c.style);
+            ASSERT_TRUE(cold.ok() && cached.ok()) << c.name;
+            EXPECT_EQ(pixels_hash(*cold), c.sha256) << c.name << ": render_cover() changed its pixels";
+            EXPECT_EQ(pixels_hash(*cached), c.sha256) << c.name << " (round " << round << ")";
+            EXPECT_TRUE(*cached == *cold) << c.name;
+        }
+    }
+}
+
+TEST(CoverRenderer, WarmCoverIsTheColdCoverPixelForPixel) {
+    CoverRenderer r;
+    auto first = r.render(complete_fields());
+    ASSERT_TRUE(first.ok()) << first.error().to_string();
+    const auto after_first = r.stats();
+    EXPECT_EQ(after_first.faces_opened, 2u);
+    EXPECT_GT(after_first.glyphs_loaded, 40u);
+
+    auto second = r.render(complete_fields());
+    ASSERT_TRUE(second.ok());
+    const auto after_second = r.stats();
+    // The second cover came from the cache: no face opened, no glyph rendered again.
+    EXPECT_EQ(after_second.faces_opened, 2u);
+    EXPECT_EQ(after_second.glyphs_loaded, after_first.glyphs_loaded);
+    EXPECT_GT(after_second.glyph_hits, after_first.glyph_hits + 1000);
+
+    auto cold = render_cover(complete_fields());
+    ASSERT_TRUE(cold.ok());
+    EXPECT_TRUE(*first == *cold);
+    EXPECT_TRUE(*second == *cold);
+
+    // Cleared, it starts cold and still draws the same page.
+    r.clear();
+    EXPECT_EQ(r.stats().glyphs_cached, 0u);
+    auto again = r.render(complete_fields());
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(*again == *cold);
+    EXPECT_EQ(r.stats().glyphs_loaded, after_first.glyphs_loaded);
+}
+
+// Covers that follow each other share the cache but nothing else: each is what a cold
+// render of its own fields and style makes, whatever came before it.
+TEST(CoverRenderer, CoversInARowDoNotBleedIntoEachOther) {
+    CoverFields a = complete_fields();
+    CoverFields b = awkward_fields();
+    b.sender_name = "Quentin Xavier-Jones";
+    b.total_pages = 17;
+    CoverStyle bigger;
+    bigger.body_pt = 13;  // same fonts, other strikes
+    bigger.title_pt = 26;
+    const std::pair<const CoverFields*, const CoverStyle*> sequence[] = {
+        {&a, nullptr}, {&b, nullptr}, {&a, &bigger}, {&b, nullptr}, {&a, nullptr}, {&b, &bigger},
+        {&a, nullptr},
+    };
+    CoverRenderer r;
+    const CoverStyle plain;
+    for (std::size_t i = 0; i < std::size(sequence); ++i) {
+        const CoverStyle& style = sequence[i].second ? *sequence[i].second : plain;
+        auto warm = r.render(*sequence[i].first, style);
+        auto cold = render_cover(*sequence[i].first, style);
+        ASSERT_TRUE(warm.ok() && cold.ok()) << i;
+        EXPECT_TRUE(*warm == *cold) << "cover " << i << " differs from its cold render";
+    }
+    auto ca = render_cover(a), cb = render_cover(b), cbig = render_cover(a, bigger);
+    ASSERT_TRUE(ca.ok() && cb.ok() && cbig.ok());
+    EXPECT_FALSE(*ca == *cb);
+    EXPECT_FALSE(*ca == *cbig);
+    // Another resolution is another strike too (98 lpi glyphs are half as tall).
+    auto fine = r.render(a);
+    auto standard = r.render(a, standard_resolution());
+    auto standard_cold = render_cover(a, standard_resolution());
+    ASSERT_TRUE(fine.ok() && standard.ok() && standard_cold.ok());
+    EXPECT_TRUE(*standard == *standard_cold);
+    EXPECT_TRUE(*fine == *ca);
+}
+
+// A font that cannot be loaded is the same Io error, every time, from a cold renderer and
+// from one whose cache holds the other fonts; the failure is not remembered.
+TEST(CoverRenderer, MissingFontIsTheSameClearErrorEveryTime) {
+    CoverStyle no_regular;
+    no_regular.regular_font = "/nonexistent/font.ttf";
+    CoverStyle no_bold;
+    no_bold.bold_font = "/nonexistent/bold.ttf";
+    const auto reference = render_cover(complete_fields(), no_regular);
+    ASSERT_FALSE(reference.ok());
+    EXPECT_EQ(reference.error().code, Errc::Io);
+    EXPECT_EQ(reference.error().message, "cover: cannot load font /nonexistent/font.ttf");
+
+    CoverRenderer r;
+    for (int i = 0; i < 2; ++i) {
+        auto e = r.render(complete_fields(), no_regular);
+        ASSERT_FALSE(e.ok());
+        EXPECT_EQ(e.error().code, Errc::Io);
+        EXPECT_EQ(e.error().message, reference.error().message);
+    }
+    auto good = r.render(complete_fields());  // the default fonts, now cached
+    ASSERT_TRUE(good.ok()) << good.error().to_string();
+    for (int i = 0; i < 2; ++i) {
+        auto e = r.render(complete_fields(), no_regular);
+        ASSERT_FALSE(e.ok()) << "a cached face stood in for a missing font";
+        EXPECT_EQ(e.error().message, reference.error().message);
+        auto eb = r.render(complete_fields(), no_bold);
+        ASSERT_FALSE(eb.ok()) << "a cached face stood in for a missing font";
+        EXPECT_EQ(eb.error().code, Errc::Io);
+        EXPECT_EQ(eb.error().message, "cover: cannot load font /nonexistent/bold.ttf");
+    }
+    EXPECT_EQ(r.stats().faces_opened, 2u);
+    // And the cache is still good afterwards.
+    auto after = r.render(complete_fields());
+    ASSERT_TRUE(after.ok());
+    EXPECT_TRUE(*after == *good);
+}
+
+// Past kMaxGlyphs the cache drops its glyphs and carries on: the pages do not change.
+TEST(CoverRenderer, FullCacheIsDroppedWithoutChangingPixels) {
+    CoverStyle small;
+    small.statement_pt = 5;
+    CoverRenderer r;
+    std::size_t peak = 0;
+    char32_t next = 0x4E00;  // CJK: not in DejaVu, each a distinct cache entry (.notdef)
+    for (int cover = 0; cover < 4; ++cover) {
+        CoverFields f = complete_fields();
+        f.confidentiality_statement = std::string(kPolicyConfidentialityStatement) + "\n";
+        for (int i = 0; i < 4500; ++i, ++next) {
+            const char32_t cp = next;  // three UTF-8 bytes
+            f.confidentiality_statement += static_cast<char>(0xE0 | (cp >> 12));
+            f.confidentiality_statement += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            f.confidentiality_statement += static_cast<char>(0x80 | (cp & 0x3F));
+            if (i % 40 == 39) f.confidentiality_statement += ' ';
+        }
+        auto warm = r.render(f, small);
+        ASSERT_TRUE(warm.ok()) << warm.error().to_string();
+        peak = std::max(peak, r.stats().glyphs_cached);
+        if (cover == 3) {
+            auto cold = render_cover(f, small);
+            ASSERT_TRUE(cold.ok());
+            EXPECT_TRUE(*warm == *cold);
+        }
+    }
+    EXPECT_LE(peak, CoverRenderer::kMaxGlyphs);
+    EXPECT_GT(r.stats().glyphs_loaded, CoverRenderer::kMaxGlyphs) << "the cache was never full";
+    EXPECT_LT(r.stats().glyphs_cached, 4u * 4500u);
 }
 
 TEST(CoverSheet, CompleteFieldsValidate) {

@@ -220,6 +220,62 @@ TEST_F(Gate, ClearedReleaseIsTheCoverThenTheSelectedPages) {
     EXPECT_TRUE(audit_->verify()->ok);
 }
 
+// One gate renders every cover with the same fonts and glyph cache: each spooled cover
+// is, pixel for pixel, the cold rendering (render_cover) of the fields the audit trail
+// recorded for it, and hashes as recorded, whatever covers came before it.
+TEST_F(Gate, EveryCoverFromTheGatesCacheIsTheColdRenderingOfItsFields) {
+    std::vector<std::string> jobs;
+    auto clear = [&](Result<Decision> d) {
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        ASSERT_TRUE(d->cleared()) << d->refusal().to_text();
+        jobs.push_back(d->release().job_id());
+    };
+    clear(gate_->evaluate(kp_treatment({1, 3}), ctx_));
+    VerificationTestRequest vr;  // a cover with a note, to another entry
+    vr.requester = {"E104233", "Dana Whitfield"};
+    vr.recipient_id = "unverified";
+    vr.sender = {"Dana Whitfield", "Release of Information", "206-555-0100", "206-555-0199"};
+    clear(gate_->evaluate_verification_test(vr, ctx_));
+    ReleaseRequest other = kp_treatment({2});
+    other.recipient.attention = "Dr. \xc3\x85ngstr\xc3\xb6m-M\xc3\xbcller (Cardiology Wqy)";
+    other.sender.name = "Quentin Xavier";
+    clear(gate_->evaluate(other, ctx_));
+    Context later = ctx_;
+    later.now += 61min;
+    clear(gate_->evaluate(kp_treatment({1, 2, 3}), later));
+    ASSERT_EQ(jobs.size(), 4u);
+
+    std::vector<std::string> cover_hashes;
+    for (const auto& job : jobs) {
+        auto rec = audit_->find_decision(job);
+        ASSERT_TRUE(rec.ok() && rec->has_value()) << job;
+        ASSERT_TRUE((*rec)->cover.has_value()) << job;
+        auto pages = t30::read_tiff((spool() / (job + ".tif")).string());
+        ASSERT_TRUE(pages.ok()) << pages.error().to_string();
+        auto cold = render_cover(*(*rec)->cover);
+        ASSERT_TRUE(cold.ok()) << cold.error().to_string();
+        EXPECT_TRUE((*pages)[0].bits == cold->bits) << job << ": the spooled cover is not its cold rendering";
+        EXPECT_EQ((*rec)->cover_sha256, pbm_file_hash(*cold, tmp_ / "cold.pbm")) << job;
+        cover_hashes.push_back((*rec)->cover_sha256);
+    }
+    for (std::size_t i = 0; i < cover_hashes.size(); ++i)
+        for (std::size_t j = i + 1; j < cover_hashes.size(); ++j) EXPECT_NE(cover_hashes[i], cover_hashes[j]);
+}
+
+// A page selected twice is sent twice (the gate hands the page it read over only on its
+// last use).
+TEST_F(Gate, PageSelectedTwiceIsSpooledTwice) {
+    auto d = gate_->evaluate(kp_treatment({3, 1, 3}), ctx_);
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    if (!d->cleared()) GTEST_SKIP() << "the policy refuses a page selected twice: " << d->refusal().to_text();
+    auto pages = t30::read_tiff(d->release().tiff_path());
+    ASSERT_TRUE(pages.ok());
+    ASSERT_EQ(pages->size(), 4u);
+    EXPECT_TRUE((*pages)[1].bits == chart(3).bits);
+    EXPECT_TRUE((*pages)[2].bits == chart(1).bits);
+    EXPECT_TRUE((*pages)[3].bits == chart(3).bits);
+}
+
 // An existing spool directory keeps its mode (it is configured, maybe shared); the
 // record written into it is owner-only regardless.
 TEST_F(Gate, ExistingSpoolDirectoryIsLeftAsConfigured) {

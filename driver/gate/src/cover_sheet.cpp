@@ -1,10 +1,13 @@
 #include "fax/gate/cover_sheet.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
@@ -184,48 +187,190 @@ std::u32string decode_utf8(std::string_view s) {
     return out;
 }
 
+// One face at one size and resolution, and the glyphs rendered with it.
+struct CachedGlyph {
+    int layout_advance = 0;  // FT_LOAD_DEFAULT | FT_LOAD_TARGET_MONO; 0 if that load failed
+    bool drawable = false;   // FT_LOAD_RENDER | FT_LOAD_TARGET_MONO succeeded
+    int draw_advance = 0;
+    int left = 0;  // bitmap_left
+    int top = 0;   // bitmap_top
+    int width = 0;
+    int rows = 0;
+    std::size_t stride = 0;      // bytes per row of `bits`
+    std::vector<uint8_t> bits;   // 1 = ink, rows packed MSB first, bits past `width` zero
+};
+
+struct Strike {
+    FT_Face face = nullptr;
+    FT_F26Dot6 size = 0;  // 26.6 points
+    FT_UInt xdpi = 0;
+    FT_UInt ydpi = 0;
+    int line_height = 0;
+    int ascender = 0;
+    std::array<uint32_t, 256> low{};  // code point < 256 -> index + 1 into glyphs (0: none yet)
+    std::unordered_map<char32_t, uint32_t> high;
+    std::vector<CachedGlyph> glyphs;
+};
+
+// FreeType state kept between covers (CoverRenderer), or for one cover (render_cover).
+// Single-threaded.
+class GlyphCache {
+public:
+    // The face of a font file, opened on first use. Failures are not remembered.
+    Result<FT_Face> face(const std::string& path) {
+        if (!lib_) {
+            FT_Library lib = nullptr;
+            if (FT_Init_FreeType(&lib) != 0) return fail(Errc::Internal, "cover: FreeType did not initialise");
+            lib_.reset(lib);
+        }
+        for (const auto& [p, f] : faces_)
+            if (p == path) return f.get();
+        FT_Face face = nullptr;
+        if (FT_New_Face(lib_.get(), path.c_str(), 0, &face) != 0) return fail(Errc::Io, "cover: cannot load font " + path);
+        faces_.emplace_back(path, FtFace(face));
+        ++stats_.faces_opened;
+        return face;
+    }
+
+    Result<Strike*> strike(FT_Face face, double pt, const CoverStyle& style) {
+        const auto size = static_cast<FT_F26Dot6>(std::lround(pt * 64.0));
+        const auto xdpi = static_cast<FT_UInt>(std::lround(style.xres_dpi));
+        const auto ydpi = static_cast<FT_UInt>(std::lround(style.yres_dpi));
+        for (const auto& s : strikes_)
+            if (s->face == face && s->size == size && s->xdpi == xdpi && s->ydpi == ydpi) return s.get();
+        if (!activate(face, size, xdpi, ydpi)) return fail(Errc::Internal, "cover: cannot set the font size");
+        auto s = std::make_unique<Strike>();
+        s->face = face;
+        s->size = size;
+        s->xdpi = xdpi;
+        s->ydpi = ydpi;
+        s->line_height = static_cast<int>(face->size->metrics.height >> 6);
+        s->ascender = static_cast<int>(face->size->metrics.ascender >> 6);
+        strikes_.push_back(std::move(s));
+        return strikes_.back().get();
+    }
+
+    // The glyph of `cp` in `s`, rendered on first use. The reference is good until the
+    // next call.
+    const CachedGlyph& glyph(Strike& s, char32_t cp) {
+        uint32_t* slot = nullptr;
+        if (cp < 256) {
+            slot = &s.low[cp];
+        } else {
+            auto it = s.high.find(cp);
+            if (it != s.high.end()) slot = &it->second;
+        }
+        if (slot != nullptr && *slot != 0) {
+            ++stats_.glyph_hits;
+            return s.glyphs[*slot - 1];
+        }
+        if (cached_ >= CoverRenderer::kMaxGlyphs) drop_glyphs();
+        if (!activate(s.face, s.size, s.xdpi, s.ydpi)) {
+            failed_ = true;  // render() reports it; nothing is cached
+            static const CachedGlyph kNone;
+            return kNone;
+        }
+        s.glyphs.push_back(load(s.face, cp));
+        ++cached_;
+        ++stats_.glyphs_loaded;
+        const auto index = static_cast<uint32_t>(s.glyphs.size());
+        if (cp < 256)
+            s.low[cp] = index;
+        else
+            s.high[cp] = index;
+        return s.glyphs.back();
+    }
+
+    // A size could not be set while rendering (reported once, then cleared).
+    bool take_failure() { return std::exchange(failed_, false); }
+
+    CoverRenderer::Stats stats() const {
+        CoverRenderer::Stats st = stats_;
+        st.glyphs_cached = cached_;
+        return st;
+    }
+
+private:
+    static bool activate(FT_Face face, FT_F26Dot6 size, FT_UInt xdpi, FT_UInt ydpi) {
+        return FT_Set_Char_Size(face, 0, size, xdpi, ydpi) == 0;
+    }
+
+    static CachedGlyph load(FT_Face face, char32_t cp) {
+        CachedGlyph g;
+        if (FT_Load_Char(face, cp, FT_LOAD_DEFAULT | FT_LOAD_TARGET_MONO) == 0)
+            g.layout_advance = static_cast<int>(face->glyph->advance.x >> 6);
+        if (FT_Load_Char(face, cp, FT_LOAD_RENDER | FT_LOAD_TARGET_MONO) != 0) return g;
+        const FT_GlyphSlot slot = face->glyph;
+        const FT_Bitmap& bm = slot->bitmap;
+        g.drawable = true;
+        g.draw_advance = static_cast<int>(slot->advance.x >> 6);
+        g.left = slot->bitmap_left;
+        g.top = slot->bitmap_top;
+        g.width = static_cast<int>(bm.width);
+        g.rows = static_cast<int>(bm.rows);
+        g.stride = (static_cast<std::size_t>(bm.width) + 7) / 8;
+        g.bits.assign(g.stride * bm.rows, 0);
+        for (unsigned r = 0; r < bm.rows; ++r) {
+            const unsigned char* row = bm.buffer + static_cast<std::ptrdiff_t>(r) * bm.pitch;
+            uint8_t* out = g.bits.data() + g.stride * r;
+            for (unsigned c = 0; c < bm.width; ++c) {
+                bool on = false;
+                if (bm.pixel_mode == FT_PIXEL_MODE_MONO)
+                    on = ((row[c >> 3] >> (7 - (c & 7))) & 1) != 0;
+                else if (bm.pixel_mode == FT_PIXEL_MODE_GRAY)
+                    on = row[c] >= 128;
+                if (on) out[c >> 3] = static_cast<uint8_t>(out[c >> 3] | (0x80u >> (c & 7)));
+            }
+        }
+        return g;
+    }
+
+    void drop_glyphs() {
+        for (auto& s : strikes_) {
+            s->low.fill(0);
+            s->high.clear();
+            s->glyphs.clear();
+        }
+        cached_ = 0;
+    }
+
+    FtLibrary lib_;  // declared before the faces: destroyed after them
+    std::vector<std::pair<std::string, FtFace>> faces_;
+    std::vector<std::unique_ptr<Strike>> strikes_;  // borrow the faces
+    std::size_t cached_ = 0;
+    bool failed_ = false;
+    CoverRenderer::Stats stats_;
+};
+
 class Typesetter {
 public:
-    Typesetter(t30::Bitmap& page, const CoverStyle& style) : page_(page), style_(style) {}
+    enum class Font { Regular, Bold };
 
+    Typesetter(GlyphCache& cache, t30::Bitmap& page, const CoverStyle& style)
+        : cache_(cache), page_(page), style_(style) {}
+
+    // Both fonts, regular first (the error names the first that cannot be loaded).
     Status load() {
-        FT_Library lib = nullptr;
-        if (FT_Init_FreeType(&lib) != 0) return fail(Errc::Internal, "cover: FreeType did not initialise");
-        lib_.reset(lib);
-        for (auto [path, slot] : {std::pair{&style_.regular_font, &regular_}, std::pair{&style_.bold_font, &bold_}}) {
-            FT_Face face = nullptr;
-            if (FT_New_Face(lib_.get(), path->c_str(), 0, &face) != 0)
-                return fail(Errc::Io, "cover: cannot load font " + *path);
-            slot->reset(face);
-        }
+        auto regular = cache_.face(style_.regular_font);
+        if (!regular) return fail(regular.take_error());
+        auto bold = cache_.face(style_.bold_font);
+        if (!bold) return fail(bold.take_error());
+        regular_ = *regular;
+        bold_ = *bold;
         return {};
     }
 
-    FT_Face regular() const { return regular_.get(); }
-    FT_Face bold() const { return bold_.get(); }
-
-    Status use(FT_Face face, double pt) {
-        const auto size = static_cast<FT_F26Dot6>(std::lround(pt * 64.0));
-        if (FT_Set_Char_Size(face, 0, size, static_cast<FT_UInt>(std::lround(style_.xres_dpi)),
-                             static_cast<FT_UInt>(std::lround(style_.yres_dpi))) != 0)
-            return fail(Errc::Internal, "cover: cannot set the font size");
-        face_ = face;
-        pt_ = pt;
+    Status use(Font font, double pt) {
+        auto s = cache_.strike(font == Font::Bold ? bold_ : regular_, pt, style_);
+        if (!s) return fail(s.take_error());
+        strike_ = *s;
         return {};
     }
 
-    int line_height() const { return static_cast<int>(face_->size->metrics.height >> 6); }
-    int ascender() const { return static_cast<int>(face_->size->metrics.ascender >> 6); }
+    int line_height() const { return strike_->line_height; }
+    int ascender() const { return strike_->ascender; }
 
-    int advance(char32_t cp) {
-        const Key key{face_, std::lround(pt_ * 64.0), cp};
-        if (auto it = advances_.find(key); it != advances_.end()) return it->second;
-        int adv = 0;
-        if (FT_Load_Char(face_, cp, FT_LOAD_DEFAULT | FT_LOAD_TARGET_MONO) == 0)
-            adv = static_cast<int>(face_->glyph->advance.x >> 6);
-        advances_.emplace(key, adv);
-        return adv;
-    }
+    int advance(char32_t cp) { return cache_.glyph(*strike_, cp).layout_advance; }
 
     int width(std::u32string_view text) {
         int w = 0;
@@ -236,19 +381,22 @@ public:
     // Draws one line with its baseline at `baseline`; returns the pen position after it.
     int draw(std::u32string_view text, int x, int baseline) {
         for (char32_t cp : text) {
-            if (FT_Load_Char(face_, cp, FT_LOAD_RENDER | FT_LOAD_TARGET_MONO) != 0) continue;
-            const FT_GlyphSlot g = face_->glyph;
-            blit(g->bitmap, x + g->bitmap_left, baseline - g->bitmap_top);
-            x += static_cast<int>(g->advance.x >> 6);
+            const CachedGlyph& g = cache_.glyph(*strike_, cp);
+            if (!g.drawable) continue;
+            blit(g, x + g.left, baseline - g.top);
+            x += g.draw_advance;
         }
         return x;
     }
 
     // Greedy word wrap of one paragraph to `max_width` pixels. Words wider than the
-    // line are broken between characters.
+    // line are broken between characters. Widths are sums of whole-pixel advances, so
+    // they are kept running instead of measured again.
     std::vector<std::u32string> wrap(std::u32string_view para, int max_width) {
         std::vector<std::u32string> lines;
         std::u32string line;
+        int line_w = 0;
+        const int space_w = advance(U' ');
         std::size_t i = 0;
         while (i < para.size()) {
             while (i < para.size() && para[i] == U' ') ++i;
@@ -257,20 +405,27 @@ public:
             if (i == j) break;
             std::u32string word(para.substr(i, j - i));
             i = j;
-            const std::u32string candidate = line.empty() ? word : line + U' ' + word;
-            if (width(candidate) <= max_width) {
-                line = candidate;
+            int word_w = width(word);
+            const int candidate_w = line.empty() ? word_w : line_w + space_w + word_w;
+            if (candidate_w <= max_width) {
+                if (!line.empty()) line.push_back(U' ');
+                line += word;
+                line_w = candidate_w;
                 continue;
             }
             if (!line.empty()) lines.push_back(std::move(line));
             line.clear();
-            while (width(word) > max_width) {
+            while (word_w > max_width) {
+                // The longest prefix (at least one character) that fits.
                 std::size_t k = 1;
-                while (k < word.size() && width(std::u32string_view(word).substr(0, k + 1)) <= max_width) ++k;
+                int prefix_w = advance(word[0]);
+                while (k < word.size() && prefix_w + advance(word[k]) <= max_width) prefix_w += advance(word[k++]);
                 lines.push_back(word.substr(0, k));
                 word.erase(0, k);
+                word_w -= prefix_w;
             }
             line = word;
+            line_w = word_w;
         }
         if (!line.empty() || lines.empty()) lines.push_back(line);
         return lines;
@@ -282,44 +437,40 @@ public:
     }
 
 private:
-    void blit(const FT_Bitmap& bm, int x0, int y0) {
-        for (unsigned r = 0; r < bm.rows; ++r) {
-            const int y = y0 + static_cast<int>(r);
+    // ORs the glyph's ink into the page; what falls outside the page is dropped.
+    void blit(const CachedGlyph& g, int x0, int y0) {
+        const bool inside = x0 >= 0 && x0 + g.width <= page_.width;
+        const unsigned shift = static_cast<unsigned>(x0) & 7u;
+        for (int r = 0; r < g.rows; ++r) {
+            const int y = y0 + r;
             if (y < 0 || y >= page_.height) continue;
-            const unsigned char* row = bm.buffer + static_cast<std::ptrdiff_t>(r) * bm.pitch;
-            for (unsigned c = 0; c < bm.width; ++c) {
-                const int x = x0 + static_cast<int>(c);
+            const uint8_t* src = g.bits.data() + g.stride * static_cast<std::size_t>(r);
+            if (inside) {
+                // Whole bytes: every ink bit lands left of x0 + width <= page width.
+                uint8_t* dst = page_.row(y) + (x0 >> 3);
+                for (std::size_t i = 0; i < g.stride; ++i) {
+                    const unsigned b = src[i];
+                    if (b == 0) continue;
+                    dst[i] = static_cast<uint8_t>(dst[i] | (b >> shift));
+                    const auto spill = static_cast<uint8_t>(b << (8u - shift));
+                    if (shift != 0 && spill != 0) dst[i + 1] = static_cast<uint8_t>(dst[i + 1] | spill);
+                }
+                continue;
+            }
+            for (int c = 0; c < g.width; ++c) {
+                const int x = x0 + c;
                 if (x < 0 || x >= page_.width) continue;
-                bool on = false;
-                if (bm.pixel_mode == FT_PIXEL_MODE_MONO)
-                    on = ((row[c >> 3] >> (7 - (c & 7))) & 1) != 0;
-                else if (bm.pixel_mode == FT_PIXEL_MODE_GRAY)
-                    on = row[c] >= 128;
-                if (on) page_.set(x, y, true);
+                if (((src[c >> 3] >> (7 - (c & 7))) & 1) != 0) page_.set(x, y, true);
             }
         }
     }
 
-    struct Key {
-        FT_Face face;
-        long size;
-        char32_t cp;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        std::size_t operator()(const Key& k) const {
-            return std::hash<const void*>()(k.face) ^ (std::hash<long>()(k.size) << 1) ^ (std::hash<char32_t>()(k.cp) << 7);
-        }
-    };
-
+    GlyphCache& cache_;
     t30::Bitmap& page_;
     const CoverStyle& style_;
-    FtLibrary lib_;  // declared before the faces: destroyed after them
-    FtFace regular_;
-    FtFace bold_;
-    FT_Face face_ = nullptr;
-    double pt_ = 0;
-    std::unordered_map<Key, int, KeyHash> advances_;
+    FT_Face regular_ = nullptr;
+    FT_Face bold_ = nullptr;
+    Strike* strike_ = nullptr;
 };
 
 class Layout {
@@ -337,7 +488,7 @@ public:
     int line_inch_rows(double in) const { return static_cast<int>(std::lround(in * style_.yres_dpi)); }
     void skip(double inches) { y_ += line_inch_rows(inches); }
 
-    Status centered(std::string_view text, FT_Face face, double pt) {
+    Status centered(std::string_view text, Typesetter::Font face, double pt) {
         FAX_TRY(ts_.use(face, pt));
         for (const auto& line : ts_.wrap(decode_utf8(text), right_ - left_)) {
             const int w = ts_.width(line);
@@ -347,7 +498,7 @@ public:
         return {};
     }
 
-    Status paragraph(std::string_view text, FT_Face face, double pt) {
+    Status paragraph(std::string_view text, Typesetter::Font face, double pt) {
         FAX_TRY(ts_.use(face, pt));
         const std::u32string all = decode_utf8(text);
         std::size_t start = 0;
@@ -369,10 +520,10 @@ public:
     // "Label:    value" with the value wrapped in its own column.
     Status labelled(std::string_view label, std::string_view value, double pt) {
         const int value_x = left_ + static_cast<int>(std::lround(2.3 * style_.xres_dpi));
-        FAX_TRY(ts_.use(ts_.bold(), pt));
+        FAX_TRY(ts_.use(Typesetter::Font::Bold, pt));
         const int baseline = y_ + ts_.ascender();
         ts_.draw(decode_utf8(label), left_, baseline);
-        FAX_TRY(ts_.use(ts_.regular(), pt));
+        FAX_TRY(ts_.use(Typesetter::Font::Regular, pt));
         const auto lines = ts_.wrap(decode_utf8(value), right_ - value_x);
         int y = y_;
         for (const auto& line : lines) {
@@ -398,18 +549,19 @@ private:
     const CoverStyle& style_;
 };
 
-}  // namespace
+constexpr Typesetter::Font kRegular = Typesetter::Font::Regular;
+constexpr Typesetter::Font kBold = Typesetter::Font::Bold;
 
-Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) {
+Result<t30::Bitmap> render_with(GlyphCache& cache, const CoverFields& f, const CoverStyle& style) {
     if (style.width < 200 || style.height < 200 || style.xres_dpi <= 0 || style.yres_dpi <= 0)
         return fail(Errc::InvalidArgument, "cover: page geometry is not usable");
     t30::Bitmap page = t30::Bitmap::blank(style.width, style.height, style.xres_dpi, style.yres_dpi);
-    Typesetter ts(page, style);
+    Typesetter ts(cache, page, style);
     FAX_TRY(ts.load());
     Layout lay(ts, style);
     const double body = style.body_pt;
 
-    FAX_TRY(lay.centered(f.title, ts.bold(), style.title_pt));
+    FAX_TRY(lay.centered(f.title, kBold, style.title_pt));
     lay.skip(0.12);
     lay.rule(4);
     lay.skip(0.25);
@@ -418,7 +570,7 @@ Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) 
     FAX_TRY(lay.labelled("Pages:", std::to_string(f.total_pages) + " (including this cover sheet)", body));
     lay.skip(0.2);
 
-    FAX_TRY(lay.centered("TO", ts.bold(), body + 2));
+    FAX_TRY(lay.centered("TO", kBold, body + 2));
     lay.skip(0.05);
     FAX_TRY(lay.labelled("Name:", f.recipient_name, body));
     FAX_TRY(lay.labelled("Organisation:", f.recipient_organisation, body));
@@ -426,7 +578,7 @@ Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) 
     FAX_TRY(lay.labelled("Phone:", f.recipient_phone, body));
     lay.skip(0.2);
 
-    FAX_TRY(lay.centered("FROM", ts.bold(), body + 2));
+    FAX_TRY(lay.centered("FROM", kBold, body + 2));
     lay.skip(0.05);
     FAX_TRY(lay.labelled("Name:", f.sender_name, body));
     FAX_TRY(lay.labelled("Department:", f.sender_department, body));
@@ -437,17 +589,52 @@ Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) 
     FAX_TRY(lay.labelled("Purpose:", f.purpose, body));
     if (!f.note.empty()) {
         lay.skip(0.15);
-        FAX_TRY(lay.paragraph(f.note, ts.bold(), body));
+        FAX_TRY(lay.paragraph(f.note, kBold, body));
     }
     lay.skip(0.3);
     lay.rule(2);
     lay.skip(0.15);
-    FAX_TRY(lay.centered("CONFIDENTIALITY NOTICE", ts.bold(), body));
+    FAX_TRY(lay.centered("CONFIDENTIALITY NOTICE", kBold, body));
     lay.skip(0.08);
-    FAX_TRY(lay.paragraph(f.confidentiality_statement, ts.regular(), style.statement_pt));
+    FAX_TRY(lay.paragraph(f.confidentiality_statement, kRegular, style.statement_pt));
 
+    if (cache.take_failure()) return fail(Errc::Internal, "cover: cannot set the font size");
     if (lay.overflowed()) return fail(Errc::InvalidInput, "cover: the text does not fit on one page");
     return page;
 }
+
+}  // namespace
+
+Result<t30::Bitmap> render_cover(const CoverFields& f, const CoverStyle& style) {
+    GlyphCache cold;
+    return render_with(cold, f, style);
+}
+
+std::string freetype_version() {
+    FT_Library lib = nullptr;
+    if (FT_Init_FreeType(&lib) != 0) return "unknown";
+    const FtLibrary owned(lib);
+    FT_Int major = 0, minor = 0, patch = 0;
+    FT_Library_Version(lib, &major, &minor, &patch);
+    return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+struct CoverRenderer::Impl {
+    GlyphCache cache;
+};
+
+CoverRenderer::CoverRenderer() : impl_(std::make_unique<Impl>()) {}
+CoverRenderer::~CoverRenderer() = default;
+CoverRenderer::CoverRenderer(CoverRenderer&&) noexcept = default;
+CoverRenderer& CoverRenderer::operator=(CoverRenderer&&) noexcept = default;
+
+Result<t30::Bitmap> CoverRenderer::render(const CoverFields& fields, const CoverStyle& style) {
+    if (!impl_) impl_ = std::make_unique<Impl>();  // moved from: starts cold
+    return render_with(impl_->cache, fields, style);
+}
+
+CoverRenderer::Stats CoverRenderer::stats() const { return impl_ ? impl_->cache.stats() : Stats{}; }
+
+void CoverRenderer::clear() { impl_ = std::make_unique<Impl>(); }
 
 }  // namespace fax::gate

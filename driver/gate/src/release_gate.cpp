@@ -1,9 +1,12 @@
 #include "fax/gate/release_gate.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <memory>
 #include <system_error>
 
 #include "fax/base/log.h"
@@ -22,11 +25,34 @@ namespace {
 
 constexpr const char* kLog = "gate";
 
-// sha256 of the page's raw PBM (P4) encoding: reproducible from the page alone.
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+// sha256 of the page's raw PBM (P4) encoding: reproducible from the page alone. The
+// header and the rows are fed to the digest in turn (no copy of the page).
 std::string page_hash(const t30::Bitmap& page) {
-    std::string data = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
-    data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
-    return sha256_hex(data);
+    const std::string header = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned n = 0;
+    const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), header.data(), header.size()) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), page.bits.data(), page.bits.size()) == 1 &&
+                    EVP_DigestFinal_ex(ctx.get(), md.data(), &n) == 1 && n == 32;
+    if (!ok) {  // the same digest the long way (sha256_hex reports nothing either)
+        std::string data = header;
+        data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
+        return sha256_hex(data);
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(64);
+    for (unsigned i = 0; i < n; ++i) {
+        hex.push_back(kHex[md[i] >> 4]);
+        hex.push_back(kHex[md[i] & 15]);
+    }
+    return hex;
 }
 
 std::string lower(std::string_view s) {
@@ -172,9 +198,9 @@ Result<Decision> ReleaseGate::refuse(DecisionRecord record, std::vector<Finding>
 
 Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& cover, std::vector<t30::Bitmap> pages,
                                     const DirectoryEntry& entry) {
-    auto cover_page = render_cover(cover, config_.cover_style);
+    auto cover_page = covers_.render(cover, config_.cover_style);
     if (!cover_page) return fail(cover_page.take_error());
-    auto cover_norm = documents_.normalise(*cover_page);
+    auto cover_norm = documents_.normalise_owned(std::move(*cover_page));
     if (!cover_norm) return fail(cover_norm.take_error());
     pages.insert(pages.begin(), std::move(*cover_norm));
 
@@ -263,12 +289,17 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
             FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
             return fail(all.error().code, where + ": " + all.error().message);
         }
-        for (int p : d.pages) {
+        for (std::size_t k = 0; k < d.pages.size(); ++k) {
+            const int p = d.pages[k];
             if (p > static_cast<int>(all->size()))
                 return fail(Errc::InvalidInput, where + ".pages: page " + std::to_string(p) +
                                                     " is selected but the document has " +
                                                     std::to_string(all->size()) + " pages");
-            auto norm = documents_.normalise((*all)[static_cast<std::size_t>(p - 1)]);
+            // The page read is handed over on its last selection (no copy), copied before.
+            t30::Bitmap& page = (*all)[static_cast<std::size_t>(p - 1)];
+            const bool again = std::find(d.pages.begin() + static_cast<std::ptrdiff_t>(k) + 1, d.pages.end(), p) !=
+                               d.pages.end();
+            auto norm = again ? documents_.normalise(page) : documents_.normalise_owned(std::move(page));
             if (!norm)
                 return fail(norm.error().code, where + ": page " + std::to_string(p) + ": " + norm.error().message);
             pages.push_back(std::move(*norm));
@@ -459,14 +490,15 @@ Result<Decision> ReleaseGate::clear_attempt(std::string_view job_id, const Attem
                      " (cover included); the other pages were confirmed received.";
         if (auto f = validate_cover(cover, cover.total_pages); !f.empty())
             return fail(Errc::Internal, "gate: the continuation cover does not validate (" + f.front().rule_id + ")");
-        auto page = render_cover(cover, config_.cover_style);
+        auto page = covers_.render(cover, config_.cover_style);
         if (!page) return fail(page.take_error());
-        auto norm = documents_.normalise(*page);
+        auto norm = documents_.normalise_owned(std::move(*page));
         if (!norm) return fail(norm.take_error());
         std::vector<t30::Bitmap> pages;
         cover_hash = page_hash(*norm);
         pages.push_back(std::move(*norm));
-        for (int p : rest) pages.push_back(cleared_pages[static_cast<std::size_t>(p - 1)]);
+        // `rest` is ascending and distinct (checked above): each page is moved once.
+        for (int p : rest) pages.push_back(std::move(cleared_pages[static_cast<std::size_t>(p - 1)]));
         const std::string name = rec.job_id + ".a" + std::to_string(rec.attempt) + ".tif";
         auto h = spool_pages(name, pages);
         if (!h) return fail(h.take_error());

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +62,59 @@ std::string format_cover_datetime(std::chrono::system_clock::time_point t, std::
 
 // Renders the fields (text wrapped to the page width). Io if a font cannot be
 // loaded, InvalidInput if the text does not fit on one page. Does not validate.
+// A cold render: it opens the fonts and renders every glyph again (CoverRenderer keeps
+// them between covers; the pixels are the same).
 Result<t30::Bitmap> render_cover(const CoverFields& fields, const CoverStyle& style = {});
+
+// "2.12.1": the FreeType the covers are rendered with (hinting, hence pixels, may
+// differ between its versions).
+std::string freetype_version();
+
+// Renders covers with FreeType and keeps, for as long as it lives, what one cover has in
+// common with the next: the FreeType library, one face per font file (opened on first
+// use) and every glyph it rendered, per font file, size (26.6 pt), resolution and code
+// point: the hinted advances and the 1-bit bitmap FT_LOAD_RENDER | FT_LOAD_TARGET_MONO
+// made. Rendering a cover is then blitting cached glyphs. The page is pixel for pixel
+// what render_cover() makes of the same fields and style, cold or warm.
+//
+// - Fonts: a face is opened the first time its path is used and kept (a font file
+//   replaced on disk later is not re-read). A font that cannot be loaded is not
+//   remembered: every render tries again and fails with the same Io error as
+//   render_cover(). Nothing from a failed render stays half-made in the cache.
+// - Bounded: past kMaxGlyphs cached glyphs the glyphs are dropped (the next cover is
+//   rendered cold again); faces stay.
+// - Not thread-safe: one renderer per ReleaseGate, which is single-threaded per
+//   instance (FreeType faces may not be shared between threads either). Use one
+//   renderer per thread if covers are rendered on several.
+class CoverRenderer {
+public:
+    static constexpr std::size_t kMaxGlyphs = 16384;
+
+    CoverRenderer();
+    ~CoverRenderer();
+    CoverRenderer(CoverRenderer&&) noexcept;
+    CoverRenderer& operator=(CoverRenderer&&) noexcept;
+    CoverRenderer(const CoverRenderer&) = delete;
+    CoverRenderer& operator=(const CoverRenderer&) = delete;
+
+    // As render_cover().
+    Result<t30::Bitmap> render(const CoverFields& fields, const CoverStyle& style = {});
+
+    // What the cache did so far (for tests and benchmarks).
+    struct Stats {
+        std::size_t faces_opened = 0;   // FT_New_Face calls that succeeded
+        std::size_t glyphs_loaded = 0;  // glyphs rendered by FreeType (cache misses)
+        std::size_t glyph_hits = 0;     // glyphs drawn or measured from the cache
+        std::size_t glyphs_cached = 0;  // glyphs held now
+    };
+    Stats stats() const;
+
+    // Drops every glyph and face; the next render is cold.
+    void clear();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace fax::gate

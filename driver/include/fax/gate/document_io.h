@@ -20,6 +20,10 @@ public:
     virtual Result<std::vector<t30::Bitmap>> read_pages(const std::filesystem::path& path) = 0;
     // Scales/pads one page to the fax line (1728 pixels) at fine resolution.
     virtual Result<t30::Bitmap> normalise(const t30::Bitmap& page) = 0;
+    // The same result as normalise(page), for a page the caller is done with: an
+    // implementation may reuse its buffer (the page library's moves an already-normal
+    // page instead of copying it). Default: normalise(page).
+    virtual Result<t30::Bitmap> normalise_owned(t30::Bitmap&& page) { return normalise(page); }
     virtual Status write_fax_tiff(const std::filesystem::path& path, const std::vector<t30::Bitmap>& pages) = 0;
 };
 

@@ -79,6 +79,10 @@ struct VerificationTestRequest {
     std::optional<TypedFaxNumber> typed_fax;
 };
 
+// Not thread-safe: one gate serves one thread (faxd's poll loop, one faxctl command).
+// It keeps state between decisions (the cover renderer's fonts and glyphs), so two
+// threads must not call one gate, not even for different jobs; give each its own gate
+// (with its own Directory and AuditLog handles, as SQLite wants).
 class ReleaseGate {
 public:
     // The gate lends (does not own) the directory, the audit log and the document I/O;
@@ -129,6 +133,8 @@ private:
     AuditLog& audit_;
     DocumentIo& documents_;
     GateConfig config_;
+    // Fonts and rendered glyphs kept from one cover to the next (cover_sheet.h).
+    CoverRenderer covers_;
 };
 
 }  // namespace fax::gate
