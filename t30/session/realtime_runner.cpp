@@ -2,45 +2,37 @@
 
 #include <array>
 
-#include "fax/t30/class2_session.h"
-#include "fax/t30/fax_session.h"
 
 namespace fax::t30 {
 
-template <class Session>
-RealtimeRunner<Session>::RealtimeRunner(Session& session, hal::Transport& transport, RealtimeOptions options)
+RealtimeRunner::RealtimeRunner(CallSession& session, hal::Transport& transport, RealtimeOptions options)
     : session_(session), transport_(transport), options_(std::move(options)) {}
 
-template <class Session>
-double RealtimeRunner<Session>::elapsed_seconds() const {
+double RealtimeRunner::elapsed_seconds() const {
     return std::chrono::duration<double>(clock_.now()).count();
 }
 
-template <class Session>
-void RealtimeRunner<Session>::fail_transport(Error e) {
+void RealtimeRunner::fail_transport(Error e) {
     if (status_.ok()) status_ = fail(e);
     session_.transport_failed(std::move(e));
     done_ = true;
 }
 
-template <class Session>
-Status RealtimeRunner<Session>::begin() {
+Status RealtimeRunner::begin() {
     const auto flow = options_.flow == hal::FlowControl::Software ? hal::FlowControl::None : options_.flow;
     FAX_TRY(transport_.set_flow_control(flow));
     session_.advance_to(clock_.now());
     return {};
 }
 
-template <class Session>
-void RealtimeRunner<Session>::cancel() {
+void RealtimeRunner::cancel() {
     if (!cancelled_) {
         cancelled_ = true;
         session_.cancel();
     }
 }
 
-template <class Session>
-void RealtimeRunner<Session>::switch_flow_if_due() {
+void RealtimeRunner::switch_flow_if_due() {
     if (done_ || options_.flow != hal::FlowControl::Software || !pending_.empty()) return;
     if (session_.transmitting_data() == tx_flow_) return;
     tx_flow_ = session_.transmitting_data();
@@ -50,8 +42,7 @@ void RealtimeRunner<Session>::switch_flow_if_due() {
         fail_transport(s.take_error());
 }
 
-template <class Session>
-void RealtimeRunner<Session>::service(std::chrono::milliseconds wait) {
+void RealtimeRunner::service(std::chrono::milliseconds wait) {
     if (done_) return;
     if (clock_.now() > std::chrono::duration_cast<Samples>(options_.limit)) {
         if (!cancelled_) status_ = fail(Errc::Timeout, "the call took longer than the call limit");
@@ -91,9 +82,8 @@ void RealtimeRunner<Session>::service(std::chrono::milliseconds wait) {
     }
 }
 
-template <class Session>
-Status run_realtime(Session& session, hal::Transport& transport, const RealtimeOptions& options) {
-    RealtimeRunner<Session> runner(session, transport, options);
+Status run_realtime(CallSession& session, hal::Transport& transport, const RealtimeOptions& options) {
+    RealtimeRunner runner(session, transport, options);
     FAX_TRY(runner.begin());
     while (!runner.finished()) {
         if (options.stop_requested && options.stop_requested()) runner.cancel();
@@ -101,10 +91,5 @@ Status run_realtime(Session& session, hal::Transport& transport, const RealtimeO
     }
     return runner.status();
 }
-
-template class RealtimeRunner<FaxSession>;
-template class RealtimeRunner<Class2Session>;
-template Status run_realtime<FaxSession>(FaxSession&, hal::Transport&, const RealtimeOptions&);
-template Status run_realtime<Class2Session>(Class2Session&, hal::Transport&, const RealtimeOptions&);
 
 }  // namespace fax::t30

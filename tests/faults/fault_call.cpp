@@ -57,7 +57,7 @@ void run_session(Result<std::unique_ptr<Session>> session, sim::Simulation& sim,
         rec.setup_error = o.error().to_string();
         return;
     }
-    t30::BasicSessionStepper<Session> stepper(s, modem.link().host());
+    t30::SessionStepper stepper(s, modem.link().host());
     sim.attach(stepper);
     rec.finished = sim.run_until([&] { return s.finished() && (!term || !term->in_call()); }, setup.limit);
     sim.detach(stepper);

@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kLog = "faxd";
 using SteadyTime = std::chrono::steady_clock::time_point;
 // One call on one modem, serviced by the loop without blocking (service() with no wait).
-using CallRunner = t30::RealtimeRunner<t30::FaxSession>;
+using CallRunner = t30::RealtimeRunner;
 
 t30::RealtimeOptions runner_options(hal::FlowControl flow, std::chrono::seconds call_limit) {
     t30::RealtimeOptions o;

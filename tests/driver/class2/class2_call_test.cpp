@@ -96,7 +96,7 @@ TEST_P(Class2Send, ClearedChartsReachTheReferenceTerminalPixelExact) {
     EXPECT_FALSE(release->valid());  // consumed
     maybe_trace(**session, "tx");
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit);
     sim.detach(stepper);
@@ -160,7 +160,7 @@ TEST(Class2Gate, RemoteIdMismatchEndsTheCallBeforeAnyPage) {
         if (to_modem) sent_lines.push_back(line);
     });
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit);
     sim.detach(stepper);
@@ -221,7 +221,7 @@ TEST(Class2Gate, ABusyNumberIsATypedFailureWithNothingSent) {
     auto session = t30::Class2Session::transmit(std::move(*release));
     ASSERT_TRUE(session.ok());
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     ASSERT_TRUE(sim.run_until([&] { return (*session)->finished(); }, kCallLimit));
     sim.detach(stepper);
@@ -242,7 +242,7 @@ TEST(Class2Answer, NoCallBeforeTheRingTimeoutIsATimeout) {
     auto session = t30::Class2Session::receive(dir.file("rx.tif"), o);
     ASSERT_TRUE(session.ok());
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     ASSERT_TRUE(sim.run_until([&] { return (*session)->finished(); }, Samples{8000 * 60}));
     sim.detach(stepper);
@@ -274,7 +274,7 @@ TEST(Class2Noise, OnlyPagesTheFarEndConfirmedAreCounted) {
     ASSERT_TRUE(session.ok());
     maybe_trace(**session, "tx");
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     ASSERT_TRUE(sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit));
     sim.detach(stepper);
@@ -318,7 +318,7 @@ TEST_P(Class2Receive, ChartsFromTheReferenceTerminalArrivePixelExact) {
     ASSERT_TRUE(session.ok()) << session.error().to_string();
     maybe_trace(**session, "rx");
     ASSERT_TRUE(modem.link().host().open().ok());
-    t30::Class2SessionStepper stepper(**session, modem.link().host());
+    t30::SessionStepper stepper(**session, modem.link().host());
     sim.attach(stepper);
     const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, kCallLimit);
     sim.detach(stepper);
@@ -377,7 +377,7 @@ TEST(Class2ToClass1, ClearedChartsReachTheClass1SessionPixelExact) {
     ASSERT_TRUE(sender.ok()) << sender.error().to_string();
     maybe_trace(**sender, "c2");
     ASSERT_TRUE(c2.link().host().open().ok());
-    t30::Class2SessionStepper tx_stepper(**sender, c2.link().host());
+    t30::SessionStepper tx_stepper(**sender, c2.link().host());
     sim.attach(tx_stepper);
 
     const bool done = sim.run_until([&] { return (*sender)->finished() && (*receiver)->finished(); }, kCallLimit);

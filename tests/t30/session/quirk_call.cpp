@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kStation = "NORTH CLINIC";
 constexpr const char* kRecipientFax = "206-555-0140";
 
-// Steps a ModemProber from the simulation, like BasicSessionStepper does a session.
+// Steps a ModemProber from the simulation, like SessionStepper does a session.
 class ProberStepper final : public Steppable {
 public:
     ProberStepper(driver::ModemProber& p, hal::Transport& t) : p_(p), t_(t) {}
@@ -206,12 +206,12 @@ CallOutcome receive_class1(sim::Simulation& sim, sim::SimModem& modem, const tes
 
 CallOutcome send_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                         const CallSpec& spec, t30::Class2Options opts) {
-    return send_call<t30::Class2Session, t30::Class2SessionStepper>(sim, modem, dir, spec, std::move(opts));
+    return send_call<t30::Class2Session, t30::SessionStepper>(sim, modem, dir, spec, std::move(opts));
 }
 
 CallOutcome receive_class2(sim::Simulation& sim, sim::SimModem& modem, const testing::TempDir& dir,
                            const CallSpec& spec, t30::Class2Options opts) {
-    return receive_call<t30::Class2Session, t30::Class2SessionStepper>(sim, modem, dir, spec, std::move(opts));
+    return receive_call<t30::Class2Session, t30::SessionStepper>(sim, modem, dir, spec, std::move(opts));
 }
 
 std::string page_differences(const std::string& sent, const std::string& received) {

@@ -59,7 +59,7 @@ std::unique_ptr<FaxSession> receiving_session() {
 }
 
 // Services until finished or `bound` of wall time passed; returns whether it finished.
-bool run_for(RealtimeRunner<FaxSession>& r, std::chrono::seconds bound) {
+bool run_for(RealtimeRunner& r, std::chrono::seconds bound) {
     const auto until = std::chrono::steady_clock::now() + bound;
     while (!r.finished() && std::chrono::steady_clock::now() < until) r.service(5ms);
     return r.finished();
@@ -72,7 +72,7 @@ TEST(RealtimeRunner, ModemThatTakesNoOutputEndsTheCallWithTimeout) {
     port.accept_per_write = 0;
     RealtimeOptions o;
     o.write_stall = 1s;
-    RealtimeRunner<FaxSession> r(*session, port, o);
+    RealtimeRunner r(*session, port, o);
     ASSERT_TRUE(r.begin().ok());
     ASSERT_TRUE(run_for(r, 20s)) << "a modem that never takes output held the call open";
     ASSERT_FALSE(r.status().ok());
@@ -87,7 +87,7 @@ TEST(RealtimeRunner, PortThatGoesAwayEndsTheCallWithItsError) {
     ASSERT_TRUE(session);
     ScriptedPort port;
     port.gone = true;
-    RealtimeRunner<FaxSession> r(*session, port);
+    RealtimeRunner r(*session, port);
     ASSERT_TRUE(r.begin().ok());
     ASSERT_TRUE(run_for(r, 5s));
     ASSERT_FALSE(r.status().ok());
@@ -102,7 +102,7 @@ TEST(RealtimeRunner, CallLimitEndsTheCallWithTimeout) {
     ScriptedPort port;
     RealtimeOptions o;
     o.limit = 1s;
-    RealtimeRunner<FaxSession> r(*session, port, o);
+    RealtimeRunner r(*session, port, o);
     ASSERT_TRUE(r.begin().ok());
     ASSERT_TRUE(run_for(r, 60s)) << "the call outlived its limit by a minute";
     ASSERT_FALSE(r.status().ok());
@@ -119,7 +119,7 @@ TEST(RealtimeRunner, ShortWritesKeepEveryByteInOrderAndNoXonXoffInCommandPhase) 
     bytewise.accept_per_write = 1;
     RealtimeOptions o;
     o.flow = hal::FlowControl::Software;
-    RealtimeRunner<FaxSession> ra(*a, whole, o), rb(*b, bytewise, o);
+    RealtimeRunner ra(*a, whole, o), rb(*b, bytewise, o);
     ASSERT_TRUE(ra.begin().ok());
     ASSERT_TRUE(rb.begin().ok());
     for (int i = 0; i < 200; ++i) {

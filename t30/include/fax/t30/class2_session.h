@@ -9,7 +9,7 @@
 // the first page, and a mismatch ends the call (AT+FKS, then ATH) with nothing sent.
 //
 // Protocol engine: no I/O, no clock. A runner hands it the modem's bytes (on_bytes) and
-// the time (advance_to) and writes take_output() to the transport; Class2SessionStepper
+// the time (advance_to) and writes take_output() to the transport; SessionStepper
 // is that runner inside the lock-stepped simulation.
 #pragma once
 
@@ -25,7 +25,6 @@
 #include "fax/driver/cleared_release.h"
 #include "fax/hal/transport.h"
 #include "fax/t30/fax_session.h"
-#include "fax/t30/session_driver.h"
 
 namespace fax::t30 {
 
@@ -44,9 +43,9 @@ struct Class2Options {
     driver::ModemQuirks quirks;
 };
 
-class Class2Session {
+class Class2Session final : public CallSession {
 public:
-    ~Class2Session();
+    ~Class2Session() override;
     Class2Session(const Class2Session&) = delete;
     Class2Session& operator=(const Class2Session&) = delete;
 
@@ -56,25 +55,21 @@ public:
     // Waits for RING, answers, and writes the received pages to rx_tiff.
     static Result<std::unique_ptr<Class2Session>> receive(const std::string& rx_tiff, Class2Options opts = {});
 
-    void on_bytes(std::span<const uint8_t> bytes);
-    void advance_to(Samples now);
-    std::vector<uint8_t> take_output();
-    // Ends the call as soon as possible (+FKS, ATH).
-    void cancel();
-    // The transport failed (e.g. Errc::Disconnected): the call ends at once with that
-    // error as its status; nothing more can be said to the modem.
-    void transport_failed(Error error);
-
-    bool finished() const;
-    // True while page data goes to the modem (the runner may enable XON/XOFF then).
-    bool transmitting_data() const;
-    CallPhase phase() const;
-    const SessionResult& result() const;
-    const std::string& job_id() const;
-
-    void set_event_handler(std::function<void(const SessionEvent&)> fn);
-    // Command and response lines (never page data).
-    void set_trace(std::function<void(bool to_modem, const std::string& line)> fn);
+    // CallSession (call_session.h). cancel() ends the call with +FKS, then ATH;
+    // transmitting_data() is true while page data go to the modem; the trace has
+    // command and response lines, never page data.
+    void on_bytes(std::span<const uint8_t> bytes) override;
+    void advance_to(Samples now) override;
+    std::vector<uint8_t> take_output() override;
+    void cancel() override;
+    void transport_failed(Error error) override;
+    bool finished() const override;
+    bool transmitting_data() const override;
+    CallPhase phase() const override;
+    const SessionResult& result() const override;
+    const std::string& job_id() const override;
+    void set_event_handler(std::function<void(const SessionEvent&)> fn) override;
+    void set_trace(std::function<void(bool to_modem, const std::string& line)> fn) override;
 
     class Impl;
 
@@ -83,8 +78,6 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Steps a Class2Session from a Simulation (the same runner as for FaxSession).
-using Class2SessionStepper = BasicSessionStepper<Class2Session>;
 
 // Over a real terminal with the wall clock: RealtimeRunner / run_realtime in
 // fax/t30/realtime_runner.h, as for a FaxSession.

@@ -25,6 +25,7 @@
 #include "fax/base/time.h"
 #include "fax/driver/cleared_release.h"
 #include "fax/driver/profile.h"
+#include "fax/t30/call_session.h"
 
 namespace fax::t30 {
 
@@ -47,43 +48,9 @@ struct SessionOptions {
     driver::ModemQuirks quirks;
 };
 
-enum class CallPhase { Init, Dialing, WaitingForCall, Answering, Negotiating, Transfer, PostPage, HangingUp, Done };
-std::string_view to_string(CallPhase p);
-
-struct PageOutcome {
-    int page = 0;          // 1-based
-    std::string response;  // "MCF", "RTP", "RTN", "PPR", ... as the remote answered
-    bool confirmed = false;
-};
-
-struct SessionResult {
-    Status status;                       // modem or transport failure, if any
-    bool call_completed = false;         // T.30 reached a normal end (DCN exchanged)
-    int completion_code = -1;            // T30_ERR_*
-    std::string completion_text;
-    int pages_in_document = 0;
-    int pages_confirmed = 0;             // transmit: pages the remote answered with MCF (or RTP)
-    int pages_received = 0;              // receive
-    std::vector<PageOutcome> page_outcomes;
-    std::string remote_ident;            // CSI (when sending) or TSI (when receiving)
-    bool remote_ident_mismatch = false;  // expected CSI differed: ended before any page
-    int bit_rate = 0;
-    std::string modulation;              // "V.17", "V.29", "V.27ter"
-    bool ecm = false;
-    std::string compression;             // "MH", "MR", "MMR"
-    double line_seconds = 0;             // off-hook to on-hook
-    std::string modem_classes;           // +FCLASS=? reply
-};
-
-// Progress notifications for live display and logs. They carry no document content.
-struct SessionEvent {
-    CallPhase phase;
-    std::string detail;
-};
-
-class FaxSession {
+class FaxSession final : public CallSession {
 public:
-    ~FaxSession();
+    ~FaxSession() override;
     FaxSession(const FaxSession&) = delete;
     FaxSession& operator=(const FaxSession&) = delete;
 
@@ -93,27 +60,19 @@ public:
     // Waits for a call, answers, and writes the received document to rx_tiff.
     static Result<std::unique_ptr<FaxSession>> receive(const std::string& rx_tiff, SessionOptions opts = {});
 
-    void on_bytes(std::span<const uint8_t> bytes);
-    void advance_to(Samples now);
-    std::vector<uint8_t> take_output();
-    // Asks the session to end the call as soon as possible (DCN if in a call).
-    void cancel();
-    // The transport failed (e.g. Errc::Disconnected: the modem was unplugged): the
-    // session ends at once with that error as its status; nothing more can be sent.
-    void transport_failed(Error error);
-
-    bool finished() const;
-    // True while the host is sending data to the modem (HDLC frames or image data):
-    // the runner enables XON/XOFF output flow control only then, as efax does, so
-    // that 0x11/0x13 in received data are never taken for flow control.
-    bool transmitting_data() const;
-    CallPhase phase() const;
-    const SessionResult& result() const;
-    const std::string& job_id() const;
-
-    void set_event_handler(std::function<void(const SessionEvent&)> fn);
-    // AT trace lines (commands and responses, never data-mode bytes), for debugging.
-    void set_trace(std::function<void(bool to_modem, const std::string& line)> fn);
+    // CallSession (call_session.h). cancel() sends DCN if in a call.
+    void on_bytes(std::span<const uint8_t> bytes) override;
+    void advance_to(Samples now) override;
+    std::vector<uint8_t> take_output() override;
+    void cancel() override;
+    void transport_failed(Error error) override;
+    bool finished() const override;
+    bool transmitting_data() const override;
+    CallPhase phase() const override;
+    const SessionResult& result() const override;
+    const std::string& job_id() const override;
+    void set_event_handler(std::function<void(const SessionEvent&)> fn) override;
+    void set_trace(std::function<void(bool to_modem, const std::string& line)> fn) override;
 
     class Impl;
 

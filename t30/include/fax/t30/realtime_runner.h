@@ -1,4 +1,4 @@
-// RealtimeRunner: one call (a FaxSession or a Class2Session) on one modem with the wall
+// RealtimeRunner: one call (any CallSession: FaxSession, Class2Session) on one modem with the wall
 // clock. It never blocks for longer than it is told: service() reads what the modem
 // sent (waiting at most `wait` for the first bytes), advances the session to the clock
 // and writes what it produced; output the modem does not accept at once (flow control)
@@ -19,11 +19,9 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/hal/transport.h"
+#include "fax/t30/call_session.h"
 
 namespace fax::t30 {
-
-class FaxSession;
-class Class2Session;
 
 struct RealtimeOptions {
     hal::FlowControl flow = hal::FlowControl::Software;  // Software: XON/XOFF only while sending
@@ -35,11 +33,10 @@ struct RealtimeOptions {
     std::function<bool()> stop_requested;                  // polled by run_realtime; true cancels the call
 };
 
-template <class Session>
 class RealtimeRunner {
 public:
     // Borrows both; they must outlive the runner.
-    RealtimeRunner(Session& session, hal::Transport& transport, RealtimeOptions options = {});
+    RealtimeRunner(CallSession& session, hal::Transport& transport, RealtimeOptions options = {});
 
     // Sets the port's flow control for the command phase and starts the session's clock.
     Status begin();
@@ -58,7 +55,7 @@ private:
     void fail_transport(Error e);
     void switch_flow_if_due();
 
-    Session& session_;
+    CallSession& session_;
     hal::Transport& transport_;
     RealtimeOptions options_;
     SteadyClock clock_;
@@ -71,16 +68,9 @@ private:
     Status status_;
 };
 
-extern template class RealtimeRunner<FaxSession>;
-extern template class RealtimeRunner<Class2Session>;
-
 // Runs a session to completion over a real (or pseudo-) terminal with the wall clock,
 // polling options.stop_requested. Returns the runner's status (transport failure, write
 // stall, call limit); how the call itself went is in session.result().
-template <class Session>
-Status run_realtime(Session& session, hal::Transport& transport, const RealtimeOptions& options = {});
-
-extern template Status run_realtime<FaxSession>(FaxSession&, hal::Transport&, const RealtimeOptions&);
-extern template Status run_realtime<Class2Session>(Class2Session&, hal::Transport&, const RealtimeOptions&);
+Status run_realtime(CallSession& session, hal::Transport& transport, const RealtimeOptions& options = {});
 
 }  // namespace fax::t30

@@ -8,17 +8,16 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/hal/transport.h"
-#include "fax/t30/fax_session.h"
+#include "fax/t30/call_session.h"
 
 namespace fax::t30 {
 
 // In-process, lock-stepped: a simulation steps it after its modems every tick. Reads
-// never wait (the simulation advances time itself). One runner for every session type
-// (FaxSession, Class2Session): the same bytes-in, time, bytes-out contract.
-template <class Session>
-class BasicSessionStepper final : public Steppable {
+// never wait (the simulation advances time itself). Any CallSession (FaxSession,
+// Class2Session): the same bytes-in, time, bytes-out contract.
+class SessionStepper final : public Steppable {
 public:
-    BasicSessionStepper(Session& session, hal::Transport& transport) : session_(session), transport_(transport) {}
+    SessionStepper(CallSession& session, hal::Transport& transport) : session_(session), transport_(transport) {}
 
     void step(Samples elapsed) override {
         now_ += elapsed;
@@ -51,13 +50,11 @@ public:
     const Status& transport_status() const { return status_; }
 
 private:
-    Session& session_;
+    CallSession& session_;
     hal::Transport& transport_;
     Samples now_{0};
     Status status_;
 };
-
-using SessionStepper = BasicSessionStepper<FaxSession>;
 
 // Runs over a real terminal with the wall clock: fax/t30/realtime_runner.h.
 

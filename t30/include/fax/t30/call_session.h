@@ -1,0 +1,82 @@
+// CallSession: what a runner needs of one call's protocol engine — FaxSession (T.30 on
+// the host, Class 1 modem) and Class2Session (T.30 in a Class 2.0 modem) alike. Bytes
+// from the modem and the time go in, bytes for the modem come out; the engine does no
+// I/O and reads no clock. Runners: t30::SessionStepper (a simulation, lock-stepped) and
+// t30::RealtimeRunner (a real or pseudo-terminal, USB; the wall clock).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/base/time.h"
+
+namespace fax::t30 {
+
+enum class CallPhase { Init, Dialing, WaitingForCall, Answering, Negotiating, Transfer, PostPage, HangingUp, Done };
+std::string_view to_string(CallPhase p);
+
+struct PageOutcome {
+    int page = 0;          // 1-based
+    std::string response;  // "MCF", "RTP", "RTN", "PPR", ... as the remote answered
+    bool confirmed = false;
+};
+
+struct SessionResult {
+    Status status;                       // modem or transport failure, if any
+    bool call_completed = false;         // T.30 reached a normal end (DCN exchanged)
+    int completion_code = -1;            // T30_ERR_*
+    std::string completion_text;
+    int pages_in_document = 0;
+    int pages_confirmed = 0;             // transmit: pages the remote answered with MCF (or RTP)
+    int pages_received = 0;              // receive
+    std::vector<PageOutcome> page_outcomes;
+    std::string remote_ident;            // CSI (when sending) or TSI (when receiving)
+    bool remote_ident_mismatch = false;  // expected CSI differed: ended before any page
+    int bit_rate = 0;
+    std::string modulation;              // "V.17", "V.29", "V.27ter"
+    bool ecm = false;
+    std::string compression;             // "MH", "MR", "MMR"
+    double line_seconds = 0;             // off-hook to on-hook
+    std::string modem_classes;           // +FCLASS=? reply
+};
+
+// Progress notifications for live display and logs. They carry no document content.
+struct SessionEvent {
+    CallPhase phase;
+    std::string detail;
+};
+
+class CallSession {
+public:
+    virtual ~CallSession() = default;
+
+    virtual void on_bytes(std::span<const uint8_t> bytes) = 0;
+    virtual void advance_to(Samples now) = 0;
+    virtual std::vector<uint8_t> take_output() = 0;
+    // Asks the session to end the call as soon as possible (DCN, or +FKS/ATH in Class 2.0).
+    virtual void cancel() = 0;
+    // The transport failed (e.g. Errc::Disconnected: the modem was unplugged): the
+    // session ends at once with that error as its status; nothing more can be sent.
+    virtual void transport_failed(Error error) = 0;
+
+    virtual bool finished() const = 0;
+    // True while the host sends data to the modem (HDLC frames or page data): a runner
+    // enables XON/XOFF output flow control only then, as efax does, so that 0x11/0x13
+    // in received data are never taken for flow control.
+    virtual bool transmitting_data() const = 0;
+    virtual CallPhase phase() const = 0;
+    virtual const SessionResult& result() const = 0;
+    virtual const std::string& job_id() const = 0;
+
+    virtual void set_event_handler(std::function<void(const SessionEvent&)> fn) = 0;
+    // AT trace lines (commands and responses, never data-mode bytes), for debugging.
+    virtual void set_trace(std::function<void(bool to_modem, const std::string& line)> fn) = 0;
+};
+
+}  // namespace fax::t30
