@@ -103,6 +103,38 @@ public:
         must("DROP TRIGGER audit_entries_no_update");
         must("DROP TRIGGER audit_entries_no_delete");
     }
+    // A cell as bytes (embedded NULs kept), empty if there is no such row.
+    std::string bytes(const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        std::string out;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
+            if (p != nullptr) out.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
+        }
+        sqlite3_finalize(st);
+        return out;
+    }
+    // Rewrites entry `seq`'s body (any bytes, stored as TEXT) and recomputes its hash and
+    // every later link, as an attacker who knows how the chain is built would (triggers
+    // dropped first): all verify() has left to go on is what the body says.
+    void forge_body(int64_t seq, const std::string& body) {
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db_, "UPDATE audit_entries SET body = ?1 WHERE seq = ?2", -1, &st, nullptr),
+                  SQLITE_OK);
+        sqlite3_bind_text(st, 1, body.data(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, seq);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        std::string prev = seq == 1 ? std::string(64, '0')
+                                    : text("SELECT hash FROM audit_entries WHERE seq = " + std::to_string(seq - 1));
+        const int64_t last = std::stoll(text("SELECT max(seq) FROM audit_entries"));
+        for (int64_t s = seq; s <= last; ++s) {
+            const std::string where = " WHERE seq = " + std::to_string(s);
+            const std::string hash = sha256_hex(prev + bytes("SELECT body FROM audit_entries" + where));
+            must("UPDATE audit_entries SET prev_hash = '" + prev + "', hash = '" + hash + "'" + where);
+            prev = hash;
+        }
+    }
 
 private:
     sqlite3* db_ = nullptr;
@@ -360,6 +392,269 @@ TEST_F(Audit, TruncationIsSeenAgainstARecordedHead) {
     EXPECT_FALSE(wrong.ok);
     EXPECT_EQ(wrong.problem, AuditProblem::Altered);
     EXPECT_EQ(wrong.first_bad_seq, 2);
+}
+
+// The body tampering cases below forge one body and recompute the chain after it, so
+// that only the body's contents can give the change away. What verify() makes of a
+// body must be what the trail's readers (find_decision, find_outcomes, disclosures,
+// all with nlohmann::json) make of it: the expected results are the reading of the
+// verifier that parsed each body with nlohmann::json.
+class AuditBody : public Audit {
+protected:
+    void SetUp() override {
+        Audit::SetUp();
+        five_entries();
+        raw_.emplace(path_);
+        raw_->drop_triggers();
+        decision_ = raw_->text("SELECT body FROM audit_entries WHERE seq = 3");  // J2, cleared, kMember
+        outcome_ = raw_->text("SELECT body FROM audit_entries WHERE seq = 5");   // J2's outcome
+        ASSERT_FALSE(decision_.empty());
+        ASSERT_FALSE(outcome_.empty());
+    }
+    // The stored text of `key`'s value in a compact body ("\"J2\"", "3", ...).
+    static std::string value_text(const std::string& body, const std::string& key) {
+        return json::parse(body)[key].dump();
+    }
+    // The body with the text of key's value replaced (the key stays where it is).
+    static std::string with_value(const std::string& body, const std::string& key, const std::string& value) {
+        const std::string from = "\"" + key + "\":" + value_text(body, key);
+        const auto pos = body.find(from);
+        EXPECT_NE(pos, std::string::npos) << key;
+        std::string out = body;
+        if (pos != std::string::npos) out.replace(pos, from.size(), "\"" + key + "\":" + value);
+        return out;
+    }
+    // Each call first puts back what the previous one forged: every case starts from the
+    // intact trail (and its forgery stays in place until the next, for the readers).
+    AuditVerifyReport forged(int64_t seq, const std::string& body) {
+        if (forged_seq_ != 0) raw_->forge_body(forged_seq_, forged_original_);
+        forged_seq_ = seq;
+        forged_original_ = raw_->bytes("SELECT body FROM audit_entries WHERE seq = " + std::to_string(seq));
+        raw_->forge_body(seq, body);
+        return verify();
+    }
+    static void expect_altered(const AuditVerifyReport& r, const std::string& why, const std::string& what) {
+        EXPECT_FALSE(r.ok) << what;
+        EXPECT_EQ(r.problem, AuditProblem::Altered) << what;
+        EXPECT_EQ(r.first_bad_seq, 3) << what;
+        EXPECT_EQ(r.message, "entry 3 was altered: " + why) << what;
+    }
+    static constexpr const char* kNotJson = "its hash does not match its contents";
+    static constexpr const char* kColumns = "its indexed columns differ from its hashed contents";
+
+    std::optional<RawDb> raw_;
+    std::string decision_, outcome_;
+    int64_t forged_seq_ = 0;
+    std::string forged_original_;
+};
+
+TEST_F(AuditBody, DuplicateKeysReadAsTheReadersReadThem) {
+    // nlohmann::json keeps the last of duplicate keys, and so do the readers: a forged
+    // second member_reference moves the disclosure to another member for every reader
+    // while the indexed column still names the first.
+    std::string body = decision_;
+    body.insert(body.size() - 1, ",\"member_reference\":\"" + kOtherMember + "\"");
+    expect_altered(forged(3, body), kColumns, "second member_reference");
+    EXPECT_EQ((*log_->find_decision("J2"))->member_reference, kOtherMember);
+
+    // The same the other way round: a first job_id that the last one overrides is not
+    // what anybody reads, so it is no discrepancy.
+    body = decision_;
+    body.insert(1, "\"job_id\":\"J-forged\",");
+    AuditVerifyReport r = forged(3, body);
+    EXPECT_TRUE(r.ok) << r.message;
+
+    // A second seq renumbers the entry.
+    body = decision_;
+    body.insert(body.size() - 1, ",\"seq\":4");
+    r = forged(3, body);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Removed);
+    EXPECT_EQ(r.first_bad_seq, 3);
+    EXPECT_EQ(r.message, "entry 3 was removed: later entries were renumbered (position 3 holds entry 4)");
+}
+
+TEST_F(AuditBody, FieldsInAnyOrderReadTheSame) {
+    // Rebuilt with its keys in reverse order (the canonical body has them sorted):
+    // a different text with the same contents, so the recomputed chain is intact.
+    for (const std::string* original : {&decision_, &outcome_}) {
+        const json j = json::parse(*original);
+        std::vector<std::string> members;
+        for (auto it = j.begin(); it != j.end(); ++it) members.push_back(json(it.key()).dump() + ":" + it.value().dump());
+        std::string body = "{";
+        for (auto it = members.rbegin(); it != members.rend(); ++it) body += (body.size() > 1 ? "," : "") + *it;
+        body += "}";
+        ASSERT_NE(body, *original);
+        ASSERT_EQ(json::parse(body), j);
+        const int64_t seq = original == &decision_ ? 3 : 5;
+        const AuditVerifyReport r = forged(seq, body);
+        EXPECT_TRUE(r.ok) << r.message;
+        EXPECT_EQ(r.entries, 5);
+    }
+}
+
+TEST_F(AuditBody, UnicodeEscapesAreDecodedBeforeComparing) {
+    // Escaped keys and values read as the characters they stand for.
+    std::string body = with_value(decision_, "job_id", R"("\u004a\u0032")");
+    body = with_value(body, "entry", R"("d\u0065cision")");
+    const auto key = body.find("\"member_reference\"");
+    ASSERT_NE(key, std::string::npos);
+    body.replace(key, 18, R"("member\u005freference")");
+    AuditVerifyReport r = forged(3, body);
+    EXPECT_TRUE(r.ok) << r.message;
+
+    // A surrogate pair and a two-byte character in the body against their UTF-8 in the column.
+    raw_->must("UPDATE audit_entries SET member_ref = 'MRN-\xF0\x9F\x98\x80-\xC3\xA9' WHERE seq = 3");
+    r = forged(3, with_value(decision_, "member_reference", R"("MRN-\ud83d\ude00-\u00e9")"));
+    EXPECT_TRUE(r.ok) << r.message;
+    // ... which is not the same as another character.
+    r = forged(3, with_value(decision_, "member_reference", R"("MRN-\ud83d\ude01-\u00e9")"));
+    expect_altered(r, kColumns, "another emoji");
+    raw_->must("UPDATE audit_entries SET member_ref = '" + kMember + "' WHERE seq = 3");
+
+    // An escaped NUL is part of the string: "J2\u0000x" is not "J2".
+    expect_altered(forged(3, with_value(decision_, "job_id", R"("J2\u0000x")")), kColumns, "escaped NUL");
+    // A lone surrogate, even in a field verify() does not compare, is not JSON.
+    std::string lone = decision_;
+    const auto name = lone.find("Dana Whitfield");
+    ASSERT_NE(name, std::string::npos);
+    lone.replace(name, 4, R"(\ud800)");
+    expect_altered(forged(3, lone), kNotJson, "lone high surrogate");
+    lone = decision_;
+    lone.replace(name, 4, R"(\udc00)");
+    expect_altered(forged(3, lone), kNotJson, "lone low surrogate");
+    lone = decision_;
+    lone.replace(name, 4, R"(\u00zz)");
+    expect_altered(forged(3, lone), kNotJson, "bad hex digits");
+}
+
+TEST_F(AuditBody, NumbersInStringsAreNotNumbers) {
+    AuditVerifyReport r = forged(3, with_value(decision_, "seq", "\"3\""));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Altered);
+    EXPECT_EQ(r.message, "entry 3 was altered: it claims to be entry -1");
+    expect_altered(forged(3, with_value(decision_, "decided_at", "\"" + value_text(decision_, "decided_at") + "\"")),
+                   kColumns, "decided_at as a string");
+    r = forged(5, with_value(outcome_, "finished_at", "\"" + value_text(outcome_, "finished_at") + "\""));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.first_bad_seq, 5);
+    EXPECT_EQ(r.message, std::string("entry 5 was altered: ") + kColumns);
+}
+
+TEST_F(AuditBody, ATruncatedOrExtendedBodyIsNotJson) {
+    expect_altered(forged(3, decision_.substr(0, decision_.size() - 1)), kNotJson, "no closing brace");
+    expect_altered(forged(3, decision_.substr(0, decision_.size() / 2)), kNotJson, "cut in half");
+    // Every field verify() compares comes first, then the body is cut: a parser that
+    // stopped reading once it had its fields would see nothing wrong.
+    const json j = json::parse(decision_);
+    std::string front = "{";
+    for (const char* k : {"seq", "entry", "job_id", "member_reference", "decided_at"})
+        front += json(k).dump() + ":" + j[k].dump() + ",";
+    std::string rest;
+    for (auto it = j.begin(); it != j.end(); ++it) rest += "," + json(it.key()).dump() + ":" + it.value().dump();
+    const std::string whole = front + rest.substr(1) + "}";
+    ASSERT_TRUE(forged(3, whole).ok) << "the reordered body itself is intact";
+    expect_altered(forged(3, whole.substr(0, whole.size() - 20)), kNotJson, "cut after the compared fields");
+    expect_altered(forged(3, front.substr(0, front.size() - 1)), kNotJson, "only the compared fields, unclosed");
+    expect_altered(forged(3, decision_ + "x"), kNotJson, "text after the object");
+    expect_altered(forged(3, decision_ + "{}"), kNotJson, "a second object");
+    expect_altered(forged(3, decision_ + ","), kNotJson, "a trailing comma");
+    expect_altered(forged(3, ""), kNotJson, "empty");
+}
+
+TEST_F(AuditBody, AFieldOfTheWrongTypeReadsAsMissing) {
+    expect_altered(forged(3, with_value(decision_, "member_reference", "[\"" + kMember + "\"]")), kColumns, "array");
+    expect_altered(forged(3, with_value(decision_, "job_id", R"({"id":"J2"})")), kColumns, "object");
+    expect_altered(forged(3, with_value(decision_, "entry", "true")), kColumns, "bool");
+    expect_altered(forged(3, with_value(decision_, "decided_at", value_text(decision_, "decided_at") + ".0")), kColumns,
+                   "decided_at as a float");
+    expect_altered(forged(3, with_value(decision_, "decided_at", value_text(decision_, "decided_at") + "e0")), kColumns,
+                   "decided_at with an exponent");
+    for (const char* seq : {"3.0", "[3]", "null", "3e0"}) {
+        const AuditVerifyReport r = forged(3, with_value(decision_, "seq", seq));
+        EXPECT_FALSE(r.ok) << seq;
+        EXPECT_EQ(r.message, "entry 3 was altered: it claims to be entry -1") << seq;
+    }
+    expect_altered(forged(3, "[" + decision_ + "]"), kNotJson, "an array of the body");
+    expect_altered(forged(3, "\"" + kMember + "\""), kNotJson, "a string");
+    // A member_reference that is not a string reads as none for the readers too: it
+    // matches a row without a member.
+    raw_->must("UPDATE audit_entries SET member_ref = NULL WHERE seq = 3");
+    AuditVerifyReport r = forged(3, with_value(decision_, "member_reference", "null"));
+    EXPECT_TRUE(r.ok) << r.message;
+    EXPECT_EQ((*log_->find_decision("J2"))->member_reference, "");
+}
+
+TEST_F(AuditBody, WhitespaceBetweenTokensIsAllowedAndOnlyJsonWhitespace) {
+    AuditVerifyReport r = forged(3, json::parse(decision_).dump(2));
+    EXPECT_TRUE(r.ok) << r.message;
+    r = forged(3, " \t\r\n" + decision_ + "\n\n ");
+    EXPECT_TRUE(r.ok) << r.message;
+    std::string spaced = decision_;
+    const auto pos = spaced.find("\"job_id\":");
+    ASSERT_NE(pos, std::string::npos);
+    spaced.replace(pos, 9, "\"job_id\" \t:\r\n ");
+    r = forged(3, spaced);
+    EXPECT_TRUE(r.ok) << r.message;
+    // Form feed and vertical tab are whitespace to C, not to JSON.
+    expect_altered(forged(3, "\f" + decision_), kNotJson, "form feed");
+    expect_altered(forged(3, decision_ + "\v"), kNotJson, "vertical tab");
+    // Inside a string, a space is part of the value.
+    expect_altered(forged(3, with_value(decision_, "job_id", "\"J2 \"")), kColumns, "space in the value");
+}
+
+TEST_F(AuditBody, BodiesThatOnlyNlohmannReadsAreReadByIt) {
+    // What the readers' parser accepts and simdjson refuses is judged as the readers read
+    // it: a UTF-8 byte order mark, an integer wider than 64 bits (a float to nlohmann),
+    // nesting deeper than simdjson's limit of 1024.
+    AuditVerifyReport r = forged(3, "\xEF\xBB\xBF" + decision_);
+    EXPECT_TRUE(r.ok) << r.message;
+    r = forged(3, with_value(decision_, "page_count", "123456789012345678901234567890"));
+    EXPECT_TRUE(r.ok) << r.message;
+    r = forged(3, with_value(decision_, "page_count", std::string(2000, '[') + std::string(2000, ']')));
+    EXPECT_TRUE(r.ok) << r.message;
+    r = forged(3, with_value(decision_, "seq", "18446744073709551619"));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.message, "entry 3 was altered: it claims to be entry -1");
+    // Integers up to 2^64 - 1 are integers (read as int64_t, as nlohmann's get<int64_t> does).
+    r = forged(3, with_value(decision_, "seq", "18446744073709551615"));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.message, "entry 3 was altered: it claims to be entry -1");
+    r = forged(3, with_value(decision_, "seq", "9223372036854775808"));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.message, "entry 3 was altered: it claims to be entry -9223372036854775808");
+    // Invalid UTF-8 is not JSON to either.
+    std::string bad = decision_;
+    bad.replace(bad.find("Dana"), 1, "\xC0\xAF");
+    expect_altered(forged(3, bad), kNotJson, "overlong UTF-8");
+}
+
+TEST_F(AuditBody, AFailedVerifyStillCountsEveryEntryAndNamesTheHead) {
+    const std::string head = raw_->text("SELECT hash FROM audit_entries WHERE seq = 5");
+    raw_->must("UPDATE audit_entries SET member_ref = 'x' WHERE seq = 2");
+    AuditVerifyReport r = verify();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.first_bad_seq, 2);
+    EXPECT_EQ(r.entries, 5);
+    EXPECT_EQ(r.head_hash, head);
+    raw_->must("DELETE FROM audit_entries WHERE seq = 1");
+    r = verify();
+    EXPECT_EQ(r.problem, AuditProblem::Removed);
+    EXPECT_EQ(r.message, "entry 1 was removed: the trail goes from the start to entry 2");
+    EXPECT_EQ(r.entries, 4);
+    EXPECT_EQ(r.head_hash, head);
+}
+
+TEST_F(Audit, VerifyNamesAnEntryMovedToTheEnd) {
+    five_entries();
+    RawDb raw(path_);
+    raw.drop_triggers();
+    raw.must("UPDATE audit_entries SET seq = 9 WHERE seq = 2");
+    const AuditVerifyReport r = verify();
+    EXPECT_EQ(r.problem, AuditProblem::Reordered);
+    EXPECT_EQ(r.first_bad_seq, 2);
+    EXPECT_EQ(r.message, "entry 2 is out of order: it is stored at position 9");
+    EXPECT_EQ(r.entries, 5);
 }
 
 TEST_F(Audit, DisclosuresForOneMemberOverAPeriod) {
