@@ -12,6 +12,7 @@ PACKAGES=(
   libssl-dev              # SHA-256 for the audit hash chain and page hashes
   libcli11-dev            # command-line parsing for the tools
   nlohmann-json3-dev      # release request files, --json output
+  libsimdjson-dev         # audit trail verification: every stored body parsed and validated fast
   libtomlplusplus-dev     # configuration files
   libfreetype-dev fonts-dejavu-core  # cover sheet rendering
   libpoppler-cpp-dev      # PDF documents

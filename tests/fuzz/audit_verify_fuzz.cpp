@@ -1,15 +1,24 @@
 // The audit verifier against an attacker with write access to the database file: whatever
 // one change the input describes (a cell of any column rewritten with arbitrary bytes, a
-// row deleted, two rows' positions swapped, a row appended), verify() against the recorded
-// head must not crash and must not call a changed trail intact.
+// row deleted, two rows' positions swapped, a row appended, a body rewritten with the
+// chain recomputed after it), verify() against the recorded head must not crash and must
+// not call a changed trail intact.
+// verify() reads bodies with simdjson; the trail's readers with nlohmann::json. On every
+// input, read as a body, the two must agree (audit_body_fields against
+// audit_body_fields_reference), and a body forged with a recomputed chain must be judged
+// by verify() without a head exactly as nlohmann's reading of it implies.
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "fax/base/sha256.h"
 #include "fax/gate/audit_log.h"
 #include "fuzz_target.h"
 
@@ -54,9 +63,28 @@ std::string dump(sqlite3* db) {
     return out;
 }
 
+std::string cell(sqlite3* db, const std::string& sql) {
+    std::string out;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
+        if (p != nullptr) out.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
 }  // namespace
 
 FAX_FUZZ_TARGET(audit_verify) {
+    {
+        // The input as a body, and as a member's value or the tail of an object, where the
+        // compared members are read.
+        const std::string whole(reinterpret_cast<const char*>(input.data()), input.size());
+        for (const std::string& b : {whole, "{\"seq\":3,\"job_id\":" + whole + "}", "{\"seq\":3," + whole,
+                                     "{\"entry\":\"decision\"," + whole + ",\"seq\":2}"})
+            FAX_FUZZ_CHECK(audit_body_fields(b) == audit_body_fields_reference(b));
+    }
     if (input.size() < 3) return;
     // On tmpfs: the audit log syncs every append (synchronous=FULL), which a disk makes slow.
     static const std::string path = "/dev/shm/fax-fuzz-audit-" + std::to_string(::getpid()) + ".db";
@@ -91,8 +119,10 @@ FAX_FUZZ_TARGET(audit_verify) {
     static const char* const kColumns[] = {"seq", "kind", "job_id", "member_ref", "at", "body", "prev_hash", "hash"};
     const int row = 1 + input[1] % 4;
     const std::string payload(reinterpret_cast<const char*>(input.data()) + 3, input.size() - 3);
+    FAX_FUZZ_CHECK(audit_body_fields(payload) == audit_body_fields_reference(payload));
+    std::optional<bool> intact_without_head;  // what verify() must say without the head (mode 4)
     sqlite3_stmt* st = nullptr;
-    switch (input[0] % 4) {
+    switch (input[0] % 5) {
         case 0: {  // rewrite one cell; integers stay integers where the bytes allow it
             const std::string col = kColumns[input[2] % 8];
             const std::string sql = "UPDATE audit_entries SET " + col + " = ?1 WHERE seq = ?2";
@@ -121,6 +151,33 @@ FAX_FUZZ_TARGET(audit_verify) {
             (void)sql;
             break;
         }
+        case 4: {  // rewrite a body and recompute the hashes from it on, as one who knows the chain would
+            const std::string where = " FROM audit_entries WHERE seq = " + std::to_string(row);
+            const std::string kind = cell(db, "SELECT kind" + where), job = cell(db, "SELECT job_id" + where),
+                              member = cell(db, "SELECT ifnull(member_ref,'')" + where);
+            const int64_t at = std::strtoll(cell(db, "SELECT at" + where).c_str(), nullptr, 10);
+            sqlite3_prepare_v2(db, "UPDATE audit_entries SET body = ?1 WHERE seq = ?2", -1, &st, nullptr);
+            sqlite3_bind_text(st, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_int(st, 2, row);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+            st = nullptr;
+            std::string prev = row == 1 ? std::string(64, '0')
+                                        : cell(db, "SELECT hash FROM audit_entries WHERE seq = " + std::to_string(row - 1));
+            for (int r = row; r <= 4; ++r) {
+                const std::string w = " WHERE seq = " + std::to_string(r);
+                const std::string hash = fax::sha256_hex(prev + cell(db, "SELECT body FROM audit_entries" + w));
+                sqlite3_exec(db, ("UPDATE audit_entries SET prev_hash = '" + prev + "', hash = '" + hash + "'" + w).c_str(),
+                             nullptr, nullptr, nullptr);
+                prev = hash;
+            }
+            // Only the forged body can give the change away; it does unless nlohmann reads
+            // from it an object with the row's own seq, kind, job, member and time.
+            const AuditBodyFields f = audit_body_fields_reference(payload);
+            intact_without_head = f.object && f.seq == row && f.entry == kind && f.job_id == job &&
+                                  f.member_reference == member && (kind == "outcome" ? f.finished_at : f.decided_at) == at;
+            break;
+        }
         default:  // append a forged entry
             sqlite3_prepare_v2(db, "INSERT INTO audit_entries(seq,kind,job_id,member_ref,at,body,prev_hash,hash) "
                                    "VALUES (5,'outcome','J-3',NULL,0,?1,?2,?3)", -1, &st, nullptr);
@@ -141,6 +198,11 @@ FAX_FUZZ_TARGET(audit_verify) {
     if (log.ok()) {
         auto v = log->verify(head);
         if (changed) FAX_FUZZ_CHECK(!v.ok() || !v->ok);
+        if (intact_without_head) {
+            auto w = log->verify();
+            FAX_FUZZ_CHECK(w.ok());
+            FAX_FUZZ_CHECK(w->ok == *intact_without_head);
+        }
         if (v.ok() && !v->ok) {
             FAX_FUZZ_CHECK(v->first_bad_seq.has_value());
             FAX_FUZZ_CHECK(!v->message.empty());

@@ -398,7 +398,7 @@ TEST_F(Audit, TruncationIsSeenAgainstARecordedHead) {
 // that only the body's contents can give the change away. What verify() makes of a
 // body must be what the trail's readers (find_decision, find_outcomes, disclosures,
 // all with nlohmann::json) make of it: the expected results are the reading of the
-// verifier that parsed each body with nlohmann::json.
+// verifier before simdjson, which parsed each body with nlohmann::json.
 class AuditBody : public Audit {
 protected:
     void SetUp() override {
@@ -643,6 +643,83 @@ TEST_F(AuditBody, AFailedVerifyStillCountsEveryEntryAndNamesTheHead) {
     EXPECT_EQ(r.message, "entry 1 was removed: the trail goes from the start to entry 2");
     EXPECT_EQ(r.entries, 4);
     EXPECT_EQ(r.head_hash, head);
+}
+
+std::string describe(const AuditBodyFields& f) {
+    return std::string(f.object ? "object" : "not an object") + " seq=" + (f.seq ? std::to_string(*f.seq) : "-") +
+           " entry=" + json(f.entry).dump(-1, ' ', true, json::error_handler_t::replace) +
+           " job_id=" + json(f.job_id).dump(-1, ' ', true, json::error_handler_t::replace) +
+           " member=" + json(f.member_reference).dump(-1, ' ', true, json::error_handler_t::replace) +
+           " decided_at=" + std::to_string(f.decided_at) + " finished_at=" + std::to_string(f.finished_at);
+}
+
+// verify()'s reader and nlohmann::json (the readers' parser) read the same from every
+// body, including those where simdjson and nlohmann differ on what is JSON.
+TEST(AuditBodyFields, VerifyReadsEveryBodyAsNlohmannDoes) {
+    const std::string ok = R"({"decided_at":1700000000,"entry":"decision","job_id":"J1","member_reference":"M","seq":7})";
+    const std::vector<std::string> bodies = {
+        ok,
+        R"({"seq":7,"entry":"decision","job_id":"J1","member_reference":"M","decided_at":1700000000})",
+        R"({"seq":1,"seq":2,"job_id":"a","job_id":"b","job_id":3})",
+        R"({"seq":2,"seq":"2"})",
+        R"({"finished_at":5,"finished_at":6.5})",
+        R"({"s\u0065q":9,"job_id":"\u004a\ud83d\ude00\u00e9\n\"\\\/","entry":"\u0000"})",
+        R"({"seq":-0,"decided_at":-9223372036854775808,"finished_at":18446744073709551615})",
+        R"({"seq":9223372036854775807,"decided_at":9223372036854775808})",
+        R"({"seq":18446744073709551616})",
+        R"({"seq":-9223372036854775809})",
+        R"({"seq":1e2,"decided_at":1.0,"finished_at":1E0})",
+        R"({"seq":1,"x":1e400})",
+        R"({"seq":1,"x":1e-400})",
+        R"({"seq":1,"x":1.7976931348623157e308,"y":1.7976931348623159e308})",
+        R"({"seq":01})",
+        R"({"seq":1,"x":"\ud800"})",
+        R"({"seq":1,"x":"\udc00\ud800"})",
+        R"({"seq":1,"x":"\u12"})",
+        "\xEF\xBB\xBF" + ok,
+        ok + std::string("\0{garbage", 9),
+        std::string("{\"seq\":1,\"job_id\":\"a\0b\"}", 24),
+        "{\"seq\":1,\"x\":\"\x7f\x01\"}",
+        "{\"seq\":1,\"x\":\"\xC0\xAF\"}",
+        "{\"seq\":1,\"x\":\"\xED\xA0\x80\"}",
+        "{\"seq\":1,\"x\":\"\xF4\x90\x80\x80\"}",
+        "{\"seq\":1,\"x\":\"\xF0\x9F\x98\x80\"}",
+        " \t\r\n" + ok + " \n",
+        "\f" + ok,
+        ok + "\v",
+        R"({"seq":1,"x":[1,]})",
+        R"({"seq":1,})",
+        R"({"seq":1}{})",
+        R"({"seq":1} x)",
+        R"({"seq" 1})",
+        R"({seq:1})",
+        R"({"seq":1,"x":tru})",
+        R"({"seq":1,"x":nulll})",
+        R"([{"seq":1}])",
+        R"("seq")",
+        "1",
+        "",
+        "{",
+        "{\"seq\":1,\"x\":" + std::string(1500, '[') + std::string(1500, ']') + "}",
+        ok.substr(0, ok.size() - 1),
+        R"({"seq":null,"entry":null,"job_id":false,"member_reference":{},"decided_at":[]})",
+    };
+    for (const auto& b : bodies) {
+        const AuditBodyFields fast = audit_body_fields(b);
+        const AuditBodyFields reference = audit_body_fields_reference(b);
+        EXPECT_EQ(fast, reference) << json(b).dump(-1, ' ', true, json::error_handler_t::replace) << "\n  verify:    "
+                                   << describe(fast) << "\n  reference: " << describe(reference);
+    }
+    const AuditBodyFields f = audit_body_fields(ok);
+    EXPECT_TRUE(f.object);
+    EXPECT_EQ(f.seq, 7);
+    EXPECT_EQ(f.entry, "decision");
+    EXPECT_EQ(f.job_id, "J1");
+    EXPECT_EQ(f.member_reference, "M");
+    EXPECT_EQ(f.decided_at, 1700000000);
+    EXPECT_EQ(audit_body_fields(bodies[2]).seq, 2) << "the last of duplicate keys";
+    EXPECT_EQ(audit_body_fields(bodies[2]).job_id, "") << "the last job_id is a number";
+    EXPECT_FALSE(audit_body_fields(ok.substr(0, ok.size() - 1)).object);
 }
 
 TEST_F(Audit, VerifyNamesAnEntryMovedToTheEnd) {

@@ -248,4 +248,24 @@ std::string disclosures_to_json(std::string_view member_reference, TimePoint fro
 std::string decision_to_json(const DecisionRecord& record);
 Result<DecisionRecord> decision_from_json(std::string_view json);
 
+// What verify() reads from a stored body besides hashing it: whether it is a JSON
+// object, and the members it compares with the row (exposed for tests and the fuzz
+// target). A member of another type reads as absent, and of duplicate keys the last
+// counts, as for the trail's readers (nlohmann::json).
+struct AuditBodyFields {
+    bool object = false;
+    std::optional<int64_t> seq;    // "seq", if an integer (one above 2^63 - 1 wraps, as get<int64_t>() does)
+    std::string entry;             // "" unless a string
+    std::string job_id;            // "" unless a string
+    std::string member_reference;  // "" unless a string
+    int64_t decided_at = 0;        // 0 unless an integer
+    int64_t finished_at = 0;       // 0 unless an integer
+    bool operator==(const AuditBodyFields&) const = default;
+};
+// verify()'s reader (simdjson, falling back to nlohmann::json where simdjson refuses).
+AuditBodyFields audit_body_fields(std::string_view body);
+// The definition it must agree with on every input: the body parsed by nlohmann::json,
+// as verify() read it before and every other reader of the trail reads it.
+AuditBodyFields audit_body_fields_reference(std::string_view body);
+
 }  // namespace fax::gate
