@@ -213,5 +213,6 @@ FAX_FUZZ_TARGET(audit_verify) {
         (void)log->disclosures("MRN-FUZZ-1", std::chrono::system_clock::time_point{},
                                std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000)));
     }
-    std::remove(path.c_str());
+    // The log is closed here: its WAL and shared-memory files go with the database.
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
