@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -17,19 +16,6 @@
 
 namespace fax::faxctl_test {
 namespace fs = std::filesystem;
-
-TempDir::TempDir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::path(::testing::TempDir()) /
-            ("faxctl-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd() % 100000));
-    fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

@@ -10,22 +10,13 @@
 #include <vector>
 
 #include "fax/t30/bitmap.h"
+#include "release_fixture.h"
 
 namespace fax::faxctl_test {
 
-// A fresh directory under the test temp dir, removed at the end of the test.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+// A fresh directory under the temp dir, removed at the end of the test (kept with
+// FAX_KEEP_TEST_FILES=1): the one every suite uses.
+using TempDir = fax::testing::TempDir;
 
 struct RunResult {
     int exit_code = -1;  // -1: killed (timed out or signalled)
