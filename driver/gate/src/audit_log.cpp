@@ -6,8 +6,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/opensslv.h>
 #include <simdjson.h>
 
 #include "fax/base/sha256.h"
@@ -684,46 +682,19 @@ private:
 };
 
 // sha256(prev_hash || body) against the stored lowercase hex, with one digest context
-// for the whole walk (no allocation per entry, no implicit algorithm fetch per entry).
+// for the whole walk (no allocation per entry, no algorithm fetch per entry).
 class ChainHash {
 public:
-    ChainHash() : ctx_(EVP_MD_CTX_new()) {
-#if OPENSSL_VERSION_MAJOR >= 3
-        fetched_ = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-        md_ = fetched_;
-#else
-        md_ = EVP_sha256();
-#endif
-    }
-    ~ChainHash() {
-        EVP_MD_CTX_free(ctx_);
-#if OPENSSL_VERSION_MAJOR >= 3
-        EVP_MD_free(fetched_);
-#endif
-    }
-    ChainHash(const ChainHash&) = delete;
-    ChainHash& operator=(const ChainHash&) = delete;
-
-    bool usable() const { return ctx_ != nullptr && md_ != nullptr; }
+    bool usable() const { return sha_.ok(); }
     bool matches(std::string_view prev_hash, std::string_view body, std::string_view stored_hex) {
-        std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-        unsigned n = 0;
-        if (EVP_DigestInit_ex(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, prev_hash.data(), prev_hash.size()) != 1 ||
-            EVP_DigestUpdate(ctx_, body.data(), body.size()) != 1 || EVP_DigestFinal_ex(ctx_, md.data(), &n) != 1)
-            return false;
-        static constexpr char kHex[] = "0123456789abcdef";
-        if (stored_hex.size() != 2 * std::size_t{n}) return false;
-        for (unsigned i = 0; i < n; ++i)
-            if (stored_hex[2 * i] != kHex[md[i] >> 4] || stored_hex[2 * i + 1] != kHex[md[i] & 15]) return false;
-        return true;
+        sha_.update(prev_hash);
+        sha_.update(body);
+        const auto d = sha_.finish();
+        return d && Sha256::equals_hex(*d, stored_hex);
     }
 
 private:
-    EVP_MD_CTX* ctx_;
-    const EVP_MD* md_ = nullptr;
-#if OPENSSL_VERSION_MAJOR >= 3
-    EVP_MD* fetched_ = nullptr;
-#endif
+    Sha256 sha_;
 };
 
 // A column of the current row without a copy: valid until the statement steps again

@@ -1,12 +1,9 @@
 #include "fax/gate/release_gate.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <memory>
 #include <system_error>
 
 #include "fax/base/log.h"
@@ -25,34 +22,14 @@ namespace {
 
 constexpr const char* kLog = "gate";
 
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
 // sha256 of the page's raw PBM (P4) encoding: reproducible from the page alone. The
 // header and the rows are fed to the digest in turn (no copy of the page).
 std::string page_hash(const t30::Bitmap& page) {
-    const std::string header = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned n = 0;
-    const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1 &&
-                    EVP_DigestUpdate(ctx.get(), header.data(), header.size()) == 1 &&
-                    EVP_DigestUpdate(ctx.get(), page.bits.data(), page.bits.size()) == 1 &&
-                    EVP_DigestFinal_ex(ctx.get(), md.data(), &n) == 1 && n == 32;
-    if (!ok) {  // the same digest the long way (sha256_hex reports nothing either)
-        std::string data = header;
-        data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
-        return sha256_hex(data);
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(64);
-    for (unsigned i = 0; i < n; ++i) {
-        hex.push_back(kHex[md[i] >> 4]);
-        hex.push_back(kHex[md[i] & 15]);
-    }
-    return hex;
+    Sha256 h;
+    h.update("P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n");
+    h.update(page.bits);
+    const auto d = h.finish();
+    return d ? Sha256::to_hex(*d) : std::string();  // as sha256_hex reports a failure
 }
 
 std::string lower(std::string_view s) {
