@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "fax/t30/pbm.h"
 
@@ -126,9 +127,9 @@ Result<Kind> sniff(const std::string& path) {
     return Kind::Unknown;
 }
 
-}  // namespace
-
-Result<Bitmap> normalise_page(const Bitmap& in, const PrepOptions& opts) {
+// normalise_page() for both overloads: `owned`, if given, is `in` itself, which the
+// caller is done with, so an already-normal page is moved out instead of copied.
+Result<Bitmap> normalise(const Bitmap& in, Bitmap* owned, const PrepOptions& opts) {
     if (!in.well_formed()) return fail(Errc::InvalidArgument, "bitmap geometry does not match its buffer");
     const double target_y = opts.vertical == PrepOptions::Vertical::Fine ? kFine : kStandard;
 
@@ -148,7 +149,8 @@ Result<Bitmap> normalise_page(const Bitmap& in, const PrepOptions& opts) {
     yres = snap_y(yres);
 
     if (in.width == kFaxWidth && xres == kR8 && yres == target_y) {
-        Bitmap out = in;  // already normal: same pixels, exact nominal resolution
+        // Already normal: same pixels, exact nominal resolution.
+        Bitmap out = owned != nullptr ? std::move(*owned) : Bitmap(in);
         out.xres_dpi = kR8;
         out.yres_dpi = target_y;
         out.resolution_known = true;
@@ -171,6 +173,12 @@ Result<Bitmap> normalise_page(const Bitmap& in, const PrepOptions& opts) {
     const int x0 = static_cast<int>((kFaxWidth - dst_w) / 2);
     return scale_into(in, static_cast<int>(dst_w), static_cast<int>(dst_h), x0, target_y);
 }
+
+}  // namespace
+
+Result<Bitmap> normalise_page(const Bitmap& in, const PrepOptions& opts) { return normalise(in, nullptr, opts); }
+
+Result<Bitmap> normalise_page(Bitmap&& in, const PrepOptions& opts) { return normalise(in, &in, opts); }
 
 Result<PreparedDocument> prepare_document(const std::vector<std::string>& inputs, const std::string& out_path,
                                           const PrepOptions& opts, TiffCompression c) {

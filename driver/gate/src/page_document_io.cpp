@@ -36,15 +36,7 @@ public:
 
     Result<t30::Bitmap> normalise(const t30::Bitmap& page) override { return t30::normalise_page(page); }
 
-    // normalise_page() returns a page that is already 1728 pixels at exactly 204 x 196 dpi
-    // (resolution known) with the same pixels and fields (page_prep.h): such a page is
-    // moved instead of copied; every other page goes through normalise_page().
-    Result<t30::Bitmap> normalise_owned(t30::Bitmap&& page) override {
-        if (page.well_formed() && page.resolution_known && page.width == t30::kFaxWidth && page.xres_dpi == 204.0 &&
-            page.yres_dpi == 196.0)
-            return std::move(page);
-        return t30::normalise_page(page);
-    }
+    Result<t30::Bitmap> normalise_owned(t30::Bitmap&& page) override { return t30::normalise_page(std::move(page)); }
 
     Status write_fax_tiff(const std::filesystem::path& path, const std::vector<t30::Bitmap>& pages) override {
         return t30::write_fax_tiff(path.string(), pages);

@@ -53,6 +53,28 @@ TEST(NormaliseTest, AlreadyNormalPageIsUnchangedBitForBit) {
     EXPECT_EQ(r->yres_dpi, 196.0);
 }
 
+// The overload for a page the caller is done with gives the same result; an already-normal
+// page's buffer is moved into it (no copy), any other page is scaled as before.
+TEST(NormaliseTest, OwnedPageGivesTheSameResultAndMovesAnAlreadyNormalBuffer) {
+    Bitmap cm = test::load_itu(2);
+    cm.xres_dpi = 80.0 * 2.54;  // 203.2: snapped to 204, still already normal
+    cm.yres_dpi = 77.0 * 2.54;
+    auto copied = normalise_page(cm);
+    ASSERT_TRUE(copied.ok());
+    const uint8_t* buffer = cm.bits.data();
+    auto moved = normalise_page(std::move(cm));
+    ASSERT_TRUE(moved.ok());
+    EXPECT_EQ(*moved, *copied);
+    EXPECT_EQ(moved->bits.data(), buffer) << "an already-normal page was copied";
+
+    Bitmap wide = Bitmap::blank(2550, 600, 300, 300);
+    wide.set(1001, 10, true);
+    auto scaled_copy = normalise_page(wide);
+    auto scaled_owned = normalise_page(Bitmap(wide));
+    ASSERT_TRUE(scaled_copy.ok() && scaled_owned.ok());
+    EXPECT_EQ(*scaled_owned, *scaled_copy);
+}
+
 // US Letter at 300 dpi is 2550 pixels wide: 2550 * 204/300 = 1734 > 1728, so it is shrunk to
 // fit (never cropped), and 1-pixel lines survive the 0.68 scale.
 TEST(NormaliseTest, Letter300DpiBecomes1728At204x196AndKeepsThinLines) {

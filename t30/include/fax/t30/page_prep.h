@@ -29,6 +29,9 @@ inline constexpr int kFaxWidth = 1728;
 //   else InvalidInput "no resolution tags and not 1728 wide (W x H)".
 // - An already-normal page comes back with the same pixels, bit for bit.
 Result<Bitmap> normalise_page(const Bitmap& in, const PrepOptions& opts = {});
+// The same for a page the caller is done with: an already-normal page is moved into the
+// result instead of copied (same pixels and fields as the overload above).
+Result<Bitmap> normalise_page(Bitmap&& in, const PrepOptions& opts = {});
 
 struct PreparedDocument {
     std::string tiff_path;
