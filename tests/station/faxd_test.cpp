@@ -317,6 +317,10 @@ TEST_F(Daemon, AnAnsweringModemStoresTheFaxWithAReceptionReport) {
     const std::string id = fax["rx_id"].get<std::string>();
     EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (id + ".pdf")));
     EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (id + ".png")));
+    // Reports name the sender: the folder and the files are the station account's only.
+    EXPECT_EQ(fs::status(dir_.path() / "data" / "reports").permissions() & fs::perms::all, fs::perms::owner_all);
+    EXPECT_EQ(fs::status(dir_.path() / "data" / "reports" / (id + ".pdf")).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
     log_.add("faxsim", sim.stop());
 }
 

@@ -13,12 +13,14 @@
 namespace fax::faxctl {
 namespace {
 
-// <reports>/<name>.png and .pdf, written by `write`; the directory is made if missing.
+// <reports>/<name>.png and .pdf, written by `write`; the directory is made (0700) if missing.
 // Reports name the recipient or the sender: readable by the station account only.
 Result<ReportFiles> write_files(const StationConfig& config, const std::string& name,
                                 const std::function<Status(const ReportFiles&)>& write) {
     std::error_code ec;
-    std::filesystem::create_directories(config.reports_dir(), ec);
+    if (std::filesystem::create_directories(config.reports_dir(), ec))
+        std::filesystem::permissions(config.reports_dir(), std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
     if (ec) return fail(Errc::Io, config.reports_dir().string() + ": " + ec.message());
     ReportFiles f{config.reports_dir() / (name + ".png"), config.reports_dir() / (name + ".pdf")};
     FAX_TRY(write(f));
