@@ -2,7 +2,6 @@
 
 #include <array>
 
-
 namespace fax::t30 {
 
 RealtimeRunner::RealtimeRunner(CallSession& session, hal::Transport& transport, RealtimeOptions options)

@@ -62,8 +62,6 @@ std::string new_rx_id(std::chrono::system_clock::time_point now) {
     return "R" + compact_utc(now) + tail;
 }
 
-
-
 // Removes the spooled files of a job that will not be attempted again (records: they
 // are kept no longer than needed; the audit trail keeps their hashes).
 void drop_spool(const faxctl::StationConfig& config, const std::string& job_id) {
