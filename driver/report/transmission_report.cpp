@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "fax/t30/grey_image.h"
 
@@ -50,29 +52,34 @@ class Drawing {
 public:
     explicit Drawing(cairo_t* cr) : cr_(cr) {}
 
-    // Draws `s`; with max_w > 0, cut to fit that width with an ellipsis.
-    void text(double x, double y, const std::string& s, double size, bool bold = false, double max_w = 0) {
-        cairo_select_font_face(cr_, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr_, size);
-        std::string shown = s;
-        if (max_w > 0) {
-            while (shown.size() > 1 && width_of(shown) > max_w) {
-                shown.pop_back();
-                while (!shown.empty() && (static_cast<unsigned char>(shown.back()) & 0xC0) == 0x80) shown.pop_back();
-                if (width_of(shown + "...") <= max_w) {
-                    shown += "...";
-                    break;
-                }
-            }
-        }
+    // Draws `s` at (x, y), one line, as it is.
+    void text(double x, double y, const std::string& s, double size, bool bold = false) {
+        font(size, bold);
         cairo_move_to(cr_, x, y);
-        cairo_show_text(cr_, shown.c_str());
+        cairo_show_text(cr_, s.c_str());
     }
+    // A labelled value. The value is never cut: it is wrapped at spaces (a word wider
+    // than the column is broken between characters) onto at most kFieldLines lines,
+    // and set smaller, down to 7 points, until it fits. The longest organisation, person
+    // and station ids the directory accepts fit at 10 or 8 points.
     void field(double& y, const std::string& label, const std::string& value) {
         text(kMargin, y, label, 10, true);
-        text(kValueX, y, value.empty() ? "-" : value, 10, false, kValueMaxW);
-        y += 15;
+        const std::string v = value.empty() ? "-" : value;
+        constexpr int kFieldLines = 4;
+        std::vector<std::string> lines;
+        double size = 10;
+        for (; size >= 7; size -= 1) {
+            font(size, false);
+            lines = wrap(v, kValueMaxW);
+            if (lines.size() <= kFieldLines) break;
+        }
+        if (size < 7) size = 7;  // still too long: every line is drawn all the same
+        font(size, false);
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            cairo_move_to(cr_, kValueX, y + static_cast<double>(i) * size * 1.25);
+            cairo_show_text(cr_, lines[i].c_str());
+        }
+        y += 15 + static_cast<double>(lines.size() - 1) * size * 1.25;
     }
     void rule(double y) {
         cairo_set_line_width(cr_, 0.8);
@@ -82,6 +89,46 @@ public:
     }
 
 private:
+    void font(double size, bool bold) {
+        cairo_select_font_face(cr_, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr_, size);
+    }
+    // `s` in lines no wider than max_w with the current font: greedy at spaces, and a
+    // word that alone is wider is split between UTF-8 characters. The values are short
+    // (the directory bounds names, T.30 station ids), so each candidate is simply measured.
+    std::vector<std::string> wrap(const std::string& s, double max_w) {
+        std::vector<std::string> lines;
+        std::string line;
+        std::size_t i = 0;
+        while (i < s.size()) {
+            const std::size_t end = std::min(s.find(' ', i), s.size());
+            std::string word = s.substr(i, end - i);
+            i = end < s.size() ? end + 1 : end;
+            std::string candidate = line.empty() ? word : line + " " + word;
+            if (width_of(candidate) <= max_w) {
+                line = std::move(candidate);
+                continue;
+            }
+            if (!line.empty()) lines.push_back(std::move(line));
+            line.clear();
+            // The word alone: split it where it stops fitting.
+            while (width_of(word) > max_w) {
+                std::size_t cut = 0, next = 0;
+                while (next < word.size()) {
+                    std::size_t n = next + 1;
+                    while (n < word.size() && (static_cast<unsigned char>(word[n]) & 0xC0) == 0x80) ++n;
+                    if (cut > 0 && width_of(word.substr(0, n)) > max_w) break;
+                    cut = next = n;
+                }
+                lines.push_back(word.substr(0, cut));
+                word.erase(0, cut);
+            }
+            line = std::move(word);
+        }
+        if (!line.empty() || lines.empty()) lines.push_back(line);
+        return lines;
+    }
     double width_of(const std::string& s) {
         cairo_text_extents_t e;
         cairo_text_extents(cr_, s.c_str(), &e);

@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "fax/base/log.h"
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 
 namespace fax::sim {
 
@@ -31,7 +31,7 @@ Status RealtimeLoop::service_ports() {
 }
 
 Status RealtimeLoop::run(int stop_fd) {
-    hal::UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timer) return io_fail("timerfd_create", errno);
     // One sample is 125 us.
     const std::int64_t period_ns = sim_.tick().count() * 125'000;

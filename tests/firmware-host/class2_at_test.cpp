@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "itu_chart.h"
 #include "fax/sim/simulation.h"
 #include "modem_harness.h"
 #include "tiff_fixture.h"
@@ -272,7 +273,7 @@ TEST(Class2At, TerminateSessionBeforeAnyPage) {
 
 TEST(Class2At, ReceivesAPageFromAReferenceTerminal) {
     test::TempDir dir("class2-at-recv");
-    const auto chart = test::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm");
+    const auto chart = test::read_tiff_page(fax::testing::itu_chart_path(1));
     ASSERT_TRUE(chart);
     const std::string doc = dir.file("chart.tif");
     ASSERT_TRUE(test::write_fax_tiff(doc, *chart, test::TiffCoding::G3_1D));

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 namespace fax::sim::test {
@@ -17,41 +16,7 @@ struct TiffClose {
     void operator()(TIFF* t) const noexcept { TIFFClose(t); }
 };
 using TiffPtr = std::unique_ptr<TIFF, TiffClose>;
-
-// Skips whitespace and '#' comments in a PBM header.
-void skip_space(std::istream& in) {
-    for (;;) {
-        const int c = in.peek();
-        if (c == '#') {
-            std::string ignored;
-            std::getline(in, ignored);
-        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            in.get();
-        } else {
-            return;
-        }
-    }
-}
 }  // namespace
-
-std::optional<Bilevel> read_pbm(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string magic;
-    in >> magic;
-    if (magic != "P4") return std::nullopt;
-    Bilevel b;
-    skip_space(in);
-    in >> b.width;
-    skip_space(in);
-    in >> b.height;
-    in.get();  // the single whitespace before the raster
-    if (!in || b.width <= 0 || b.height <= 0) return std::nullopt;
-    b.bits.resize(b.stride() * static_cast<std::size_t>(b.height));
-    in.read(reinterpret_cast<char*>(b.bits.data()), static_cast<std::streamsize>(b.bits.size()));
-    if (!in) return std::nullopt;
-    return b;
-}
 
 bool write_fax_tiff(const std::string& path, const Bilevel& image, TiffCoding coding) {
     TiffPtr t(TIFFOpen(path.c_str(), "w"));

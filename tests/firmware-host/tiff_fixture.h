@@ -1,6 +1,6 @@
-// Test images: the ITU-T T.24 charts (binary PBM) written as fax TIFFs with
-// libtiff, and TIFF pages read back to bits for pixel comparison. Kept here so
-// these tests depend on nothing but libtiff.
+// Test images: the ITU-T T.24 charts (testdata/itu/, G4 TIFF) read and written as fax
+// TIFFs with libtiff, and TIFF pages read back to bits for pixel comparison. Kept here
+// so these tests depend on nothing but libtiff.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +17,6 @@ struct Bilevel {
     std::vector<uint8_t> bits;
     std::size_t stride() const { return static_cast<std::size_t>((width + 7) / 8); }
 };
-
-std::optional<Bilevel> read_pbm(const std::string& path);
 
 enum class TiffCoding { Uncompressed, G3_1D, G4 };
 // One page, 204 x 196 dpi (ResolutionUnit inch), MINISWHITE, image directory first.

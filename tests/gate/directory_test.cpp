@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -132,6 +133,16 @@ TEST(Directory, MalformedFieldsAreNamed) {
         {"no voice", [](NewEntry& n) { n.voice = ""; }, "directory: voice:"},
         {"csi too long", [](NewEntry& n) { n.expected_csi = std::string(21, '1'); }, "directory: expected_csi:"},
         {"csi control char", [](NewEntry& n) { n.expected_csi = "206\x01"; }, "directory: expected_csi:"},
+        {"organisation too long", [](NewEntry& n) { n.organisation = std::string(kMaxOrganisationChars + 1, 'O'); },
+         "directory: organisation: at most 120 characters"},
+        {"organisation too long in UTF-8", [](NewEntry& n) {
+             n.organisation.clear();
+             for (std::size_t i = 0; i <= kMaxOrganisationChars; ++i) n.organisation += "\xc3\xa9";  // é
+         }, "directory: organisation: at most 120 characters"},
+        {"organisation with an escape", [](NewEntry& n) { n.organisation = "KP \x1b[2J"; }, "directory: organisation: control"},
+        {"person too long", [](NewEntry& n) { n.person = std::string(kMaxPersonChars + 1, 'P'); },
+         "directory: person: at most 80 characters"},
+        {"person with a newline", [](NewEntry& n) { n.person = "Dr.\nRaman"; }, "directory: person: control"},
     };
     for (const auto& c : cases) {
         NewEntry n = new_entry("ok-id", C::KpProvider, "206-555-0142");
@@ -147,6 +158,11 @@ TEST(Directory, MalformedFieldsAreNamed) {
     n.expected_csi = std::string(20, '1');
     n.person = "";
     EXPECT_TRUE(dir.add(n, fixed_now()).ok());
+    NewEntry longest = new_entry("longest", C::KpProvider, "206-555-0143");
+    longest.organisation.clear();
+    for (std::size_t i = 0; i < kMaxOrganisationChars; ++i) longest.organisation += "\xc3\xa9";
+    longest.person = std::string(kMaxPersonChars, 'P');
+    EXPECT_TRUE(dir.add(longest, fixed_now()).ok());
 }
 
 TEST(Directory, TestFaxThenPhoneConfirmation) {
@@ -356,6 +372,37 @@ TEST(Directory, HistoryIsAppendOnlyAndNewerSchemasAreRefused) {
     auto d = Directory::open(path);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.error().code, Errc::Unsupported);
+}
+
+// Stores are private from the moment they exist, whatever the umask, and never opened
+// through a symbolic link (a planted link must not make the station write elsewhere).
+TEST(Directory, StoreFilesArePrivateAndNeverReachedThroughALink) {
+    TempDir tmp;
+    const auto path = tmp / "directory.db";
+    const mode_t old_umask = ::umask(0);
+    {
+        auto d = Directory::open(path);
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        ASSERT_TRUE(d->add(new_entry("r", C::KpProvider, "206-555-0142"), fixed_now()).ok());
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            struct stat st {};
+            ASSERT_EQ(::stat((path.string() + suffix).c_str(), &st), 0) << suffix;
+            EXPECT_EQ(st.st_mode & 0777, 0600u) << "directory.db" << suffix;
+        }
+    }
+    ::umask(old_umask);
+
+    const auto target = tmp / "elsewhere.db";
+    { std::ofstream(target) << "not yours"; }
+    const auto link = tmp / "linked.db";
+    std::filesystem::create_symlink(target, link);
+    auto d = Directory::open(link);
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.error().message.find("symbolic link"), std::string::npos) << d.error().message;
+    EXPECT_EQ(read_text(target), "not yours");
+    std::filesystem::create_symlink(tmp / "missing.db", tmp / "dangling.db");
+    EXPECT_FALSE(Directory::open(tmp / "dangling.db").ok());
+    EXPECT_FALSE(std::filesystem::exists(tmp / "missing.db")) << "a dangling link was followed";
 }
 
 TEST(DirectoryJson, ExampleSeedLoadsAndEveryEntryIsAdded) {

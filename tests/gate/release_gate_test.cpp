@@ -18,6 +18,7 @@
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_fixture.h"
+#include "itu_chart.h"
 #include "test_pdf.h"
 
 namespace fax::gate {
@@ -43,12 +44,12 @@ using test::TempDir;
 using C = RecipientCategory;
 using P = Purpose;
 
-std::string itu(int n) { return std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm"; }
+std::string itu(int n) { return fax::testing::itu_chart_path(n); }
 
 t30::Bitmap chart(int n) {
-    auto b = t30::read_pbm(itu(n));
-    EXPECT_TRUE(b.ok()) << itu(n);
-    return b.ok() ? *b : t30::Bitmap{};
+    auto pages = t30::read_tiff(itu(n));
+    EXPECT_TRUE(pages.ok() && pages->size() == 1u) << itu(n);
+    return pages.ok() && pages->size() == 1u ? std::move(pages->front()) : t30::Bitmap{};
 }
 
 // The page hash as documented (SHA-256 of the raw PBM encoding), computed
@@ -293,7 +294,8 @@ TEST_F(Gate, ExistingSpoolDirectoryIsLeftAsConfigured) {
 TEST_F(Gate, PbmDocumentsAndSeveralDocumentsAreJoinedInOrder) {
     ReleaseRequest req = kp_treatment({2});
     DocumentSelection pbm;
-    pbm.path = itu(5);
+    pbm.path = (tmp_ / "chart5.pbm").string();
+    ASSERT_TRUE(t30::write_pbm(pbm.path, chart(5)).ok());
     pbm.pages = {1};
     pbm.sections = {SectionTag{"discharge_summary", {1}}};
     req.documents.push_back(pbm);

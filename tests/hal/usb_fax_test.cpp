@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "itu_chart.h"
 #include "fax/hal/usb_transport.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/fax_session.h"
@@ -42,9 +43,9 @@ private:
 std::string write_charts(const TempDir& dir, const std::vector<int>& charts) {
     std::vector<t30::Bitmap> pages;
     for (int n : charts) {
-        auto b = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm", 204.0, 196.0);
-        EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().to_string());
-        if (b) pages.push_back(std::move(*b));
+        auto b = t30::read_tiff(fax::testing::itu_chart_path(n));
+        EXPECT_TRUE(b.ok() && b->size() == 1u) << (b.ok() ? "" : b.error().to_string());
+        if (b && b->size() == 1u) pages.push_back(std::move(b->front()));
     }
     const std::string path = dir.file("doc.tif");
     auto s = t30::write_fax_tiff(path, pages, t30::TiffCompression::T4_1D);

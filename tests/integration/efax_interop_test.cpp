@@ -1,6 +1,6 @@
 // Interoperability with efax 0.9a, an independent Class 1 fax program, through the
 // real faxsim binary: simulated t31 modems behind pseudo-terminals, paced to real
-// time, on one simulated exchange (../shared/docs/spandsp-0.0.6-notes.md, "A t31
+// time, on one simulated exchange (docs/spandsp-0.0.6-notes.md, "A t31
 // modem behind a pseudo-terminal, driven by efax").
 //
 //   EfaxSendsToReferenceTerminal   efax -> modem A -> line -> SpanDSP fax_state_t
@@ -25,6 +25,7 @@
 #include "fax/t30/realtime_runner.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
+#include "peer.h"
 #include "release_fixture.h"
 
 namespace fax {
@@ -120,6 +121,7 @@ void expect_single_page(const std::string& tiff, const t30::Bitmap& sent, int ma
 }
 
 TEST(EfaxInterop, EfaxSendsToReferenceTerminal) {
+    if (auto why = testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     TempDir dir;
     const std::string chart = write_efax_input(dir, 1);
     FaxLine line(dir);
@@ -140,6 +142,7 @@ TEST(EfaxInterop, EfaxSendsToReferenceTerminal) {
 }
 
 TEST(EfaxInterop, EfaxSendsToProjectReceiver) {
+    if (auto why = testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     TempDir dir;
     const std::string chart = write_efax_input(dir, 2);
     FaxLine line(dir);
@@ -183,6 +186,7 @@ TEST(EfaxInterop, EfaxSendsToProjectReceiver) {
 }
 
 TEST(EfaxInterop, ProjectSendsToEfax) {
+    if (auto why = testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {2}, "doc.tif");
     testing::TestGate gate(dir);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
+#include "peer.h"
 #include "release_fixture.h"
 
 namespace fax {
@@ -61,8 +62,7 @@ using namespace std::chrono_literals;
 // The other suites on a tiny scale: they run, and their JSON holds what they measured.
 // No figure is asserted (they depend on the machine); only that the work was done.
 TEST(Faxbench, GatePrepAndCallsSuitesRunAndWriteJson) {
-    if (::access("/usr/bin/gs", X_OK) != 0 || ::access("/usr/bin/tiffcp", X_OK) != 0)
-        GTEST_SKIP() << "ghostscript or tiffcp is not installed (scripts/setup.sh installs both)";
+    if (auto why = testing::missing_peer("/usr/bin/gs", "ghostscript")) GTEST_SKIP() << *why;
     testing::TempDir dir;
     const std::string json_path = dir.file("bench.json");
     auto bench = testing::ChildProcess::spawn(

@@ -28,6 +28,8 @@
 #include "fax/t30/page_compare.h"
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
+#include "itu_chart.h"
+#include "peer.h"
 #include "tiff_fixture.h"
 
 namespace fax {
@@ -48,7 +50,20 @@ constexpr int kEfaxHeaderRows = 20;
 // The charts every sender sends, in order: two pages, so MPS goes between them.
 const std::vector<int> kCharts = {1, 2};
 
-std::string chart_pbm(int n) { return std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm"; }
+// Chart n as a bitmap (testdata/itu/, fine resolution).
+t30::Bitmap chart(int n) {
+    auto pages = t30::read_tiff(fax::testing::itu_chart_path(n));
+    EXPECT_TRUE(pages.ok() && pages->size() == 1u) << fax::testing::itu_chart_path(n);
+    return pages.ok() && pages->size() == 1u ? pages->front() : t30::Bitmap{};
+}
+
+// Chart n as a binary PBM in `dir` (what mgetty's pbm2g3 reads).
+std::string chart_pbm(const sim::test::TempDir& dir, int n) {
+    const std::string path = dir.file("chart" + std::to_string(n) + ".pbm");
+    const auto s = t30::write_pbm(path, chart(n));
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().to_string());
+    return path;
+}
 
 // faxsim --class2 with modem A (kSenderNumber) and modem B (kReceiverNumber) on pty links
 // in `dir`. Stopped (SIGTERM) and reaped on destruction.
@@ -145,24 +160,24 @@ void expect_charts_received(const std::string& rx_tiff, int header_rows) {
     ASSERT_TRUE(got.ok()) << got.error().to_string();
     ASSERT_EQ(got->size(), kCharts.size());
     for (std::size_t i = 0; i < kCharts.size(); ++i) {
-        auto sent = t30::read_pbm(chart_pbm(kCharts[i]), 204.0, 196.0);
-        ASSERT_TRUE(sent.ok()) << sent.error().to_string();
-        const auto d = t30::compare_pages(*sent, (*got)[i], header_rows);
+        const t30::Bitmap sent = chart(kCharts[i]);
+        ASSERT_GT(sent.width, 0);
+        const auto d = t30::compare_pages(sent, (*got)[i], header_rows);
         EXPECT_TRUE(d.identical) << "page " << i + 1 << " (chart " << kCharts[i] << "): " << d.summary;
         EXPECT_EQ(d.row_offset, header_rows) << "page " << i + 1 << ": " << d.summary;
     }
 }
 
 TEST(Class2ReceiveInterop, EfaxClass2SendsToProjectClass2Receiver) {
-    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    if (auto why = fax::testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     sim::test::TempDir dir("interop-efax-class2-to-project");
     // One single-page 1-D G3 TIFF per chart, image directory first (what efax reads).
     std::vector<std::string> inputs;
     for (int n : kCharts) {
-        const auto chart = sim::test::read_pbm(chart_pbm(n));
-        ASSERT_TRUE(chart);
+        const auto page = sim::test::read_tiff_page(fax::testing::itu_chart_path(n));
+        ASSERT_TRUE(page);
         inputs.push_back(dir.file("chart" + std::to_string(n) + ".tif"));
-        ASSERT_TRUE(sim::test::write_fax_tiff(inputs.back(), *chart, sim::test::TiffCoding::G3_1D));
+        ASSERT_TRUE(sim::test::write_fax_tiff(inputs.back(), *page, sim::test::TiffCoding::G3_1D));
     }
     Class2Line line(dir);
     ASSERT_TRUE(line.wait_ready()) << line.log();
@@ -190,14 +205,14 @@ TEST(Class2ReceiveInterop, EfaxClass2SendsToProjectClass2Receiver) {
 }
 
 TEST(Class2ReceiveInterop, SendfaxClass2SendsToProjectClass2Receiver) {
-    if (::access(kSendfax, X_OK) != 0 || ::access(kPbm2g3, X_OK) != 0)
-        GTEST_SKIP() << "sendfax/pbm2g3 are not installed (Debian package mgetty-fax)";
+    if (auto why = fax::testing::missing_peer(kSendfax, "mgetty-fax")) GTEST_SKIP() << *why;
+    if (auto why = fax::testing::missing_peer(kPbm2g3, "mgetty-fax")) GTEST_SKIP() << *why;
     sim::test::TempDir dir("interop-sendfax-class2-to-project");
     // sendfax sends raw G3 files; mgetty's own pbm2g3 makes them (fine resolution).
     std::vector<std::string> inputs;
     for (int n : kCharts) {
         inputs.push_back(dir.file("chart" + std::to_string(n) + ".g3"));
-        auto conv = ChildProcess::spawn({"/bin/sh", "-c", std::string(kPbm2g3) + " < " + chart_pbm(n) + " > " + inputs.back()},
+        auto conv = ChildProcess::spawn({"/bin/sh", "-c", std::string(kPbm2g3) + " < " + chart_pbm(dir, n) + " > " + inputs.back()},
                                         dir.file("pbm2g3.log"));
         ASSERT_TRUE(conv.ok()) << conv.error().to_string();
         const auto st = conv->wait_for_exit(60s);

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "itu_chart.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/sim/pty_modem_port.h"
 #include "fax/sim/realtime_loop.h"
@@ -35,6 +36,7 @@
 #include "fax/t30/class2_session.h"
 #include "fax/t30/realtime_runner.h"
 #include "release_fixture.h"
+#include "peer.h"
 #include "tiff_fixture.h"
 
 extern char** environ;
@@ -139,13 +141,13 @@ private:
 };
 
 TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
-    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    if (auto why = fax::testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     sim::test::TempDir dir("interop-efax-class2");
     // Two pages, so that efax sends MPS between them. efax reads 1-D G3 TIFF with the
     // image directory before the strip.
     std::vector<std::string> inputs;
     for (int n : {1, 2}) {
-        const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm");
+        const auto chart = sim::test::read_tiff_page(fax::testing::itu_chart_path(n));
         ASSERT_TRUE(chart);
         inputs.push_back(dir.file("chart" + std::to_string(n) + ".tif"));
         ASSERT_TRUE(sim::test::write_fax_tiff(inputs.back(), *chart, sim::test::TiffCoding::G3_1D));
@@ -194,9 +196,9 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     ASSERT_TRUE(got.ok()) << got.error().to_string();
     ASSERT_EQ(got->size(), 2u);
     for (int n : {1, 2}) {
-        auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm", 204.0, 196.0);
-        ASSERT_TRUE(sent.ok()) << sent.error().to_string();
-        const auto d = t30::compare_pages(*sent, (*got)[static_cast<std::size_t>(n - 1)], kEfaxHeaderRows);
+        const t30::Bitmap sent = fax::testing::itu_chart(n);
+        ASSERT_GT(sent.width, 0);
+        const auto d = t30::compare_pages(sent, (*got)[static_cast<std::size_t>(n - 1)], kEfaxHeaderRows);
         EXPECT_TRUE(d.identical) << "page " << n << ": " << d.summary;
         EXPECT_EQ(d.row_offset, kEfaxHeaderRows) << d.summary;
     }
@@ -209,9 +211,9 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
 // efax -o0 -r answering through the Class 2.0 modem: the reference terminal calls, the
 // modem's T.30 receives, efax takes the page with +FDR (DC2, DLE-stuffed data).
 TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
-    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    if (auto why = fax::testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     sim::test::TempDir dir("interop-efax-class2-rx");
-    const auto chart = sim::test::read_pbm(std::string(FAX_ITU_DIR) + "/itu2.pbm");
+    const auto chart = sim::test::read_tiff_page(fax::testing::itu_chart_path(2));
     ASSERT_TRUE(chart);
     const std::string doc = dir.file("chart2.tif");
     ASSERT_TRUE(sim::test::write_fax_tiff(doc, *chart, sim::test::TiffCoding::G3_1D));
@@ -256,9 +258,9 @@ TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
     EXPECT_NE(efax.output().find("received -> "), std::string::npos) << efax.output();
 
     // efax stores each received page as <pattern>.001, .002, ...
-    auto sent = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu2.pbm", 204.0, 196.0);
+    auto sent = Result<t30::Bitmap>(fax::testing::itu_chart(2));
     auto got = t30::read_tiff(pattern + ".001");
-    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_GT(sent->width, 0);
     ASSERT_TRUE(got.ok()) << got.error().to_string() << "\n" << efax.output();
     ASSERT_EQ(got->size(), 1u);
     const auto d = t30::compare_pages(*sent, (*got)[0]);
@@ -330,7 +332,7 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
 // simulated Class 2.0 modems on the exchange, T.30 in each. efax's CSI is the one the
 // directory entry was verified with, so the gate hook lets the pages go.
 TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
-    if (::access(kEfax, X_OK) != 0) GTEST_SKIP() << kEfax << " is not installed (Debian package efax)";
+    if (auto why = fax::testing::missing_peer(kEfax, "efax")) GTEST_SKIP() << *why;
     testing::TempDir dir;
     const std::string doc = dir.file("record.tif");
     ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
@@ -403,10 +405,11 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
 TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     constexpr const char* kSendfax = "/usr/sbin/sendfax";
     constexpr const char* kPbm2g3 = "/usr/bin/pbm2g3";
-    if (::access(kSendfax, X_OK) != 0 || ::access(kPbm2g3, X_OK) != 0)
-        GTEST_SKIP() << "sendfax/pbm2g3 are not installed (Debian package mgetty-fax)";
+    if (auto why = fax::testing::missing_peer(kSendfax, "mgetty-fax")) GTEST_SKIP() << *why;
+    if (auto why = fax::testing::missing_peer(kPbm2g3, "mgetty-fax")) GTEST_SKIP() << *why;
     sim::test::TempDir dir("interop-sendfax-class2");
-    const std::string pbm = std::string(FAX_ITU_DIR) + "/itu1.pbm";
+    const std::string pbm = dir.file("chart1.pbm");
+    ASSERT_TRUE(t30::write_pbm(pbm, fax::testing::itu_chart(1)).ok());
     const std::string g3 = dir.file("chart1.g3");
     {
         Efax conv({"/bin/sh", "-c", std::string(kPbm2g3) + " < " + pbm + " > " + g3}, dir.file("pbm2g3.log"));
@@ -448,9 +451,9 @@ TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
     EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
     EXPECT_EQ(term.result().pages, 1);
 
-    auto sent = t30::read_pbm(pbm, 204.0, 196.0);
+    auto sent = Result<t30::Bitmap>(fax::testing::itu_chart(1));
     auto got = t30::read_tiff(to.tiff);
-    ASSERT_TRUE(sent.ok()) << sent.error().to_string();
+    ASSERT_GT(sent->width, 0);
     ASSERT_TRUE(got.ok()) << got.error().to_string();
     ASSERT_EQ(got->size(), 1u);
     const auto d = t30::compare_pages(*sent, (*got)[0], 64);

@@ -11,6 +11,7 @@
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_fixture.h"
+#include "itu_chart.h"
 
 namespace fax::job {
 namespace {
@@ -23,9 +24,9 @@ using gate::test::make_request;
 using gate::test::TempDir;
 
 t30::Bitmap chart(int n) {
-    auto b = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm");
-    EXPECT_TRUE(b.ok());
-    return b.ok() ? *b : t30::Bitmap{};
+    auto pages = t30::read_tiff(fax::testing::itu_chart_path(n));
+    EXPECT_TRUE(pages.ok() && pages->size() == 1u) << fax::testing::itu_chart_path(n);
+    return pages.ok() && pages->size() == 1u ? pages->front() : t30::Bitmap{};
 }
 
 class Dispatch : public ::testing::Test {

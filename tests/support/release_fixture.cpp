@@ -9,7 +9,6 @@
 #include "fax/gate/policy.h"
 #include "fax/gate/request.h"
 #include "fax/t30/page_compare.h"
-#include "fax/t30/pbm.h"
 
 namespace fax::testing {
 
@@ -28,9 +27,10 @@ TempDir::~TempDir() {
 }
 
 t30::Bitmap itu_chart(int n) {
-    auto b = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm", 204.0, 196.0);
-    EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().to_string());
-    return b.ok() ? std::move(b).value() : t30::Bitmap{};
+    auto pages = t30::read_tiff(itu_chart_path(n));
+    EXPECT_TRUE(pages.ok()) << (pages.ok() ? "" : pages.error().to_string());
+    EXPECT_TRUE(!pages.ok() || pages->size() == 1u) << itu_chart_path(n);
+    return pages.ok() && pages->size() == 1u ? std::move(pages->front()) : t30::Bitmap{};
 }
 
 Status write_charts_at(const std::string& path, const std::vector<int>& charts, t30::TiffCompression c) {

@@ -16,6 +16,7 @@
 #include "fax/gate/release_gate.h"
 #include "fax/t30/bitmap.h"
 #include "fax/t30/tiff_io.h"
+#include "itu_chart.h"
 
 namespace fax::testing {
 
@@ -33,7 +34,7 @@ private:
     std::filesystem::path path_;
 };
 
-// ITU-T T.24 chart n (1..8) at 204x196 dpi.
+// ITU-T T.24 chart n (1..8) at 204x196 dpi, read from testdata/itu/.
 t30::Bitmap itu_chart(int n);
 // Writes the given charts as one multi-page fax TIFF.
 std::string write_charts(const TempDir& dir, const std::vector<int>& charts, const std::string& name,

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fax/base/version.h"
 #include "faxctl_harness.h"
 #include "fax/gate/directory.h"
 #include "fax/t30/page_compare.h"
@@ -469,6 +470,13 @@ TEST_F(Station, ConfigurationErrorsNameTheKey) {
     auto list = run({"--data-dir", dir_.file("other-data"), "directory", "list"});
     EXPECT_EQ(list.exit_code, 0) << list.all();
     EXPECT_TRUE(fs::exists(dir_.path() / "other-data" / "directory.db"));
+}
+
+// Packaging scripts and IT staff ask the installed program what it is.
+TEST_F(Station, VersionIsPrintedWithExitZero) {
+    auto r = run({"--version"});
+    EXPECT_EQ(r.exit_code, 0) << r.all();
+    EXPECT_EQ(r.out, "faxctl " + std::string(fax::kVersion) + "\n");
 }
 
 TEST_F(Station, PolicyShowPrintsTheEffectivePolicy) {

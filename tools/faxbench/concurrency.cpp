@@ -14,7 +14,7 @@
 #include "bench_clock.h"
 #include "bench_gate.h"
 #include "fax/base/log.h"
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 #include "fax/sim/realtime_loop.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/fax_session.h"
@@ -85,7 +85,7 @@ Result<RealtimeTrial> run_realtime_trial(RecipientPool& pool, int calls, const C
         c.stepper = std::make_unique<t30::SessionStepper>(*c.session, modem.link().host());
         c.start = Samples{static_cast<int64_t>(o.stagger_s * kSampleRate * i / calls)};
     }
-    hal::UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop) return fail(Errc::Io, "concurrency: eventfd failed");
     sim::RealtimeLoop loop(sim);
     const double period = static_cast<double>(sim.tick().count()) / kSampleRate;

@@ -14,10 +14,10 @@
 #include "encoded_size.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/fax_session.h"
-#include "fax/t30/pbm.h"
 #include "fax/t30/realtime_runner.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
+#include "itu_charts.h"
 #include "line_bound.h"
 
 namespace fax::faxbench {
@@ -122,7 +122,7 @@ Result<std::vector<EfaxRow>> run_efax_compare(const EfaxOptions& o) {
     std::vector<std::string> faxsim_args = {o.faxsim};
     for (std::size_t r = 0; r < o.charts.size(); ++r) {
         const int chart = o.charts[r];
-        auto page = t30::read_pbm(o.itu_dir + "/itu" + std::to_string(chart) + ".pbm", 204.0, 196.0);
+        auto page = read_chart(o.itu_dir, chart);
         if (!page) return fail(page.take_error());
         const std::string one = (dir / ("chart" + std::to_string(chart) + ".tif")).string();
         const std::string two_pages = (dir / ("chart" + std::to_string(chart) + "x2.tif")).string();

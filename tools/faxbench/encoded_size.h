@@ -1,6 +1,6 @@
 // How many bytes SpanDSP's own T.4/T.6 encoder (t4_tx, standalone) produces for one
 // page of a fax TIFF: the image data a session would put on the line for that page in
-// non-ECM mode, or pack into ECM frames (../shared/docs/spandsp-0.0.6-notes.md,
+// non-ECM mode, or pack into ECM frames (docs/spandsp-0.0.6-notes.md,
 // "Images"). Includes EOLs, fill to the minimum row length (none here) and RTC / EOFB.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The theoretical lower bound of a call's line time, per the T.30 / V.17 timings
-// recorded in ../shared/docs/spandsp-0.0.6-notes.md ("Line-time reference"):
+// recorded in docs/spandsp-0.0.6-notes.md ("Line-time reference"):
 //
 //   first page    ≈ 11.4 s + bits/rate                 (phase A/B: CED, CSI/DIS, TSI/DCS,
 //                                                        TCF, CFR at V.21; V.17 training)

@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fax/base/version.h"
 #include "bench_gate.h"
 #include "call_run.h"
 #include "child_run.h"
@@ -38,18 +39,15 @@
 #include "efax_compare.h"
 #include "encoded_size.h"
 #include "fax/base/log.h"
-#include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_bench.h"
 #include "line_bound.h"
+#include "itu_charts.h"
 #include "prep_bench.h"
 #include "report.h"
 
 #ifndef FAXBENCH_BUILD_TYPE
 #define FAXBENCH_BUILD_TYPE "unknown"
-#endif
-#ifndef FAXBENCH_ITU_DIR
-#define FAXBENCH_ITU_DIR "."
 #endif
 
 namespace fax::faxbench {
@@ -76,7 +74,7 @@ struct Options {
     double calls_measure_s = 15;  // internal: IN OUT (the child side of --suites prep)
     std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::vector<std::string> modes = {"MH", "MR", "MMR"};
-    std::string itu_dir = FAXBENCH_ITU_DIR;
+    std::string itu_dir = default_itu_dir();
     std::string json_path = "faxbench.json";
     std::string trace;  // "CHART:MODE", e.g. "1:MMR": trace both calls of that row
     std::string log_level = "error";
@@ -141,7 +139,7 @@ std::string scratch_parent(const Options& o) {
 
 // A one-page fax TIFF of chart `chart` at `path`.
 Status write_chart_tiff(const Options& o, int chart, const std::string& path, int copies = 1) {
-    auto page = t30::read_pbm(o.itu_dir + "/itu" + std::to_string(chart) + ".pbm", 204.0, 196.0);
+    auto page = read_chart(o.itu_dir, chart);
     if (!page) return fail(page.take_error());
     return t30::write_fax_tiff(path, std::vector<t30::Bitmap>(static_cast<std::size_t>(copies), *page));
 }
@@ -400,6 +398,7 @@ int main(int argc, char** argv) {
         return measure_child_main(std::vector<std::string>(argv + 2, argv + argc));
     CLI::App app{"faxbench: line time of the ITU-T T.24 charts at V.17 14400 on an ideal simulated line, "
                  "against the T.30 lower bound, and simulation speed"};
+    app.set_version_flag("--version", std::string("faxbench ") + std::string(fax::kVersion));
     Options o;
     app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, or all (default lines)");
     app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default all eight)");
@@ -425,14 +424,14 @@ int main(int argc, char** argv) {
     app.add_option("--keep-trail", o.keep_trail, "gate suite: copy the verified audit trail to this path");
     app.add_option("--charts", o.charts, "charts to measure (default 1 2 3 4 5 6 7 8)");
     app.add_option("--modes", o.modes, "MH, MR, MMR (MMR is sent with ECM; default all)");
-    app.add_option("--itu-dir", o.itu_dir, "folder holding itu1.pbm ... itu8.pbm");
+    app.add_option("--itu-dir", o.itu_dir, "folder holding itu1.tif ... itu8.tif (ITU-T T.24 charts, one G4 page each)");
     app.add_option("--json", o.json_path, "where to write the JSON results (default faxbench.json; '' for none)");
     app.add_option("--trace", o.trace, "CHART:MODE (e.g. 1:MMR): AT dialogue and events of that row on stderr");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error (default), off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
+    } catch (const CLI::Success& e) {  // --help, --help-all, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         app.exit(e);

@@ -13,7 +13,7 @@
 
 #include "fax/t30/document_reader.h"
 #include "fax/t30/page_prep.h"
-#include "fax/t30/pbm.h"
+#include "itu_charts.h"
 #include "fax/t30/tiff_io.h"
 
 namespace fax::faxbench {
@@ -152,7 +152,7 @@ Result<std::vector<PrepInput>> make_inputs(const PrepBenchOptions& o) {
     std::vector<t30::Bitmap> charts;
     for (int k = 0; k < o.copies; ++k)
         for (int c = 1; c <= 8; ++c) {
-            auto page = t30::read_pbm(o.itu_dir + "/itu" + std::to_string(c) + ".pbm", 204.0, 196.0);
+            auto page = read_chart(o.itu_dir, c);
             if (!page) return fail(page.take_error());
             charts.push_back(std::move(*page));
         }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "fax/base/version.h"
 #include "commands.h"
 #include "fax/gate/vocabulary.h"
 
@@ -31,6 +32,7 @@ std::vector<std::string> category_names() {
 
 int main(int argc, char** argv) {
     CLI::App app{"faxctl: release-of-information fax station (gate, transmit, directory, audit)"};
+    app.set_version_flag("--version", std::string("faxctl ") + std::string(fax::kVersion));
     app.fallthrough(true);  // global options may follow the subcommand
     app.require_subcommand(1);
 
@@ -151,7 +153,7 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
+    } catch (const CLI::Success& e) {  // --help, --help-all, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         app.exit(e);

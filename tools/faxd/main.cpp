@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fax/base/version.h"
 #include "daemon.h"
 #include "fax/base/log.h"
 #include "station.h"
@@ -24,6 +25,7 @@ void on_signal(int) { g_stop = 1; }
 
 int main(int argc, char** argv) {
     CLI::App app{"faxd: runs the release station's queued fax jobs on all configured modems"};
+    app.set_version_flag("--version", std::string("faxd ") + std::string(fax::kVersion));
     std::string config_file, data_dir, log_level;
     std::vector<std::string> modems;
     bool exit_when_idle = false, no_reports = false;

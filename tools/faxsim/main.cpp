@@ -21,9 +21,10 @@
 #include <system_error>
 #include <vector>
 
+#include "fax/base/version.h"
 #include "faxsim_options.h"
 #include "fax/base/log.h"
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 #include "fax/sim/pty_modem_port.h"
 #include "fax/sim/realtime_loop.h"
 #include "fax/sim/simulation.h"
@@ -70,14 +71,14 @@ std::string describe_result(const sim::ReferenceTerminal& t, Samples now) {
 
 // Blocks SIGINT/SIGTERM and returns a signalfd for them: the loop sees a
 // signal as a readable descriptor, and no work happens in a signal handler.
-Result<hal::UniqueFd> signal_fd() {
+Result<UniqueFd> signal_fd() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
         return fail(Errc::Io, std::string("sigprocmask: ") + std::generic_category().message(errno));
-    hal::UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!fd) return fail(Errc::Io, std::string("signalfd: ") + std::generic_category().message(errno));
     return fd;
 }
@@ -199,6 +200,7 @@ int main(int argc, char** argv) {
     using namespace fax::faxsim;
     CLI::App app{"faxsim: simulated Class 1 fax modems on pseudo-terminals and reference fax machines, "
                  "on one simulated telephone exchange, in real time"};
+    app.set_version_flag("--version", std::string("faxsim ") + std::string(fax::kVersion));
     Options o;
     std::vector<std::string> modems, receivers, senders, noise, quirks, line_faults;
     bool no_ecm = false;
@@ -233,7 +235,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
+    } catch (const CLI::Success& e) {  // --help, --help-all, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         app.exit(e);

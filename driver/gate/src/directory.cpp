@@ -117,6 +117,20 @@ bool blank(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
 }
 
+// A printable name of at most `max` characters (UTF-8 code points): no control
+// characters (they would reach terminals and printed pages as they are).
+Status checked_name(std::string_view field, const std::string& value, std::size_t max) {
+    std::size_t chars = 0;
+    for (unsigned char c : value) {
+        if (c < 0x20 || c == 0x7f) return fail(Errc::InvalidInput, "directory: " + std::string(field) + ": control characters are not allowed");
+        if ((c & 0xC0) != 0x80) ++chars;
+    }
+    if (chars > max)
+        return fail(Errc::InvalidInput,
+                    "directory: " + std::string(field) + ": at most " + std::to_string(max) + " characters");
+    return {};
+}
+
 Result<std::string> checked_csi(const std::string& csi) {
     // T.30 §5.3.6.2.4: 20 characters; printable ASCII here (stations are not all conformant).
     if (csi.empty() || csi.size() > 20) return fail(Errc::InvalidInput, "expected_csi: must be 1 to 20 characters");
@@ -211,6 +225,8 @@ Result<DirectoryEntry> Directory::add(const NewEntry& n, TimePoint now) {
     if (!valid_id(n.id))
         return fail(Errc::InvalidInput, "directory: id: must be 1 to 64 characters of letters, digits, '.', '_', '-'");
     if (blank(n.organisation)) return fail(Errc::InvalidInput, "directory: organisation: must not be empty");
+    FAX_TRY(checked_name("organisation", n.organisation, kMaxOrganisationChars));
+    FAX_TRY(checked_name("person", n.person, kMaxPersonChars));
     auto fax = parse_phone_number(n.fax, true);
     if (!fax) return fail(Errc::InvalidInput, "directory: fax: the number " + fax.error().message);
     auto voice = parse_phone_number(n.voice, true);

@@ -1,6 +1,30 @@
 #include "sqlite_db.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fax/base/unique_fd.h"
+
 namespace fax::gate::detail {
+
+Status prepare_store_file(const std::filesystem::path& path, std::string_view what) {
+    if (path == ":memory:" || path.empty()) return {};
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
+    if (!fd) {
+        const int e = errno;
+        return fail(e == ENOENT ? Errc::NotFound : Errc::Io,
+                    std::string(what) + ": cannot open " + path.string() + ": " +
+                        (e == ELOOP ? "it is a symbolic link (stores are never opened through one)" : std::strerror(e)));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        return fail(Errc::Io, std::string(what) + ": " + path.string() + " is not a regular file");
+    return {};
+}
 
 Unexpected db_error(sqlite3* db, std::string_view what) {
     return fail(Errc::Io, std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "no database"));

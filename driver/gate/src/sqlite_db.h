@@ -52,13 +52,20 @@ private:
 Status exec(sqlite3* db, const char* sql);
 Unexpected db_error(sqlite3* db, std::string_view what);
 
+// A store's file: created 0600 if missing (private from the moment it exists; SQLite
+// gives its -wal and -shm files the same mode), never reached through a symbolic link,
+// and a regular file. ":memory:" is left to SQLite.
+Status prepare_store_file(const std::filesystem::path& path, std::string_view what);
+
 // Opens the database file, applies the pragmas every store here wants (busy timeout,
 // WAL, foreign keys) and returns the handle through `out` (which owns it even on
 // failure, as sqlite3_open_v2 may hand back a handle that must be closed).
 template <typename Ptr>
 Status open_database(const std::filesystem::path& path, Ptr& out, std::string_view what) {
+    FAX_TRY(prepare_store_file(path, what));
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
                                    nullptr);
     out.reset(raw);
     if (rc != SQLITE_OK) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -48,6 +49,24 @@ TEST(ProfileFiles, UdevRuleCoversEveryProfileUsbId) {
     }
     EXPECT_NE(rules.find("GROUP=\"faxstack\""), std::string::npos);
     EXPECT_NE(rules.find("KERNEL==\"ttyACM[0-9]*\""), std::string::npos);
+}
+
+// The package's AppStream metadata names the same USB ids (software centres offer the
+// package for that hardware; lintian checks it against the udev rule).
+TEST(ProfileFiles, AppstreamMetadataProvidesEveryProfileUsbId) {
+    std::ifstream in(std::string(FAX_SOURCE_DIR) + "/packaging/metainfo/org.faxstack.faxstack.metainfo.xml");
+    ASSERT_TRUE(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string xml = ss.str();
+    for (auto& c : xml) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (const auto& p : builtin_profiles())
+        for (const auto& u : p.usb_ids) {
+            std::string id = to_string(u);
+            for (auto& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            const std::string want = "<MODALIAS>USB:V" + id.substr(0, 4) + "P" + id.substr(5) + "D*</MODALIAS>";
+            EXPECT_NE(xml.find(want), std::string::npos) << p.id << ": no modalias for " << id;
+        }
 }
 
 TEST(ProfileLoader, ReadsEveryField) {

@@ -10,9 +10,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
-#include "fax/t30/pbm.h"
+#include "fax/gate/directory.h"
+#include "fax/t30/tiff_io.h"
+#include "itu_chart.h"
 
 namespace fax::report {
 namespace {
@@ -91,8 +94,9 @@ long dark_pixels(cairo_surface_t* s, int x0, int y0, int x1, int y1) {
 }
 
 TEST(TransmissionReport, PngIsLetterAt150DpiWithTheCoverThumbnailOnly) {
-    auto cover = t30::read_pbm(std::string(FAX_ITU_DIR) + "/itu1.pbm", 204, 196);
-    ASSERT_TRUE(cover.ok());
+    auto charts = t30::read_tiff(fax::testing::itu_chart_path(1));
+    ASSERT_TRUE(charts.ok() && charts->size() == 1u);
+    auto cover = Result<t30::Bitmap>(std::move(charts->front()));
     const auto with = scratch("with.png"), without = scratch("without.png");
     auto r = sample(2, 2);
     ASSERT_TRUE(write_report_png(r, without).ok());
@@ -113,6 +117,63 @@ TEST(TransmissionReport, PngIsLetterAt150DpiWithTheCoverThumbnailOnly) {
     EXPECT_GT(dark_pixels(b.get(), 0, 0, 1275, 400), 1000) << "the heading and fields have ink";
     std::filesystem::remove(with);
     std::filesystem::remove(without);
+}
+
+// Every word of the PDF's page with its box (points, from the top left).
+std::vector<poppler::text_box> pdf_words(const std::filesystem::path& path) {
+    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
+    EXPECT_TRUE(doc);
+    if (!doc) return {};
+    std::unique_ptr<poppler::page> page(doc->create_page(0));
+    return page->text_list();
+}
+
+std::string utf8(const poppler::ustring& u) {
+    const auto bytes = u.to_utf8();
+    return {bytes.begin(), bytes.end()};
+}
+
+// The longest names the directory accepts and the longest T.30 station ids are shown
+// whole: wrapped (or set smaller) inside the value column, never cut.
+TEST(TransmissionReport, LongestDirectoryNamesAndStationIdsAreShownWhole) {
+    auto r = sample(2, 2);
+    std::string org = "Kaiser Permanente Capitol Hill Campus, Department of Cardiology and Cardiovascular "
+                      "Surgery, Outpatient Records";
+    while (org.size() < gate::kMaxOrganisationChars) org += "x";
+    ASSERT_EQ(org.size(), gate::kMaxOrganisationChars);
+    r.recipient_organisation = org;
+    r.recipient_name = std::string(gate::kMaxPersonChars, 'W');  // one word wider than the column
+    r.remote_csi = "+1 206 555 0143 0000";                       // 20 characters, T.30's most
+    r.expected_csi = "+1 206 555 0142 0000";
+    ASSERT_EQ(r.remote_csi.size(), 20u);
+    const auto path = scratch("long.pdf");
+    ASSERT_TRUE(write_report_pdf(r, path).ok());
+    const auto words = pdf_words(path);
+    ASSERT_FALSE(words.empty());
+    std::string all;
+    // The field values: from x = 184 to 396 points (the thumbnail box begins at 408),
+    // between the summary line (above 110) and the page table (below 330).
+    for (const auto& w : words) {
+        const std::string t = utf8(w.text());
+        all += t + " ";
+        EXPECT_EQ(t.find("..."), std::string::npos) << "a value was cut: " << t;
+        if (w.bbox().x() >= 180 && w.bbox().y() > 110 && w.bbox().y() < 330) {
+            EXPECT_LE(w.bbox().x() + w.bbox().width(), 396.5) << "'" << t << "' runs past the value column";
+        }
+    }
+    std::string wrapped_name;  // the one long word, in the pieces it was broken into
+    for (const auto& w : words) {
+        std::string t = utf8(w.text());
+        if (!t.empty() && t.back() == ',') t.pop_back();  // "<person>, <organisation>"
+        if (!t.empty() && t.find_first_not_of('W') == std::string::npos) wrapped_name += t;
+    }
+    EXPECT_EQ(wrapped_name, r.recipient_name);
+    std::istringstream org_words(org);
+    for (std::string word; org_words >> word;) EXPECT_NE(all.find(word), std::string::npos) << word << " is missing";
+    // The differing digit of the expected station id is there (it used to be cut off).
+    EXPECT_NE(all.find("+1 206 555 0143 0000"), std::string::npos) << all;
+    EXPECT_NE(all.find("(expected +1 206 555 0142 0000)"), std::string::npos) << all;
+    std::filesystem::remove(path);
 }
 
 TEST(TransmissionReport, UnwritablePathIsAnIoError) {

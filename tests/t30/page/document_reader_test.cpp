@@ -89,7 +89,7 @@ TEST(DocumentReader, A4PdfIsNarrowerThanTheLineAndNormalisesTo1728) {
 }
 
 TEST(DocumentReader, EncryptedPdfIsRefusedWithAClearReason) {
-    if (std::system("command -v qpdf >/dev/null 2>&1") != 0) GTEST_SKIP() << "qpdf (scripts/setup.sh) not installed";
+    if (auto why = fax::testing::missing_peer("/usr/bin/qpdf", "qpdf")) GTEST_SKIP() << *why;
     ScratchDir dir;
     const std::string plain = dir.path("plain.pdf"), locked = dir.path("locked.pdf");
     write_file(plain, fax::testing::make_pdf({kPage1}));
@@ -405,7 +405,8 @@ TEST(DocumentReader, BilevelTiffAndPbmKeepTheirPixels) {
     auto a = read_document(tif);
     ASSERT_TRUE(a.ok()) << a.error().to_string();
     EXPECT_TRUE((*a)[0].bits == chart.bits);
-    auto b = read_document(test::itu_chart(1));
+    test::write_itu_pbm(1, dir.path("chart.pbm"));
+    auto b = read_document(dir.path("chart.pbm"));
     ASSERT_TRUE(b.ok()) << b.error().to_string();
     EXPECT_TRUE((*b)[0].bits == chart.bits);
 }

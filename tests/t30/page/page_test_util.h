@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <tiffio.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -14,6 +15,9 @@
 
 #include "fax/t30/bitmap.h"
 #include "fax/t30/pbm.h"
+#include "fax/t30/tiff_io.h"
+#include "itu_chart.h"
+#include "peer.h"
 
 namespace fax::t30::test {
 
@@ -35,12 +39,34 @@ private:
     std::filesystem::path dir_;
 };
 
-inline std::string itu_chart(int n) { return std::string(FAX_ITU_DIR) + "/itu" + std::to_string(n) + ".pbm"; }
+// ITU-T T.24 chart n (1..8), testdata/itu/itu<n>.tif (G4, 204 x 196 dpi).
+inline std::string itu_chart(int n) { return fax::testing::itu_chart_path(n); }
 
 inline Bitmap load_itu(int n) {
-    auto r = read_pbm(itu_chart(n));
+    auto r = read_tiff(itu_chart(n));
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
-    return r.ok() ? *r : Bitmap{};
+    return r.ok() && r->size() == 1u ? r->front() : Bitmap{};
+}
+
+// Chart n as a binary PBM (P4) in `path`, written byte by byte here (not by write_pbm,
+// so the reader is checked against an independent writer). Returns the chart.
+inline Bitmap write_itu_pbm(int n, const std::string& path) {
+    const Bitmap b = load_itu(n);
+    std::string out = "P4\n" + std::to_string(b.width) + " " + std::to_string(b.height) + "\n";
+    for (int y = 0; y < b.height; ++y)
+        for (int x = 0; x < b.width; x += 8) {
+            unsigned char byte = 0;
+            for (int i = 0; i < 8 && x + i < b.width; ++i)
+                if (b.get(x + i, y)) byte = static_cast<unsigned char>(byte | (0x80u >> i));
+            out.push_back(static_cast<char>(byte));
+        }
+    FILE* f = std::fopen(path.c_str(), "wb");
+    EXPECT_NE(f, nullptr) << path;
+    if (f != nullptr) {
+        EXPECT_EQ(std::fwrite(out.data(), 1, out.size(), f), out.size());
+        std::fclose(f);
+    }
+    return b;
 }
 
 // A deterministic page with text-like features: a frame, 1-pixel lines, a checker patch.

@@ -19,9 +19,12 @@ long long black_pixels(const Bitmap& b) {
 }
 
 TEST(PbmTest, ReadsEveryItuChart) {
+    ScratchDir dir;
     for (int n = 1; n <= 8; ++n) {
         SCOPED_TRACE("itu" + std::to_string(n));
-        auto r = read_pbm(test::itu_chart(n));
+        const std::string pbm = dir.path("itu" + std::to_string(n) + ".pbm");
+        const Bitmap chart = test::write_itu_pbm(n, pbm);
+        auto r = read_pbm(pbm);
         ASSERT_TRUE(r.ok()) << r.error().to_string();
         EXPECT_EQ(r->width, 1728);
         EXPECT_EQ(r->height, 2376);
@@ -30,11 +33,14 @@ TEST(PbmTest, ReadsEveryItuChart) {
         EXPECT_TRUE(r->resolution_known);
         EXPECT_TRUE(r->well_formed());
         EXPECT_GT(black_pixels(*r), 1000);
+        EXPECT_TRUE(r->bits == chart.bits);
     }
 }
 
 TEST(PbmTest, CallerStatesResolution) {
-    auto r = read_pbm(test::itu_chart(1), 204.0, 98.0);
+    ScratchDir dir;
+    test::write_itu_pbm(1, dir.path("itu1.pbm"));
+    auto r = read_pbm(dir.path("itu1.pbm"), 204.0, 98.0);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->yres_dpi, 98.0);
 }

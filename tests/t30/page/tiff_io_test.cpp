@@ -321,9 +321,9 @@ TEST(TiffTest, TruncatedAndGarbageFilesAreInvalidInputWithoutStderrNoise) {
             std::ofstream out(path, std::ios::binary);
             out.write(k.content.data(), static_cast<std::streamsize>(k.content.size()));
         }
-        testing::internal::CaptureStderr();
+        ::testing::internal::CaptureStderr();
         auto r = read_tiff(path);
-        const std::string err = testing::internal::GetCapturedStderr();
+        const std::string err = ::testing::internal::GetCapturedStderr();
         EXPECT_EQ(err, "");
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().code, Errc::InvalidInput);
@@ -351,9 +351,9 @@ TEST(TiffTest, DamagedCompressedDataIsInvalidInput) {
             std::ofstream out(path, std::ios::binary | std::ios::trunc);
             out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         }
-        testing::internal::CaptureStderr();
+        ::testing::internal::CaptureStderr();
         auto r = read_tiff(path);
-        EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+        EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().code, Errc::InvalidInput);
         EXPECT_EQ(r.error().message.rfind(path + ": page 1: ", 0), 0u) << r.error().message;
@@ -362,9 +362,9 @@ TEST(TiffTest, DamagedCompressedDataIsInvalidInput) {
 }
 
 TEST(TiffTest, MissingFileIsNotFound) {
-    testing::internal::CaptureStderr();
+    ::testing::internal::CaptureStderr();
     auto r = read_tiff("/nonexistent/dir/x.tif");
-    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::NotFound);
 }
@@ -380,9 +380,9 @@ TEST(TiffTest, WriteRefusesPagesWithoutResolutionAndUnwritablePaths) {
 
     EXPECT_EQ(write_fax_tiff(dir.path("x.tif"), {}).error().code, Errc::InvalidArgument);
 
-    testing::internal::CaptureStderr();
+    ::testing::internal::CaptureStderr();
     auto w = write_fax_tiff("/nonexistent/dir/x.tif", {test::load_itu(1)});
-    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
     ASSERT_FALSE(w.ok());
     EXPECT_EQ(w.error().code, Errc::Io);
     EXPECT_NE(w.error().message.find("/nonexistent/dir/x.tif"), std::string::npos);
@@ -391,8 +391,7 @@ TEST(TiffTest, WriteRefusesPagesWithoutResolutionAndUnwritablePaths) {
 // External readers: libtiff's tiffinfo must not complain, and efax's own TIFF reader (efix)
 // must see the same pixels in the MH file.
 TEST(TiffTest, TiffinfoAndEfixReadTheOutput) {
-    if (std::system("command -v tiffinfo >/dev/null 2>&1 && command -v efix >/dev/null 2>&1") != 0)
-        GTEST_SKIP() << "tiffinfo or efix not installed";
+    if (auto why = fax::testing::missing_peer("/usr/bin/efix", "efax")) GTEST_SKIP() << *why;
     ScratchDir dir;
     const std::vector<Bitmap> pages = {test::load_itu(1), test::load_itu(4)};
     const std::string path = dir.path("doc.tif");

@@ -70,10 +70,15 @@ std::string_view to_string(VerificationState s);
 // Pure: no clock is read, `now` is handed in.
 VerificationState verification_state(const DirectoryEntry& entry, TimePoint now, std::chrono::days interval);
 
+// The longest names an entry may have, in characters (UTF-8 code points): they are
+// printed on cover sheets and transmission reports, which must show them whole.
+inline constexpr std::size_t kMaxOrganisationChars = 120;
+inline constexpr std::size_t kMaxPersonChars = 80;
+
 struct NewEntry {
     std::string id;            // [A-Za-z0-9._-], 1..64 characters
-    std::string organisation;  // required
-    std::string person;        // optional (the cover then needs an attention name)
+    std::string organisation;  // required; at most kMaxOrganisationChars, no control characters
+    std::string person;        // optional (the cover then needs an attention name); at most kMaxPersonChars
     RecipientCategory category = RecipientCategory::Other;
     std::string fax;           // any form parse_phone_number accepts
     std::string voice;         // required: the confirmation call goes here

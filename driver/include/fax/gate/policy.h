@@ -1,4 +1,4 @@
-// The release policy as data (../shared/seed/medical-records-fax-policy.txt).
+// The release policy as data (data/policy/medical-records-fax-policy.txt).
 //
 // Each allowed situation of the policy is an AllowRule (recipient categories x
 // purposes) with a stable id; everything else is refused with a REF-* id and the

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fax/base/result.h"
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 
 namespace fax::hal {
 

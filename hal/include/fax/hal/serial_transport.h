@@ -16,7 +16,7 @@
 
 #include "fax/base/result.h"
 #include "fax/hal/transport.h"
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 
 namespace fax::hal {
 

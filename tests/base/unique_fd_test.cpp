@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "fax/hal/unique_fd.h"
+#include "fax/base/unique_fd.h"
 
-namespace fax::hal {
+namespace fax {
 namespace {
 
 bool fd_is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
@@ -80,4 +80,4 @@ TEST(UniqueFd, ResetClosesTheOldDescriptor) {
 }
 
 }  // namespace
-}  // namespace fax::hal
+}  // namespace fax

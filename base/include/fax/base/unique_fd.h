@@ -7,7 +7,7 @@
 
 #include <utility>
 
-namespace fax::hal {
+namespace fax {
 
 class UniqueFd {
 public:
@@ -43,4 +43,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace fax::hal
+}  // namespace fax
