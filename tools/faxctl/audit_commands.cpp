@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "fax/gate/policy.h"
-#include "station.h"
+#include "fax/station/station.h"
 
 namespace fax::faxctl {
 namespace {

@@ -7,14 +7,27 @@
 #include <optional>
 #include <string>
 
-#include "config.h"
 #include "exit_codes.h"
 #include "fax/base/result.h"
 #include "fax/gate/directory.h"
 #include "fax/gate/request.h"
+#include "fax/station/config.h"
+#include "fax/station/report_files.h"
+#include "fax/station/station.h"
+#include "fax/station/transmitter.h"
 #include "printer.h"
 
 namespace fax::faxctl {
+
+// faxctl is a thin program over the station layer (station/).
+using station::load_config;
+using station::load_station_policy;
+using station::ReportRecipient;
+using station::Station;
+using station::StationConfig;
+using station::Transmitter;
+using station::TransmitReport;
+using station::write_job_report;
 
 // Options every command takes.
 struct Globals {
@@ -27,7 +40,7 @@ struct Globals {
 };
 
 // The configuration with the command line's overrides applied; also sets the log level.
-Result<StationConfig> effective_config(const Globals& g);
+Result<station::StationConfig> effective_config(const Globals& g);
 // The exit status for an error that ended a command.
 Exit exit_for(const Error& e);
 // Prints the error and returns its exit status.
@@ -46,9 +59,8 @@ int cmd_cancel(const Globals& g, const std::string& job_id, const std::string& s
 int cmd_received(const Globals& g);
 // Removes a finished job's spooled TIFF (unless --keep-spool, which prints its path).
 void drop_spool(const std::string& tiff_path, const Globals& g, const Printer& out);
-struct TransmitReport;
 // Prints a transmission's result, drops its spool file and returns the exit status.
-int finish_transmission(const TransmitReport& report, const Globals& g, const Printer& out,
+int finish_transmission(const station::TransmitReport& report, const Globals& g, const Printer& out,
                         const std::string& tiff_path);
 
 // ---- directory_commands.cpp

@@ -8,8 +8,9 @@
 #include "commands.h"
 #include "fax/base/utc_text.h"
 #include "fax/gate/phone_number.h"
-#include "station.h"
-#include "transmitter.h"
+#include "fax/station/station.h"
+#include "fax/station/transmitter.h"
+#include "transmit_ui.h"
 
 namespace fax::faxctl {
 namespace {
@@ -240,7 +241,9 @@ int cmd_directory_test_fax(const Globals& g, const TestFaxArgs& args) {
              "CLEARED under " + release.rule_id() + ": verification test fax " + release.job_id() + " (cover only, no " +
                  "patient information) to " + release.recipient_id() + ", dials " + release.dial_number());
     const std::string tiff = release.tiff_path();
-    Transmitter tx(st.gate(), out, transmit_options(st.config()));
+    InterruptGuard interrupts;
+    Progress progress(out, release.job_id(), release.page_count());
+    Transmitter tx(st.gate(), foreground_options(st.config(), progress));
     const TransmitReport rep = tx.run(std::move(release));
     const int status = finish_transmission(rep, g, out, tiff);
     if (auto e = st.directory().get(args.id); e.ok()) {

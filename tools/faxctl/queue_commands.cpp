@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "fax/base/utc_text.h"
 #include "fax/job/dispatcher.h"
-#include "station.h"
+#include "fax/station/station.h"
 
 namespace fax::faxctl {
 namespace {

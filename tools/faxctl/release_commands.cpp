@@ -2,11 +2,12 @@
 #include <system_error>
 
 #include "commands.h"
-#include "report_writer.h"
+#include "fax/station/report_files.h"
 #include "fax/base/log.h"
 #include "fax/gate/release_gate.h"
-#include "station.h"
-#include "transmitter.h"
+#include "fax/station/station.h"
+#include "fax/station/transmitter.h"
+#include "transmit_ui.h"
 
 namespace fax::faxctl {
 namespace {
@@ -174,7 +175,9 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
     const Cleared c = describe(release, ev.station->directory(), ev.attention);
     out.emit(cleared_json(c), cleared_text(c));
     const std::string tiff = release.tiff_path();
-    Transmitter tx(ev.station->gate(), out, transmit_options(ev.station->config()));
+    InterruptGuard interrupts;
+    Progress progress(out, release.job_id(), release.page_count());
+    Transmitter tx(ev.station->gate(), foreground_options(ev.station->config(), progress));
     const TransmitReport rep = tx.run(std::move(release));
     // The report is filed whatever the result; failing to write it does not change what
     // happened on the line (the outcome is already in the audit trail), so it only warns.

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "fax/base/version.h"
-#include "daemon.h"
+#include "fax/station/daemon.h"
 #include "fax/base/log.h"
-#include "station.h"
+#include "fax/station/station.h"
 
 namespace {
 
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "more log output (-v info, -vv debug)");
     CLI11_PARSE(app, argc, argv);
 
-    auto config = fax::faxctl::load_config(config_file.empty() ? std::nullopt
+    auto config = fax::station::load_config(config_file.empty() ? std::nullopt
                                                                : std::optional<std::filesystem::path>(config_file));
     if (!config) {
         std::fprintf(stderr, "faxd: %s\n", config.error().to_string().c_str());
@@ -53,13 +53,13 @@ int main(int argc, char** argv) {
     else if (verbose == 1) level = std::min(level, fax::log::Level::Info);
     fax::log::set_level(level);
 
-    fax::faxd::DaemonOptions opts;
+    fax::station::DaemonOptions opts;
     opts.ident = config->ident;
     opts.exit_when_idle = exit_when_idle;
     opts.reports = !no_reports;
     if (!modems.empty()) {
         for (const auto& m : modems) {
-            fax::faxctl::ModemConfig mc;
+            fax::station::ModemConfig mc;
             if (!config->modems.empty()) mc = config->modems.front();  // line settings of the first
             else {
                 mc.speed = config->speed;
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
         opts.modems = config->modems;
     }
 
-    auto station = fax::faxctl::Station::open(*config);
+    auto station = fax::station::Station::open(*config);
     if (!station) {
         std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
         return 1;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    auto status = fax::faxd::run_daemon(**station, opts, [] { return g_stop != 0; });
+    auto status = fax::station::run_daemon(**station, opts, [] { return g_stop != 0; });
     if (!status) {
         std::fprintf(stderr, "faxd: %s\n", status.error().to_string().c_str());
         return status.error().code == fax::Errc::InvalidInput ? 2 : 1;

@@ -1,0 +1,61 @@
+// Station: the station's stores and its gate, opened from the configuration. The
+// directory, the audit log, the job queue and the document reader live here because the
+// gate and the dispatcher only borrow them; Station owns them for as long as a command
+// (or the daemon) runs.
+#pragma once
+
+#include <memory>
+
+#include "fax/station/config.h"
+#include "fax/base/result.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/directory.h"
+#include "fax/gate/document_io.h"
+#include "fax/gate/policy.h"
+#include "fax/gate/release_gate.h"
+#include "fax/job/dispatcher.h"
+#include "fax/job/job_queue.h"
+#include "fax/job/receive_log.h"
+
+namespace fax::station {
+
+class Station {
+public:
+    // Loads the policy (the file named in the configuration, or the built-in one) and
+    // opens or creates <data_dir>/directory.db and audit.db. InvalidInput for a bad
+    // policy file; other errors are the stores' own.
+    static Result<std::unique_ptr<Station>> open(const StationConfig& config);
+
+    Station(const Station&) = delete;
+    Station& operator=(const Station&) = delete;
+
+    const StationConfig& config() const { return config_; }
+    gate::Directory& directory() { return directory_; }
+    gate::AuditLog& audit() { return audit_; }
+    gate::ReleaseGate& gate() { return gate_; }
+    job::JobQueue& queue() { return queue_; }
+    job::Dispatcher& dispatcher() { return dispatcher_; }
+    job::ReceiveLog& received() { return received_; }
+    const gate::Policy& policy() const { return gate_.policy(); }
+
+    // The gate reads no clock (STYLE.md §4): the tool is where time is read.
+    gate::Context context_now() const;
+
+private:
+    Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
+            job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents);
+
+    StationConfig config_;
+    gate::Directory directory_;
+    gate::AuditLog audit_;
+    job::JobQueue queue_;
+    job::ReceiveLog received_;
+    std::unique_ptr<gate::DocumentIo> documents_;
+    gate::ReleaseGate gate_;
+    job::Dispatcher dispatcher_;
+};
+
+// The policy the configuration names (for `policy show`, without opening the stores).
+Result<gate::Policy> load_station_policy(const StationConfig& config);
+
+}  // namespace fax::station

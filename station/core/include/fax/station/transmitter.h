@@ -1,0 +1,63 @@
+// Transmitter: puts a cleared release on the line in the foreground (faxctl send,
+// directory test-fax) and records how it ended.
+//
+// It opens the modem, hands the release to the session (which consumes it), runs the
+// call with the wall clock (t30::run_realtime) until it ends or `stop_requested` asks
+// for a clean end (DCN, T.30 §5.3.6.1.6 / §5.4.3), reports progress to the caller, and
+// then always records a TransmissionOutcome with ReleaseGate::record_outcome: a cleared
+// job that went nowhere (the modem could not be opened) is recorded as failed, never
+// left without an outcome.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fax/base/result.h"
+#include "fax/gate/audit_log.h"
+#include "fax/gate/release_gate.h"
+#include "fax/hal/transport.h"
+#include "fax/t30/call_session.h"
+
+namespace fax::station {
+
+struct TransmitOptions {
+    std::string device;
+    std::string profile = "auto";  // modem_profile.h
+    hal::LineSettings line;
+    std::string local_ident = "FAXSTACK";
+    bool ecm = true;
+    std::chrono::seconds call_limit{600};
+    // Polled during the call: true ends it cleanly (the caller's SIGINT handler sets it).
+    std::function<bool()> stop_requested;
+    // Every session event, for live progress (no document content in them).
+    std::function<void(const t30::SessionEvent&)> on_event;
+};
+
+struct TransmitReport {
+    std::string job_id;
+    int pages_total = 0;
+    gate::TransmissionOutcome outcome;
+    bool interrupted = false;  // stop_requested ended the call
+    Status recorded;           // record_outcome's result: an unrecorded outcome is a station failure
+    std::vector<t30::PageOutcome> page_outcomes;  // the remote's answer per page, for the report
+    bool delivered() const { return outcome.completion == gate::CompletionCode::Ok; }
+};
+
+class Transmitter {
+public:
+    Transmitter(gate::ReleaseGate& gate, TransmitOptions options);
+
+    TransmitReport run(gate::ClearedRelease&& release);
+
+private:
+    gate::ReleaseGate& gate_;
+    TransmitOptions options_;
+};
+
+struct StationConfig;
+// The station's modem settings as transmit options.
+TransmitOptions transmit_options(const StationConfig& config);
+
+}  // namespace fax::station

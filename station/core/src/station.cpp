@@ -1,0 +1,81 @@
+#include "fax/station/station.h"
+
+#include <chrono>
+#include <system_error>
+
+namespace fax::station {
+
+Result<gate::Policy> load_station_policy(const StationConfig& config) {
+    if (!config.policy_file) return gate::Policy::defaults();
+    auto p = gate::load_policy_file(*config.policy_file);
+    if (!p) {
+        Error e = p.take_error();
+        // A policy that cannot be read or does not validate is a configuration error.
+        if (e.code == Errc::NotFound || e.code == Errc::Io) e.code = Errc::InvalidInput;
+        return fail(std::move(e));
+    }
+    return p;
+}
+
+Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
+    auto policy = load_station_policy(config);
+    if (!policy) return fail(policy.take_error());
+    std::error_code ec;
+    const bool created = std::filesystem::create_directories(config.data_dir, ec);
+    if (ec)
+        return fail(Errc::Io, "data directory " + config.data_dir.string() + ": cannot create it: " + ec.message());
+    // The stores hold the accounting of disclosures: owner only. Only a directory made
+    // here is restricted; an existing one keeps what its owner chose.
+    if (created)
+        std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
+    auto directory = gate::Directory::open(config.directory_db());
+    if (!directory) return fail(directory.take_error());
+    auto audit = gate::AuditLog::open(config.audit_db());
+    if (!audit) return fail(audit.take_error());
+    auto queue = job::JobQueue::open(config.queue_db());
+    if (!queue) return fail(queue.take_error());
+    auto received = job::ReceiveLog::open(config.received_db());
+    if (!received) return fail(received.take_error());
+    return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
+                                                std::move(*queue), std::move(*received), gate::make_page_document_io()));
+}
+
+namespace {
+
+gate::GateConfig gate_config(const StationConfig& c) {
+    gate::GateConfig g;
+    g.spool_dir = c.spool_dir();
+    g.clearance_validity = c.clearance_validity;
+    return g;
+}
+
+job::RetryPolicy retry_policy(const StationConfig& c) {
+    job::RetryPolicy p;
+    p.delays = c.retry_delays;
+    p.max_attempts = c.max_attempts;
+    return p;
+}
+
+}  // namespace
+
+Station::Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
+                 job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents)
+    : config_(std::move(config)),
+      directory_(std::move(directory)),
+      audit_(std::move(audit)),
+      queue_(std::move(queue)),
+      received_(std::move(received)),
+      documents_(std::move(documents)),
+      gate_(std::move(policy), directory_, audit_, *documents_, gate_config(config_)),
+      dispatcher_(gate_, audit_, queue_, retry_policy(config_)) {}
+
+gate::Context Station::context_now() const {
+    gate::Context c;
+    c.now = std::chrono::system_clock::now();
+    c.utc_offset = config_.utc_offset;
+    c.zone_label = config_.zone_label;
+    return c;
+}
+
+}  // namespace fax::station

@@ -1,0 +1,309 @@
+#include "fax/job/job_queue.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "fax/store/sqlite_db.h"
+
+namespace fax::job {
+
+using store::Statement;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE jobs (
+  job_id           TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL CHECK (kind IN ('release', 'verification_test_fax')),
+  state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  recipient_id     TEXT NOT NULL,
+  page_count       INTEGER NOT NULL CHECK (page_count >= 1),
+  submitted_at     INTEGER NOT NULL,
+  not_before       INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  modem            TEXT NOT NULL DEFAULT '',
+  max_modulation   TEXT NOT NULL DEFAULT 'V.17',
+  ecm              INTEGER NOT NULL DEFAULT 1,
+  confirmed_pages  TEXT NOT NULL DEFAULT '[]',
+  last_completion  TEXT NOT NULL DEFAULT '',
+  last_detail      TEXT NOT NULL DEFAULT '',
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  cancel_by        TEXT NOT NULL DEFAULT '',
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX jobs_due ON jobs(state, not_before, submitted_at);
+CREATE TABLE page_confirmations (
+  job_id  TEXT NOT NULL REFERENCES jobs(job_id),
+  attempt INTEGER NOT NULL,
+  page    INTEGER NOT NULL,
+  at      INTEGER NOT NULL,
+  PRIMARY KEY (job_id, attempt, page)
+);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kColumns =
+    "job_id, kind, state, recipient_id, page_count, submitted_at, not_before, attempts, modem, max_modulation, ecm, "
+    "confirmed_pages, last_completion, last_detail, cancel_requested, cancel_by, updated_at";
+
+int64_t ms(TimePoint t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
+TimePoint from_ms(int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
+
+std::string pages_json(const std::vector<int>& pages) { return json(pages).dump(); }
+std::vector<int> pages_from(const std::string& text) {
+    std::vector<int> out;
+    const json j = json::parse(text, nullptr, false);
+    if (!j.is_array()) return out;
+    for (const auto& x : j)
+        if (x.is_number_integer()) out.push_back(x.get<int>());
+    return out;
+}
+
+Job row_to_job(const Statement& st) {
+    Job j;
+    j.id = st.text(0);
+    j.kind = st.text(1) == "verification_test_fax" ? gate::ReleaseKind::VerificationTestFax : gate::ReleaseKind::Release;
+    j.state = parse_job_state(st.text(2)).value_or(JobState::Failed);
+    j.recipient_id = st.text(3);
+    j.page_count = static_cast<int>(st.integer(4));
+    j.submitted_at = from_ms(st.integer(5));
+    j.not_before = from_ms(st.integer(6));
+    j.attempts = static_cast<int>(st.integer(7));
+    j.modem = st.text(8);
+    j.tuning.max_modulation = parse_modulation(st.text(9)).value_or(Modulation::V17);
+    j.tuning.ecm = st.integer(10) != 0;
+    j.confirmed_pages = pages_from(st.text(11));
+    j.last_completion = st.text(12);
+    j.last_detail = st.text(13);
+    j.cancel_requested = st.integer(14) != 0;
+    j.cancel_by = st.text(15);
+    j.updated_at = from_ms(st.integer(16));
+    return j;
+}
+
+Result<std::vector<Job>> query(sqlite3* db, const std::string& where_order, const std::vector<std::string>& binds = {},
+                               std::optional<int64_t> bind_int = std::nullopt) {
+    auto st = Statement::prepare(db, std::string("SELECT ") + kColumns + " FROM jobs " + where_order);
+    if (!st) return fail(st.take_error());
+    int i = 1;
+    for (const auto& b : binds) st->bind(i++, b);
+    if (bind_int) st->bind(i++, *bind_int);
+    std::vector<Job> out;
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        out.push_back(row_to_job(*st));
+    }
+    return out;
+}
+
+// Runs one UPDATE and insists that it changed exactly one row.
+Status update_one(sqlite3* db, Statement& st, std::string_view id, std::string_view what) {
+    FAX_TRY(st.run());
+    if (sqlite3_changes(db) != 1)
+        return fail(Errc::InvalidArgument, "queue: job " + std::string(id) + " " + std::string(what));
+    return {};
+}
+
+}  // namespace
+
+std::string_view to_string(JobState s) {
+    switch (s) {
+    case JobState::Queued: return "queued";
+    case JobState::Running: return "running";
+    case JobState::Done: return "done";
+    case JobState::Failed: return "failed";
+    case JobState::Cancelled: return "cancelled";
+    }
+    return "failed";
+}
+
+std::optional<JobState> parse_job_state(std::string_view s) {
+    for (auto x : {JobState::Queued, JobState::Running, JobState::Done, JobState::Failed, JobState::Cancelled})
+        if (to_string(x) == s) return x;
+    return std::nullopt;
+}
+
+std::string_view to_string(Modulation m) {
+    switch (m) {
+    case Modulation::V17: return "V.17";
+    case Modulation::V29: return "V.29";
+    case Modulation::V27ter: return "V.27ter";
+    }
+    return "V.17";
+}
+
+std::optional<Modulation> parse_modulation(std::string_view s) {
+    for (auto x : {Modulation::V17, Modulation::V29, Modulation::V27ter})
+        if (to_string(x) == s) return x;
+    return std::nullopt;
+}
+
+std::string describe(const Tuning& t) {
+    return std::string(to_string(t.max_modulation)) + " max, ECM " + (t.ecm ? "on" : "off");
+}
+
+void JobQueue::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+JobQueue::JobQueue(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+JobQueue::JobQueue(JobQueue&&) noexcept = default;
+JobQueue& JobQueue::operator=(JobQueue&&) noexcept = default;
+JobQueue::~JobQueue() = default;
+
+Result<JobQueue> JobQueue::open(const std::filesystem::path& path) {
+    std::unique_ptr<sqlite3, DbCloser> db;
+    FAX_TRY(store::open_database(path, db, "queue"));
+    // A queued release must survive a power cut as surely as its audit entry.
+    FAX_TRY(store::exec(db.get(), "PRAGMA synchronous = FULL"));
+    auto version = store::user_version(db.get());
+    if (!version) return fail(version.take_error());
+    if (*version > kSchemaVersion)
+        return fail(Errc::Unsupported, "queue: " + path.string() + " has schema version " + std::to_string(*version) +
+                                           "; this program knows up to " + std::to_string(kSchemaVersion));
+    if (*version == 0) {
+        auto tx = store::Transaction::begin(db.get());
+        if (!tx) return fail(tx.take_error());
+        FAX_TRY(store::exec(db.get(), kSchema));
+        FAX_TRY(tx->commit());
+    }
+    return JobQueue(std::move(db));
+}
+
+Status JobQueue::add(const Job& j) {
+    if (j.id.empty() || j.page_count < 1) return fail(Errc::InvalidArgument, "queue: a job needs an id and pages");
+    auto st = Statement::prepare(db_.get(),
+                                 "INSERT INTO jobs(job_id, kind, state, recipient_id, page_count, submitted_at, "
+                                 "not_before, max_modulation, ecm, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, "
+                                 "?7, ?8, ?5)");
+    if (!st) return fail(st.take_error());
+    st->bind(1, j.id)
+        .bind(2, j.kind == gate::ReleaseKind::VerificationTestFax ? "verification_test_fax" : "release")
+        .bind(3, j.recipient_id)
+        .bind(4, static_cast<int64_t>(j.page_count))
+        .bind(5, ms(j.submitted_at))
+        .bind(6, ms(j.not_before))
+        .bind(7, to_string(j.tuning.max_modulation))
+        .bind(8, static_cast<int64_t>(j.tuning.ecm ? 1 : 0));
+    auto r = st->run();
+    if (!r) {
+        if (r.error().message.find("UNIQUE") != std::string::npos)
+            return fail(Errc::InvalidArgument, "queue: job " + j.id + " is already queued");
+        return r;
+    }
+    return {};
+}
+
+Result<std::optional<Job>> JobQueue::find(std::string_view id) const {
+    auto rows = query(db_.get(), "WHERE job_id = ?1", {std::string(id)});
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) return std::optional<Job>();
+    return std::optional<Job>(std::move(rows->front()));
+}
+
+Result<std::vector<Job>> JobQueue::list(const std::vector<JobState>& states, int limit) const {
+    std::string where;
+    for (auto s : states) where += std::string(where.empty() ? "WHERE state IN (" : ", ") + "'" + std::string(to_string(s)) + "'";
+    if (!where.empty()) where += ")";
+    return query(db_.get(), where + " ORDER BY submitted_at DESC, job_id DESC LIMIT ?1", {}, limit);
+}
+
+Result<std::optional<Job>> JobQueue::next_due(TimePoint now) const {
+    auto rows = query(db_.get(),
+                      "WHERE state = 'queued' AND not_before <= ?1 ORDER BY not_before, submitted_at, job_id LIMIT 1",
+                      {}, ms(now));
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) return std::optional<Job>();
+    return std::optional<Job>(std::move(rows->front()));
+}
+
+Result<std::optional<TimePoint>> JobQueue::next_wake() const {
+    auto st = Statement::prepare(db_.get(), "SELECT MIN(not_before) FROM jobs WHERE state = 'queued'");
+    if (!st) return fail(st.take_error());
+    auto r = st->step();
+    if (!r) return fail(r.take_error());
+    if (!*r || st->is_null(0)) return std::optional<TimePoint>();
+    return std::optional<TimePoint>(from_ms(st->integer(0)));
+}
+
+Status JobQueue::start_attempt(std::string_view id, int attempt, std::string_view modem, TimePoint now) {
+    auto st = Statement::prepare(db_.get(),
+                                 "UPDATE jobs SET state = 'running', attempts = ?2, modem = ?3, updated_at = ?4 "
+                                 "WHERE job_id = ?1 AND state = 'queued' AND attempts = ?2 - 1");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, modem).bind(4, ms(now));
+    return update_one(db_.get(), *st, id, "is not queued for attempt " + std::to_string(attempt));
+}
+
+Status JobQueue::revert_attempt(std::string_view id, int attempts_before, TimePoint now) {
+    auto st = Statement::prepare(db_.get(),
+                                 "UPDATE jobs SET state = 'queued', attempts = ?2, updated_at = ?3 "
+                                 "WHERE job_id = ?1 AND state = 'running'");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempts_before)).bind(3, ms(now));
+    return update_one(db_.get(), *st, id, "is not running");
+}
+
+Status JobQueue::page_confirmed(std::string_view id, int attempt, int page, TimePoint now) {
+    auto st = Statement::prepare(db_.get(),
+                                 "INSERT OR IGNORE INTO page_confirmations(job_id, attempt, page, at) VALUES (?1, ?2, ?3, ?4)");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, static_cast<int64_t>(page)).bind(4, ms(now));
+    return st->run();
+}
+
+Result<std::vector<int>> JobQueue::pages_confirmed_during(std::string_view id, int attempt) const {
+    auto st = Statement::prepare(db_.get(),
+                                 "SELECT page FROM page_confirmations WHERE job_id = ?1 AND attempt = ?2 ORDER BY page");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempt));
+    std::vector<int> out;
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        out.push_back(static_cast<int>(st->integer(0)));
+    }
+    return out;
+}
+
+Status JobQueue::finish_attempt(std::string_view id, const AttemptEnd& end, TimePoint now) {
+    auto st = Statement::prepare(db_.get(),
+                                 "UPDATE jobs SET state = ?2, not_before = ?3, max_modulation = ?4, ecm = ?5, "
+                                 "confirmed_pages = ?6, last_completion = ?7, last_detail = ?8, updated_at = ?9 "
+                                 "WHERE job_id = ?1 AND state = 'running'");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id)
+        .bind(2, to_string(end.state))
+        .bind(3, ms(end.not_before))
+        .bind(4, to_string(end.tuning.max_modulation))
+        .bind(5, static_cast<int64_t>(end.tuning.ecm ? 1 : 0))
+        .bind(6, pages_json(end.confirmed_pages))
+        .bind(7, end.completion)
+        .bind(8, end.detail)
+        .bind(9, ms(now));
+    return update_one(db_.get(), *st, id, "is not running");
+}
+
+Status JobQueue::close(std::string_view id, JobState state, std::string_view completion, std::string_view detail,
+                       TimePoint now) {
+    if (!is_closed(state)) return fail(Errc::InvalidArgument, "queue: close needs a closed state");
+    auto st = Statement::prepare(db_.get(),
+                                 "UPDATE jobs SET state = ?2, last_completion = ?3, last_detail = ?4, updated_at = ?5 "
+                                 "WHERE job_id = ?1 AND state = 'queued'");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, to_string(state)).bind(3, completion).bind(4, detail).bind(5, ms(now));
+    return update_one(db_.get(), *st, id, "is not queued");
+}
+
+Status JobQueue::request_cancel(std::string_view id, std::string_view staff_id, TimePoint now) {
+    auto st = Statement::prepare(db_.get(),
+                                 "UPDATE jobs SET cancel_requested = 1, cancel_by = ?2, updated_at = ?3 "
+                                 "WHERE job_id = ?1 AND state IN ('queued', 'running')");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, staff_id).bind(3, ms(now));
+    return update_one(db_.get(), *st, id, "is not queued or running (unknown, or already closed)");
+}
+
+}  // namespace fax::job

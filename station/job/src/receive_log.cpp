@@ -1,0 +1,129 @@
+#include "fax/job/receive_log.h"
+
+#include "fax/store/sqlite_db.h"
+
+namespace fax::job {
+
+using store::Statement;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE received (
+  rx_id       TEXT PRIMARY KEY,
+  modem       TEXT NOT NULL,
+  remote_tsi  TEXT NOT NULL,
+  pages       INTEGER NOT NULL,
+  complete    INTEGER NOT NULL,
+  completion  TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  bit_rate    INTEGER NOT NULL,
+  modulation  TEXT NOT NULL,
+  ecm         INTEGER NOT NULL,
+  compression TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  tiff_path   TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kColumns =
+    "rx_id, modem, remote_tsi, pages, complete, completion, detail, bit_rate, modulation, ecm, compression, "
+    "started_at, finished_at, tiff_path";
+
+using TimePoint = std::chrono::system_clock::time_point;
+int64_t ms(TimePoint t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
+TimePoint from_ms(int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
+
+ReceivedFax row(const Statement& st) {
+    ReceivedFax f;
+    f.id = st.text(0);
+    f.modem = st.text(1);
+    f.remote_tsi = st.text(2);
+    f.pages = static_cast<int>(st.integer(3));
+    f.complete = st.integer(4) != 0;
+    f.completion = st.text(5);
+    f.detail = st.text(6);
+    f.bit_rate = static_cast<int>(st.integer(7));
+    f.modulation = st.text(8);
+    f.ecm = st.integer(9) != 0;
+    f.compression = st.text(10);
+    f.started_at = from_ms(st.integer(11));
+    f.finished_at = from_ms(st.integer(12));
+    f.tiff_path = st.text(13);
+    return f;
+}
+
+}  // namespace
+
+void ReceiveLog::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+ReceiveLog::ReceiveLog(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+ReceiveLog::ReceiveLog(ReceiveLog&&) noexcept = default;
+ReceiveLog& ReceiveLog::operator=(ReceiveLog&&) noexcept = default;
+ReceiveLog::~ReceiveLog() = default;
+
+Result<ReceiveLog> ReceiveLog::open(const std::filesystem::path& path) {
+    std::unique_ptr<sqlite3, DbCloser> db;
+    FAX_TRY(store::open_database(path, db, "received"));
+    FAX_TRY(store::exec(db.get(), "PRAGMA synchronous = FULL"));
+    auto version = store::user_version(db.get());
+    if (!version) return fail(version.take_error());
+    if (*version > 1)
+        return fail(Errc::Unsupported, "received: " + path.string() + " has schema version " + std::to_string(*version));
+    if (*version == 0) {
+        auto tx = store::Transaction::begin(db.get());
+        if (!tx) return fail(tx.take_error());
+        FAX_TRY(store::exec(db.get(), kSchema));
+        FAX_TRY(tx->commit());
+    }
+    return ReceiveLog(std::move(db));
+}
+
+Status ReceiveLog::add(const ReceivedFax& f) {
+    auto st = Statement::prepare(db_.get(), std::string("INSERT INTO received(") + kColumns +
+                                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    if (!st) return fail(st.take_error());
+    st->bind(1, f.id)
+        .bind(2, f.modem)
+        .bind(3, f.remote_tsi)
+        .bind(4, static_cast<int64_t>(f.pages))
+        .bind(5, static_cast<int64_t>(f.complete ? 1 : 0))
+        .bind(6, f.completion)
+        .bind(7, f.detail)
+        .bind(8, static_cast<int64_t>(f.bit_rate))
+        .bind(9, f.modulation)
+        .bind(10, static_cast<int64_t>(f.ecm ? 1 : 0))
+        .bind(11, f.compression)
+        .bind(12, ms(f.started_at))
+        .bind(13, ms(f.finished_at))
+        .bind(14, f.tiff_path);
+    return st->run();
+}
+
+Result<std::optional<ReceivedFax>> ReceiveLog::find(std::string_view id) const {
+    auto st = Statement::prepare(db_.get(), std::string("SELECT ") + kColumns + " FROM received WHERE rx_id = ?1");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id);
+    auto r = st->step();
+    if (!r) return fail(r.take_error());
+    if (!*r) return std::optional<ReceivedFax>();
+    return std::optional<ReceivedFax>(row(*st));
+}
+
+Result<std::vector<ReceivedFax>> ReceiveLog::list(int limit) const {
+    auto st = Statement::prepare(db_.get(), std::string("SELECT ") + kColumns +
+                                                " FROM received ORDER BY finished_at DESC, rx_id DESC LIMIT ?1");
+    if (!st) return fail(st.take_error());
+    st->bind(1, static_cast<int64_t>(limit));
+    std::vector<ReceivedFax> out;
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        out.push_back(row(*st));
+    }
+    return out;
+}
+
+}  // namespace fax::job
