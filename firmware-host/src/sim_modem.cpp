@@ -387,26 +387,42 @@ std::string SimModem::numeric_rewrite(const std::string& line) const {
     return out;
 }
 
-// +FCLASS=? and +FCLASS=2.0 are answered here when Class 2.0 is offered; everything
-// else stays with t31. Returns true if the line was taken.
+// A Class 1 command that a Class 2.0-only modem refuses (T.31 §8: +FCLASS=1, the
+// data-mode and silence commands).
+namespace {
+bool class1_command(const std::string& line) {
+    for (const char* c : {"+FCLASS=1", "+FTM", "+FRM", "+FTH", "+FRH", "+FTS", "+FRS"})
+        if (line.find(c) != std::string::npos) return true;
+    return false;
+}
+}  // namespace
+
+// +FCLASS=? and +FCLASS=2.0 are answered here when Class 2.0 is offered (and the Class 1
+// commands of a Class 2.0-only modem); everything else stays with t31. Returns true if
+// the line was taken.
 bool SimModem::intercept_line(const std::string& line, std::span<const uint8_t> last_chunk) {
     const bool query = line == "AT+FCLASS=?";
     const bool enter = line.find("+FCLASS=2.0") != std::string::npos;
-    if (!query && !enter) return false;
+    const bool refused = !options_.class1 && class1_command(line);
+    if (!query && !enter && !refused) return false;
     // t31 echoed the part of the line it was given; echo the rest ourselves and make it
     // forget that part (backspaces, its output suppressed).
     const bool echo = t31_->echo();
     const int format = t31_->result_code_format();
     if (echo) on_output(last_chunk);
     if (line_fed_to_t31_ > 0) feed_t31_silently(std::string(line_fed_to_t31_, '\b'));
+    auto say = [this](std::string_view reply) {
+        on_output(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()));
+    };
+    if (refused) {
+        if (format == 1) say("\r\nERROR\r\n");
+        else if (format == 2) say("4\r");
+        return true;
+    }
     if (query) {
-        if (format == 1) {
-            const std::string_view reply = "\r\n0,1,1.0,2.0\r\n\r\nOK\r\n";
-            on_output(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()));
-        } else if (format == 2) {
-            const std::string_view reply = "0,1,1.0,2.0\r\n0\r";
-            on_output(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply.data()), reply.size()));
-        }
+        const std::string classes = options_.class1 ? "0,1,1.0,2.0" : "0,2.0";
+        if (format == 1) say("\r\n" + classes + "\r\n\r\nOK\r\n");
+        else if (format == 2) say(classes + "\r\n0\r");
         return true;
     }
     class2_active_ = true;

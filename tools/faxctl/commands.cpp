@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fax/base/log.h"
+#include "fax/station/modem_port.h"
 
 namespace fax::faxctl {
 
@@ -10,7 +11,11 @@ Result<StationConfig> effective_config(const Globals& g) {
     auto c = load_config(g.config_file);
     if (!c) return c;
     if (g.data_dir) c->data_dir = *g.data_dir;
-    if (g.modem) c->modem_device = *g.modem;
+    if (g.modem) {
+        if (auto d = station::parse_device_spec(*g.modem); !d)
+            return fail(Errc::InvalidInput, "--modem: " + d.error().message);
+        c->modem_device = *g.modem;
+    }
     log::Level level = log::parse_level(c->log_level, log::Level::Warn);
     if (g.verbose >= 3) level = log::Level::Trace;
     else if (g.verbose == 2) level = std::min(level, log::Level::Debug);

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_file, "configuration file (default /etc/faxstack/faxstack.toml if present)")
         ->type_name("FILE");
     app.add_option("--data-dir", data_dir, "data directory; overrides station.data_dir")->type_name("DIR");
-    app.add_option("--modem", modems, "modem device (repeatable); replaces the configured [[modem]] devices")
+    app.add_option("--modem", modems,
+                   "modem (repeatable): a path, usb:VID:PID[:SERIAL], usb:BUS-PORT or auto; replaces the configured [[modem]]s")
         ->type_name("DEVICE");
     app.add_flag("--exit-when-idle", exit_when_idle, "exit once no job is queued or running");
     app.add_flag("--no-reports", no_reports, "do not write transmission reports");
@@ -59,15 +60,12 @@ int main(int argc, char** argv) {
     opts.reports = !no_reports;
     if (!modems.empty()) {
         for (const auto& m : modems) {
-            fax::station::ModemConfig mc;
-            if (!config->modems.empty()) mc = config->modems.front();  // line settings of the first
-            else {
-                mc.speed = config->speed;
-                mc.flow = config->flow;
-                mc.ecm = config->ecm;
-                mc.call_limit = config->call_limit;
-            }
+            fax::station::ModemConfig mc = config->send_modem();  // line settings of the first
             mc.device = m;
+            if (auto d = fax::station::parse_device_spec(m); !d) {
+                std::fprintf(stderr, "faxd: --modem: %s\n", d.error().message.c_str());
+                return 2;
+            }
             opts.modems.push_back(mc);
         }
     } else {

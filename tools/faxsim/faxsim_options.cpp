@@ -130,6 +130,10 @@ Status validate(const Options& o) {
         if (!quirky.insert(q.number).second)
             return fail(Errc::InvalidArgument, "--quirks: number " + q.number + " is given twice (list its quirks in one)");
     }
+    for (const auto& n : o.class2_only) {
+        const bool modem = std::any_of(o.modems.begin(), o.modems.end(), [&](const ModemSpec& m) { return m.number == n; });
+        if (!modem) return fail(Errc::InvalidArgument, "--class2-only: number " + n + " is not a --modem");
+    }
     if (o.ring_limit < 1 || o.ring_limit > 100)
         return fail(Errc::InvalidArgument, "--ring-limit " + std::to_string(o.ring_limit) + ": must be 1 to 100");
     return {};

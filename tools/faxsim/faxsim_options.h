@@ -53,6 +53,7 @@ struct Options {
     std::vector<sim::LineFaultOption> line_faults;  // --line-fault NUMBER=SPEC
     bool ecm = true;
     bool class2 = false;  // modems offer Class 2.0 besides Class 1
+    std::vector<std::string> class2_only;  // --class2-only NUMBER: that modem offers Class 2.0 and not Class 1
     int ring_limit = 8;
     std::string log_level = "warn";
 };

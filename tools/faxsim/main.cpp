@@ -1,7 +1,8 @@
 // faxsim: simulated Class 1 fax modems on pseudo-terminals, and reference fax
 // machines, on one simulated telephone exchange, paced to real time.
 //
-//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2] [--quirks 5551001=slow-atz]
+//   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2] [--class2-only 5551002]
+//          [--quirks 5551001=slow-atz]
 //          --receiver 5551009=/tmp/rx --sender 5551010=page.tif@5551001,delay=5
 //
 // Prints one line per call event (and per finished fax) on stdout, and
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -105,6 +107,10 @@ int run(const Options& o) {
     for (const auto& m : o.modems) {
         sim::ModemOptions mo;
         mo.offer_class2 = o.class2;  // +FCLASS=? then lists 2.0 and +FCLASS=2.0 selects T.32
+        if (std::find(o.class2_only.begin(), o.class2_only.end(), m.number) != o.class2_only.end()) {
+            mo.offer_class2 = true;  // and nothing else: +FCLASS=? lists 0,2.0; Class 1 commands ERROR
+            mo.class1 = false;
+        }
         for (const auto& q : o.quirks)
             if (q.number == m.number) {
                 // The personality shows in +FMM?/ATI, so a station picks its profile by identity.
@@ -231,6 +237,9 @@ int main(int argc, char** argv) {
     app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
     app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
     app.add_flag("--class2", o.class2, "modems also offer Class 2.0 (ITU-T T.32): +FCLASS=2.0 runs T.30 in the modem");
+    app.add_option("--class2-only", o.class2_only,
+                   "NUMBER: that modem offers Class 2.0 only (+FCLASS=? lists 0,2.0; Class 1 commands answer ERROR)")
+        ->type_name("NUMBER");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn (default), error, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     try {

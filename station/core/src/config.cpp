@@ -125,10 +125,14 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
 }
 
 Status read_modem(const TableReader& r, ModemConfig& c) {
-    FAX_TRY(r.only_keys({"device", "speed", "flow_control", "ecm", "call_limit_seconds", "answer", "profile"}));
+    FAX_TRY(r.only_keys({"device", "class", "speed", "flow_control", "ecm", "call_limit_seconds", "answer", "profile"}));
     FAXCTL_STRING(r, "profile", c.profile);
     if (auto p = check_profile_name(c.profile); !p) return r.error("profile", p.error().message);
     FAXCTL_STRING(r, "device", c.device);
+    if (!c.device.empty())
+        if (auto d = parse_device_spec(c.device); !d) return r.error("device", d.error().message);
+    FAXCTL_STRING(r, "class", c.modem_class);
+    if (auto k = parse_class_preference(c.modem_class); !k) return r.error("class", k.error().message);
     auto answer = r.boolean("answer");
     if (!answer) return fail(answer.take_error());
     if (*answer) c.answer = **answer;
@@ -284,7 +288,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
             if (m->is_array() && mc.device.empty())
                 return TableReader(*tables[i], source, prefix).error("device", "is required for each [[modem]]");
             for (const auto& other : c.modems)
-                if (!mc.device.empty() && other.device == mc.device)
+                if (!mc.device.empty() && mc.device != "auto" && other.device == mc.device)
                     return TableReader(*tables[i], source, prefix).error("device", "names a modem listed twice");
             c.modems.push_back(std::move(mc));
         }
@@ -298,6 +302,17 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     }
     c.source = source;
     return c;
+}
+
+ModemConfig StationConfig::send_modem() const {
+    ModemConfig m;
+    if (!modems.empty()) m = modems.front();
+    m.device = modem_device;
+    m.speed = speed;
+    m.flow = flow;
+    m.ecm = ecm;
+    m.call_limit = call_limit;
+    return m;
 }
 
 Result<StationConfig> load_config(const std::optional<std::filesystem::path>& explicit_path) {

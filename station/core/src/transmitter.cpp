@@ -3,11 +3,9 @@
 #include <memory>
 
 #include "fax/base/log.h"
-#include "fax/hal/serial_transport.h"
-#include "fax/t30/realtime_runner.h"
 #include "fax/job/outcome_mapping.h"
-#include "fax/station/config.h"
 #include "fax/station/modem_port.h"
+#include "fax/t30/realtime_runner.h"
 
 namespace fax::station {
 namespace {
@@ -34,26 +32,23 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         return rep;
     };
 
-    hal::SerialTransport modem(options_.device, options_.line);
-    if (auto s = modem.open(); !s) {
-        FAX_LOG(Error, kLog, "job " + rep.job_id + ": modem " + options_.device + ": " + s.error().to_string());
+    ModemPort port(options_.modem, default_port_environment());
+    if (auto s = port.open(); !s) {
+        FAX_LOG(Error, kLog, "job " + rep.job_id + ": modem " + options_.modem.device + ": " + s.error().to_string());
         return give_up(gate::CompletionCode::Failed, "modem could not be opened: " + std::string(to_string(s.error().code)));
     }
-
-    ModemConfig mc;
-    mc.device = options_.device;
-    mc.profile = options_.profile;
-    const driver::ModemProfile profile = choose_profile(modem, mc);
-    t30::SessionOptions so;
-    so.local_ident = options_.local_ident;
-    so.ecm = options_.ecm;
-    so.quirks = profile.quirks;
-    auto session = t30::FaxSession::transmit(std::move(release), so);
+    if (auto s = port.identify(); !s) {
+        FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + s.error().to_string());
+        return give_up(gate::CompletionCode::Failed, "modem not usable: " + std::string(to_string(s.error().code)));
+    }
+    // A foreground send starts at the top of the ladder (fastest modulation, ECM as
+    // configured); faxd's queued attempts step down after failures.
+    auto session = port.make_session(SendRole{std::move(release), job::Tuning{}, options_.local_ident});
     if (!session) {
         FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + session.error().to_string());
         return give_up(gate::CompletionCode::Failed, "not started: " + session.error().message);
     }
-    t30::FaxSession& s = **session;
+    t30::CallSession& s = **session;
     if (options_.on_event) s.set_event_handler(options_.on_event);
     if (log::enabled(log::Level::Trace)) {
         s.set_trace([](bool to_modem, const std::string& line) {
@@ -62,11 +57,11 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
     }
 
     t30::RealtimeOptions ro;
-    ro.flow = options_.line.flow;
-    ro.limit = options_.call_limit;
+    ro.flow = options_.modem.flow;
+    ro.limit = options_.modem.call_limit;
     ro.stop_requested = [this] { return options_.stop_requested && options_.stop_requested(); };
-    Status run_status = t30::run_realtime(s, modem, ro);
-    modem.close();  // HUPCL drops DTR: the modem hangs up whatever state the call is in
+    Status run_status = t30::run_realtime(s, port.transport(), ro);
+    port.close();  // HUPCL drops DTR: the modem hangs up whatever state the call is in
 
     rep.interrupted = options_.stop_requested && options_.stop_requested();
     rep.outcome = job::outcome_for(s.result(), run_status, rep.pages_total, started, std::chrono::system_clock::now());
@@ -82,12 +77,8 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
 
 TransmitOptions transmit_options(const StationConfig& c) {
     TransmitOptions t;
-    t.device = c.modem_device;
-    if (!c.modems.empty() && c.modems.front().device == c.modem_device) t.profile = c.modems.front().profile;
-    t.line = hal::LineSettings{c.speed, c.flow};
+    t.modem = c.send_modem();
     t.local_ident = c.ident;
-    t.ecm = c.ecm;
-    t.call_limit = c.call_limit;
     return t;
 }
 

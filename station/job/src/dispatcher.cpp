@@ -50,15 +50,6 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-void apply_tuning(const Tuning& tuning, t30::SessionOptions& o) {
-    o.ecm = tuning.ecm;
-    o.allow_v17 = tuning.max_modulation == Modulation::V17;
-    o.allow_v29 = tuning.max_modulation != Modulation::V27ter;
-    o.allow_v27ter = true;
-    // T.6 needs ECM (T.30 Annex A): without it the session offers MH and MR only.
-    if (!tuning.ecm) o.allow_mmr = false;
-}
-
 Dispatcher::Dispatcher(gate::ReleaseGate& gate, gate::AuditLog& audit, JobQueue& queue, RetryPolicy policy)
     : gate_(gate), audit_(audit), queue_(queue), policy_(std::move(policy)) {}
 

@@ -44,6 +44,23 @@ CREATE TABLE page_confirmations (
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: what faxd says about each configured modem, for `faxctl modems`. Rows are
+// replaced, never appended: this is live state, not a record (the audit trail is).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE modem_status (
+  entry       TEXT PRIMARY KEY,
+  device      TEXT NOT NULL DEFAULT '',
+  modem_class TEXT NOT NULL DEFAULT '',
+  profile     TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL,
+  job_id      TEXT NOT NULL DEFAULT '',
+  detail      TEXT NOT NULL DEFAULT '',
+  pid         INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
+)sql";
+
 constexpr const char* kColumns =
     "job_id, kind, state, recipient_id, page_count, submitted_at, not_before, attempts, modem, max_modulation, ecm, "
     "confirmed_pages, last_completion, last_detail, cancel_requested, cancel_by, updated_at";
@@ -162,10 +179,11 @@ Result<JobQueue> JobQueue::open(const std::filesystem::path& path) {
     if (*version > kSchemaVersion)
         return fail(Errc::Unsupported, "queue: " + path.string() + " has schema version " + std::to_string(*version) +
                                            "; this program knows up to " + std::to_string(kSchemaVersion));
-    if (*version == 0) {
+    if (*version < kSchemaVersion) {
         auto tx = store::Transaction::begin(db.get());
         if (!tx) return fail(tx.take_error());
-        FAX_TRY(store::exec(db.get(), kSchema));
+        if (*version == 0) FAX_TRY(store::exec(db.get(), kSchema));
+        if (*version <= 1) FAX_TRY(store::exec(db.get(), kSchemaV2));
         FAX_TRY(tx->commit());
     }
     return JobQueue(std::move(db));
@@ -304,6 +322,54 @@ Status JobQueue::request_cancel(std::string_view id, std::string_view staff_id, 
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, staff_id).bind(3, ms(now));
     return update_one(db_.get(), *st, id, "is not queued or running (unknown, or already closed)");
+}
+
+Status JobQueue::put_modem_status(const ModemStatus& m) {
+    auto st = Statement::prepare(db_.get(),
+                                 "INSERT OR REPLACE INTO modem_status(entry, device, modem_class, profile, state, job_id, "
+                                 "detail, pid, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!st) return fail(st.take_error());
+    st->bind(1, m.entry).bind(2, m.device).bind(3, m.modem_class).bind(4, m.profile).bind(5, m.state);
+    st->bind(6, m.job_id).bind(7, m.detail).bind(8, static_cast<int64_t>(m.pid)).bind(9, ms(m.updated_at));
+    return st->run();
+}
+
+Status JobQueue::retain_modem_statuses(const std::vector<std::string>& entries) {
+    auto all = modem_statuses();
+    if (!all) return fail(all.take_error());
+    for (const auto& m : *all) {
+        if (std::find(entries.begin(), entries.end(), m.entry) != entries.end()) continue;
+        auto st = Statement::prepare(db_.get(), "DELETE FROM modem_status WHERE entry = ?1");
+        if (!st) return fail(st.take_error());
+        st->bind(1, m.entry);
+        FAX_TRY(st->run());
+    }
+    return {};
+}
+
+Result<std::vector<ModemStatus>> JobQueue::modem_statuses() const {
+    auto st = Statement::prepare(db_.get(),
+                                 "SELECT entry, device, modem_class, profile, state, job_id, detail, pid, updated_at "
+                                 "FROM modem_status ORDER BY entry");
+    if (!st) return fail(st.take_error());
+    std::vector<ModemStatus> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return fail(row.take_error());
+        if (!*row) break;
+        ModemStatus m;
+        m.entry = st->text(0);
+        m.device = st->text(1);
+        m.modem_class = st->text(2);
+        m.profile = st->text(3);
+        m.state = st->text(4);
+        m.job_id = st->text(5);
+        m.detail = st->text(6);
+        m.pid = static_cast<int>(st->integer(7));
+        m.updated_at = from_ms(st->integer(8));
+        out.push_back(std::move(m));
+    }
+    return out;
 }
 
 }  // namespace fax::job

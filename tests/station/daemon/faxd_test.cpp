@@ -324,5 +324,134 @@ TEST_F(Daemon, AnAnsweringModemStoresTheFaxWithAReceptionReport) {
     log_.add("faxsim", sim.stop());
 }
 
+// ---- Class 2.0: a modem that offers Class 2.0 only (faxsim --class2-only), run by
+// faxd and faxctl through ModemPort as a Class 1 modem is.
+
+TEST_F(Daemon, AClass2OnlyModemDeliversAQueuedRelease) {
+    Faxsim sim(dir_.path(), {kDial}, {"--class2-only", "5551001"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    const std::string job = submit();
+    auto d = run_process(faxd_args(true), dir_.path(), 400s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all() << sim.stop();
+    EXPECT_NE(d.err.find("Class 2.0"), std::string::npos) << "the probe found Class 2.0 only: " << d.err;
+    json s = status(job);
+    EXPECT_EQ(s["state"], "done") << s.dump() << d.all();
+    EXPECT_EQ(s["confirmed_pages"], json::array({1, 2, 3, 4, 5})) << s.dump();
+    EXPECT_EQ(s["attempts"], 1);
+    expect_audit_valid("after a Class 2.0 delivery");
+    expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+    EXPECT_TRUE(fs::exists(dir_.path() / "data" / "reports" / (job + ".pdf")));
+    auto st = run({"status", job});
+    EXPECT_NE(st.out.find("outcome 1: ok"), std::string::npos) << st.out;
+    log_.add("faxsim", sim.stop());
+}
+
+TEST_F(Daemon, FaxctlSendsOverAClass2OnlyModem) {
+    Faxsim sim(dir_.path(), {kDial}, {"--class2-only", "5551001"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    auto r = run({"--json", "send", request()}, 300s);
+    ASSERT_EQ(r.exit_code, 0) << r.all() << sim.stop();
+    json result;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto j = json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("event", "") == "result") result = j;
+    }
+    EXPECT_EQ(result["completion"], "ok") << r.out;
+    EXPECT_EQ(result["pages_confirmed"], 5) << r.out;
+    EXPECT_EQ(result["remote_csi"], kDial) << r.out;
+    expect_audit_valid("after a foreground Class 2.0 send");
+    log_.add("faxsim", sim.stop());
+}
+
+// The CSI check holds in Class 2.0 too: the modem reports the remote's CSI (+FCI) before
+// any page, and the session ends the call (+FKS) when it is not the verified one.
+TEST_F(Daemon, AClass2OnlyModemSendsNoPageToAnotherStationId) {
+    Faxsim sim(dir_.path(), {kDial}, {"--class2-only", "5551001"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    auto csi = run({"directory", "set-csi", kEntry, "+1 206 555 0199", "--staff-id", "E104233"});
+    ASSERT_EQ(csi.exit_code, 0) << csi.all();
+    auto r = run({"--json", "send", request()}, 300s);
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.out.find("\"completion\":\"csi_mismatch\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"pages_confirmed\":0"), std::string::npos) << r.out;
+    EXPECT_TRUE(received_page_hashes(sim.rx_dir(kDial)).empty()) << "a page reached the wrong station";
+    log_.add("faxsim", sim.stop());
+}
+
+TEST_F(Daemon, AnAnsweringClass2OnlyModemStoresTheFax) {
+    const fs::path sent = dir_.path() / "requests" / "documents" / "discharge-summary.tif";
+    Faxsim sim(dir_.path(), {}, {"--class2-only", "5551001", "--sender", "5550300=" + sent.string() + "@5551001,delay=3"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    std::string text = read_file(config_);
+    const auto at = text.find("[modem]\n");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 8, "answer = true\n");
+    std::ofstream(config_) << text;
+    Child faxd(faxd_args(false), dir_.path());
+    json fax;
+    for (int i = 0; i < 120 && fax.is_null(); ++i) {
+        std::this_thread::sleep_for(1s);
+        auto r = run({"--json", "received"});
+        ASSERT_EQ(r.exit_code, 0) << r.all();
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "received") fax = j;
+        }
+    }
+    faxd.signal(SIGTERM);
+    auto d = faxd.wait(60s);
+    log_.add("faxd", d.all());
+    ASSERT_FALSE(fax.is_null()) << "nothing was received: " << d.all() << sim.stop();
+    EXPECT_EQ(fax["pages"], 2) << fax.dump();
+    EXPECT_EQ(fax["completion"], "ok") << fax.dump();
+    auto got = t30::read_tiff(fax["tiff"].get<std::string>());
+    auto want = t30::read_tiff(sent.string());
+    ASSERT_TRUE(got.ok() && want.ok());
+    ASSERT_EQ(got->size(), want->size());
+    for (std::size_t i = 0; i < got->size(); ++i)
+        EXPECT_EQ(page_hash((*got)[i]), page_hash((*want)[i])) << "page " << i + 1 << " is not pixel-exact";
+    log_.add("faxsim", sim.stop());
+}
+
+// The retry ladder on a Class 2.0 modem: on a noisy line the first attempt fails at
+// V.17; each next attempt caps the rate one step lower (+FIS BR 3 = V.29, 1 = V.27ter)
+// and toggles ECM after a page failure, until one gets through — at the rate it capped.
+TEST_F(Daemon, TheRetryLadderStepsDownAClass2Modem) {
+    Faxsim sim(dir_.path(), {kDial}, {"--class2-only", "5551001", "--line-fault", std::string(kDial) + "=noise=-48"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    const std::string job = submit();
+    auto d = run_process(faxd_args(true), dir_.path(), 600s);
+    log_.add("faxd", d.all());
+    ASSERT_EQ(d.exit_code, 0) << d.all();
+    json s = status(job);
+    EXPECT_EQ(s["state"], "done") << s.dump() << d.all();
+    EXPECT_GE(s["attempts"].get<int>(), 2) << s.dump();
+    auto st = run({"status", job});
+    EXPECT_NE(st.out.find("attempt 2 cleared at"), std::string::npos) << st.out;
+    EXPECT_NE(st.out.find("V.29 max"), std::string::npos) << "the second attempt was tuned down: " << st.out;
+    // The modem's T.30 kept to each attempt's ceiling: the rates the outcomes record.
+    auto audit = gate::AuditLog::open(dir_.path() / "data" / "audit.db");
+    ASSERT_TRUE(audit.ok());
+    auto attempts = audit->find_attempts(job);
+    auto outcomes = audit->find_outcomes(job);
+    ASSERT_TRUE(attempts.ok() && outcomes.ok());
+    ASSERT_EQ(attempts->size(), outcomes->size());
+    const std::map<std::string, int> ceiling{{"V.17", 14400}, {"V.29", 9600}, {"V.27ter", 4800}};
+    for (std::size_t i = 0; i < outcomes->size(); ++i) {
+        const auto& o = (*outcomes)[i].outcome;
+        const std::string tuning = (*attempts)[i].tuning;  // "V.29 max, ECM off"
+        const std::string cap = tuning.substr(0, tuning.find(' '));
+        ASSERT_TRUE(ceiling.count(cap)) << tuning;
+        EXPECT_LE(o.negotiated.bit_rate, ceiling.at(cap)) << "attempt " << i + 1 << " under " << cap;
+    }
+    EXPECT_EQ(outcomes->back().outcome.completion, gate::CompletionCode::Ok);
+    EXPECT_LE(outcomes->back().outcome.negotiated.bit_rate, 9600) << "delivered below the V.17 that failed";
+    expect_delivered_pages_were_received(job, sim.rx_dir(kDial));
+    log_.add("faxsim", sim.stop());
+}
+
 }  // namespace
 }  // namespace fax::faxctl_test

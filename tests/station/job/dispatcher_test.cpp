@@ -349,20 +349,5 @@ TEST_F(Dispatch, TheAuditTrailRefusesOutcomesThatDoNotFitTheAttempt) {
     EXPECT_FALSE(audit_->append_outcome({j.id, bad}).ok());
 }
 
-TEST(ApplyTuning, CeilingsBecomeSessionOptions) {
-    t30::SessionOptions o;
-    apply_tuning({Modulation::V29, false}, o);
-    EXPECT_FALSE(o.allow_v17);
-    EXPECT_TRUE(o.allow_v29);
-    EXPECT_FALSE(o.ecm);
-    EXPECT_FALSE(o.allow_mmr);
-    t30::SessionOptions p;
-    apply_tuning({Modulation::V27ter, true}, p);
-    EXPECT_FALSE(p.allow_v17);
-    EXPECT_FALSE(p.allow_v29);
-    EXPECT_TRUE(p.allow_v27ter);
-    EXPECT_TRUE(p.ecm);
-}
-
 }  // namespace
 }  // namespace fax::job

@@ -57,6 +57,10 @@ struct ModemOptions {
     bool inband_flow_control = false;
     // Offer Class 2.0 (T.32) besides Class 1 / 1.0, as many real fax modems do.
     bool offer_class2 = false;
+    // With offer_class2: false makes a Class 2.0-only modem (some USB and ISDN fax
+    // modems): +FCLASS=? lists 0,2.0 and +FCLASS=1 and the Class 1 data commands
+    // (+FTM/+FRM/+FTH/+FRH/+FTS/+FRS) answer ERROR.
+    bool class1 = true;
     // Misbehaviour and faults (modem_quirks.h). xon-xoff / lost-xon imply
     // inband_flow_control. The identity strings are not changed: see quirk_model_name().
     ModemQuirks quirks;

@@ -20,7 +20,11 @@ namespace fax::station {
 
 // One modem of the station ([modem] or each [[modem]]).
 struct ModemConfig {
+    // A path (/dev/ttyACM0, /dev/serial/by-id/...), a USB identity (usb:VID:PID[:SERIAL]),
+    // a USB port (usb:BUS-PORT[.PORT]), or "auto": modem_port.h.
     std::string device;
+    // "auto": Class 1 where the modem offers it, else Class 2.0; or "1", "2.0".
+    std::string modem_class = "auto";
     unsigned speed = 115200;
     hal::FlowControl flow = hal::FlowControl::Software;  // XON/XOFF while sending, as efax does
     bool ecm = true;
@@ -65,6 +69,10 @@ struct StationConfig {
 
     // Where it was read from; empty for the built-in defaults.
     std::filesystem::path source;
+
+    // The modem a foreground send uses: the first configured one, on modem_device (which
+    // --modem may have replaced).
+    ModemConfig send_modem() const;
 
     std::filesystem::path directory_db() const { return data_dir / "directory.db"; }
     std::filesystem::path audit_db() const { return data_dir / "audit.db"; }

@@ -17,18 +17,14 @@
 #include "fax/base/result.h"
 #include "fax/gate/audit_log.h"
 #include "fax/gate/release_gate.h"
-#include "fax/hal/transport.h"
+#include "fax/station/config.h"
 #include "fax/t30/call_session.h"
 
 namespace fax::station {
 
 struct TransmitOptions {
-    std::string device;
-    std::string profile = "auto";  // modem_profile.h
-    hal::LineSettings line;
+    ModemConfig modem;  // opened through ModemPort (any device form, any class)
     std::string local_ident = "FAXSTACK";
-    bool ecm = true;
-    std::chrono::seconds call_limit{600};
     // Polled during the call: true ends it cleanly (the caller's SIGINT handler sets it).
     std::function<bool()> stop_requested;
     // Every session event, for live progress (no document content in them).

@@ -39,9 +39,6 @@ struct StartedAttempt {
     TimePoint started_at{};
 };
 
-// Session options for a tuning: ECM on/off, and the modulations above the ceiling off.
-void apply_tuning(const Tuning& tuning, t30::SessionOptions& options);
-
 class Dispatcher {
 public:
     // Lends (does not own) the stores; they must outlive it.

@@ -68,9 +68,23 @@ struct Job {
     TimePoint updated_at{};
 };
 
+// What faxd reports about one configured modem (faxctl modems). Live state: each row
+// is replaced as the modem's state changes, and refreshed while faxd runs.
+struct ModemStatus {
+    std::string entry;        // the configured modem (its modem.device text, unique)
+    std::string device;       // the attached device's stable id; empty while absent
+    std::string modem_class;  // "1" or "2.0" once identified
+    std::string profile;      // profile id once identified
+    std::string state;        // idle, sending, receiving, answering, absent, unusable
+    std::string job_id;       // the job of a call in progress
+    std::string detail;       // why absent or unusable; never patient data
+    int pid = 0;              // faxd's process
+    TimePoint updated_at{};   // faxd refreshes it every few seconds
+};
+
 class JobQueue {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     static Result<JobQueue> open(const std::filesystem::path& path);
 
     JobQueue(JobQueue&&) noexcept;
@@ -112,6 +126,12 @@ public:
     // Staff asked to cancel: a queued job is closed by the daemon's next look, a running
     // one ends its call with DCN. InvalidArgument if the job is already closed.
     Status request_cancel(std::string_view id, std::string_view staff_id, TimePoint now);
+
+    // faxd's modems (schema version 2): replace one row; drop the rows of entries no
+    // longer configured; all rows, by entry.
+    Status put_modem_status(const ModemStatus& status);
+    Status retain_modem_statuses(const std::vector<std::string>& entries);
+    Result<std::vector<ModemStatus>> modem_statuses() const;
 
 private:
     struct DbCloser {
