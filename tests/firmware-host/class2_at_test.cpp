@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "dense_page.h"
 #include "itu_chart.h"
 #include "fax/sim/simulation.h"
 #include "modem_harness.h"
@@ -248,6 +250,76 @@ TEST(Class2At, TwoPagesWithMpsAndThePostPageCommand) {
     EXPECT_EQ(test::tiff_page_count(t.tiff), 2);
     ASSERT_TRUE(test::read_tiff_page(t.tiff, 1));
     EXPECT_EQ(test::read_tiff_page(t.tiff, 1)->height, 200);
+}
+
+// Issue #12: pages whose MMR data need more than one ECM block (T.30 Annex A: at most 256
+// frames of 256 octets per partial page). The far end answers PPS-NULL after each block
+// but the last with MCF; that MCF confirms the block, not the page (T.30 §A.4, Figure
+// A.8), and the modem must not report +FPS for it. What the modem reports with +FPS and
+// what the far end stores must agree: three pages, three +FPS, three stored pages.
+TEST(Class2At, MultiBlockEcmPagesAreReportedOnlyOnceTheFarEndHasThem) {
+    test::TempDir dir("class2-at-blocks");
+    constexpr int kPages = 3;
+    std::vector<test::Bilevel> pages;
+    std::vector<std::string> data;
+    for (int i = 0; i < kPages; ++i) {
+        test::Bilevel b;
+        b.width = fax::testing::kDenseWidth;
+        b.height = fax::testing::kDenseHeight;
+        b.bits = fax::testing::dense_page_rows(0x1200u + static_cast<uint32_t>(i), 30, 2);
+        const std::string tif = dir.file("page" + std::to_string(i) + ".tif");
+        ASSERT_TRUE(test::write_fax_tiff(tif, b, test::TiffCoding::G4));
+        const auto mmr = fax::testing::encoded_page(tif, 0, T4_COMPRESSION_ITU_T6);
+        // The point of the test: every page spans at least two blocks.
+        ASSERT_GE(fax::testing::ecm_blocks(mmr.size()), 2u) << "page " << i + 1 << ": " << mmr.size() << " bytes";
+        std::printf("[ blocks   ] page %d: %zu bytes MMR, %zu ECM blocks\n", i + 1, mmr.size(),
+                    fax::testing::ecm_blocks(mmr.size()));
+        data.push_back(dle_stuffed(mmr));
+        pages.push_back(std::move(b));
+    }
+
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    t.ecm = true;
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FIS=1,5,0,2,3,1,0,0\r", "\r\nOK\r\n"},
+                  });
+    ASSERT_NE(h.at("ATD5551009\r", "OK\r\n", seconds(30)), "");
+    int fps_reports = 0;
+    for (int i = 0; i < kPages; ++i) {
+        EXPECT_EQ(printable(h.at("AT+FDT\r", "CONNECT\r\n", seconds(30))),
+                  printable("\r\n+FCS:1,5,0,2,3,1,0,0\r\n\r\nCONNECT\r\n"))
+            << "page " << i + 1;
+        const bool last = i + 1 == kPages;
+        const std::string answer = h.at(data[static_cast<std::size_t>(i)] + (last ? "\x10." : "\x10,"), "OK\r\n",
+                                        seconds(300));
+        const std::string fps = "+FPS:1," + std::to_string(fax::testing::kDenseHeight) + ",0,0,0";
+        EXPECT_EQ(printable(answer), printable("\r\n" + fps + "\r\n" + (last ? "\r\n+FHS:00\r\n" : "") +
+                                                "\r\nOK\r\n"))
+            << "page " << i + 1;
+        if (answer.find("+FPS:1,") != std::string::npos) ++fps_reports;
+    }
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(30)));
+    EXPECT_EQ(term.result().completion_code, kT30ErrOk) << term.result().completion_text;
+    EXPECT_TRUE(term.result().ecm);
+    EXPECT_EQ(term.result().compression, kT4CompressionT6);
+    EXPECT_EQ(fps_reports, kPages);
+    EXPECT_EQ(term.result().pages, fps_reports);
+    ASSERT_EQ(test::tiff_page_count(t.tiff), fps_reports);
+    for (int i = 0; i < kPages; ++i) {
+        const auto got = test::read_tiff_page(t.tiff, i);
+        ASSERT_TRUE(got) << "page " << i + 1;
+        EXPECT_EQ(got->width, fax::testing::kDenseWidth);
+        EXPECT_EQ(got->height, fax::testing::kDenseHeight);
+        EXPECT_TRUE(got->bits == pages[static_cast<std::size_t>(i)].bits) << "page " << i + 1 << " differs";
+    }
 }
 
 TEST(Class2At, TerminateSessionBeforeAnyPage) {
