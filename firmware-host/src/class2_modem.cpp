@@ -148,9 +148,45 @@ void Class2Modem::put(std::string_view text) {
     port_.c2_to_dte(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
-void Class2Modem::info(const std::string& text) { put(verbose_ ? "\r\n" + text + "\r\n" : text + "\r\n"); }
+void Class2Modem::text_line(const std::string& text) { put(verbose_ ? "\r\n" + text + "\r\n" : text + "\r\n"); }
+
+void Class2Modem::info(const std::string& text) {
+    flush_frame_reports();
+    text_line(text);
+}
+
+void Class2Modem::flush_frame_reports() {
+    std::vector<std::string> reports;
+    reports.swap(frame_reports_);
+    for (const auto& r : reports) text_line(r);
+}
+
+// T.32 §8.6: with +FBU=1 every T.30 phase B and phase D HDLC frame is reported as it is
+// sent (+FHT:) or received (+FHR:): address and control field kept, FCS dropped, octets
+// in hexadecimal separated by spaces, the first bit on the line in the LSB ("+FHR: FF 13
+// 80 ..." for a received DIS). +FBO bit 1 reverses the bit order of these phase B/D octets.
+// The report goes out when the frame does, so it precedes the response derived from it
+// (the DIS before +FIS); only while page data cross the DTE link does it wait for the end
+// of the data. ECM image frames (FCD, RCP) belong to phase C and are not reported.
+void Class2Modem::report_frame(std::string_view tag, std::span<const uint8_t> frame) {
+    if (fbu_ == 0 || frame.size() < 3) return;
+    if (frame[2] == T4_FCD || frame[2] == T4_RCP) return;
+    std::string line(tag);
+    line += ':';
+    char hex[4];
+    for (uint8_t b : frame) {
+        std::snprintf(hex, sizeof hex, " %02X", (fbo_ & 2) ? reverse_bits(b) : b);
+        line += hex;
+    }
+    if (data_ != Data::None) {
+        frame_reports_.push_back(std::move(line));
+        return;
+    }
+    info(line);
+}
 
 void Class2Modem::result(std::string_view code) {
+    flush_frame_reports();
     if (quiet_) return;
     if (verbose_) {
         put("\r\n" + std::string(code) + "\r\n");
@@ -440,9 +476,11 @@ bool Class2Modem::extended(const std::string& name, const std::string& op, const
         local_id_.clear();
         polling_id_.clear();
         fbo_ = 0;
+        fbu_ = 0;
         return true;
     }
     if (name == "FBO") return int_param(fbo_, 3, "(0-3)");
+    if (name == "FBU") return int_param(fbu_, 1, "(0,1)");
     if (name == "FLO") return int_param(flo_, 2, "(0-2)");
     if (name == "FCR") return int_param(fcr_, 1, "(0,1)");
     if (name == "FPP") return int_param(fpp_, 1, "(0,1)");
@@ -819,7 +857,10 @@ void Class2Modem::end_call_reports() {
 
 // ---------------------------------------------------------------- T.30 engine events
 
+void Class2Modem::c2_frame_sent(std::span<const uint8_t> frame) { report_frame("+FHT", frame); }
+
 void Class2Modem::c2_frame_received(std::span<const uint8_t> frame) {
+    report_frame("+FHR", frame);
     const int fcf = frame[2] & 0xFE;
     if (fcf == T30_CSI) remote_csi_ = decode_ident(frame);
     else if (fcf == (T30_TSI & 0xFE)) remote_tsi_ = decode_ident(frame);

@@ -290,6 +290,7 @@ void Class2T30Engine::frame_sent(std::span<const uint8_t> frame) {
     default:
         break;  // FCD/RCP (ECM image data), RR, CTC, phase B frames: no post-page message
     }
+    listener_.c2_frame_sent(frame);
 }
 
 void Class2T30Engine::patch_hdlc_rx() {

@@ -141,8 +141,11 @@ std::string completion_text(int t30_completion_code);
 // come from inside the engine's tx/rx/control calls.
 class Class2T30Listener {
 public:
-    // Every good HDLC frame from the line, as it is demodulated (before any hold).
+    // Every good HDLC frame from the line, as it is demodulated (before any hold): address,
+    // control, FCF, FIF, no FCS; ECM image frames (FCD, RCP) included.
     virtual void c2_frame_received(std::span<const uint8_t> frame) = 0;
+    // Every HDLC frame T.30 hands to the modulator, in the same form.
+    virtual void c2_frame_sent(std::span<const uint8_t> frame) = 0;
     // A complete V.21 burst with the frame being waited for (DIS, or MCF/RTP/PIP answering
     // the MPS that ended a page) is being held; `fcf` is that frame's FCF (see
     // Class2T30Engine::hold).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -89,7 +90,14 @@ TEST(Class2At, CommandsAndParametersLikeAClass20Modem) {
                       {"AT+FKS\r", "\r\nOK\r\n"},
                       {"AT+FET=2\r", "\r\nERROR\r\n"},
                       {"AT+FXYZ=1\r", "\r\nERROR\r\n"},
+                      // T.32 §8.5.1.10: HDLC frame reporting, off by default.
+                      {"AT+FBU=?\r", "\r\n(0,1)\r\n\r\nOK\r\n"},
+                      {"AT+FBU?\r", "\r\n0\r\n\r\nOK\r\n"},
+                      {"AT+FBU=1\r", "\r\nOK\r\n"},
+                      {"AT+FBU?\r", "\r\n1\r\n\r\nOK\r\n"},
+                      {"AT+FBU=2\r", "\r\nERROR\r\n"},
                       {"AT+FIP\r", "\r\nOK\r\n"},
+                      {"AT+FBU?\r", "\r\n0\r\n\r\nOK\r\n"},
                       {"AT+FIS?\r", "\r\n1,5,0,2,0,0,0,0\r\n\r\nOK\r\n"},
                       {"ATV0\r", "0\r"},
                       {"AT+FCLASS?\r", "2.0\r\n0\r"},
@@ -343,6 +351,107 @@ TEST(Class2At, TerminateSessionBeforeAnyPage) {
     EXPECT_TRUE(sim.run_until([&] { return !m.off_hook(); }, seconds(15)));
 }
 
+// T.32 §8.5.1.10 (+FBU) and §8.6 (session message reports): with +FBU=1 the modem reports
+// every phase B and phase D HDLC frame it sends (+FHT:) and receives (+FHR:), address and
+// control field kept, FCS dropped, octets in hexadecimal separated by spaces, LSB as the
+// first bit on the line (a received DIS reads "FF 13 80 ..."), each before the response it
+// leads to (the DIS before +FIS). ECM phase C frames (FCD, RCP) are not phase B/D frames.
+struct FbuCall {
+    std::string dial;  // ATD ... OK
+    std::string page;  // +FDT data ... OK
+    int pages_stored = 0;
+};
+
+FbuCall fbu_call(const std::string& fbu, const std::string& fbo, bool ecm) {
+    test::TempDir dir("class2-at-fbu");
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    t.ident = "NORTH CLINIC";
+    t.ecm = true;
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    const std::string fbu_line = fbu + "\r", fbo_line = fbo + "\r";
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FLI=\"ROI DESK\"\r", "\r\nOK\r\n"},
+                      {fbu_line.c_str(), "\r\nOK\r\n"},
+                      {fbo_line.c_str(), "\r\nOK\r\n"},
+                      {ecm ? "AT+FIS=1,5,0,2,0,1,0,0\r" : "AT+FIS=1,5,0,2,0,0,0,0\r", "\r\nOK\r\n"},
+                  });
+    FbuCall c;
+    c.dial = h.at("ATD5551009\r", "OK\r\n", seconds(30));
+    EXPECT_NE(h.at("AT+FDT\r", "CONNECT\r\n", seconds(5)), "");
+    // Page data that happens to hold no DLE: a white MH page (or the frames would be in it).
+    c.page = h.at(dle_stuffed(white_mh_page(300)) + "\x10.", "OK\r\n", seconds(60));
+    EXPECT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    c.pages_stored = term.result().pages;
+    return c;
+}
+
+TEST(Class2At, FbuReportsEveryPhaseBAndDFrameBothWays) {
+    const FbuCall c = fbu_call("AT+FBU=1", "AT+FBO=0", false);
+    EXPECT_EQ(c.pages_stored, 1);
+    // The far end's CSI (non-final) and DIS (final), then the reports they produced.
+    const auto csi = c.dial.find("\r\n+FHR: FF 03 40 ");
+    const auto dis = c.dial.find("\r\n+FHR: FF 13 80 ");
+    const auto fis = c.dial.find("\r\n+FIS:");
+    ASSERT_NE(csi, std::string::npos) << printable(c.dial);
+    ASSERT_NE(dis, std::string::npos) << printable(c.dial);
+    ASSERT_NE(fis, std::string::npos) << printable(c.dial);
+    EXPECT_LT(csi, dis);
+    EXPECT_LT(dis, fis) << "a frame is reported before the response derived from it";
+    // Sent: TSI and DCS (X bit set: we received the DIS), EOP, DCN. Received: CFR, MCF.
+    for (const char* frame : {"+FHT: FF 03 43 ", "+FHT: FF 13 83 ", "+FHR: FF 13 84\r\n", "+FHT: FF 13 2F\r\n",
+                              "+FHR: FF 13 8C\r\n", "+FHT: FF 13 FB\r\n"})
+        EXPECT_NE(c.page.find(frame), std::string::npos) << frame << " in " << printable(c.page);
+    const auto mcf = c.page.find("+FHR: FF 13 8C");
+    const auto fps = c.page.find("+FPS:1,");
+    ASSERT_NE(fps, std::string::npos) << printable(c.page);
+    EXPECT_LT(mcf, fps) << "MCF is reported before the +FPS it produced";
+    // The DCS the modem sent is 5 octets of T.30 frame header + FIF: whole octets, in hex.
+    const auto dcs = c.page.find("+FHT: FF 13 83 ");
+    const std::string line = c.page.substr(dcs + 6, c.page.find("\r\n", dcs) - dcs - 6);
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (i % 3 == 2) {
+            EXPECT_EQ(line[i], ' ') << line;
+        } else {
+            EXPECT_TRUE(std::isxdigit(static_cast<unsigned char>(line[i])) && !std::islower(line[i])) << line;
+        }
+    }
+}
+
+TEST(Class2At, FbuOffReportsNoFrames) {
+    const FbuCall c = fbu_call("AT+FBU=0", "AT+FBO=0", false);
+    EXPECT_EQ(c.pages_stored, 1);
+    EXPECT_EQ(c.dial.find("+FH"), std::string::npos) << printable(c.dial);
+    EXPECT_EQ(c.page.find("+FHT"), std::string::npos) << printable(c.page);
+    EXPECT_EQ(c.page.find("+FHR"), std::string::npos) << printable(c.page);
+}
+
+TEST(Class2At, FbuLeavesOutEcmImageFrames) {
+    const FbuCall c = fbu_call("AT+FBU=1", "AT+FBO=0", true);
+    EXPECT_EQ(c.pages_stored, 1);
+    EXPECT_NE(c.page.find("+FHT: FF 13 83 "), std::string::npos) << printable(c.page);  // DCS
+    // PPS-EOP (FCF BF with X, then EOP 2F) and its MCF are phase D frames; FCD and RCP are not.
+    EXPECT_NE(c.page.find("+FHT: FF 13 BF 2F "), std::string::npos) << printable(c.page);
+    EXPECT_NE(c.page.find("+FHR: FF 13 8C\r\n"), std::string::npos) << printable(c.page);
+    EXPECT_EQ(c.page.find("+FHT: FF 03 06 "), std::string::npos) << "FCD reported";
+    EXPECT_EQ(c.page.find("+FHT: FF 03 86"), std::string::npos) << "RCP reported";
+    EXPECT_EQ(c.page.find("+FHT: FF 13 86"), std::string::npos) << "RCP reported";
+}
+
+TEST(Class2At, FboReversesTheFrameReportsToo) {
+    // +FBO bit 1: phase B/D data (these reports) in reversed bit order: FF 13 80 → FF C8 01.
+    const FbuCall c = fbu_call("AT+FBU=1", "AT+FBO=2", false);
+    EXPECT_EQ(c.pages_stored, 1);
+    EXPECT_NE(c.dial.find("\r\n+FHR: FF C8 01 "), std::string::npos) << printable(c.dial);
+    EXPECT_EQ(c.dial.find("+FHR: FF 13 80 "), std::string::npos) << printable(c.dial);
+}
+
 TEST(Class2At, ReceivesAPageFromAReferenceTerminal) {
     test::TempDir dir("class2-at-recv");
     const auto chart = test::read_tiff_page(fax::testing::itu_chart_path(1));
@@ -382,6 +491,52 @@ TEST(Class2At, ReceivesAPageFromAReferenceTerminal) {
     EXPECT_EQ(term.result().completion_code, kT30ErrOk) << term.result().completion_text;
     EXPECT_EQ(term.result().pages, 1);
     EXPECT_EQ(term.result().remote_ident, "ROI DESK");
+}
+
+// +FBU=1 while receiving: the reports are text lines, so they never go out inside page data
+// (between CONNECT, the DTE's DC2 and DLE ETX); frames that arrive meanwhile follow the data.
+TEST(Class2At, FbuReportsStayOutOfReceivedPageData) {
+    test::TempDir dir("class2-at-fbu-recv");
+    const auto chart = test::read_tiff_page(fax::testing::itu_chart_path(1));
+    ASSERT_TRUE(chart);
+    const std::string doc = dir.file("chart.tif");
+    ASSERT_TRUE(test::write_fax_tiff(doc, *chart, test::TiffCoding::G3_1D));
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Send;
+    t.tiff = doc;
+    t.ident = "SENDER 1";
+    t.dial = "5551001";
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {
+                      {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                      {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                      {"AT+FLI=\"ROI DESK\"\r", "\r\nOK\r\n"},
+                      {"AT+FBU=1\r", "\r\nOK\r\n"},
+                      {"AT+FCR=1\r", "\r\nOK\r\n"},
+                      {"AT+FIS=1,5,0,2,0,0,0,0\r", "\r\nOK\r\n"},
+                  });
+    ASSERT_NE(h.expect("RING\r\n", seconds(10)), "");
+    const std::string answer = h.at("ATA\r", "OK\r\n", seconds(30));
+    // Sent: our CSI and DIS; received: the far end's TSI and DCS, before +FTI/+FCS.
+    for (const char* frame : {"+FHT: FF 03 40 ", "+FHT: FF 13 80 ", "+FHR: FF 03 43 ", "+FHR: FF 13 83 "})
+        EXPECT_NE(answer.find(frame), std::string::npos) << frame << " in " << printable(answer);
+    EXPECT_LT(answer.find("+FHR: FF 13 83 "), answer.find("+FCS:")) << printable(answer);
+    const std::string connect = h.at("AT+FDR\r", "CONNECT\r\n", seconds(60));
+    ASSERT_NE(connect, "");
+    const std::string data = h.at("\x12", "OK\r\n", seconds(10));
+    const auto etx = data.find("\x10\x03");
+    ASSERT_NE(etx, std::string::npos);
+    EXPECT_EQ(data.substr(0, etx).find("\r\n+FH"), std::string::npos) << "a frame report inside the page data";
+    // EOP and our MCF were exchanged before the page was offered (store and forward).
+    EXPECT_NE((connect + data).find("+FHR: FF 13 2F"), std::string::npos) << printable(connect);
+    EXPECT_NE((connect + data).find("+FHT: FF 13 8C"), std::string::npos) << printable(connect);
+    EXPECT_NE(data.find("+FPS:1,2376,0,0,0", etx), std::string::npos) << printable(data.substr(etx));
+    ASSERT_NE(h.at("AT+FDR\r", "OK\r\n", seconds(20)), "");
+    ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    EXPECT_EQ(term.result().pages, 1);
 }
 
 }  // namespace
