@@ -56,7 +56,7 @@ protected:
 
 // T.32 Table 21 session parameters (the +FIS/+FCC/+FCS subparameters), in order.
 struct Class2Params {
-    int vr = 1;  // 0 = 98 lpi, 1 = 196 lpi
+    int vr = 1;  // bit map (+FIS after ATD: all the far end offers): 0 = 98 lpi only, 1 = 196 lpi, ...
     int br = 5;  // 0..5 = 2400..14400 bit/s
     int wd = 0;  // 0 = 1728 pixels
     int ln = 2;  // 0 = A4, 1 = B4, 2 = unlimited

@@ -168,6 +168,7 @@ Result<std::unique_ptr<FaxEngine>> FaxEngine::create(const FaxConfig& config, Fa
     t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
     t30_set_supported_compressions(t30, config.compressions);
     t30_set_supported_modems(t30, config.modems);
+    if (config.resolutions != 0) t30_set_supported_resolutions(t30, config.resolutions);
     if (!config.tx_file.empty()) t30_set_tx_file(t30, config.tx_file.c_str(), -1, -1);
     if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
     if (config.rx_encoding != 0) t30_set_rx_encoding(t30, config.rx_encoding);
@@ -237,6 +238,7 @@ Result<std::unique_ptr<Class2T30Engine>> Class2T30Engine::create(const Class2T30
     t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
     t30_set_supported_compressions(t30, config.compressions);
     t30_set_supported_modems(t30, config.modems);
+    if (config.resolutions != 0) t30_set_supported_resolutions(t30, config.resolutions);
     if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
     t30_set_phase_b_handler(t30, &Class2T30Engine::on_phase_b, e.get());
     t30_set_phase_d_handler(t30, &Class2T30Engine::on_phase_d, e.get());

@@ -92,6 +92,7 @@ struct FaxConfig {
     bool ecm = true;
     int compressions = 0;
     int modems = 0;
+    int resolutions = 0;  // T30_SUPPORT_*_RESOLUTION; 0: SpanDSP's default
     std::string tx_file;  // empty: nothing to send
     std::string rx_file;  // empty: do not receive
     int rx_encoding = 0;  // 0: SpanDSP default
@@ -168,6 +169,7 @@ struct Class2T30Config {
     bool ecm = false;
     int compressions = 0;  // T30_SUPPORT_*_COMPRESSION
     int modems = 0;        // T30_SUPPORT_V27TER | ...
+    int resolutions = 0;   // T30_SUPPORT_*_RESOLUTION the DIS offers; 0: SpanDSP's default
     std::string rx_file;   // answering: where the engine writes received pages
 };
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -212,7 +213,7 @@ TEST(Class2At, SendsAPageToAReferenceTerminal) {
                   });
     // T.32 §8.3.1: ATD ends once the far end's CSI and DIS have been reported.
     EXPECT_EQ(printable(h.at("ATD5551009\r", "OK\r\n", seconds(30))),
-              printable("\r\n+FCO\r\n\r\n+FCI:\"NORTH CLINIC\"\r\n\r\n+FIS:1,5,0,2,3,1,0,0\r\n\r\nOK\r\n"));
+              printable("\r\n+FCO\r\n\r\n+FCI:\"NORTH CLINIC\"\r\n\r\n+FIS:3,5,0,2,3,1,0,0\r\n\r\nOK\r\n"));
     EXPECT_TRUE(m.in_call());
     // +FDT: the session parameters the DTE's data must follow, then CONNECT.
     EXPECT_EQ(printable(h.at("AT+FDT\r", "CONNECT\r\n", seconds(5))),
@@ -537,6 +538,130 @@ TEST(Class2At, FbuReportsStayOutOfReceivedPageData) {
     ASSERT_NE(h.at("AT+FDR\r", "OK\r\n", seconds(20)), "");
     ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
     EXPECT_EQ(term.result().pages, 1);
+}
+
+// +FIS after ATD reports the far end's DIS. In T.32 Table 21 VR is a bit map of every
+// vertical resolution offered, in hexadecimal: 0 = R8 x 3.85 only (normal is always
+// there), 1 = R8 x 7.7 (fine, DIS bit 15), 2 = R8 x 15.4 (superfine, bit 41), 4 = R16 x
+// 15.4, 8 / 10 / 20 = 200 x 100 / 200 / 400 (inch based), 40 = 300 x 300; HylaFAX reads it
+// so (Class2Params::setFromDIS: "a bitmap of available settings, not a maximum"), mgetty
+// treats any VR but 0 and 8 as fine. +FCS, the session, holds the one resolution in use.
+struct VrCall {
+    std::string dial;    // ATD ... OK
+    std::string fdt;     // AT+FDT ... CONNECT
+    int pages_stored = 0;
+};
+
+VrCall vr_call(int far_end_resolutions, const char* fis) {
+    test::TempDir dir("class2-at-vr");
+    Simulation sim;
+    SimModem& m = sim.add_modem("5551001", class2_options());
+    TerminalOptions t;
+    t.role = TerminalOptions::Role::Receive;
+    t.tiff = dir.file("rx.tif");
+    t.resolutions = far_end_resolutions;
+    ReferenceTerminal& term = sim.add_terminal("5551009", t);
+    ModemHarness h(sim, m);
+    run_script(h, {{"ATE0\r", "ATE0\r\r\nOK\r\n"}, {"AT+FCLASS=2.0\r", "\r\nOK\r\n"}, {fis, "\r\nOK\r\n"}});
+    VrCall c;
+    c.dial = h.at("ATD5551009\r", "OK\r\n", seconds(30));
+    c.fdt = h.at("AT+FDT\r", "CONNECT\r\n", seconds(5));
+    EXPECT_NE(h.at(dle_stuffed(white_mh_page(100)) + "\x10.", "OK\r\n", seconds(60)).find("+FPS:1,100,"),
+              std::string::npos);
+    EXPECT_TRUE(sim.run_until([&] { return term.done(); }, seconds(20)));
+    c.pages_stored = term.result().pages;
+    return c;
+}
+
+TEST(Class2At, FisVrIsTheBitMapOfTheResolutionsTheFarEndOffers) {
+    constexpr int kR8 = kT30SupportR8Resolution;
+    constexpr int kNormal = kT30SupportStandardResolution;
+    constexpr int kFine = kT30SupportFineResolution;
+    constexpr int kSuperfine = kT30SupportSuperfineResolution;
+    struct Case {
+        const char* what;
+        int offered;
+        const char* fis;  // the modem's own +FIS
+        const char* want_fis;
+        const char* want_fcs;
+    };
+    const Case cases[] = {
+        {"SpanDSP's default: normal, fine, superfine", 0, "AT+FIS=1,5,0,2,0,0,0,0\r", "+FIS:3,5,0,2,", "+FCS:1,5,"},
+        {"normal, fine and superfine", kR8 | kNormal | kFine | kSuperfine, "AT+FIS=1,5,0,2,0,0,0,0\r",
+         "+FIS:3,5,0,2,", "+FCS:1,5,"},
+        {"normal and fine", kR8 | kNormal | kFine, "AT+FIS=1,5,0,2,0,0,0,0\r", "+FIS:1,5,0,2,", "+FCS:1,5,"},
+        {"normal only", kR8 | kNormal, "AT+FIS=1,5,0,2,0,0,0,0\r", "+FIS:0,5,0,2,", "+FCS:0,5,"},
+        // The modem set to normal only: the session is normal whatever the far end offers.
+        {"normal and fine, to a normal-only modem", kR8 | kNormal | kFine, "AT+FIS=0,5,0,2,0,0,0,0\r",
+         "+FIS:1,5,0,2,", "+FCS:0,5,"},
+    };
+    for (const auto& c : cases) {
+        const VrCall call = vr_call(c.offered, c.fis);
+        EXPECT_NE(call.dial.find(c.want_fis), std::string::npos) << c.what << ": " << printable(call.dial);
+        EXPECT_NE(call.fdt.find(c.want_fcs), std::string::npos) << c.what << ": " << printable(call.fdt);
+        EXPECT_EQ(call.pages_stored, 1) << c.what;
+    }
+}
+
+// The modem's own DIS offers what its +FIS allows and no more: with VR=1 fine (bit 15) but
+// not superfine (bit 41), which SpanDSP's T.30 would offer by default and which the DTE,
+// whose data are in the +FCS resolution, was never asked about. Seen through +FBU.
+TEST(Class2At, TheModemsDisOffersTheResolutionsOfItsFis) {
+    for (const char* fis : {"AT+FIS=1,5,0,2,0,0,0,0\r", "AT+FIS=0,5,0,2,0,0,0,0\r"}) {
+        const bool fine = fis[7] == '1';
+        test::TempDir dir("class2-at-vr-dis");
+        const auto chart = test::read_tiff_page(fax::testing::itu_chart_path(2));
+        ASSERT_TRUE(chart);
+        const std::string doc = dir.file("chart.tif");
+        ASSERT_TRUE(test::write_fax_tiff(doc, *chart, test::TiffCoding::G3_1D));
+        Simulation sim;
+        SimModem& m = sim.add_modem("5551001", class2_options());
+        TerminalOptions t;
+        t.role = TerminalOptions::Role::Send;
+        t.tiff = doc;
+        t.dial = "5551001";
+        ReferenceTerminal& term = sim.add_terminal("5551009", t);
+        ModemHarness h(sim, m);
+        run_script(h, {
+                          {"ATE0\r", "ATE0\r\r\nOK\r\n"},
+                          {"AT+FCLASS=2.0\r", "\r\nOK\r\n"},
+                          {"AT+FBU=1\r", "\r\nOK\r\n"},
+                          {"AT+FCR=1\r", "\r\nOK\r\n"},
+                          {fis, "\r\nOK\r\n"},
+                      });
+        ASSERT_NE(h.expect("RING\r\n", seconds(10)), "");
+        h.send("ATA\r");
+        const std::string answer = h.collect(seconds(30));
+        const auto at = answer.find("+FHT: FF 13 80 ");
+        ASSERT_NE(at, std::string::npos) << fis << printable(answer);
+        const std::string line = answer.substr(at + 6, answer.find('\r', at) - at - 6);
+        std::vector<uint8_t> dis;
+        for (std::size_t i = 0; i + 2 <= line.size(); i += 3)
+            dis.push_back(static_cast<uint8_t>(std::strtoul(line.substr(i, 2).c_str(), nullptr, 16)));
+        ASSERT_GE(dis.size(), 9u) << line;
+        // T.30 Table 2: bit n is bit (n-1)%8 of FIF octet (n-1)/8, after address, control, FCF.
+        auto bit = [&](int n) {
+            const std::size_t i = 3 + static_cast<std::size_t>((n - 1) / 8);
+            return i < dis.size() && ((dis[i] >> ((n - 1) % 8)) & 1) != 0;
+        };
+        EXPECT_EQ(bit(15), fine) << fis << printable(answer);
+        EXPECT_FALSE(bit(41)) << "superfine offered: " << fis << printable(answer);
+        EXPECT_FALSE(bit(42)) << "300 x 300 offered: " << fis << printable(answer);
+        EXPECT_FALSE(bit(43)) << "R16 offered: " << fis << printable(answer);
+        // The far end's page is fine (SpanDSP 0.0.6 does not rescale): it goes where fine was
+        // offered; a modem set to normal only gets DCN, and says so, instead of a fine page
+        // its DTE did not ask for.
+        if (fine) {
+            EXPECT_NE(answer.find("+FCS:1,"), std::string::npos) << printable(answer);
+        } else {
+            EXPECT_EQ(answer.find("+FCS:"), std::string::npos) << printable(answer);
+            EXPECT_NE(answer.find("+FHR: FF 13 FB\r\n"), std::string::npos) << printable(answer);  // DCN
+            EXPECT_NE(answer.find("NO CARRIER"), std::string::npos) << printable(answer);
+        }
+        h.collect(seconds(60));
+        ASSERT_TRUE(sim.run_until([&] { return term.done(); }, seconds(60)));
+        EXPECT_EQ(term.result().completion_code == kT30ErrOk, fine) << term.result().completion_text;
+    }
 }
 
 }  // namespace
