@@ -30,8 +30,9 @@ Result<int> small_int(std::string_view s, int base, int max) {
 }  // namespace
 
 std::string Class2Params::to_string() const {
+    // T.32 Table 21 values are hexadecimal; VR, a bit map, is the only one above 9 here.
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%d,%d,%d,%d,%d,%d,%d,%d", vr, br, wd, ln, df, ec, bf, st);
+    std::snprintf(buf, sizeof buf, "%X,%d,%d,%d,%d,%d,%d,%d", static_cast<unsigned>(vr), br, wd, ln, df, ec, bf, st);
     return buf;
 }
 
@@ -43,13 +44,16 @@ Result<Class2Params> parse_class2_params(std::string_view text) {
     if (text.empty()) return fail(Errc::InvalidInput, "empty session parameters");
     Class2Params p;
     int* fields[] = {&p.vr, &p.br, &p.wd, &p.ln, &p.df, &p.ec, &p.bf, &p.st};
-    static constexpr int kMax[] = {1, 5, 4, 2, 3, 2, 1, 7};
+    // VR is a bit map of resolutions (T.32 Table 21: 1 fine, 2 superfine, 4 R16, 8/10/20
+    // inch based 100/200/400 lines, 40 300 x 300), in hexadecimal like every Table 21 value;
+    // the others stay below 10 for the modems this driver serves.
+    static constexpr int kMax[] = {0x7F, 5, 4, 2, 3, 2, 1, 7};
     std::size_t i = 0;
     for (;;) {
         const auto comma = text.find(',');
         const std::string_view item = text.substr(0, comma);
         if (i >= 8) return fail(Errc::InvalidInput, "too many session parameters");
-        auto v = small_int(item, 10, kMax[i]);
+        auto v = small_int(item, i == 0 ? 16 : 10, kMax[i]);
         if (!v) return fail(Errc::InvalidInput, "session parameter " + std::to_string(i + 1) + ": " + v.error().message);
         *fields[i] = *v;
         ++i;

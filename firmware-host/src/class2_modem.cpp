@@ -39,10 +39,48 @@ bool fif_bit(const std::vector<uint8_t>& frame, int n) {
     return i < frame.size() && ((frame[i] >> ((n - 1) % 8)) & 1) != 0;
 }
 
+// T.32 Table 21 VR codes: a bit map of vertical resolutions, in hexadecimal; R8 x 3.85
+// (normal) has no bit, every terminal takes it.
+constexpr int kVrFine = 0x01;       // R8 x 7.7 lines/mm
+constexpr int kVrSuperfine = 0x02;  // R8 x 15.4 lines/mm
+constexpr int kVrR16 = 0x04;        // R16 x 15.4 lines/mm
+constexpr int kVr200x100 = 0x08;    // inch based
+constexpr int kVr200x200 = 0x10;
+constexpr int kVr200x400 = 0x20;
+constexpr int kVr300x300 = 0x40;
+
+// The resolutions a DIS offers (T.30 Table 2: bit 15 R8 x 7.7 and/or 200 x 200, bit 41 R8 x
+// 15.4, bit 42 300 x 300, bit 43 R16 x 15.4 and/or 400 x 400, bit 44 inch based preferred)
+// as T.32 VR: every one of them, not the best (HylaFAX reads +FIS VR so).
+int vr_offered(const std::vector<uint8_t>& f) {
+    const bool inch = fif_bit(f, 44);
+    int vr = 0;
+    if (fif_bit(f, 15)) vr |= kVrFine;
+    if (fif_bit(f, 41)) vr |= kVrSuperfine;
+    if (fif_bit(f, 43)) vr |= kVrR16;
+    if (inch) {
+        vr |= kVr200x100;
+        if (fif_bit(f, 15)) vr |= kVr200x200;
+        if (fif_bit(f, 41)) vr |= kVr200x400;
+    }
+    if (fif_bit(f, 42)) vr |= kVr300x300;
+    return vr;
+}
+
+// The one resolution a DCS selects (bit 44 there: inch based in use).
+int vr_selected(const std::vector<uint8_t>& f) {
+    const bool inch = fif_bit(f, 44);
+    if (fif_bit(f, 42)) return kVr300x300;
+    if (fif_bit(f, 43)) return kVrR16;
+    if (fif_bit(f, 41)) return inch ? kVr200x400 : kVrSuperfine;
+    if (fif_bit(f, 15)) return inch ? kVr200x200 : kVrFine;
+    return inch ? kVr200x100 : 0;
+}
+
 // T.30 Table 2 → T.32 Table 21 (DIS: what the far end can do).
 Class2Params params_from_dis(const std::vector<uint8_t>& f) {
     Class2Params p;
-    p.vr = fif_bit(f, 15) ? 1 : 0;
+    p.vr = vr_offered(f);
     const bool b11 = fif_bit(f, 11), b12 = fif_bit(f, 12), b14 = fif_bit(f, 14);
     if (b14 && b12 && b11) p.br = 5;       // V.17
     else if (b12 && b11) p.br = 3;         // V.29
@@ -58,7 +96,7 @@ Class2Params params_from_dis(const std::vector<uint8_t>& f) {
 // DCS: what this session uses.
 Class2Params params_from_dcs(const std::vector<uint8_t>& f) {
     Class2Params p;
-    p.vr = fif_bit(f, 15) ? 1 : 0;
+    p.vr = vr_selected(f);
     const bool b11 = fif_bit(f, 11), b12 = fif_bit(f, 12), b14 = fif_bit(f, 14);
     if (b14) p.br = (b11 && b12) ? 2 : b11 ? 3 : b12 ? 4 : 5;
     else p.br = (b11 && b12) ? 2 : b11 ? 3 : b12 ? 1 : 0;
@@ -119,8 +157,9 @@ std::string quoted_value(const std::string& v) {
 }  // namespace
 
 std::string Class2Params::to_string() const {
+    // T.32 Table 21 values are hexadecimal; only VR (a bit map) can exceed 9 here.
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%d,%d,%d,%d,%d,%d,%d,%d", vr, br, wd, ln, df, ec, bf, st);
+    std::snprintf(buf, sizeof buf, "%X,%d,%d,%d,%d,%d,%d,%d", static_cast<unsigned>(vr), br, wd, ln, df, ec, bf, st);
     return buf;
 }
 
@@ -148,9 +187,45 @@ void Class2Modem::put(std::string_view text) {
     port_.c2_to_dte(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
-void Class2Modem::info(const std::string& text) { put(verbose_ ? "\r\n" + text + "\r\n" : text + "\r\n"); }
+void Class2Modem::text_line(const std::string& text) { put(verbose_ ? "\r\n" + text + "\r\n" : text + "\r\n"); }
+
+void Class2Modem::info(const std::string& text) {
+    flush_frame_reports();
+    text_line(text);
+}
+
+void Class2Modem::flush_frame_reports() {
+    std::vector<std::string> reports;
+    reports.swap(frame_reports_);
+    for (const auto& r : reports) text_line(r);
+}
+
+// T.32 §8.6: with +FBU=1 every T.30 phase B and phase D HDLC frame is reported as it is
+// sent (+FHT:) or received (+FHR:): address and control field kept, FCS dropped, octets
+// in hexadecimal separated by spaces, the first bit on the line in the LSB ("+FHR: FF 13
+// 80 ..." for a received DIS). +FBO bit 1 reverses the bit order of these phase B/D octets.
+// The report goes out when the frame does, so it precedes the response derived from it
+// (the DIS before +FIS); only while page data cross the DTE link does it wait for the end
+// of the data. ECM image frames (FCD, RCP) belong to phase C and are not reported.
+void Class2Modem::report_frame(std::string_view tag, std::span<const uint8_t> frame) {
+    if (fbu_ == 0 || frame.size() < 3) return;
+    if (frame[2] == T4_FCD || frame[2] == T4_RCP) return;
+    std::string line(tag);
+    line += ':';
+    char hex[4];
+    for (uint8_t b : frame) {
+        std::snprintf(hex, sizeof hex, " %02X", (fbo_ & 2) ? reverse_bits(b) : b);
+        line += hex;
+    }
+    if (data_ != Data::None) {
+        frame_reports_.push_back(std::move(line));
+        return;
+    }
+    info(line);
+}
 
 void Class2Modem::result(std::string_view code) {
+    flush_frame_reports();
     if (quiet_) return;
     if (verbose_) {
         put("\r\n" + std::string(code) + "\r\n");
@@ -440,9 +515,11 @@ bool Class2Modem::extended(const std::string& name, const std::string& op, const
         local_id_.clear();
         polling_id_.clear();
         fbo_ = 0;
+        fbu_ = 0;
         return true;
     }
     if (name == "FBO") return int_param(fbo_, 3, "(0-3)");
+    if (name == "FBU") return int_param(fbu_, 1, "(0,1)");
     if (name == "FLO") return int_param(flo_, 2, "(0-2)");
     if (name == "FCR") return int_param(fcr_, 1, "(0,1)");
     if (name == "FPP") return int_param(fpp_, 1, "(0,1)");
@@ -507,7 +584,7 @@ Class2Params Class2Modem::session_for_send() const {
     Class2Params s = fis_;
     if (!remote_dis_) return s;
     const Class2Params r = params_from_dis(*remote_dis_);
-    s.vr = std::min(fis_.vr, r.vr);
+    s.vr = (fis_.vr & kVrFine) && (r.vr & kVrFine) ? 1 : 0;
     s.br = std::min(fis_.br, r.br);
     s.ec = (fis_.ec && r.ec) ? 1 : 0;
     if (fis_.df >= 3 && r.df >= 3 && s.ec) s.df = 3;
@@ -687,6 +764,10 @@ void Class2Modem::start_engine(bool calling) {
     cfg.compressions = T30_SUPPORT_T4_1D_COMPRESSION;
     if (fis_.df >= 1) cfg.compressions |= T30_SUPPORT_T4_2D_COMPRESSION;
     if (fis_.df >= 3 && cfg.ecm) cfg.compressions |= T30_SUPPORT_T6_COMPRESSION;
+    // The DIS offers the resolutions +FIS allows, no more (SpanDSP's T.30 would offer
+    // superfine by default): the DTE's data are normal or fine, as +FCS says.
+    cfg.resolutions = T30_SUPPORT_R8_RESOLUTION | T30_SUPPORT_STANDARD_RESOLUTION;
+    if (fis_.vr & kVrFine) cfg.resolutions |= T30_SUPPORT_FINE_RESOLUTION;
     cfg.modems = T30_SUPPORT_V27TER;
     if (fis_.br >= 2) cfg.modems |= T30_SUPPORT_V29;
     if (fis_.br >= 4) cfg.modems |= T30_SUPPORT_V17;
@@ -819,7 +900,10 @@ void Class2Modem::end_call_reports() {
 
 // ---------------------------------------------------------------- T.30 engine events
 
+void Class2Modem::c2_frame_sent(std::span<const uint8_t> frame) { report_frame("+FHT", frame); }
+
 void Class2Modem::c2_frame_received(std::span<const uint8_t> frame) {
+    report_frame("+FHR", frame);
     const int fcf = frame[2] & 0xFE;
     if (fcf == T30_CSI) remote_csi_ = decode_ident(frame);
     else if (fcf == (T30_TSI & 0xFE)) remote_tsi_ = decode_ident(frame);

@@ -10,6 +10,7 @@
 //                        or by DLE ETX followed by +FET=0/1/2
 //                      → +FPS:<ppr>,<lc>,0,0,0 [+FHS:00] OK once the far end answered
 //              +FKS    → DCN if the call is still in phase B (nothing sent), +FHS:02, OK
+//   both       +FBU=1  → +FHT:/+FHR: <octets> for every phase B/D frame sent/received
 //   receiving  RING (ATS0=n answers), ATA → +FCO, +FTI:"<TSI>", +FCS:<DCS>, OK
 //              +FDR    → +FCS, CONNECT; the DTE sends DC2; page data, DLE ETX;
 //                        +FPS:1,<lc>,0,0,0, +FET:<ppm>, OK — or +FHS:<code>, OK at the end
@@ -55,7 +56,7 @@ protected:
 
 // T.32 Table 21 session parameters (the +FIS/+FCC/+FCS subparameters), in order.
 struct Class2Params {
-    int vr = 1;  // 0 = 98 lpi, 1 = 196 lpi
+    int vr = 1;  // bit map (+FIS after ATD: all the far end offers): 0 = 98 lpi only, 1 = 196 lpi, ...
     int br = 5;  // 0..5 = 2400..14400 bit/s
     int wd = 0;  // 0 = 1728 pixels
     int ln = 2;  // 0 = A4, 1 = B4, 2 = unlimited
@@ -104,6 +105,7 @@ public:
 
     // ---- Class2T30Listener ----
     void c2_frame_received(std::span<const uint8_t> frame) override;
+    void c2_frame_sent(std::span<const uint8_t> frame) override;
     void c2_burst_held(int fcf) override;
     int c2_phase_b(int fcf) override;
     void c2_phase_d(int fcf) override;
@@ -121,6 +123,9 @@ private:
     bool extended(const std::string& name, const std::string& op, const std::string& value, std::string& response);
     void put(std::string_view text);
     void info(const std::string& text);
+    void text_line(const std::string& text);
+    void report_frame(std::string_view tag, std::span<const uint8_t> frame);
+    void flush_frame_reports();
     void result(std::string_view code);
     void finish_owed(std::string_view code);
 
@@ -151,6 +156,10 @@ private:
     Class2Params fis_;        // +FIS: this session
     Class2Params fcc_;        // +FCC: capabilities
     int fbo_ = 0, flo_ = 1, fcr_ = 1, fpp_ = 0, fct_ = 30, fie_ = 0, fps_ = 1;
+    int fbu_ = 0;  // +FBU: report HDLC frames (T.32 §8.5.1.10)
+    // +FHT/+FHR lines for frames sent or received while page data were crossing the DTE
+    // link; they follow the data (a report inside page data would be read as image data).
+    std::vector<std::string> frame_reports_;
     std::string fnr_ = "0,0,0,0", fcq_ = "1,0", fap_ = "0,0,0", fea_ = "0", fsp_ = "0", frq_ = "0,0", fms_ = "0";
 
     // call and session

@@ -15,6 +15,10 @@ static_assert(kT30SupportT6 == T30_SUPPORT_T6_COMPRESSION);
 static_assert(kT30SupportV27ter == T30_SUPPORT_V27TER);
 static_assert(kT30SupportV29 == T30_SUPPORT_V29);
 static_assert(kT30SupportV17 == T30_SUPPORT_V17);
+static_assert(kT30SupportStandardResolution == T30_SUPPORT_STANDARD_RESOLUTION);
+static_assert(kT30SupportFineResolution == T30_SUPPORT_FINE_RESOLUTION);
+static_assert(kT30SupportSuperfineResolution == T30_SUPPORT_SUPERFINE_RESOLUTION);
+static_assert(kT30SupportR8Resolution == T30_SUPPORT_R8_RESOLUTION);
 static_assert(kT4CompressionT4_1D == T4_COMPRESSION_ITU_T4_1D);
 static_assert(kT4CompressionT4_2D == T4_COMPRESSION_ITU_T4_2D);
 static_assert(kT4CompressionT6 == T4_COMPRESSION_ITU_T6);
@@ -131,6 +135,7 @@ void ReferenceTerminal::start_session(bool calling_party) {
     cfg.ecm = options_.ecm;
     cfg.compressions = options_.compressions;
     cfg.modems = options_.modems;
+    cfg.resolutions = options_.resolutions;
     cfg.rx_encoding = options_.rx_encoding;
     current_rx_file_.clear();
     if (options_.role == TerminalOptions::Role::Send) {

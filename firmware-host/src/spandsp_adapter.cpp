@@ -168,6 +168,7 @@ Result<std::unique_ptr<FaxEngine>> FaxEngine::create(const FaxConfig& config, Fa
     t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
     t30_set_supported_compressions(t30, config.compressions);
     t30_set_supported_modems(t30, config.modems);
+    if (config.resolutions != 0) t30_set_supported_resolutions(t30, config.resolutions);
     if (!config.tx_file.empty()) t30_set_tx_file(t30, config.tx_file.c_str(), -1, -1);
     if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
     if (config.rx_encoding != 0) t30_set_rx_encoding(t30, config.rx_encoding);
@@ -237,6 +238,7 @@ Result<std::unique_ptr<Class2T30Engine>> Class2T30Engine::create(const Class2T30
     t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
     t30_set_supported_compressions(t30, config.compressions);
     t30_set_supported_modems(t30, config.modems);
+    if (config.resolutions != 0) t30_set_supported_resolutions(t30, config.resolutions);
     if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
     t30_set_phase_b_handler(t30, &Class2T30Engine::on_phase_b, e.get());
     t30_set_phase_d_handler(t30, &Class2T30Engine::on_phase_d, e.get());
@@ -250,7 +252,47 @@ Result<std::unique_ptr<Class2T30Engine>> Class2T30Engine::create(const Class2T30
     t30->set_rx_type_handler = &Class2T30Engine::on_set_rx_type;
     t30->set_rx_type_user_data = e.get();
     e->patch_hdlc_rx();
+    // Watch the frames T.30 sends (they still go to fax.c's HDLC transmitter): which
+    // post-page message a far-end answer belongs to is known only from what was sent.
+    e->orig_send_hdlc_ = t30->send_hdlc_handler;
+    e->orig_send_hdlc_user_ = t30->send_hdlc_user_data;
+    t30->send_hdlc_handler = &Class2T30Engine::on_send_hdlc;
+    t30->send_hdlc_user_data = e.get();
     return e;
+}
+
+void Class2T30Engine::on_send_hdlc(void* user_data, const uint8_t* msg, int len) {
+    auto* self = static_cast<Class2T30Engine*>(user_data);
+    if (msg != nullptr && len >= 3) self->frame_sent(std::span<const uint8_t>(msg, static_cast<std::size_t>(len)));
+    self->orig_send_hdlc_(self->orig_send_hdlc_user_, msg, len);
+}
+
+void Class2T30Engine::frame_sent(std::span<const uint8_t> frame) {
+    const int fcf = frame[2] & 0xFE;
+    switch (fcf) {
+    case T30_MPS:
+    case T30_PRI_MPS:
+        page_mps_sent_ = true;
+        break;
+    case T30_EOM:
+    case T30_PRI_EOM:
+    case T30_EOP:
+    case T30_PRI_EOP:
+    case T30_EOS:
+        page_mps_sent_ = false;
+        break;
+    case T30_PPS:
+    case T30_EOR: {
+        // T.30 Annex A: in ECM the post-page message rides in PPS (or EOR) as its second
+        // octet; PPS-NULL ends a partial page (a block of at most 256 frames) inside a page.
+        const int fcf2 = frame.size() > 3 ? frame[3] & 0xFE : T30_NULL;
+        page_mps_sent_ = fcf2 == T30_MPS || fcf2 == T30_PRI_MPS;
+        break;
+    }
+    default:
+        break;  // FCD/RCP (ECM image data), RR, CTC, phase B frames: no post-page message
+    }
+    listener_.c2_frame_sent(frame);
 }
 
 void Class2T30Engine::patch_hdlc_rx() {
@@ -270,7 +312,8 @@ void Class2T30Engine::on_hdlc(void* user_data, const uint8_t* msg, int len, int 
 namespace {
 // The frame a held burst waits for: DIS, or a positive answer to MPS (T.30 §5.3.6.1.5:
 // after MCF, RTP or PIP the sender goes on with the next page; RTN and PIN make it
-// repeat the page it has, which needs nothing from the DTE).
+// repeat the page it has, which needs nothing from the DTE). Whether the answer is to
+// MPS at all is decided by the caller (Class2T30Engine::hdlc).
 int wanted_fcf(const std::vector<std::vector<uint8_t>>& frames, Class2T30Engine::HoldFor what) {
     for (const auto& f : frames) {
         if (f.size() < 3) continue;
@@ -301,9 +344,14 @@ void Class2T30Engine::hdlc(const uint8_t* msg, int len, int ok) {
     std::vector<std::vector<uint8_t>> frames;
     for (const auto& e : burst)
         if (e.len >= 3 && e.ok) frames.push_back(e.bytes);
-    const int fcf = wanted_fcf(frames, hold_for_);
+    int fcf = wanted_fcf(frames, hold_for_);
+    // A page is accepted only by the answer to the post-page message that ended it. In ECM
+    // a page of more than one partial page sends PPS-NULL after each block but the last,
+    // and the MCF to PPS-NULL confirms that block only (T.30 Annex A): T.30 goes on with
+    // the next block of the same page and needs nothing from the DTE.
+    if (fcf >= 0 && hold_for_ == HoldFor::PageAccepted && !page_mps_sent_) fcf = -1;
     if (fcf < 0) {
-        // Not what we wait for (CFR, RTN, DCN, ...): T.30 must see it now.
+        // Not what we wait for (CFR, RTN, DCN, MCF to a block, ...): T.30 must see it now.
         deliver(burst);
         return;
     }

@@ -92,6 +92,7 @@ struct FaxConfig {
     bool ecm = true;
     int compressions = 0;
     int modems = 0;
+    int resolutions = 0;  // T30_SUPPORT_*_RESOLUTION; 0: SpanDSP's default
     std::string tx_file;  // empty: nothing to send
     std::string rx_file;  // empty: do not receive
     int rx_encoding = 0;  // 0: SpanDSP default
@@ -141,10 +142,14 @@ std::string completion_text(int t30_completion_code);
 // come from inside the engine's tx/rx/control calls.
 class Class2T30Listener {
 public:
-    // Every good HDLC frame from the line, as it is demodulated (before any hold).
+    // Every good HDLC frame from the line, as it is demodulated (before any hold): address,
+    // control, FCF, FIF, no FCS; ECM image frames (FCD, RCP) included.
     virtual void c2_frame_received(std::span<const uint8_t> frame) = 0;
-    // A complete V.21 burst with the frame being waited for (DIS, or MCF/RTP/PIP after
-    // MPS) is being held; `fcf` is that frame's FCF (see Class2T30Engine::hold).
+    // Every HDLC frame T.30 hands to the modulator, in the same form.
+    virtual void c2_frame_sent(std::span<const uint8_t> frame) = 0;
+    // A complete V.21 burst with the frame being waited for (DIS, or MCF/RTP/PIP answering
+    // the MPS that ended a page) is being held; `fcf` is that frame's FCF (see
+    // Class2T30Engine::hold).
     virtual void c2_burst_held(int fcf) = 0;
     // T.30 phase B (DIS/DTC when calling, DCS when answering): return a T30_ERR_* code;
     // anything but 0 makes the engine send DCN.
@@ -164,6 +169,7 @@ struct Class2T30Config {
     bool ecm = false;
     int compressions = 0;  // T30_SUPPORT_*_COMPRESSION
     int modems = 0;        // T30_SUPPORT_V27TER | ...
+    int resolutions = 0;   // T30_SUPPORT_*_RESOLUTION the DIS offers; 0: SpanDSP's default
     std::string rx_file;   // answering: where the engine writes received pages
 };
 
@@ -225,12 +231,14 @@ private:
     explicit Class2T30Engine(Class2T30Listener& listener);
     static void on_hdlc(void* user_data, const uint8_t* msg, int len, int ok);
     static void on_set_rx_type(void* user_data, int type, int bit_rate, int short_train, int use_hdlc);
+    static void on_send_hdlc(void* user_data, const uint8_t* msg, int len);
     static int on_phase_b(t30_state_t* s, void* user_data, int fcf);
     static int on_phase_d(t30_state_t* s, void* user_data, int fcf);
     static void on_phase_e(t30_state_t* s, void* user_data, int completion_code);
     static int on_document(t30_state_t* s, void* user_data, int status);
     static int on_row(void* user_data, uint8_t buf[], size_t len);
     void hdlc(const uint8_t* msg, int len, int ok);
+    void frame_sent(std::span<const uint8_t> frame);
     void deliver(const std::vector<HdlcEvent>& events);
     void patch_hdlc_rx();
 
@@ -244,6 +252,11 @@ private:
     std::vector<int16_t> scratch_;
     t30_set_handler_t* orig_set_rx_ = nullptr;
     void* orig_set_rx_user_ = nullptr;
+    t30_send_hdlc_handler_t* orig_send_hdlc_ = nullptr;
+    void* orig_send_hdlc_user_ = nullptr;
+    // The last post-page message T.30 sent ended a page that more pages follow: MPS, or in
+    // ECM PPS-MPS / EOR-MPS. Only an answer to that accepts a page (see hdlc()).
+    bool page_mps_sent_ = false;
     bool holding_ = false;
     HoldFor hold_for_ = HoldFor::Dis;
     bool release_at_burst_end_ = false;

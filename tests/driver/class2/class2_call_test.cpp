@@ -16,6 +16,7 @@
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
+#include "dense_page.h"
 #include "release_fixture.h"
 
 namespace fax {
@@ -344,6 +345,184 @@ INSTANTIATE_TEST_SUITE_P(
                       Mode{"mr", 1, false, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MR"},
                       Mode{"mmr_ecm", 3, true,
                            sim::kT30SupportT4_1D | sim::kT30SupportT4_2D | sim::kT30SupportT6, "MMR"}),
+    [](const ::testing::TestParamInfo<Mode>& p) { return std::string(p.param.name); });
+
+// ---- Pages that need more than one ECM block (issue #12) ----
+//
+// A dense page's coded data exceed one ECM partial page (64 KiB, dense_page.h): the far
+// end answers each block but the last (PPS-NULL) with MCF, which confirms the block, not
+// the page (T.30 Annex A). A modem that takes that MCF for the page's acceptance reports
+// +FPS:1 for a page the far end does not have, and the host hands over the next page too
+// early. Here the project's Class 2.0 sender and receiver exchange several such pages with
+// the SpanDSP reference terminal, ECM on (MMR, MR) and off (MH): every page arrives pixel
+// for pixel, and the page count the modem reported (+FPS / +FET) is what the far end has.
+
+struct DenseSpec {
+    uint32_t seed;
+    int black_per_mille;
+    int cell;
+};
+// Two 2-block pages around a 3-block one (MMR sizes, dense_page.h).
+constexpr DenseSpec kDensePages[] = {{0xC1A5u, 30, 2}, {0xC1A6u, 20, 1}, {0xC1A7u, 30, 2}};
+
+std::vector<t30::Bitmap> dense_document() {
+    std::vector<t30::Bitmap> pages;
+    for (const auto& d : kDensePages) {
+        t30::Bitmap b = t30::Bitmap::blank(testing::kDenseWidth, testing::kDenseHeight);
+        b.bits = testing::dense_page_rows(d.seed, d.black_per_mille, d.cell);
+        pages.push_back(std::move(b));
+    }
+    return pages;
+}
+
+int t4_compression_for(int data_format) {
+    switch (data_format) {
+    case 1: return T4_COMPRESSION_ITU_T4_2D;
+    case 3: return T4_COMPRESSION_ITU_T6;
+    default: return T4_COMPRESSION_ITU_T4_1D;
+    }
+}
+
+// Every page of `tiff` coded as the session will code it; with ECM each must need at
+// least two blocks, or the test proves nothing about partial pages.
+void expect_dense(const std::string& tiff, int first_page, int pages, int data_format, bool ecm) {
+    for (int p = first_page; p < first_page + pages; ++p) {
+        const std::size_t bytes = testing::encoded_page_bytes(tiff, p, t4_compression_for(data_format));
+        ASSERT_GT(bytes, 0u) << "page " << p + 1;
+        if (ecm)
+            std::printf("[ blocks   ] page %d: %zu bytes, %zu ECM blocks\n", p + 1, bytes, testing::ecm_blocks(bytes));
+        else
+            std::printf("[ blocks   ] page %d: %zu bytes (no ECM: one stream)\n", p + 1, bytes);
+        if (ecm) {
+            EXPECT_GE(testing::ecm_blocks(bytes), 2u) << "page " << p + 1 << ": " << bytes << " bytes";
+        }
+    }
+}
+
+class Class2SendMultiBlock : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Class2SendMultiBlock, EveryPageTheModemConfirmedIsStoredAtTheFarEnd) {
+    const Mode m = GetParam();
+    TempDir dir;
+    const std::string doc = dir.file("record.tif");
+    const auto pages = dense_document();
+    ASSERT_TRUE(t30::write_fax_tiff(doc, pages, t30::TiffCompression::T6).ok());
+    auto release = testing::clear_for_fax(dir, doc, "206-555-0117", std::string("NORTH CLINIC"));
+    ASSERT_TRUE(release.ok()) << release.error().to_string();
+    const std::string cleared = release->tiff_path();
+    const int in_document = release->page_count();
+    ASSERT_EQ(in_document, 1 + static_cast<int>(pages.size()));  // the cover, then the dense pages
+    expect_dense(cleared, 1, static_cast<int>(pages.size()), m.data_format, m.ecm);
+
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Receive;
+    topts.tiff = dir.file("rx.tif");
+    topts.ident = "NORTH CLINIC";
+    topts.ecm = true;
+    topts.compressions = m.terminal_compressions;
+    auto& term = sim.add_terminal(release->dial_number(), topts);
+
+    t30::Class2Options o;
+    o.data_format = m.data_format;
+    o.ecm = m.ecm;
+    auto session = t30::Class2Session::transmit(std::move(*release), o);
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    maybe_trace(**session, "tx");
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, Samples{8000 * 1200});
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.completion_code, 0) << r.completion_text;
+    EXPECT_EQ(r.ecm, m.ecm);
+    EXPECT_EQ(r.compression, m.expect_compression);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().ecm, m.ecm);
+    // What the modem reported (+FPS per page) is what the far end stored.
+    auto stored = t30::read_tiff(topts.tiff);
+    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
+    EXPECT_EQ(r.pages_confirmed, term.result().pages);
+    EXPECT_EQ(r.pages_confirmed, static_cast<int>(stored->size()));
+    EXPECT_EQ(r.pages_confirmed, in_document);
+    ASSERT_EQ(r.page_outcomes.size(), static_cast<std::size_t>(in_document));
+    for (const auto& p : r.page_outcomes) EXPECT_EQ(p.response, "MCF") << "page " << p.page;
+    testing::expect_release_received(doc, cleared, *stored);
+    std::printf("[ class2   ] %s: %d pages confirmed, %d stored, %.1f s on the line\n", m.name, r.pages_confirmed,
+                static_cast<int>(stored->size()), r.line_seconds);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, Class2SendMultiBlock,
+    ::testing::Values(Mode{"mmr_ecm", 3, true, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D | sim::kT30SupportT6,
+                           "MMR"},
+                      Mode{"mr_ecm", 1, true, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MR"},
+                      Mode{"mh", 0, false, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MH"}),
+    [](const ::testing::TestParamInfo<Mode>& p) { return std::string(p.param.name); });
+
+class Class2ReceiveMultiBlock : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(Class2ReceiveMultiBlock, EveryPageTheFarEndSentArrivesAndIsCountedOnce) {
+    const Mode m = GetParam();
+    TempDir dir;
+    const std::string doc = dir.file("send.tif");
+    const auto pages = dense_document();
+    ASSERT_TRUE(t30::write_fax_tiff(doc, pages, t30::TiffCompression::T6).ok());
+    expect_dense(doc, 0, static_cast<int>(pages.size()), m.data_format, m.ecm);
+
+    sim::Simulation sim;
+    auto& modem = sim.add_modem("5551001", class2_modem());
+    sim::TerminalOptions topts;
+    topts.role = sim::TerminalOptions::Role::Send;
+    topts.tiff = doc;
+    topts.ident = "SENDING CLINIC";
+    topts.ecm = true;
+    topts.compressions = m.terminal_compressions;
+    topts.dial = "5551001";
+    topts.dial_delay = Samples{8000 * 2};
+    auto& term = sim.add_terminal("5551009", topts);
+
+    t30::Class2Options o;
+    o.local_ident = "ROI DESK";
+    o.data_format = m.data_format;
+    o.ecm = m.ecm;
+    const std::string rx = dir.file("received.tif");
+    auto session = t30::Class2Session::receive(rx, o);
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    maybe_trace(**session, "rx");
+    ASSERT_TRUE(modem.link().host().open().ok());
+    t30::SessionStepper stepper(**session, modem.link().host());
+    sim.attach(stepper);
+    const bool done = sim.run_until([&] { return (*session)->finished() && term.done(); }, Samples{8000 * 1200});
+    sim.detach(stepper);
+    ASSERT_TRUE(done) << "phase " << t30::to_string((*session)->phase());
+
+    const auto& r = (*session)->result();
+    EXPECT_TRUE(r.status.ok()) << r.status.error().to_string();
+    EXPECT_TRUE(r.call_completed) << r.completion_text;
+    EXPECT_EQ(r.ecm, m.ecm);
+    EXPECT_EQ(r.compression, m.expect_compression);
+    EXPECT_EQ(term.result().completion_code, sim::kT30ErrOk) << term.result().completion_text;
+    EXPECT_EQ(term.result().ecm, m.ecm);
+    // Pages the far end had confirmed (MCF) = pages the modem delivered with +FPS/+FET.
+    EXPECT_EQ(term.result().pages, static_cast<int>(pages.size()));
+    EXPECT_EQ(r.pages_received, term.result().pages);
+    expect_pages_equal(doc, rx);
+    std::printf("[ class2   ] %s: %d pages sent, %d received, %.1f s on the line\n", m.name, term.result().pages,
+                r.pages_received, r.line_seconds);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, Class2ReceiveMultiBlock,
+    ::testing::Values(Mode{"mmr_ecm", 3, true, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D | sim::kT30SupportT6,
+                           "MMR"},
+                      Mode{"mh", 0, false, sim::kT30SupportT4_1D | sim::kT30SupportT4_2D, "MH"}),
     [](const ::testing::TestParamInfo<Mode>& p) { return std::string(p.param.name); });
 
 // Class 2.0 modem → line → Class 1 modem: the two host stacks of this project talk

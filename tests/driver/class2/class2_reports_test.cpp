@@ -17,6 +17,13 @@ TEST(Class2Params, ParsesSessionParameterLines) {
         {"+FIS: 0,3,0,2,1,1,0,7", true, {0, 3, 0, 2, 1, 1, 0, 7}},
         {"1,5,0,2,3,1,0,0", true, {1, 5, 0, 2, 3, 1, 0, 0}},
         {"+FCS:0,1", true, {0, 1, 0, 2, 0, 0, 0, 0}},  // trailing fields keep defaults
+        // T.32 Table 21: VR is a bit map in hexadecimal (the far end's DIS in +FIS offers
+        // several): 3 = fine + superfine (SpanDSP's DIS), 11 = fine + 200 x 200, 7F = all.
+        {"+FIS:3,5,0,2,3,1,0,0", true, {3, 5, 0, 2, 3, 1, 0, 0}},
+        {"+FIS:11,5,0,2,0,0,0,0", true, {0x11, 5, 0, 2, 0, 0, 0, 0}},
+        {"+FIS:7F,5,0,2,0,0,0,0", true, {0x7F, 5, 0, 2, 0, 0, 0, 0}},
+        {"+FIS:7f,5", true, {0x7F, 5, 0, 2, 0, 0, 0, 0}},
+        {"+FIS:80,5,0,2,0,0,0,0", false, {}},           // no such resolution bit
         {"+FCS:1,6,0,2,0,0,0,0", false, {}},            // BR 6 does not exist
         {"+FCS:1,5,0,2,0,0,0,0,0", false, {}},          // nine fields
         {"+FCS:1,,0", false, {}},
@@ -31,6 +38,7 @@ TEST(Class2Params, ParsesSessionParameterLines) {
         }
     }
     EXPECT_EQ((Class2Params{1, 5, 0, 2, 3, 1, 0, 0}).to_string(), "1,5,0,2,3,1,0,0");
+    EXPECT_EQ((Class2Params{0x11, 5, 0, 2, 0, 0, 0, 0}).to_string(), "11,5,0,2,0,0,0,0");
     EXPECT_EQ((Class2Params{1, 5}).bit_rate(), 14400);
     EXPECT_EQ((Class2Params{1, 3}).bit_rate(), 9600);
     EXPECT_EQ((Class2Params{1, 0}).bit_rate(), 2400);

@@ -18,7 +18,10 @@ namespace fax::driver {
 
 // T.32 Table 21: VR,BR,WD,LN,DF,EC,BF,ST.
 struct Class2Params {
-    int vr = 1;  // vertical resolution: 0 = 98 lpi, 1 = 196 lpi
+    // Vertical resolution, a bit map (hexadecimal in the reports): 0 = 98 lpi only, 1 = 196
+    // lpi; +FIS after ATD lists every resolution the far end offers (3 = fine and superfine),
+    // +FCS the one in use.
+    int vr = 1;
     int br = 5;  // bit rate: 0..5 = 2400, 4800, 7200, 9600, 12000, 14400 bit/s
     int wd = 0;  // page width: 0 = 1728 pixels
     int ln = 2;  // page length: 0 = A4, 1 = B4, 2 = unlimited

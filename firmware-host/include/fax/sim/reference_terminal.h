@@ -32,6 +32,11 @@ inline constexpr int kT30SupportT6 = 0x08;     // T30_SUPPORT_T6_COMPRESSION (MM
 inline constexpr int kT30SupportV27ter = 0x01;
 inline constexpr int kT30SupportV29 = 0x02;
 inline constexpr int kT30SupportV17 = 0x04;
+// T30_SUPPORT_*_RESOLUTION bits for TerminalOptions::resolutions.
+inline constexpr int kT30SupportStandardResolution = 0x01;   // R8 x 3.85 lines/mm
+inline constexpr int kT30SupportFineResolution = 0x02;       // R8 x 7.7 (DIS bit 15)
+inline constexpr int kT30SupportSuperfineResolution = 0x04;  // R8 x 15.4 (DIS bit 41)
+inline constexpr int kT30SupportR8Resolution = 0x20000;      // 8 pels/mm across (1728 on A4)
 // T4_COMPRESSION_* values for rx_encoding and TerminalResult::compression.
 inline constexpr int kT4CompressionT4_1D = 1;
 inline constexpr int kT4CompressionT4_2D = 2;
@@ -46,6 +51,8 @@ struct TerminalOptions {
     bool ecm = true;
     int compressions = kT30SupportT4_1D | kT30SupportT4_2D | kT30SupportT6;
     int modems = kT30SupportV27ter | kT30SupportV29 | kT30SupportV17;
+    // What its DIS offers; 0 = SpanDSP's default (standard, fine and superfine, R8).
+    int resolutions = 0;
     std::optional<std::string> dial;           // if set, the terminal calls this number when started; else it answers
     int rx_encoding = 0;                       // 0 = keep SpanDSP default (T.4 2-D); else t30_set_rx_encoding
     Samples dial_delay{0};                     // with `dial`: wait this long after the terminal is added
