@@ -7,15 +7,14 @@
 #include <string>
 
 #include "fax/base/utc_text.h"
+#include "fax/store/stored_time.h"
 
 namespace fax::gate::detail {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-inline int64_t to_unix(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-inline TimePoint from_unix(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
+using store::from_unix;
+using store::to_unix;
 
 // "2025-03-01T14:02:09Z"
 inline std::string iso_utc(TimePoint t) { return ::fax::iso_utc(t); }

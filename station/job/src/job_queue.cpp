@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fax/store/sqlite_db.h"
+#include "fax/store/stored_time.h"
 
 namespace fax::job {
 
@@ -65,8 +66,6 @@ constexpr const char* kColumns =
     "job_id, kind, state, recipient_id, page_count, submitted_at, not_before, attempts, modem, max_modulation, ecm, "
     "confirmed_pages, last_completion, last_detail, cancel_requested, cancel_by, updated_at";
 
-int64_t ms(TimePoint t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
-TimePoint from_ms(int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
 
 std::string pages_json(const std::vector<int>& pages) { return json(pages).dump(); }
 std::vector<int> pages_from(const std::string& text) {
@@ -85,8 +84,8 @@ Job row_to_job(const Statement& st) {
     j.state = parse_job_state(st.text(2)).value_or(JobState::Failed);
     j.recipient_id = st.text(3);
     j.page_count = static_cast<int>(st.integer(4));
-    j.submitted_at = from_ms(st.integer(5));
-    j.not_before = from_ms(st.integer(6));
+    j.submitted_at = store::from_unix_ms(st.integer(5));
+    j.not_before = store::from_unix_ms(st.integer(6));
     j.attempts = static_cast<int>(st.integer(7));
     j.modem = st.text(8);
     j.tuning.max_modulation = parse_modulation(st.text(9)).value_or(Modulation::V17);
@@ -96,7 +95,7 @@ Job row_to_job(const Statement& st) {
     j.last_detail = st.text(13);
     j.cancel_requested = st.integer(14) != 0;
     j.cancel_by = st.text(15);
-    j.updated_at = from_ms(st.integer(16));
+    j.updated_at = store::from_unix_ms(st.integer(16));
     return j;
 }
 
@@ -200,8 +199,8 @@ Status JobQueue::add(const Job& j) {
         .bind(2, j.kind == gate::ReleaseKind::VerificationTestFax ? "verification_test_fax" : "release")
         .bind(3, j.recipient_id)
         .bind(4, static_cast<int64_t>(j.page_count))
-        .bind(5, ms(j.submitted_at))
-        .bind(6, ms(j.not_before))
+        .bind(5, store::to_unix_ms(j.submitted_at))
+        .bind(6, store::to_unix_ms(j.not_before))
         .bind(7, to_string(j.tuning.max_modulation))
         .bind(8, static_cast<int64_t>(j.tuning.ecm ? 1 : 0));
     auto r = st->run();
@@ -230,7 +229,7 @@ Result<std::vector<Job>> JobQueue::list(const std::vector<JobState>& states, int
 Result<std::optional<Job>> JobQueue::next_due(TimePoint now) const {
     auto rows = query(db_.get(),
                       "WHERE state = 'queued' AND not_before <= ?1 ORDER BY not_before, submitted_at, job_id LIMIT 1",
-                      {}, ms(now));
+                      {}, store::to_unix_ms(now));
     if (!rows) return fail(rows.take_error());
     if (rows->empty()) return std::optional<Job>();
     return std::optional<Job>(std::move(rows->front()));
@@ -242,7 +241,7 @@ Result<std::optional<TimePoint>> JobQueue::next_wake() const {
     auto r = st->step();
     if (!r) return fail(r.take_error());
     if (!*r || st->is_null(0)) return std::optional<TimePoint>();
-    return std::optional<TimePoint>(from_ms(st->integer(0)));
+    return std::optional<TimePoint>(store::from_unix_ms(st->integer(0)));
 }
 
 Status JobQueue::start_attempt(std::string_view id, int attempt, std::string_view modem, TimePoint now) {
@@ -250,7 +249,7 @@ Status JobQueue::start_attempt(std::string_view id, int attempt, std::string_vie
                                  "UPDATE jobs SET state = 'running', attempts = ?2, modem = ?3, updated_at = ?4 "
                                  "WHERE job_id = ?1 AND state = 'queued' AND attempts = ?2 - 1");
     if (!st) return fail(st.take_error());
-    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, modem).bind(4, ms(now));
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, modem).bind(4, store::to_unix_ms(now));
     return update_one(db_.get(), *st, id, "is not queued for attempt " + std::to_string(attempt));
 }
 
@@ -259,7 +258,7 @@ Status JobQueue::revert_attempt(std::string_view id, int attempts_before, TimePo
                                  "UPDATE jobs SET state = 'queued', attempts = ?2, updated_at = ?3 "
                                  "WHERE job_id = ?1 AND state = 'running'");
     if (!st) return fail(st.take_error());
-    st->bind(1, id).bind(2, static_cast<int64_t>(attempts_before)).bind(3, ms(now));
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempts_before)).bind(3, store::to_unix_ms(now));
     return update_one(db_.get(), *st, id, "is not running");
 }
 
@@ -267,7 +266,7 @@ Status JobQueue::page_confirmed(std::string_view id, int attempt, int page, Time
     auto st = Statement::prepare(db_.get(),
                                  "INSERT OR IGNORE INTO page_confirmations(job_id, attempt, page, at) VALUES (?1, ?2, ?3, ?4)");
     if (!st) return fail(st.take_error());
-    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, static_cast<int64_t>(page)).bind(4, ms(now));
+    st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, static_cast<int64_t>(page)).bind(4, store::to_unix_ms(now));
     return st->run();
 }
 
@@ -294,13 +293,13 @@ Status JobQueue::finish_attempt(std::string_view id, const AttemptEnd& end, Time
     if (!st) return fail(st.take_error());
     st->bind(1, id)
         .bind(2, to_string(end.state))
-        .bind(3, ms(end.not_before))
+        .bind(3, store::to_unix_ms(end.not_before))
         .bind(4, to_string(end.tuning.max_modulation))
         .bind(5, static_cast<int64_t>(end.tuning.ecm ? 1 : 0))
         .bind(6, pages_json(end.confirmed_pages))
         .bind(7, end.completion)
         .bind(8, end.detail)
-        .bind(9, ms(now));
+        .bind(9, store::to_unix_ms(now));
     return update_one(db_.get(), *st, id, "is not running");
 }
 
@@ -311,7 +310,7 @@ Status JobQueue::close(std::string_view id, JobState state, std::string_view com
                                  "UPDATE jobs SET state = ?2, last_completion = ?3, last_detail = ?4, updated_at = ?5 "
                                  "WHERE job_id = ?1 AND state = 'queued'");
     if (!st) return fail(st.take_error());
-    st->bind(1, id).bind(2, to_string(state)).bind(3, completion).bind(4, detail).bind(5, ms(now));
+    st->bind(1, id).bind(2, to_string(state)).bind(3, completion).bind(4, detail).bind(5, store::to_unix_ms(now));
     return update_one(db_.get(), *st, id, "is not queued");
 }
 
@@ -320,7 +319,7 @@ Status JobQueue::request_cancel(std::string_view id, std::string_view staff_id, 
                                  "UPDATE jobs SET cancel_requested = 1, cancel_by = ?2, updated_at = ?3 "
                                  "WHERE job_id = ?1 AND state IN ('queued', 'running')");
     if (!st) return fail(st.take_error());
-    st->bind(1, id).bind(2, staff_id).bind(3, ms(now));
+    st->bind(1, id).bind(2, staff_id).bind(3, store::to_unix_ms(now));
     return update_one(db_.get(), *st, id, "is not queued or running (unknown, or already closed)");
 }
 
@@ -330,7 +329,7 @@ Status JobQueue::put_modem_status(const ModemStatus& m) {
                                  "detail, pid, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st) return fail(st.take_error());
     st->bind(1, m.entry).bind(2, m.device).bind(3, m.modem_class).bind(4, m.profile).bind(5, m.state);
-    st->bind(6, m.job_id).bind(7, m.detail).bind(8, static_cast<int64_t>(m.pid)).bind(9, ms(m.updated_at));
+    st->bind(6, m.job_id).bind(7, m.detail).bind(8, static_cast<int64_t>(m.pid)).bind(9, store::to_unix_ms(m.updated_at));
     return st->run();
 }
 
@@ -366,7 +365,7 @@ Result<std::vector<ModemStatus>> JobQueue::modem_statuses() const {
         m.job_id = st->text(5);
         m.detail = st->text(6);
         m.pid = static_cast<int>(st->integer(7));
-        m.updated_at = from_ms(st->integer(8));
+        m.updated_at = store::from_unix_ms(st->integer(8));
         out.push_back(std::move(m));
     }
     return out;

@@ -1,6 +1,7 @@
 #include "fax/job/receive_log.h"
 
 #include "fax/store/sqlite_db.h"
+#include "fax/store/stored_time.h"
 
 namespace fax::job {
 
@@ -32,9 +33,6 @@ constexpr const char* kColumns =
     "rx_id, modem, remote_tsi, pages, complete, completion, detail, bit_rate, modulation, ecm, compression, "
     "started_at, finished_at, tiff_path";
 
-using TimePoint = std::chrono::system_clock::time_point;
-int64_t ms(TimePoint t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
-TimePoint from_ms(int64_t v) { return TimePoint(std::chrono::milliseconds(v)); }
 
 ReceivedFax row(const Statement& st) {
     ReceivedFax f;
@@ -49,8 +47,8 @@ ReceivedFax row(const Statement& st) {
     f.modulation = st.text(8);
     f.ecm = st.integer(9) != 0;
     f.compression = st.text(10);
-    f.started_at = from_ms(st.integer(11));
-    f.finished_at = from_ms(st.integer(12));
+    f.started_at = store::from_unix_ms(st.integer(11));
+    f.finished_at = store::from_unix_ms(st.integer(12));
     f.tiff_path = st.text(13);
     return f;
 }
@@ -95,8 +93,8 @@ Status ReceiveLog::add(const ReceivedFax& f) {
         .bind(9, f.modulation)
         .bind(10, static_cast<int64_t>(f.ecm ? 1 : 0))
         .bind(11, f.compression)
-        .bind(12, ms(f.started_at))
-        .bind(13, ms(f.finished_at))
+        .bind(12, store::to_unix_ms(f.started_at))
+        .bind(13, store::to_unix_ms(f.finished_at))
         .bind(14, f.tiff_path);
     return st->run();
 }
