@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace fax::testing {
 namespace {
@@ -160,6 +161,10 @@ void EmulatedUsbModem::add_devices() {
         "A: busnum=1\\n\nA: devnum=1\\n\nA: bConfigurationValue=1\\n\nA: speed=480\\n\n"
         "A: idVendor=1d6b\\n\nA: idProduct=0002\\n\nA: bDeviceClass=09\\n\n"
         "H: descriptors=" + hex(root_hub_descriptors()) + "\n";
+    ok_ = add_from_string(hub + "\n" + modem_description());
+}
+
+std::string EmulatedUsbModem::modem_description() const {
     auto desc = device_descriptor(opts_.vendor_bulk ? 0xff : 0x02, opts_.vendor_id, opts_.product_id, true);
     auto cfg = opts_.vendor_bulk ? vendor_bulk_config() : cdc_acm_config();
     desc.insert(desc.end(), cfg.begin(), cfg.end());
@@ -189,13 +194,17 @@ void EmulatedUsbModem::add_devices() {
         iface(0, "02", "02");
         iface(1, "0a", "00");
     }
-    const std::string all = hub + "\n" + modem + ifaces;
+    return modem + ifaces;
+}
+
+bool EmulatedUsbModem::add_from_string(const std::string& description) {
     GError* err = nullptr;
-    ok_ = umockdev_testbed_add_from_string(testbed_, all.c_str(), &err) != FALSE;
+    const bool ok = umockdev_testbed_add_from_string(testbed_, description.c_str(), &err) != FALSE;
     if (err != nullptr) {
         std::fprintf(stderr, "EmulatedUsbModem: umockdev_testbed_add_from_string: %s\n", err->message);
         g_error_free(err);
     }
+    return ok;
 }
 
 // ---------------------------------------------------------------- device side
@@ -226,6 +235,43 @@ void EmulatedUsbModem::unplug() {
     // versions send one): send "remove" first, while the uevent file is there.
     umockdev_testbed_uevent(testbed_, kSysPath, "remove");
     umockdev_testbed_remove_device(testbed_, kSysPath);
+}
+
+void EmulatedUsbModem::replug() {
+    {
+        std::lock_guard lock(mu_);
+        // A device that comes back has forgotten everything: a fresh power-up.
+        for (auto& u : flying_) g_object_unref(u.data);
+        flying_.clear();
+        from_host_.clear();
+        to_host_.clear();
+        notifications_.clear();
+        claimed_.clear();
+        bound_.clear();
+        if (!opts_.vendor_bulk && opts_.kernel_driver_bound) bound_ = {0, 1};
+        line_coding_set_ = false;
+        control_line_ = 0;
+        control_line_requests_ = 0;
+        in_halted_ = false;
+        unplugged_ = false;
+    }
+    // umockdev 0.17.16 leaves the device's /sys/bus/usb/devices links behind on removal,
+    // and refuses to add a device whose link exists: take them away first.
+    std::error_code ec;
+    for (const char* link : {"1-1", "1-1:1.0", "1-1:1.1"})
+        std::filesystem::remove(std::filesystem::path(sys_dir_) / "bus/usb/devices" / link, ec);
+    umockdev_testbed_detach_ioctl(testbed_, kDevNode, nullptr);
+    GError* err = nullptr;
+    if (umockdev_testbed_attach_ioctl(testbed_, kDevNode, handler_, &err) == FALSE) {
+        std::fprintf(stderr, "EmulatedUsbModem: umockdev_testbed_attach_ioctl: %s\n", err != nullptr ? err->message : "?");
+        if (err != nullptr) g_error_free(err);
+    }
+    if (add_from_string(modem_description())) umockdev_testbed_uevent(testbed_, kSysPath, "add");
+}
+
+bool EmulatedUsbModem::unplugged() const {
+    std::lock_guard lock(mu_);
+    return unplugged_;
 }
 
 std::optional<uint32_t> EmulatedUsbModem::line_rate() const {
@@ -564,6 +610,12 @@ UsbSimBridge::UsbSimBridge(EmulatedUsbModem& usb, hal::InProcessLink& link) : us
 void UsbSimBridge::step(Samples) {
     hal::Transport& host = link_.host();
     if (!host.is_open()) return;
+    // An unplugged modem loses its power: it hangs up (DTR off) and hears nothing.
+    if (usb_.unplugged()) {
+        if (last_dtr_) (void)host.set_dtr(false);
+        last_dtr_ = false;
+        return;
+    }
     // DTR follows SET_CONTROL_LINE_STATE once the host has sent one.
     if (usb_.control_line_requests() > 0) {
         const bool dtr = (usb_.control_line_state() & 0x01) != 0;

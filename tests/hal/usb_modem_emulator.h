@@ -73,6 +73,10 @@ public:
     // usbfs call on it fails with ENODEV and in-flight URBs end with -ESHUTDOWN,
     // as the kernel does on a real unplug.
     void unplug();
+    // Puts it back (uevent "add") as after a power-up: nothing claimed, no line coding,
+    // DTR off, queues empty. The same bus, port and identity.
+    void replug();
+    bool unplugged() const;
 
     // ---- what the host did ----
     std::optional<uint32_t> line_rate() const;
@@ -98,6 +102,8 @@ private:
         int actual = 0;
     };
     void add_devices();
+    std::string modem_description() const;  // the modem and its interfaces, for umockdev
+    bool add_from_string(const std::string& description);
     bool submit(UMockdevIoctlClient* client, UMockdevIoctlData* arg);
     bool reap(UMockdevIoctlClient* client, UMockdevIoctlData* arg);
     bool discard(UMockdevIoctlClient* client, UMockdevIoctlData* arg);
