@@ -15,7 +15,7 @@
 #include "fax/base/sha256.h"
 #include "fax/driver/at_channel.h"
 #include "fax/driver/class1_modulation.h"
-#include "spandsp.h"
+#include "fax/t30/spandsp/spandsp.h"
 
 namespace fax::t30 {
 
@@ -109,21 +109,6 @@ struct HdlcRxDeleter {
 };
 
 }  // namespace
-
-std::string_view to_string(CallPhase p) {
-    switch (p) {
-    case CallPhase::Init: return "init";
-    case CallPhase::Dialing: return "dialing";
-    case CallPhase::WaitingForCall: return "waiting for call";
-    case CallPhase::Answering: return "answering";
-    case CallPhase::Negotiating: return "negotiating";
-    case CallPhase::Transfer: return "page transfer";
-    case CallPhase::PostPage: return "post-page";
-    case CallPhase::HangingUp: return "hanging up";
-    case CallPhase::Done: return "done";
-    }
-    return "?";
-}
 
 class FaxSession::Impl {
 public:

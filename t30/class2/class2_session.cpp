@@ -11,7 +11,7 @@
 #include "fax/base/log.h"
 #include "fax/base/sha256.h"
 #include "fax/driver/class2_channel.h"
-#include "spandsp.h"
+#include "fax/t30/spandsp/spandsp.h"
 
 namespace fax::t30 {
 

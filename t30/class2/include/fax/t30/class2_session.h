@@ -2,7 +2,7 @@
 // T.30; the host dials or answers, checks the remote station id, hands over each page
 // as T.4/T.6 data (+FDT) or takes it (+FDR), and reads the modem's reports.
 //
-// The same shape as the Class 1 FaxSession (t30/fax_session.h): the same SessionResult,
+// The same shape as the Class 1 FaxSession (fax/t30/fax_session.h): the same SessionResult,
 // CallPhase and SessionEvent; the transmit entry point consumes a gate::ClearedRelease,
 // re-checks the document's SHA-256 and dials only release.dial_number(); the remote
 // station id the modem reports (+FCI) is checked against release.expected_csi() before
@@ -23,8 +23,8 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/driver/cleared_release.h"
-#include "fax/hal/transport.h"
-#include "fax/t30/fax_session.h"
+#include "fax/driver/profile.h"
+#include "fax/t30/call_session.h"
 
 namespace fax::t30 {
 
