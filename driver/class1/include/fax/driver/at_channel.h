@@ -24,7 +24,9 @@
 
 #include "fax/base/result.h"
 #include "fax/base/time.h"
+#include "fax/driver/at_reply.h"
 #include "fax/driver/at_response.h"
+#include "fax/driver/at_step_runner.h"
 #include "fax/driver/cleared_release.h"
 #include "fax/driver/dle.h"
 
@@ -53,12 +55,6 @@ struct AtChannelOptions {
     bool inband_flow = false;
     std::size_t flow_window = 512;
     Samples xoff_limit{Samples{8000 * 10}};
-};
-
-struct AtReply {
-    AtResult result = AtResult::Ok;
-    std::string line;               // the result line as received
-    std::vector<std::string> info;  // information text before the result
 };
 
 class AtChannel {
@@ -147,5 +143,9 @@ private:
     std::function<void(AtResult, const std::string&)> unsolicited_;
     std::function<void(bool, const std::string&)> trace_;
 };
+
+// The AT step runner's Send over this engine (at_step_runner.h): each step's command in
+// command mode, its final reply to the runner.
+AtStepRunner::Send step_sender(AtChannel& channel);
 
 }  // namespace fax::driver

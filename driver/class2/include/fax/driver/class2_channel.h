@@ -20,7 +20,9 @@
 
 #include "fax/base/result.h"
 #include "fax/base/time.h"
+#include "fax/driver/at_reply.h"
 #include "fax/driver/at_response.h"
+#include "fax/driver/at_step_runner.h"
 #include "fax/driver/cleared_release.h"
 #include "fax/driver/class2_reports.h"
 #include "fax/driver/dle.h"
@@ -35,11 +37,9 @@ struct Class2Command {
     Class2Data data = Class2Data::None;  // what CONNECT starts
 };
 
-struct Class2Reply {
-    AtResult result = AtResult::Ok;
-    std::string line;
-    std::vector<std::string> info;  // information text (the +F reports) before the result
-};
+// The final result and the information text (the +F reports) before it: the same shape as
+// a Class 1 reply, so one AT step runner serves both engines.
+using Class2Reply = AtReply;
 
 // How the engine reads this modem (from its profile's quirks): result codes in words or
 // digits, and whether a lone DLE in +FDR data is data (quirk dle_bug). See AtChannelOptions.
@@ -118,5 +118,9 @@ private:
     std::function<void(const std::string&)> unsolicited_;
     std::function<void(bool, const std::string&)> trace_;
 };
+
+// The AT step runner's Send over this engine (at_step_runner.h): each step's command with
+// no data phase, its final reply (with the +F reports) to the runner.
+AtStepRunner::Send step_sender(Class2Channel& channel);
 
 }  // namespace fax::driver
