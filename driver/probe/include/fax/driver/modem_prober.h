@@ -1,6 +1,7 @@
 // ModemProber: identifies the modem on a port and what it can do, the way a station's
 // `faxctl probe` does — a table of {command, timeout, what to keep} run one after the
-// other over AtChannel (ModemManager's style), then select_profile() on what it said.
+// other over AtChannel by the AT step runner (ModemManager's style), then
+// select_profile() on what it said.
 //
 // A protocol engine like the sessions: no I/O and no clock (bytes and time are handed
 // in), so the same prober runs over a real tty, USB, or a simulated modem in process.
@@ -17,6 +18,7 @@
 #include "fax/base/result.h"
 #include "fax/base/time.h"
 #include "fax/driver/at_channel.h"
+#include "fax/driver/at_step_runner.h"
 #include "fax/driver/class1_modulation.h"
 #include "fax/driver/profile.h"
 #include "fax/hal/transport.h"
@@ -58,14 +60,17 @@ public:
     bool finished() const { return finished_; }
     const ProbeResult& result() const { return result_; }
 
+    // What a step's answer tells (modem_prober.cpp).
+    enum class Keep;
+
 private:
-    void next();
-    void on_reply(Result<AtReply> r);
-    void finish();
+    std::vector<AtStep> steps();
+    AtStepVerdict on_reply(const AtStep& step, Keep keep, const Result<AtReply>& r);
+    void finish(Status status);
 
     ProbeOptions opts_;
     AtChannel channel_;
-    std::size_t step_ = 0;
+    AtStepRunner runner_;
     bool started_ = false;
     bool finished_ = false;
     bool any_answer_ = false;
