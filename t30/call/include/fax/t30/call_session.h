@@ -21,6 +21,48 @@ namespace fax::t30 {
 enum class CallPhase { Init, Dialing, WaitingForCall, Answering, Negotiating, Transfer, PostPage, HangingUp, Done };
 std::string_view to_string(CallPhase p);
 
+// How a call ended, typed: what a station needs to decide whether and when to try again
+// and what to report. Both session types settle it the same way (settle_call_end below)
+// from what the modem said, what T.30 reported (SpanDSP's phase E code for FaxSession, the
+// modem's +FHS hang-up status for Class2Session, T.32 Table 24) and what the caller did.
+enum class CallEnd {
+    None,            // the call has not ended yet
+    Ok,              // T.30 reached its normal end (DCN after the last page, T.30 §5.3.5)
+    Busy,            // BUSY: the number is engaged
+    NoAnswer,        // NO ANSWER: nobody picked up
+    NoDialtone,      // NO DIALTONE: the line is dead or not connected
+    NoCarrier,       // the far end's carrier never came or was lost; the call dropped
+    NoCall,          // receive: no call came within the ring time-out
+    Timeout,         // a T.30 timer expired (T0, T1, T2, T3, T5: T.30 §5.4.3), or the modem stopped answering
+    TrainingFailed,  // no modulation trained down to the slowest common one (T.30 §5.3.2.4): try slower
+    Incompatible,    // the far end cannot take what this call sends, or send what it takes (DIS, T.30 §5.3.6.2)
+    Protocol,        // the far end, or the modem, broke the procedure: unexpected, invalid or missing answers
+    IdentMismatch,   // ended by us before any page: the remote station id is not the verified one
+    Cancelled,       // cancel(): the operator or a shutdown
+    Document,        // the document could not be read, or the received one could not be written
+    Modem,           // the modem cannot do this (no Class 1 / 2.0, no modulation) or failed (ERROR, unplugged)
+    Failed,          // ended without success and without a more specific cause
+};
+std::string_view to_string(CallEnd e);
+
+// The CallEnd for a typed error of the modem, its transport or the session:
+// LineBusy → Busy, NoAnswer, NoDialtone, NoCarrier, Timeout, Protocol, Cancelled as such;
+// ModemError, Unsupported, Io, Disconnected, DeviceBusy → Modem; NotFound, InvalidInput →
+// Document; anything else → Failed.
+CallEnd call_end_for(Errc code);
+
+// What a session knows when its call ends, in the order it counts: the gate's identity
+// check, then an error (a receive still waiting for RING that timed out is NoCall), then a
+// cancel (unless T.30 had ended normally), then T.30's own verdict; Failed if none.
+struct CallEndFacts {
+    bool ident_mismatch = false;
+    const Error* error = nullptr;
+    bool waiting_for_call = false;
+    bool cancelled = false;
+    std::optional<CallEnd> protocol;
+};
+CallEnd settle_call_end(const CallEndFacts& facts);
+
 struct PageOutcome {
     int page = 0;          // 1-based
     std::string response;  // "MCF", "RTP", "RTN", "PPR", ... as the remote answered
@@ -29,8 +71,14 @@ struct PageOutcome {
 
 struct SessionResult {
     Status status;                       // modem or transport failure, if any
+    // How the call ended: callers branch on this (and on the page counts below). It is
+    // None until the session has finished.
+    CallEnd end = CallEnd::None;
     bool call_completed = false;         // T.30 reached a normal end (DCN exchanged)
-    int completion_code = -1;            // T30_ERR_*
+    // For logs only, never to branch on: their meaning differs by session type —
+    // SpanDSP's T30_ERR_* code and text (FaxSession), the modem's +FHS hang-up status
+    // (Class2Session, T.32 Table 24). -1 when nothing was reported.
+    int completion_code = -1;
     std::string completion_text;
     int pages_in_document = 0;
     int pages_confirmed = 0;             // transmit: pages the remote answered with MCF (or RTP)
