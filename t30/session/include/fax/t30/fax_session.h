@@ -1,7 +1,9 @@
 // FaxSession: one T.30 call run on the host by SpanDSP's t30_state_t, with a
-// Class 1 modem as its front end (T.31). The mapping between the engine's
-// requests (set_rx_type / set_tx_type / send_hdlc) and Class 1 commands follows
-// docs/spandsp-0.0.6-notes.md.
+// Class 1 modem as its front end (T.31). Three parts: the T.30 engine behind its adapter
+// (spandsp::T30Engine, t30/spandsp), the Class 1 front end (t30/session/class1_front_end.h:
+// set-up, dial/answer, the data-mode pump, ECM framing) and the session that joins them
+// (the release, phases, events, the result). The mapping between the engine's requests
+// and Class 1 commands follows docs/spandsp-0.0.6-notes.md.
 //
 // The session is a protocol engine: it does no I/O and reads no clock. A runner
 // hands it the modem's bytes (on_bytes), the time (advance_to), and writes what
