@@ -64,11 +64,13 @@ CallEnd call_end_for(Errc code) {
 
 CallEnd settle_call_end(const CallEndFacts& f) {
     if (f.ident_mismatch) return CallEnd::IdentMismatch;
+    // What goes wrong after a cancel (an abort the modem answers late, a DCN cut short)
+    // is the cancel's doing.
+    if (f.cancelled && f.protocol != CallEnd::Ok) return CallEnd::Cancelled;
     if (f.error) {
         if (f.waiting_for_call && f.error->code == Errc::Timeout) return CallEnd::NoCall;
         return call_end_for(f.error->code);
     }
-    if (f.cancelled && f.protocol != CallEnd::Ok) return CallEnd::Cancelled;
     if (f.protocol) return *f.protocol;
     return CallEnd::Failed;
 }

@@ -10,7 +10,9 @@
 
 #include "fax/base/log.h"
 #include "fax/base/sha256.h"
+#include "fax/driver/at_step_runner.h"
 #include "fax/driver/class2_channel.h"
+#include "fax/t30/hangup_call_end.h"
 #include "fax/t30/spandsp/spandsp.h"
 
 namespace fax::t30 {
@@ -119,7 +121,7 @@ public:
         now_ = now;
         if (!started_) {
             started_ = true;
-            run_steps(0);
+            run_setup();
         }
         channel_.set_time(now);
         if (ring_deadline_ && now >= *ring_deadline_ && phase_ == CallPhase::WaitingForCall) {
@@ -152,15 +154,8 @@ public:
     void set_trace(std::function<void(bool, const std::string&)> fn) { channel_.set_trace(std::move(fn)); }
 
 private:
-    struct Step {
-        std::string cmd;
-        Samples timeout;
-        bool required;
-        void (Impl::*process)(const Class2Reply&);
-    };
-
     // ---- start-up (T.32 §8.2 / §8.5): Class 2.0 and the session parameters ----
-    std::vector<Step> init_steps() const {
+    std::vector<driver::AtStep> init_steps() {
         Class2Params p;
         p.vr = 1;
         p.br = opts_.max_bit_rate_code;
@@ -169,51 +164,49 @@ private:
         // The profile sets the time-outs: a slow ATZ, slow answers on hook.
         const Samples reset = std::chrono::duration_cast<Samples>(opts_.quirks.reset_timeout);
         const Samples cmd = std::chrono::duration_cast<Samples>(opts_.quirks.command_timeout);
-        std::vector<Step> steps = {
-            {"ATZ", reset, false, nullptr},
-            {"ATE0V1Q0", cmd, true, nullptr},
-            {"AT+FCLASS=?", cmd, true, &Impl::on_fclass_caps},
-            {"AT+FCLASS=2.0", cmd, true, nullptr},
-            {"AT+FLI=\"" + opts_.local_ident + "\"", cmd, true, nullptr},
-            {"AT+FCC=" + p.to_string(), cmd, true, nullptr},
-            {"AT+FIS=" + p.to_string(), cmd, true, nullptr},
-            {"AT+FNR=1,1,1,0", cmd, false, nullptr},
-            {"AT+FBO=0", cmd, true, nullptr},
-            {"AT+FCR=1", cmd, true, nullptr},
+        const auto ok = driver::require_ok();
+        std::vector<driver::AtStep> steps = {
+            {"ATZ", reset, driver::tolerate_error(), {}},
+            {"ATE0V1Q0", cmd, ok, {}},
+            {"AT+FCLASS=?", cmd, driver::require_ok([this](const Class2Reply& r) { return on_fclass_caps(r); }), {}},
+            {"AT+FCLASS=2.0", cmd, ok, {}},
+            {"AT+FLI=\"" + opts_.local_ident + "\"", cmd, ok, {}},
+            {"AT+FCC=" + p.to_string(), cmd, ok, {}},
+            {"AT+FIS=" + p.to_string(), cmd, ok, {}},
+            {"AT+FNR=1,1,1,0", cmd, driver::tolerate_error(), {}},
+            {"AT+FBO=0", cmd, ok, {}},
+            {"AT+FCR=1", cmd, ok, {}},
         };
-        if (role_ == Role::Receive) steps.push_back({"ATS0=0", cmd, true, nullptr});
+        if (role_ == Role::Receive) steps.push_back({"ATS0=0", cmd, ok, {}});
         return steps;
     }
 
-    void run_steps(std::size_t i) {
-        set_phase(CallPhase::Init, i == 0 ? "initialising modem" : "");
-        const auto steps = init_steps();
-        if (i >= steps.size()) {
-            after_init();
-            return;
-        }
-        const Step st = steps[i];
-        channel_.send(Class2Command{st.cmd, st.timeout, Class2Data::None}, [this, i, st](Result<Class2Reply> r) {
-            if (r.ok() && r->result == AtResult::Ok) {
-                if (st.process) (this->*st.process)(*r);
-                if (phase_ != CallPhase::Done) run_steps(i + 1);
-                return;
-            }
-            if (!st.required && r.ok()) {
-                run_steps(i + 1);
-                return;
-            }
-            finish_with(r.ok() ? fail(driver::to_error(r->result, st.cmd)) : fail(r.take_error()));
-        });
+    // The set-up table, one command after the other (driver::AtStepRunner).
+    void run_setup() {
+        set_phase(CallPhase::Init, "initialising modem");
+        auto send = driver::step_sender(channel_);
+        setup_.run(
+            init_steps(),
+            [this, send](const driver::AtStep& step, driver::AtStepRunner::ReplyFn on_reply) {
+                if (phase_ != CallPhase::Done) send(step, std::move(on_reply));
+            },
+            [this](Status s) {
+                if (!s.ok()) {
+                    finish_with(std::move(s));
+                    return;
+                }
+                if (phase_ != CallPhase::Done) after_init();
+            });
     }
 
-    void on_fclass_caps(const Class2Reply& r) {
+    Status on_fclass_caps(const Class2Reply& r) {
         std::string joined;
         for (const auto& l : r.info) joined += l;
         result_.modem_classes = joined;
         auto classes = driver::parse_class_list(joined);
         if (!classes || std::find(classes->begin(), classes->end(), "2.0") == classes->end())
-            finish_with(fail(Errc::Unsupported, "the modem does not offer Class 2.0 (+FCLASS=? answered '" + joined + "')"));
+            return fail(Errc::Unsupported, "the modem does not offer Class 2.0 (+FCLASS=? answered '" + joined + "')");
+        return {};
     }
 
     void after_init() {
@@ -471,6 +464,11 @@ private:
             result_.completion_code = *hangup_status_;
             if (result_.completion_text.empty()) result_.completion_text = driver::hangup_status_text(*hangup_status_);
         }
+        const Error* error = result_.status.ok() ? nullptr : &result_.status.error();
+        std::optional<CallEnd> hangup_end;
+        if (hangup_status_) hangup_end = call_end_for_hangup_status(*hangup_status_);
+        result_.end = settle_call_end(
+            {result_.remote_ident_mismatch, error, phase_ == CallPhase::WaitingForCall, cancel_requested_, hangup_end});
         const bool normal = hangup_status_ && *hangup_status_ == 0 && result_.status.ok() && !result_.remote_ident_mismatch;
         result_.call_completed = normal && (role_ == Role::Transmit
                                                 ? result_.pages_confirmed == result_.pages_in_document
@@ -498,6 +496,7 @@ private:
     Role role_;
     Class2Options opts_;
     Class2Channel channel_;
+    driver::AtStepRunner setup_;
     SessionResult result_;
     CallPhase phase_ = CallPhase::Init;
     std::function<void(const SessionEvent&)> events_;

@@ -37,6 +37,11 @@ TEST(CallEnd, NoRingWithinTheTimeOutIsNoCall) {
     EXPECT_EQ(settle_call_end({false, &e, false, false, std::nullopt}), CallEnd::Timeout);
 }
 
+TEST(CallEnd, ACancelCountsBeforeTheErrorItCaused) {
+    const Error e{Errc::Timeout, "no answer from the modem to AT+FDT"};
+    EXPECT_EQ(settle_call_end({false, &e, false, true, std::nullopt}), CallEnd::Cancelled);
+}
+
 TEST(CallEnd, ACancelBeatsTheDroppedCallButNotANormalEnd) {
     EXPECT_EQ(settle_call_end({false, nullptr, false, true, CallEnd::NoCarrier}), CallEnd::Cancelled);
     EXPECT_EQ(settle_call_end({false, nullptr, false, true, std::nullopt}), CallEnd::Cancelled);

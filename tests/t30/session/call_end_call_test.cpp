@@ -90,6 +90,7 @@ Call cancelled_in_transfer() {
 }
 
 Ended class1(const Call& c) { return run<FaxSession>(Kind::Class1, c, SessionOptions{}); }
+Ended class2(const Call& c) { return run<Class2Session>(Kind::Class2, c, Class2Options{}); }
 
 TEST(CallEndClass1, ADeliveredReleaseIsOk) {
     const Ended e = class1({});
@@ -115,6 +116,32 @@ TEST(CallEndClass1, AnotherStationIsIdentMismatch) {
 // code, which the station counted as a protocol failure.
 TEST(CallEndClass1, ACancelDuringThePageIsCancelled) {
     const Ended e = class1(cancelled_in_transfer());
+    ASSERT_TRUE(e.finished);
+    EXPECT_EQ(e.result.end, CallEnd::Cancelled) << to_string(e.result.end) << " " << e.result.completion_text;
+}
+
+TEST(CallEndClass2, ADeliveredReleaseIsOk) {
+    const Ended e = class2({});
+    ASSERT_TRUE(e.finished);
+    EXPECT_EQ(e.result.end, CallEnd::Ok) << to_string(e.result.end) << " " << e.result.completion_text;
+}
+
+TEST(CallEndClass2, AnEngagedNumberIsBusy) {
+    const Ended e = class2(busy_number());
+    ASSERT_TRUE(e.finished);
+    EXPECT_EQ(e.result.end, CallEnd::Busy) << to_string(e.result.end);
+}
+
+// +FKS after the remote's +FCI makes the modem report +FHS:02 ("aborted"): the identity
+// check, not that code, is how the call ended.
+TEST(CallEndClass2, AnotherStationIsIdentMismatch) {
+    const Ended e = class2(other_station());
+    ASSERT_TRUE(e.finished);
+    EXPECT_EQ(e.result.end, CallEnd::IdentMismatch) << to_string(e.result.end);
+}
+
+TEST(CallEndClass2, ACancelDuringThePageIsCancelled) {
+    const Ended e = class2(cancelled_in_transfer());
     ASSERT_TRUE(e.finished);
     EXPECT_EQ(e.result.end, CallEnd::Cancelled) << to_string(e.result.end) << " " << e.result.completion_text;
 }

@@ -38,7 +38,7 @@ enum class CallEnd {
     Incompatible,    // the far end cannot take what this call sends, or send what it takes (DIS, T.30 §5.3.6.2)
     Protocol,        // the far end, or the modem, broke the procedure: unexpected, invalid or missing answers
     IdentMismatch,   // ended by us before any page: the remote station id is not the verified one
-    Cancelled,       // cancel(): the operator or a shutdown
+    Cancelled,       // cancel(): the operator, a shutdown, or a runner's call limit (its status says which)
     Document,        // the document could not be read, or the received one could not be written
     Modem,           // the modem cannot do this (no Class 1 / 2.0, no modulation) or failed (ERROR, unplugged)
     Failed,          // ended without success and without a more specific cause
@@ -52,8 +52,9 @@ std::string_view to_string(CallEnd e);
 CallEnd call_end_for(Errc code);
 
 // What a session knows when its call ends, in the order it counts: the gate's identity
-// check, then an error (a receive still waiting for RING that timed out is NoCall), then a
-// cancel (unless T.30 had ended normally), then T.30's own verdict; Failed if none.
+// check, then a cancel (unless T.30 had ended normally: what fails after a cancel is its
+// doing), then an error (a receive still waiting for RING that timed out is NoCall), then
+// T.30's own verdict; Failed if none.
 struct CallEndFacts {
     bool ident_mismatch = false;
     const Error* error = nullptr;
