@@ -13,6 +13,7 @@
 #include "fax/driver/at_step_runner.h"
 #include "fax/driver/class2_channel.h"
 #include "fax/t30/hangup_call_end.h"
+#include "fax/t30/part_file.h"
 #include "fax/t30/spandsp/spandsp.h"
 
 namespace fax::t30 {
@@ -112,6 +113,10 @@ public:
     Status init_receive(const std::string& rx_tiff) {
         if (rx_tiff.empty()) return fail(Errc::InvalidArgument, "no output file for the received fax");
         rx_tiff_ = rx_tiff;
+        // Pages are received into <rx_tiff>.part, private from the start (part_file.h).
+        auto part = PartFile::create(rx_tiff_);
+        if (!part) return fail(part.take_error());
+        rx_file_.emplace(std::move(*part));
         return {};
     }
 
@@ -413,7 +418,7 @@ private:
 
     Status store_page() {
         if (!rx_) {
-            rx_.reset(t4_rx_init(nullptr, rx_tiff_.c_str(), T4_COMPRESSION_ITU_T4_2D));
+            rx_.reset(t4_rx_init(nullptr, rx_file_->part_path().c_str(), T4_COMPRESSION_ITU_T4_2D));
             if (!rx_) return fail(Errc::Io, "cannot create the received fax file");
         }
         t4_rx_set_rx_encoding(rx_.get(), t4_encoding(session_.df));
@@ -459,6 +464,14 @@ private:
         if (phase_ == CallPhase::Done) return;
         if (!s.ok() && result_.status.ok()) result_.status = std::move(s);
         rx_.reset();  // closes the received TIFF
+        if (rx_file_) {
+            // Under its final name only with pages in it.
+            if (result_.pages_received > 0) {
+                if (auto c = rx_file_->commit(); !c && result_.status.ok()) result_.status = std::move(c);
+            } else {
+                rx_file_->discard();
+            }
+        }
         if (offhook_) result_.line_seconds = static_cast<double>((now_ - offhook_time_).count()) / 8000.0;
         if (hangup_status_) {
             result_.completion_code = *hangup_status_;
@@ -514,6 +527,7 @@ private:
     std::vector<uint8_t> rx_data_;
     bool got_connect_ = false;
     std::unique_ptr<t4_state_t, T4RxFree> rx_;
+    std::optional<PartFile> rx_file_;  // receive: <rx_tiff_>.part until the call ends with pages
 
     bool started_ = false;
     bool offhook_ = false;

@@ -13,6 +13,7 @@
 #include "fax/base/log.h"
 #include "fax/base/sha256.h"
 #include "fax/driver/station_id.h"
+#include "fax/t30/part_file.h"
 #include "fax/t30/spandsp/t30_engine.h"
 
 namespace fax::t30 {
@@ -41,7 +42,10 @@ public:
 
     Status init_receive(const std::string& rx_tiff) {
         if (rx_tiff.empty()) return fail(Errc::InvalidArgument, "no output file for the received fax");
-        rx_tiff_ = rx_tiff;
+        // Pages are received into <rx_tiff>.part, private from the start (part_file.h).
+        auto part = PartFile::create(rx_tiff);
+        if (!part) return fail(part.take_error());
+        rx_file_.emplace(std::move(*part));
         return {};
     }
 
@@ -225,7 +229,7 @@ private:
         if (role_ == Role::Transmit)
             c.tx_file = tx_tiff_;
         else
-            c.rx_file = rx_tiff_;
+            c.rx_file = rx_file_->part_path();
         auto engine = spandsp::T30Engine::create(c, *this);
         if (!engine) return fail(engine.take_error());
         engine_ = std::move(*engine);
@@ -271,6 +275,16 @@ private:
             // The engine never reached phase E: ask for its figures anyway.
             result_.pages_received = engine_->stats().pages_rx;
         }
+        // Done with the engine: freeing it closes the received TIFF (if the call broke off
+        // before phase E did) before the file is given its final name.
+        engine_.reset();
+        if (rx_file_) {
+            if (result_.pages_received > 0) {
+                if (auto c = rx_file_->commit(); !c && result_.status.ok()) result_.status = std::move(c);
+            } else {
+                rx_file_->discard();
+            }
+        }
         const Error* error = result_.status.ok() ? nullptr : &result_.status.error();
         result_.end = settle_call_end({result_.remote_ident_mismatch, error, phase_ == CallPhase::WaitingForCall,
                                        cancelled_, protocol_end_});
@@ -300,7 +314,7 @@ private:
     std::optional<gate::DialPermit> dial_permit_;  // transmit only: taken from the release
     std::optional<std::string> expected_csi_;
     std::string tx_tiff_;
-    std::string rx_tiff_;
+    std::optional<PartFile> rx_file_;  // receive: <path>.part until the call ends with pages
 
     bool v27ter_ = false, v29_ = false, v17_ = false;  // what the modem and the options allow
     std::optional<CallEnd> protocol_end_;             // phase E's verdict
