@@ -10,6 +10,12 @@ namespace {
 const std::string kNone;
 }
 
+AtStepRunner::Send step_sender(AtChannel& channel) {
+    return [&channel](const AtStep& step, AtStepRunner::ReplyFn on_reply) {
+        channel.send(AtCommand{step.command, step.timeout, DataMode::None}, std::move(on_reply));
+    };
+}
+
 const std::string& AtChannel::current_command() const { return pending_ ? pending_->cmd.text : kNone; }
 
 void AtChannel::configure(const AtChannelOptions& options) {

@@ -6,6 +6,12 @@
 
 namespace fax::driver {
 
+AtStepRunner::Send step_sender(Class2Channel& channel) {
+    return [&channel](const AtStep& step, AtStepRunner::ReplyFn on_reply) {
+        channel.send(Class2Command{step.command, step.timeout, Class2Data::None}, std::move(on_reply));
+    };
+}
+
 void Class2Channel::send(const Class2Command& cmd, ReplyFn on_reply, DataFn sink) {
     if (dials(cmd.text)) {
         on_reply(fail(Errc::PolicyRefused, "a dial command needs the permit of a cleared release"));

@@ -8,9 +8,12 @@
 
 namespace fax::driver {
 
+// What a step's answer tells about the modem.
+enum class ModemProber::Keep { Nothing, Ati, Ati3, Fmi, Fmm, Fmr, Classes, Ftm, Frm };
+
 namespace {
 
-enum class Keep { Nothing, Ati, Ati3, Fmi, Fmm, Fmr, Classes, Ftm, Frm };
+using Keep = ModemProber::Keep;
 
 struct Step {
     const char* command;
@@ -70,40 +73,37 @@ void ModemProber::advance_to(Samples now) {
     channel_.set_time(now);
     if (!started_) {
         started_ = true;
-        next();
+        runner_.run(steps(), step_sender(channel_), [this](Status s) { finish(std::move(s)); });
     }
 }
 
 std::vector<uint8_t> ModemProber::take_output() { return channel_.take_output(); }
 
-void ModemProber::next() {
-    const bool class1 = std::find(result_.classes.begin(), result_.classes.end(), "1") != result_.classes.end();
-    while (step_ < std::size(kSteps) && kSteps[step_].class1_only && !class1) ++step_;
-    if (step_ >= std::size(kSteps)) {
-        finish();
-        return;
+std::vector<AtStep> ModemProber::steps() {
+    std::vector<AtStep> out;
+    for (const Step& s : kSteps) {
+        AtStep step;
+        step.command = s.command;
+        step.timeout = s.reset ? opts_.reset_timeout : opts_.command_timeout;
+        step.on_reply = [this, keep = s.keep](const AtStep& st, const Result<AtReply>& r) { return on_reply(st, keep, r); };
+        if (s.class1_only)
+            step.when = [this] {
+                return std::find(result_.classes.begin(), result_.classes.end(), "1") != result_.classes.end();
+            };
+        out.push_back(std::move(step));
     }
-    const Step& s = kSteps[step_];
-    channel_.send(AtCommand{s.command, s.reset ? opts_.reset_timeout : opts_.command_timeout, DataMode::None},
-                  [this](Result<AtReply> r) { on_reply(std::move(r)); });
+    return out;
 }
 
-void ModemProber::on_reply(Result<AtReply> r) {
-    const Step& s = kSteps[step_];
+AtStepVerdict ModemProber::on_reply(const AtStep& step, Keep keep, const Result<AtReply>& r) {
     ProbeStep rec;
-    rec.command = s.command;
+    rec.command = step.command;
     if (!r.ok()) {
         rec.outcome = r.error().code == Errc::Timeout ? "timeout" : r.error().to_string();
         result_.steps.push_back(rec);
-        if (!any_answer_) {
-            // Not one answer: nothing there, or not a modem at this rate.
-            result_.status = fail(Errc::Timeout, std::string(s.command) + ": no answer from the modem");
-            finish();
-            return;
-        }
-        ++step_;
-        next();
-        return;
+        // Not one answer: nothing there, or not a modem at this rate.
+        if (!any_answer_) return AtStepVerdict::fail(make_error(Errc::Timeout, step.command + ": no answer from the modem"));
+        return AtStepVerdict::next();
     }
     any_answer_ = true;
     rec.outcome = std::string(to_string(r->result));
@@ -111,7 +111,7 @@ void ModemProber::on_reply(Result<AtReply> r) {
     result_.steps.push_back(rec);
     if (r->result == AtResult::Ok) {
         const std::string text = joined(r->info);
-        switch (s.keep) {
+        switch (keep) {
         case Keep::Nothing: break;
         case Keep::Ati: result_.identity.ati = text; break;
         case Keep::Ati3:
@@ -131,13 +131,16 @@ void ModemProber::on_reply(Result<AtReply> r) {
             break;
         }
     }
-    ++step_;
-    next();
+    // A command answered with ERROR is recorded and the probe goes on.
+    return AtStepVerdict::next();
 }
 
-void ModemProber::finish() {
+void ModemProber::finish(Status status) {
     finished_ = true;
-    if (!result_.status.ok()) return;
+    if (!status.ok()) {
+        result_.status = std::move(status);
+        return;
+    }
     const auto has = [&](std::string_view c) {
         return std::find(result_.classes.begin(), result_.classes.end(), c) != result_.classes.end();
     };

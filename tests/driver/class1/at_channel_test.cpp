@@ -191,5 +191,41 @@ TEST(AtChannelFaults, GarbledAndTruncatedAnswersAreProtocolErrors) {
     EXPECT_EQ(got->error().message, "no answer from the modem to ATZ");
 }
 
+// The AT step runner over this engine: one command line at a time, each when the
+// previous one's final result has come, the information text to the handler.
+TEST(AtChannelSteps, StepSenderRunsATableOverTheChannel) {
+    AtChannel ch;
+    AtStepRunner runner;
+    std::vector<std::string> classes;
+    std::optional<Status> done;
+    runner.run({{"ATE0V1Q0", Samples{800}, require_ok(), {}},
+                {"AT+FCLASS=?", Samples{800}, require_ok([&](const AtReply& r) -> Status {
+                     classes = r.info;
+                     return {};
+                 }), {}}},
+               step_sender(ch), [&](Status s) { done = std::move(s); });
+    EXPECT_EQ(output_of(ch), "ATE0V1Q0\r");
+    feed(ch, "\r\nOK\r\n");
+    EXPECT_EQ(output_of(ch), "AT+FCLASS=?\r");
+    EXPECT_FALSE(done.has_value());
+    feed(ch, "\r\n0,1,1.0\r\nOK\r\n");
+    ASSERT_TRUE(done.has_value());
+    EXPECT_TRUE(done->ok());
+    EXPECT_EQ(classes, (std::vector<std::string>{"0,1,1.0"}));
+}
+
+TEST(AtChannelSteps, TheChannelsDeadlineEndsTheTable) {
+    AtChannel ch;
+    AtStepRunner runner;
+    std::optional<Status> done;
+    runner.run({{"ATZ", Samples{8000 * 5}, tolerate_error(), {}}, {"ATE0", Samples{800}, {}, {}}}, step_sender(ch),
+               [&](Status s) { done = std::move(s); });
+    ch.set_time(Samples{8000 * 6});
+    ASSERT_TRUE(done.has_value());
+    ASSERT_FALSE(done->ok());
+    EXPECT_EQ(done->error().code, Errc::Timeout);
+    EXPECT_EQ(output_of(ch), "ATZ\r") << "nothing after the step that got no answer";
+}
+
 }  // namespace
 }  // namespace fax::driver

@@ -1,7 +1,9 @@
 // Class2Channel fed raw modem bytes: commands, reports, page data out and in, deadlines.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fax/driver/class2_channel.h"
 #include "release_fixture.h"
@@ -107,6 +109,30 @@ TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
     ch.on_bytes(bytes("AT+FCLASS=2.0\r\r\nOK\r\n"));
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->info.empty());
+}
+
+// The AT step runner over this engine: the +F reports before OK reach the step's handler.
+TEST(Class2Channel, StepSenderRunsATableOverTheChannel) {
+    Class2Channel ch;
+    AtStepRunner runner;
+    std::vector<std::string> info;
+    std::optional<Status> done;
+    runner.run({{"AT+FCLASS=2.0", Samples{800}, require_ok(), {}},
+                {"AT+FNR=1,1,1,0", Samples{800}, tolerate_error(), {}},
+                {"AT+FCC?", Samples{800}, require_ok([&](const Class2Reply& r) -> Status {
+                     info = r.info;
+                     return {};
+                 }), {}}},
+               step_sender(ch), [&](Status s) { done = std::move(s); });
+    EXPECT_EQ(text(ch.take_output()), "AT+FCLASS=2.0\r");
+    ch.on_bytes(bytes("\r\nOK\r\n"));
+    EXPECT_EQ(text(ch.take_output()), "AT+FNR=1,1,1,0\r");
+    ch.on_bytes(bytes("\r\nERROR\r\n"));
+    EXPECT_EQ(text(ch.take_output()), "AT+FCC?\r");
+    ch.on_bytes(bytes("\r\n+FCC: 1,5,0,2,0,0,0,0\r\nOK\r\n"));
+    ASSERT_TRUE(done.has_value());
+    EXPECT_TRUE(done->ok());
+    EXPECT_EQ(info, (std::vector<std::string>{"+FCC: 1,5,0,2,0,0,0,0"}));
 }
 
 }  // namespace

@@ -41,17 +41,20 @@ private:
 };
 
 // FAX_TRACE=1 prints the AT dialogue and call events.
+// The spec's on_event, if any, sees every event.
 template <typename S>
-void watch(S& s, std::vector<std::string>& to_modem) {
+void watch(S& s, std::vector<std::string>& to_modem, const CallSpec& spec) {
     const bool trace = std::getenv("FAX_TRACE") != nullptr;
     if (trace) log::set_level(log::Level::Debug);
     s.set_trace([&to_modem, trace](bool out, const std::string& line) {
         if (out) to_modem.push_back(line);
         if (trace) std::fprintf(stderr, "%s %s\n", out ? ">>" : "<<", line.c_str());
     });
-    if (trace)
-        s.set_event_handler([](const t30::SessionEvent& e) {
-            std::fprintf(stderr, "[%s] %s\n", std::string(t30::to_string(e.phase)).c_str(), e.detail.c_str());
+    if (trace || spec.on_event)
+        s.set_event_handler([trace, also = spec.on_event](const t30::SessionEvent& e) {
+            if (trace)
+                std::fprintf(stderr, "[%s] %s\n", std::string(t30::to_string(e.phase)).c_str(), e.detail.c_str());
+            if (also) also(e);
         });
 }
 
@@ -160,7 +163,7 @@ CallOutcome send_call(sim::Simulation& sim, sim::SimModem& modem, const testing:
         out.result.status = fail(session.take_error());
         return out;
     }
-    watch(**session, out.to_modem);
+    watch(**session, out.to_modem, spec);
     run<Session, Stepper>(sim, **session, modem, term, spec.limit, out);
     return out;
 }
@@ -187,7 +190,7 @@ CallOutcome receive_call(sim::Simulation& sim, sim::SimModem& modem, const testi
         out.result.status = fail(session.take_error());
         return out;
     }
-    watch(**session, out.to_modem);
+    watch(**session, out.to_modem, spec);
     run<Session, Stepper>(sim, **session, modem, term, spec.limit, out);
     return out;
 }

@@ -4,6 +4,7 @@
 // calls to and from a SpanDSP reference terminal, with releases from the real gate.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct CallSpec {
     bool ecm = false;
     bool mmr = false;               // allow T.6 (needs ecm)
     Samples limit{8000 * 600};
+    // Called with each of the session's events while the call runs (e.g. to look at the
+    // received file mid-call).
+    std::function<void(const t30::SessionEvent&)> on_event;
 };
 
 // FaxSession::transmit of a gate-cleared release (cover + charts) through `modem` to a
