@@ -1,7 +1,5 @@
 #include "fax/job/outcome_mapping.h"
 
-#include <spandsp.h>
-
 #include <algorithm>
 
 namespace fax::job {
@@ -21,22 +19,30 @@ gate::CompletionCode from_errc(Errc code) {
     }
 }
 
-bool is_timer_expiry(int t30_code) {
-    switch (t30_code) {
-    case T30_ERR_T0_EXPIRED:
-    case T30_ERR_T1_EXPIRED:
-    case T30_ERR_T3_EXPIRED:
-    case T30_ERR_TX_T5EXP:
-    case T30_ERR_RX_T2EXPDCN:
-    case T30_ERR_RX_T2EXPD:
-    case T30_ERR_RX_T2EXPFAX:
-    case T30_ERR_RX_T2EXPMPS:
-    case T30_ERR_RX_T2EXPRR:
-    case T30_ERR_RX_T2EXP:
-        return true;
-    default:
-        return false;
+// How the call ended (t30::CallEnd, settled by the session) as the audit trail's code.
+gate::CompletionCode from_call_end(t30::CallEnd end) {
+    using gate::CompletionCode;
+    using t30::CallEnd;
+    switch (end) {
+    case CallEnd::Busy: return CompletionCode::Busy;
+    case CallEnd::NoAnswer: return CompletionCode::NoAnswer;
+    case CallEnd::NoDialtone: return CompletionCode::NoDialtone;
+    case CallEnd::NoCarrier: return CompletionCode::NoCarrier;
+    case CallEnd::Timeout: return CompletionCode::Timeout;
+    // The far end's T.30 would not go on with us: a procedure failure, retried slower.
+    case CallEnd::TrainingFailed:
+    case CallEnd::Incompatible:
+    case CallEnd::Protocol: return CompletionCode::Protocol;
+    case CallEnd::IdentMismatch: return CompletionCode::CsiMismatch;
+    case CallEnd::Cancelled: return CompletionCode::Cancelled;
+    case CallEnd::None:
+    case CallEnd::Ok:  // ended normally, yet not every page confirmed: not delivered
+    case CallEnd::NoCall:
+    case CallEnd::Document:
+    case CallEnd::Modem:
+    case CallEnd::Failed: return CompletionCode::Failed;
     }
+    return CompletionCode::Failed;
 }
 
 }  // namespace
@@ -55,9 +61,10 @@ gate::CompletionCode completion_for(const t30::SessionResult& r, const Status& r
     if (pages_total > 0 && confirmed >= pages_total) return CompletionCode::Ok;
     if (confirmed > 0) return CompletionCode::Partial;
     if (!r.status.ok()) return from_errc(r.status.error().code);
+    // Before the session's end: a runner's call limit ends the call through cancel(), so
+    // the session says Cancelled and only the runner says Timeout.
     if (!run_status.ok()) return from_errc(run_status.error().code);
-    if (r.completion_code > 0) return is_timer_expiry(r.completion_code) ? CompletionCode::Timeout : CompletionCode::Protocol;
-    return CompletionCode::Failed;
+    return from_call_end(r.end);
 }
 
 std::string compression_label(const std::string& c) {

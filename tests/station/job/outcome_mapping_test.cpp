@@ -2,7 +2,6 @@
 #include "fax/job/outcome_mapping.h"
 
 #include <gtest/gtest.h>
-#include <spandsp.h>
 
 namespace fax::job {
 namespace {
@@ -30,11 +29,13 @@ TEST(OutcomeMapping, CompletionCodes) {
         r.status = fail(c, "x");
         return r;
     };
-    auto t30_code = [](int code) {
+    auto ended = [](t30::CallEnd end) {
         t30::SessionResult r;
-        r.completion_code = code;
+        r.end = end;
         return r;
     };
+    // A runner's call limit cancels the session: the runner's Timeout is what counts.
+    t30::SessionResult limited = ended(t30::CallEnd::Cancelled);
     t30::SessionResult mismatch;
     mismatch.remote_ident_mismatch = true;
     mismatch.status = fail(Errc::Protocol, "ident");
@@ -56,8 +57,16 @@ TEST(OutcomeMapping, CompletionCodes) {
         {"cancelled", failed(Errc::Cancelled), {}, 3, CompletionCode::Cancelled, 0},
         {"modem error", failed(Errc::ModemError), {}, 3, CompletionCode::Failed, 0},
         {"transport gone", t30::SessionResult{}, fail(Errc::Disconnected, "gone"), 3, CompletionCode::Failed, 0},
-        {"t30 T1", t30_code(T30_ERR_T1_EXPIRED), {}, 3, CompletionCode::Timeout, 0},
-        {"t30 other", t30_code(T30_ERR_INCOMPATIBLE), {}, 3, CompletionCode::Protocol, 0},
+        {"t30 timer", ended(t30::CallEnd::Timeout), {}, 3, CompletionCode::Timeout, 0},
+        {"t30 incompatible", ended(t30::CallEnd::Incompatible), {}, 3, CompletionCode::Protocol, 0},
+        {"t30 training", ended(t30::CallEnd::TrainingFailed), {}, 3, CompletionCode::Protocol, 0},
+        {"t30 no carrier", ended(t30::CallEnd::NoCarrier), {}, 3, CompletionCode::NoCarrier, 0},
+        {"ident mismatch", ended(t30::CallEnd::IdentMismatch), {}, 3, CompletionCode::CsiMismatch, 0},
+        {"cancelled", ended(t30::CallEnd::Cancelled), {}, 3, CompletionCode::Cancelled, 0},
+        {"call limit", limited, fail(Errc::Timeout, "call limit"), 3, CompletionCode::Timeout, 0},
+        {"modem", ended(t30::CallEnd::Modem), {}, 3, CompletionCode::Failed, 0},
+        {"ended ok, not delivered", ended(t30::CallEnd::Ok), {}, 3, CompletionCode::Failed, 0},
+        {"still running", t30::SessionResult{}, {}, 3, CompletionCode::Failed, 0},
     };
     for (const auto& c : cases) {
         EXPECT_EQ(completion_for(c.result, c.run, c.pages), c.expected) << c.name;
