@@ -528,11 +528,8 @@ private:
         const auto& r = l.session->result();
         const auto finished = std::chrono::system_clock::now();
         const bool a_call = r.pages_received > 0 || !r.remote_ident.empty() || r.bit_rate > 0;
-        std::error_code ec;
-        if (r.pages_received == 0) std::filesystem::remove(l.rx_path, ec);
-        else
-            std::filesystem::permissions(l.rx_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                         std::filesystem::perm_options::replace, ec);
+        // The session wrote <rx_path>.part, created 0600, and renamed it to rx_path if
+        // pages arrived: nothing to tidy or to make private here.
         if (a_call) {
             job::ReceivedFax f;
             f.id = l.rx_id;
