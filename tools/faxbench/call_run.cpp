@@ -7,7 +7,7 @@
 
 #include "fax/base/time.h"
 #include "fax/sim/simulation.h"
-#include "fax/t30/fax_session.h"
+#include "fax/station/modem_port.h"
 #include "fax/t30/session_driver.h"
 
 namespace fax::faxbench {
@@ -38,13 +38,12 @@ CallMeasurement run_call(gate::ClearedRelease&& release, const Mode& mode, const
     topts.ecm = true;  // the terminal offers everything; the sender's options pick the mode
     auto& term = sim.add_terminal(dial, topts);
 
-    t30::SessionOptions so;
-    so.ecm = mode.ecm;
-    so.allow_mh = true;
-    so.allow_mr = mode.coding != Coding::MH;
-    so.allow_mmr = mode.coding == Coding::MMR;
-    so.allow_v17 = true;
-    auto session = t30::FaxSession::transmit(std::move(release), so);
+    station::SendRole role{std::move(release), job::Tuning{job::Modulation::V17, mode.ecm}, "FAXSTACK"};
+    role.coding = mode.coding == Coding::MH ? station::PageCoding::MH
+                  : mode.coding == Coding::MR ? station::PageCoding::MR
+                                              : station::PageCoding::MMR;
+    auto session = station::ModemPort::make_session(station::ModemClass::Class1, driver::generic_profile(), mode.ecm,
+                                                    std::move(role));
     if (!session) {
         m.failure = session.error().to_string();
         return m;

@@ -17,7 +17,7 @@
 #include "fax/base/unique_fd.h"
 #include "fax/sim/realtime_loop.h"
 #include "fax/sim/simulation.h"
-#include "fax/t30/fax_session.h"
+#include "fax/station/modem_port.h"
 #include "fax/t30/session_driver.h"
 
 namespace fax::faxbench {
@@ -35,7 +35,7 @@ std::string digits(int v, int width) {
 }
 
 struct Call {
-    std::unique_ptr<t30::FaxSession> session;
+    std::unique_ptr<t30::CallSession> session;
     std::unique_ptr<t30::SessionStepper> stepper;
     sim::ReferenceTerminal* terminal = nullptr;
     Samples start{0};
@@ -78,7 +78,8 @@ Result<RealtimeTrial> run_realtime_trial(RecipientPool& pool, int calls, const C
         auto term = sim.try_add_terminal(release->dial_number(), topts);
         if (!term) return fail(term.take_error());
         c.terminal = *term;
-        auto session = t30::FaxSession::transmit(std::move(*release), t30::SessionOptions{});
+        auto session = station::ModemPort::make_session(station::ModemClass::Class1, driver::generic_profile(), true,
+                                                        station::SendRole{std::move(*release), job::Tuning{}, "FAXSTACK"});
         if (!session) return fail(session.take_error());
         c.session = std::move(*session);
         FAX_TRY(modem.link().host().open());

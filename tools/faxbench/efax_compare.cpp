@@ -12,8 +12,7 @@
 #include "bench_gate.h"
 #include "child_run.h"
 #include "encoded_size.h"
-#include "fax/hal/serial_transport.h"
-#include "fax/t30/fax_session.h"
+#include "fax/station/modem_port.h"
 #include "fax/t30/realtime_runner.h"
 #include "fax/t30/session_driver.h"
 #include "fax/t30/tiff_io.h"
@@ -90,13 +89,19 @@ int pty_send(const std::string& link, const std::string& tiff, const std::string
     auto release = (*gate)->clear(tiff, "pty-receiver");
     if (!release) return finish(false, release.error().to_string());
     const int pages = release->page_count();
-    hal::SerialTransport port(link, {115200, hal::FlowControl::None});
+    station::ModemConfig mc;  // faxsim's modem on a pty, as a station would configure it
+    mc.device = link;
+    mc.flow = hal::FlowControl::None;
+    mc.profile = "generic";
+    mc.modem_class = "1";
+    station::ModemPort port(mc, station::PortEnvironment{});
     if (auto s = port.open(); !s) return finish(false, s.error().to_string());
-    auto session = t30::FaxSession::transmit(std::move(*release), t30::SessionOptions{});
+    if (auto s = port.identify(); !s) return finish(false, s.error().to_string());
+    auto session = port.make_session(station::SendRole{std::move(*release), job::Tuning{}, "FAXSTACK"});
     if (!session) return finish(false, session.error().to_string());
     t30::RealtimeOptions ro;
     ro.limit = std::chrono::seconds(600);
-    auto run = t30::run_realtime(**session, port, ro);
+    auto run = t30::run_realtime(**session, port.transport(), ro);
     const auto& r = (*session)->result();
     j["pages"] = pages;
     j["pages_confirmed"] = r.pages_confirmed;

@@ -1,38 +1,9 @@
-// The only file of faxbench that talks to SpanDSP.
 #include "encoded_size.h"
 
-#include <array>
-#include <memory>
-
+#include "fax/t30/spandsp/t4_codec.h"
 #include "fax/t30/tiff_io.h"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <tiffio.h>
-#include <spandsp.h>
-#pragma GCC diagnostic pop
-
 namespace fax::faxbench {
-namespace {
-
-struct T4TxFree {
-    void operator()(t4_tx_state_t* s) const { t4_tx_free(s); }
-};
-
-int spandsp_coding(Coding c) {
-    switch (c) {
-    case Coding::MH: return T4_COMPRESSION_ITU_T4_1D;
-    case Coding::MR: return T4_COMPRESSION_ITU_T4_2D;
-    case Coding::MMR: return T4_COMPRESSION_ITU_T6;
-    }
-    return T4_COMPRESSION_ITU_T4_1D;
-}
-
-}  // namespace
 
 std::string_view to_string(Coding c) {
     switch (c) {
@@ -43,26 +14,17 @@ std::string_view to_string(Coding c) {
     return "?";
 }
 
-Result<std::size_t> encoded_bytes(const std::string& tiff, int page, Coding coding, int min_bits_per_row) {
-    t30::TiffDiagnostics diag;  // libtiff's messages become the error, never stderr
-    std::unique_ptr<t4_tx_state_t, T4TxFree> tx(t4_tx_init(nullptr, tiff.c_str(), page, page));
-    if (!tx) return fail(Errc::InvalidInput, tiff + ": t4_tx cannot open page " + std::to_string(page + 1) +
-                                                 (diag.has_error() ? ": " + diag.errors() : std::string()));
-    t4_tx_set_tx_encoding(tx.get(), spandsp_coding(coding));
-    t4_tx_set_min_bits_per_row(tx.get(), min_bits_per_row);
-    if (t4_tx_start_page(tx.get()) != 0)
-        return fail(Errc::InvalidInput, tiff + ": t4_tx cannot start page " + std::to_string(page + 1));
-    std::array<uint8_t, 4096> buf{};
-    std::size_t total = 0;
-    for (;;) {
-        const int n = t4_tx_get_chunk(tx.get(), buf.data(), static_cast<int>(buf.size()));
-        if (n < 0) return fail(Errc::Internal, "t4_tx_get_chunk failed");
-        total += static_cast<std::size_t>(n);
-        // A chunk shorter than the buffer is the end of the page (t4_tx.h).
-        if (n < static_cast<int>(buf.size())) break;
-    }
-    t4_tx_end_page(tx.get());
-    return total;
+Result<std::size_t> encoded_bytes(const std::string& tiff, int page, Coding coding) {
+    auto pages = t30::read_tiff(tiff);
+    if (!pages) return fail(pages.take_error());
+    if (page < 0 || static_cast<std::size_t>(page) >= pages->size())
+        return fail(Errc::InvalidInput, tiff + ": no page " + std::to_string(page + 1));
+    const t30::spandsp::T4Coding c = coding == Coding::MH   ? t30::spandsp::T4Coding::MH
+                                     : coding == Coding::MR ? t30::spandsp::T4Coding::MR
+                                                            : t30::spandsp::T4Coding::MMR;
+    auto data = t30::spandsp::encode_t4((*pages)[static_cast<std::size_t>(page)], c);
+    if (!data) return fail(data.take_error());
+    return data->size();
 }
 
 }  // namespace fax::faxbench

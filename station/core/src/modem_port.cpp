@@ -289,6 +289,9 @@ Result<std::unique_ptr<t30::CallSession>> ModemPort::make_session(ModemClass c, 
         o.local_ident = role.local_ident;
         o.quirks = profile.quirks;
         apply_tuning(role.tuning, ecm, o);
+        // +FIS DF (T.32 Table 21): 0 MH, 1 MR, 3 MMR (only with ECM).
+        if (role.coding == PageCoding::MH) o.data_format = 0;
+        else if (role.coding == PageCoding::MR || (role.coding == PageCoding::MMR && !o.ecm)) o.data_format = 1;
         auto s = t30::Class2Session::transmit(std::move(role.release), o);
         if (!s) return fail(s.take_error());
         return std::unique_ptr<t30::CallSession>(std::move(*s));
@@ -297,6 +300,8 @@ Result<std::unique_ptr<t30::CallSession>> ModemPort::make_session(ModemClass c, 
     o.local_ident = role.local_ident;
     o.quirks = profile.quirks;
     apply_tuning(role.tuning, ecm, o);
+    if (role.coding == PageCoding::MH) o.allow_mr = false;
+    if (role.coding == PageCoding::MH || role.coding == PageCoding::MR) o.allow_mmr = false;
     auto s = t30::FaxSession::transmit(std::move(role.release), o);
     if (!s) return fail(s.take_error());
     return std::unique_ptr<t30::CallSession>(std::move(*s));

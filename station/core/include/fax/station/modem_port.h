@@ -86,11 +86,16 @@ PortEnvironment default_port_environment();
 void apply_tuning(const job::Tuning& tuning, bool ecm_allowed, t30::SessionOptions& options);
 void apply_tuning(const job::Tuning& tuning, bool ecm_allowed, t30::Class2Options& options);
 
+// The page coding a send may use: Best lets the two ends agree (MMR needs ECM); a
+// named one is the most compressed allowed (benchmarks measure each on its own).
+enum class PageCoding { Best, MH, MR, MMR };
+
 // One call's session, by role. Send consumes the release.
 struct SendRole {
     gate::ClearedRelease release;
     job::Tuning tuning;                 // the retry ladder's step: fastest modulation, ECM
     std::string local_ident = "FAXSTACK";
+    PageCoding coding = PageCoding::Best;
 };
 struct ReceiveRole {
     std::filesystem::path rx_path;       // where the received pages are written
