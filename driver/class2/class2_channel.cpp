@@ -1,10 +1,17 @@
 #include "fax/driver/class2_channel.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "fax/driver/at_command.h"
 
 namespace fax::driver {
+namespace {
+
+// How long +FDR page data may pause (T.30 §5.4.3 T5: 60 s ± 5).
+constexpr Samples kPageDataSilence{8000 * 65};
+
+}  // namespace
 
 AtStepRunner::Send step_sender(Class2Channel& channel) {
     return [&channel](const AtStep& step, AtStepRunner::ReplyFn on_reply) {
@@ -78,6 +85,11 @@ void Class2Channel::on_bytes(std::span<const uint8_t> bytes) {
             }
             scratch_.clear();
             const auto fed = dle_.feed(bytes, scratch_);
+            // A page arriving is progress: its deadline is how long the modem may go
+            // silent (T.30 T5, the longest a receiver may hold the sender off with RNR),
+            // not how long the whole page may take — a multi-block ECM page at 9600 bit/s
+            // takes minutes.
+            if (fed.consumed > 0 && pending_) pending_->deadline = std::max(pending_->deadline, now_ + kPageDataSilence);
             if (!scratch_.empty() && pending_ && pending_->sink) pending_->sink(scratch_);
             bytes = bytes.subspan(fed.consumed);
             if (fed.ended) {

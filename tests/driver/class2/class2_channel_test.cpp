@@ -85,6 +85,32 @@ TEST(Class2Channel, ReceivesAPageAfterDc2) {
     EXPECT_EQ(replies[1].info, (std::vector<std::string>{"+FPS:1,10,0,0,0", "+FET:2"}));
 }
 
+// +FDR's deadline bounds the modem's silence, not the page: a long page whose data keeps
+// coming is taken whole; a modem that stops sending for longer than T5 is a Timeout.
+TEST(Class2Channel, PageDataThatKeepsComingOutlastsTheCommandDeadline) {
+    Class2Channel ch;
+    std::vector<Result<Class2Reply>> replies;
+    std::size_t received = 0;
+    ch.send(
+        Class2Command{"AT+FDR", Samples{8000 * 120}, Class2Data::ReceivePage},
+        [&](Result<Class2Reply> r) { replies.push_back(std::move(r)); },
+        [&](std::span<const uint8_t> d) { received += d.size(); });
+    (void)ch.take_output();
+    ch.on_bytes(bytes("\r\nCONNECT\r\n"));
+    ASSERT_EQ(replies.size(), 1u);
+    const std::string chunk(1000, 'x');
+    for (int s = 5; s <= 300; s += 5) {  // five minutes of page, a chunk every 5 s
+        ch.set_time(Samples{8000 * s});
+        ch.on_bytes(bytes(chunk));
+    }
+    EXPECT_EQ(replies.size(), 1u) << "the page was cut off by the command's 120 s";
+    EXPECT_EQ(received, 60u * chunk.size());
+    ch.set_time(Samples{8000 * (300 + 66)});  // then silence beyond T5
+    ASSERT_EQ(replies.size(), 2u);
+    ASSERT_FALSE(replies[1].ok());
+    EXPECT_EQ(replies[1].error().code, Errc::Timeout);
+}
+
 TEST(Class2Channel, DeadlinesAndUnsolicitedLines) {
     Class2Channel ch;
     std::vector<std::string> unsolicited;
