@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     auto* pshow = policy->add_subcommand("show", "the effective policy as JSON");
 
     // modems / probe
-    auto* modems = app.add_subcommand("modems", "list candidate modems: serial ports and USB fax modems");
+    auto* modems = app.add_subcommand("modems", "the configured modems and their state, and the other candidate devices");
     std::string probe_device;
     auto* probe = app.add_subcommand("probe", "identify the modem on DEVICE and print its capabilities and profile");
     probe->add_option("DEVICE", probe_device, "tty path, or an id or device from `faxctl modems`")->required();

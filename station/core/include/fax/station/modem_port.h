@@ -12,7 +12,7 @@
 // The send role still demands the gate's ClearedRelease: a session that can dial is only
 // ever made from one (SendRole holds it by value; it is consumed by the session).
 // Nothing else in station/ or tools/ constructs a transport or a session
-// (tests/scripts/construction_sites_test.sh checks the tree).
+// (tests/scripts/layering_test.sh checks the tree).
 #pragma once
 
 #include <chrono>
