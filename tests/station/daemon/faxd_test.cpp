@@ -226,6 +226,58 @@ TEST_F(Daemon, TwoModemsRunTwoJobsAtOnceInOneProcess) {
     EXPECT_LT(std::max(answered_a, answered_b), first_hangup) << events;
 }
 
+// What an IT technician sees: `faxctl modems` shows each configured modem with the class
+// and profile faxd settled on and the state faxd reports, and says so when faxd is gone.
+TEST_F(Daemon, FaxctlModemsShowsTheClassAndStateFaxdReports) {
+    const std::string modem2 = dir_.file("modem2");
+    Faxsim sim(dir_.path(), {kDial}, {"--modem", modem2 + "=5551002", "--class2-only", "5551002"});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    std::string t = read_file(config_);
+    const auto at = t.find("[modem]\n");
+    ASSERT_NE(at, std::string::npos);
+    t.replace(at, 8, "[[modem]]\n");
+    t += "[[modem]]\ndevice = \"" + modem2 + "\"\n";
+    std::ofstream(config_) << t;
+
+    auto modems = [&]() {
+        auto r = run({"--json", "modems"});
+        EXPECT_EQ(r.exit_code, 0) << r.all();
+        std::map<std::string, json> by_device;
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "modems")
+                for (const auto& e : j["configured"]) by_device[e["entry"].get<std::string>()] = e;
+        }
+        return by_device;
+    };
+    auto before = modems();
+    ASSERT_EQ(before.size(), 2u);
+    EXPECT_EQ(before[sim.modem()]["state"], "faxd_not_running");
+    EXPECT_EQ(before[modem2]["configured_class"], "auto");
+
+    Child faxd(faxd_args(false), dir_.path());
+    std::map<std::string, json> seen;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        seen = modems();
+        if (seen[sim.modem()].value("state", "") == "idle" && seen[modem2].value("state", "") == "idle") break;
+        std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_EQ(seen[sim.modem()]["state"], "idle") << seen[sim.modem()].dump();
+    EXPECT_EQ(seen[sim.modem()]["class"], "1") << seen[sim.modem()].dump();
+    EXPECT_EQ(seen[modem2]["state"], "idle") << seen[modem2].dump();
+    EXPECT_EQ(seen[modem2]["class"], "2.0") << "the probe found Class 2.0 only: " << seen[modem2].dump();
+    EXPECT_TRUE(seen[modem2]["faxd_running"].get<bool>());
+    EXPECT_FALSE(seen[modem2]["profile"].get<std::string>().empty());
+
+    faxd.signal(SIGTERM);
+    log_.add("faxd", faxd.wait(30s).all());
+    auto after = modems();
+    EXPECT_EQ(after[modem2]["state"], "faxd_not_running") << after[modem2].dump();
+    log_.add("faxsim", sim.stop());
+}
+
 TEST_F(Daemon, ACancelledJobIsClosedAndNeverSent) {
     const std::string job = submit();
     auto c = run({"cancel", job, "--staff-id", "E104233"});
