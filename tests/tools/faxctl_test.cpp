@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <set>
@@ -127,6 +128,13 @@ TEST_F(Station, AttorneyRequestIsRefusedWithTheReleaseOfInformationReferral) {
     for (const char* number : {"866-656-4184", "877-848-6896", "509-241-7824", "855-414-1751"})
         EXPECT_NE(r.out.find(number), std::string::npos) << number << "\n" << r.out;
     EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
+    // The entry is also unverified, but an attorney can never receive records by fax: the
+    // first next step is the referral, not "verify the number" (issue #14).
+    const auto first_step = r.out.find("next step: ");
+    ASSERT_NE(first_step, std::string::npos) << r.out;
+    const std::string first_line = r.out.substr(first_step, r.out.find('\n', first_step) - first_step);
+    EXPECT_NE(first_line.find("Release of Information Department"), std::string::npos) << r.out;
+    EXPECT_NE(first_line.find("866-656-4184"), std::string::npos) << r.out;
 
     // The same decision for a program: every finding with rule, field, message, next step.
     auto j = run({"--json", "check", request("request-refused-attorney.json")});
@@ -176,19 +184,82 @@ TEST_F(Station, MalformedRequestIsInvalidInputNamingTheField) {
     EXPECT_EQ(r4.exit_code, 2) << r4.all();
 }
 
-TEST_F(Station, MissingDocumentIsInvalidInputNamingTheField) {
+// A missing document after a parsed request is a recorded refusal (DOC-UNREADABLE) naming
+// the field, not the path.
+TEST_F(Station, MissingDocumentIsARecordedRefusalNamingTheField) {
     import_directory();
     verify_directly();
     const std::string member = member_reference_of(request("request-treatment.json"));
     fs::remove(dir_.path() / "requests" / "documents" / "lab-results.tif");
     auto r = run({"check", request("request-treatment.json")});
-    EXPECT_EQ(r.exit_code, 2) << r.all();
-    EXPECT_NE(r.err.find("request-treatment.json"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("documents[1]"), std::string::npos) << r.err;
+    EXPECT_EQ(r.exit_code, 3) << r.all();
+    EXPECT_NE(r.out.find("[DOC-UNREADABLE] documents[1]"), std::string::npos) << r.all();
+    EXPECT_EQ(r.all().find("lab-results"), std::string::npos) << r.all();
     EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
     EXPECT_EQ(r.all().find("terminate"), std::string::npos) << r.all();
-    // Not a decision: nothing was cleared or spooled.
+    // Nothing was cleared or spooled; the refusal is in the trail.
     EXPECT_TRUE(files_in(data() / "spool").empty());
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], 1);
+}
+
+// Issue #14: control characters and terminal escapes in names were echoed raw by `check`
+// and `directory list/show`. A name that holds them (an entry from before names were
+// checked, a station id a remote machine sent) is shown escaped.
+TEST_F(Station, NamesWithTerminalEscapesArePrintedEscaped) {
+    import_directory();
+    verify_directly();
+    {
+        auto d = gate::Directory::open(data() / "directory.db");
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
+        ASSERT_TRUE(d->record_observed_csi(kEntry, "\x1b]0;owned\x07", std::chrono::system_clock::now()).ok());
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((data() / "directory.db").c_str(), &db), SQLITE_OK);
+        const std::string sql = std::string("UPDATE recipients SET organisation = 'Cardiology \x1b[2J\xc2\x9b" "31m' "
+                                            "WHERE id = '") + kEntry + "'";
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"directory", "list"},
+                                                 std::vector<std::string>{"directory", "show", kEntry},
+                                                 std::vector<std::string>{"check", request("request-treatment.json")}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.all();
+        EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << args[1] << ": a raw ESC was printed";
+        EXPECT_EQ(r.out.find('\x07'), std::string::npos) << args[1];
+        EXPECT_EQ(r.out.find("\xc2\x9b"), std::string::npos) << args[1];
+        EXPECT_NE(r.out.find("Cardiology \\x1b[2J\\u009b31m"), std::string::npos) << args[1] << ": " << r.out;
+    }
+    auto show = run({"directory", "show", kEntry});
+    EXPECT_NE(show.out.find("observed CSI: '\\x1b]0;owned\\x07'"), std::string::npos) << show.out;
+    // JSON output carries the value (JSON escapes it).
+    auto j = run({"--json", "directory", "show", kEntry});
+    ASSERT_EQ(j.exit_code, 0) << j.all();
+    EXPECT_EQ(j.out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(json::parse(j.out)["observed_csi"], "\x1b]0;owned\x07");
+}
+
+// Issue #14: {"purpose":"legal","purpose":"treatment"} cleared; a FIFO as the request
+// hung faxctl in open(). Both are invalid input (exit 2) now, promptly.
+TEST_F(Station, DuplicateKeysAndNonRegularRequestFilesAreInvalidInput) {
+    import_directory();
+    verify_directly();
+    std::string text = read_file(request("request-treatment.json"));
+    const auto at = text.find("\"purpose\"");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at, "\"purpose\": \"legal\",\n  ");
+    const std::string dup = dir_.file("requests/dup.json");
+    std::ofstream(dup) << text;
+    auto r = run({"check", dup});
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.err.find("dup.json: purpose: appears twice"), std::string::npos) << r.all();
+
+    const std::string fifo = dir_.file("requests/fifo.json");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto f = run({"check", fifo}, std::chrono::seconds(20));
+    EXPECT_EQ(f.exit_code, 2) << f.all();
+    EXPECT_NE(f.err.find("is not a regular file"), std::string::npos) << f.all();
 }
 
 // The main job: verify the number, check, send through faxsim, verify the audit

@@ -69,19 +69,21 @@ json entry_json(const gate::DirectoryEntry& e, gate::VerificationState state) {
 }
 
 std::string entry_text(const gate::DirectoryEntry& e, gate::VerificationState state) {
-    std::string s = e.id + "\n";
-    s += "  organisation: " + e.organisation + "\n";
-    if (!e.person.empty()) s += "  person:       " + e.person + "\n";
+    // Names are shown escaped (printable): an entry made before names were checked, or a
+    // station id a remote machine sent, must not reach the terminal as control codes.
+    std::string s = printable(e.id) + "\n";
+    s += "  organisation: " + printable(e.organisation) + "\n";
+    if (!e.person.empty()) s += "  person:       " + printable(e.person) + "\n";
     s += "  category:     " + std::string(gate::to_string(e.category)) + "\n";
     s += "  fax:          " + e.fax.display() + " (dials " + e.fax.dial + ")\n";
     s += "  voice:        " + e.voice.display() + "\n";
-    s += "  expected CSI: " + (e.expected_csi ? "'" + *e.expected_csi + "'" : std::string("(none)")) + "\n";
-    if (e.observed_csi) s += "  observed CSI: '" + *e.observed_csi + "'\n";
+    s += "  expected CSI: " + (e.expected_csi ? "'" + printable(*e.expected_csi) + "'" : std::string("(none)")) + "\n";
+    if (e.observed_csi) s += "  observed CSI: '" + printable(*e.observed_csi) + "'\n";
     s += "  verification: " + std::string(gate::to_string(state));
     if (e.test_fax)
-        s += "\n  test fax:     " + e.test_fax->job_id + " at " + iso_utc(e.test_fax->at) +
+        s += "\n  test fax:     " + printable(e.test_fax->job_id) + " at " + iso_utc(e.test_fax->at) +
              (e.test_fax->delivered ? ", delivered" : ", not delivered");
-    if (e.verification) s += "\n  verified:     " + iso_utc(e.verification->at) + ": " + e.verification->method;
+    if (e.verification) s += "\n  verified:     " + iso_utc(e.verification->at) + ": " + printable(e.verification->method);
     return s;
 }
 
@@ -134,13 +136,15 @@ int cmd_directory_import(const Globals& g, const std::filesystem::path& file) {
     for (std::size_t i = 0; i < entries->size(); ++i) {
         const auto& n = (*entries)[i];
         const std::string where = file.filename().string() + ": entries[" + std::to_string(i) + "].id";
+        // The id is not quoted: until it is checked it is whatever the file holds.
         if (!seen.insert(n.id).second)
-            return report_error(out, Error{Errc::InvalidInput, where + ": '" + n.id + "' appears twice in the file"});
+            return report_error(out, Error{Errc::InvalidInput, where + ": the same id appears twice in the file"});
         auto existing = o.station->directory().find(n.id);
         if (!existing) return report_error(out, existing.error());
         if (*existing)
             return report_error(out, Error{Errc::InvalidInput,
-                                           where + ": an entry with id '" + n.id + "' is already in the directory"});
+                                           where + ": an entry with id '" + printable(n.id) +
+                                               "' is already in the directory"});
     }
     const auto now = Clock::now();
     for (std::size_t i = 0; i < entries->size(); ++i) {
@@ -151,7 +155,7 @@ int cmd_directory_import(const Globals& g, const std::filesystem::path& file) {
             return report_error(out, err);
         }
         out.emit(entry_json(*e, state_of(*o.station, *e)),
-                 "imported " + e->id + " (" + std::string(gate::to_string(e->category)) + ", " + e->fax.display() +
+                 "imported " + printable(e->id) + " (" + std::string(gate::to_string(e->category)) + ", " + e->fax.display() +
                      ", unverified)");
     }
     out.emit(json{{"event", "imported"}, {"entries", entries->size()}},
@@ -173,9 +177,9 @@ int cmd_directory_list(const Globals& g) {
     for (const auto& e : *list) {
         const auto state = state_of(*o.station, e);
         char line[512];
-        std::snprintf(line, sizeof line, "%-28s %-20s %-22s %-18s %s", e.id.c_str(),
+        std::snprintf(line, sizeof line, "%-28s %-20s %-22s %-18s %s", printable(e.id).c_str(),
                       std::string(gate::to_string(e.category)).c_str(), std::string(gate::to_string(state)).c_str(),
-                      e.fax.display().c_str(), e.organisation.c_str());
+                      e.fax.display().c_str(), printable(e.organisation).c_str());
         out.emit(entry_json(e, state), line);
     }
     return code(Exit::Ok);
@@ -195,7 +199,8 @@ int cmd_directory_show(const Globals& g, const std::string& id) {
     std::string text = entry_text(*e, state) + "\n  history:";
     for (const auto& ev : *history) {
         h.push_back({{"at", iso_utc(ev.at)}, {"kind", ev.kind}, {"by", ev.by}, {"detail", ev.detail}});
-        text += "\n    " + iso_utc(ev.at) + "  " + ev.kind + (ev.by.empty() ? "" : " by " + ev.by) + ": " + ev.detail;
+        text += "\n    " + iso_utc(ev.at) + "  " + printable(ev.kind) + (ev.by.empty() ? "" : " by " + printable(ev.by)) +
+                ": " + printable(ev.detail);
     }
     j["history"] = std::move(h);
     out.emit(j, text + "\n" + next_step_for(*e, state));
@@ -228,7 +233,7 @@ int cmd_directory_test_fax(const Globals& g, const TestFaxArgs& args) {
         std::string text = "REFUSED: verification test fax, decision " + r.decision_id + " (recorded in the audit trail)\n";
         for (const auto& x : r.findings) {
             f.push_back({{"rule_id", x.rule_id}, {"field", x.field}, {"message", x.message}, {"next_step", x.next_step}});
-            text += "  [" + x.rule_id + "] " + (x.field.empty() ? "" : x.field + ": ") + x.message + "\n";
+            text += "  [" + x.rule_id + "] " + (x.field.empty() ? "" : printable(x.field) + ": ") + printable(x.message) + "\n";
             if (!x.next_step.empty()) text += "      next step: " + x.next_step + "\n";
         }
         out.emit(json{{"event", "decision"}, {"cleared", false}, {"decision_id", r.decision_id}, {"findings", f}}, text);

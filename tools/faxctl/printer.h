@@ -13,6 +13,13 @@
 
 namespace fax::faxctl {
 
+// `text` as a terminal may show it: control characters (C0, DEL) and bytes that are not
+// UTF-8 as \xNN, C1 controls (U+0080..U+009F; U+009B is a terminal's CSI) as \u00NN, a
+// backslash as \\ (so an escape in the output is always one). Everything else as it is.
+// For every name faxctl prints in text form that came from the directory, a request or
+// a remote fax machine (organisation, person, attention, station ids, event details).
+std::string printable(std::string_view text);
+
 class Printer {
 public:
     explicit Printer(bool json, std::FILE* out = stdout, std::FILE* err = stderr)

@@ -44,10 +44,10 @@ json job_json(const job::Job& j) {
 
 std::string job_line(const job::Job& j) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%-26s %-9s %-18s %2zu/%-2d  %2d  %s", j.id.c_str(),
-                  std::string(job::to_string(j.state)).c_str(), j.recipient_id.c_str(), j.confirmed_pages.size(),
-                  j.page_count, j.attempts,
-                  j.state == job::JobState::Queued ? ("next " + iso(j.not_before)).c_str() : j.last_completion.c_str());
+    const std::string last = j.state == job::JobState::Queued ? "next " + iso(j.not_before) : printable(j.last_completion);
+    std::snprintf(buf, sizeof buf, "%-26s %-9s %-18s %2zu/%-2d  %2d  %s", printable(j.id).c_str(),
+                  std::string(job::to_string(j.state)).c_str(), printable(j.recipient_id).c_str(),
+                  j.confirmed_pages.size(), j.page_count, j.attempts, last.c_str());
     return buf;
 }
 
@@ -76,16 +76,17 @@ int cmd_status(const Globals& g, const std::string& job_id) {
     if (!station) return report_error(out, station.error());
     auto j = (*station)->queue().find(job_id);
     if (!j) return report_error(out, j.error());
-    if (!*j) return report_error(out, Error{Errc::NotFound, "no queued job " + job_id});
+    if (!*j) return report_error(out, Error{Errc::NotFound, "no queued job " + printable(job_id)});
     const job::Job& job = **j;
     std::string text = "job " + job.id + ": " + std::string(job::to_string(job.state)) + "\n  recipient entry: " +
-                       job.recipient_id + "\n  pages: " + std::to_string(job.page_count) +
+                       printable(job.recipient_id) + "\n  pages: " + std::to_string(job.page_count) +
                        " (cover included); confirmed by the remote: " + pages_text(job.confirmed_pages) +
                        "\n  attempts: " + std::to_string(job.attempts);
     if (job.state == job::JobState::Queued)
         text += "\n  next attempt: " + iso(job.not_before) + " (" + job::describe(job.tuning) + ")";
-    if (!job.last_completion.empty()) text += "\n  last result: " + job.last_completion + " " + job.last_detail;
-    if (job.cancel_requested) text += "\n  cancel requested by " + job.cancel_by;
+    if (!job.last_completion.empty())
+        text += "\n  last result: " + printable(job.last_completion) + " " + printable(job.last_detail);
+    if (job.cancel_requested) text += "\n  cancel requested by " + printable(job.cancel_by);
     out.emit(job_json(job), text);
 
     auto& audit = (*station)->audit();
@@ -97,7 +98,8 @@ int cmd_status(const Globals& g, const std::string& job_id) {
         out.emit({{"event", "attempt"}, {"attempt", a.attempt}, {"cleared", a.cleared}, {"pages", a.pages},
                   {"rule_ids", a.rule_ids}, {"tuning", a.tuning}, {"modem", a.modem}, {"at_utc", iso(a.decided_at)}},
                  "  attempt " + std::to_string(a.attempt) + " " + (a.cleared ? "cleared" : "REFUSED") + " at " +
-                     iso(a.decided_at) + ": pages " + pages_text(a.pages) + ", " + a.tuning + " on " + a.modem);
+                     iso(a.decided_at) + ": pages " + pages_text(a.pages) + ", " + printable(a.tuning) + " on " +
+                     printable(a.modem));
     for (const auto& o : *outcomes)
         out.emit({{"event", "outcome"}, {"attempt", o.outcome.attempt},
                   {"completion", std::string(gate::to_string(o.outcome.completion))},
@@ -105,7 +107,7 @@ int cmd_status(const Globals& g, const std::string& job_id) {
                   {"at_utc", iso(o.outcome.finished_at)}},
                  "  outcome " + std::to_string(o.outcome.attempt) + ": " +
                      std::string(gate::to_string(o.outcome.completion)) + ", confirmed pages " +
-                     pages_text(o.outcome.confirmed_pages) + (o.outcome.detail.empty() ? "" : " — " + o.outcome.detail));
+                     pages_text(o.outcome.confirmed_pages) + (o.outcome.detail.empty() ? "" : " — " + printable(o.outcome.detail)));
     if (*closure)
         out.emit({{"event", "closed"}, {"reason", (*closure)->reason}, {"delivered_pages", (*closure)->delivered_pages},
                   {"at_utc", iso((*closure)->decided_at)}},

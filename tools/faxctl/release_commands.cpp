@@ -28,7 +28,8 @@ std::string refusal_text(const gate::Refusal& r) {
     std::string s = "REFUSED: decision " + r.decision_id + " (recorded in the audit trail), " +
                     std::to_string(r.findings.size()) + (r.findings.size() == 1 ? " finding" : " findings") + "\n";
     for (const auto& f : r.findings) {
-        s += "  [" + f.rule_id + "] " + (f.field.empty() ? std::string() : f.field + ": ") + f.message + "\n";
+        s += "  [" + f.rule_id + "] " + (f.field.empty() ? std::string() : printable(f.field) + ": ") +
+             printable(f.message) + "\n";
         if (!f.next_step.empty()) s += "      next step: " + f.next_step + "\n";
     }
     return s;
@@ -69,8 +70,9 @@ json cleared_json(const Cleared& c) {
 
 std::string cleared_text(const Cleared& c) {
     std::string s = "CLEARED under " + c.rule_id + ": decision " + c.job_id + " (recorded in the audit trail)\n";
-    s += "  recipient: " + c.recipient_id + " - " + c.organisation;
-    if (!c.attention.empty()) s += ", attn. " + c.attention;
+    // Names from the directory and the request, escaped: never control codes to a terminal.
+    s += "  recipient: " + printable(c.recipient_id) + " - " + printable(c.organisation);
+    if (!c.attention.empty()) s += ", attn. " + printable(c.attention);
     s += "\n  number:    " + c.number + " (dials " + c.dial + ")\n";
     s += "  pages:     " + std::to_string(c.pages) + " (cover sheet + " + std::to_string(c.pages - 1) + ")";
     return s;

@@ -98,7 +98,7 @@ std::string outcome_text(const station::TransmitReport& rep) {
     std::string s = rep.delivered() ? "DELIVERED" : "NOT DELIVERED";
     s += ": job " + rep.job_id + ", " + std::to_string(o.pages_confirmed) + " of " + std::to_string(rep.pages_total) +
          " pages confirmed by the remote (MCF), completion " + std::string(gate::to_string(o.completion));
-    if (o.remote_csi) s += "\n  remote station: '" + *o.remote_csi + "'";
+    if (o.remote_csi) s += "\n  remote station: '" + printable(*o.remote_csi) + "'";
     if (o.negotiated.bit_rate > 0)
         s += "\n  line: " + o.negotiated.modulation + " " + std::to_string(o.negotiated.bit_rate) + " bit/s, " +
              o.negotiated.compression + (o.negotiated.ecm ? ", ECM" : "");

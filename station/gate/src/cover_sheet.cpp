@@ -372,82 +372,111 @@ public:
 
     int advance(char32_t cp) { return cache_.glyph(*strike_, cp).layout_advance; }
 
-    int width(std::u32string_view text) {
-        int w = 0;
+    // Widths are 64-bit: a caller may hand in any amount of text (issue #14: a 100 MB
+    // name overflowed an int and the blit wrote far outside the page).
+    int64_t width(std::u32string_view text) {
+        int64_t w = 0;
         for (char32_t cp : text) w += advance(cp);
         return w;
     }
 
-    // Draws one line with its baseline at `baseline`; returns the pen position after it.
-    int draw(std::u32string_view text, int x, int baseline) {
+    // Draws one line with its baseline at `baseline`. Nothing is drawn past the right
+    // edge of the page (the pen stops there), so a line costs at most one page width.
+    void draw(std::u32string_view text, int64_t x, int64_t baseline) {
         for (char32_t cp : text) {
+            if (x >= page_.width) return;
             const CachedGlyph& g = cache_.glyph(*strike_, cp);
             if (!g.drawable) continue;
             blit(g, x + g.left, baseline - g.top);
             x += g.draw_advance;
         }
-        return x;
     }
 
-    // Greedy word wrap of one paragraph to `max_width` pixels. Words wider than the
-    // line are broken between characters. Widths are sums of whole-pixel advances, so
-    // they are kept running instead of measured again.
-    std::vector<std::u32string> wrap(std::u32string_view para, int max_width) {
+    // Greedy word wrap of one paragraph to `max_width` pixels, at most `max_lines`
+    // lines (`*more` says whether text was left over: the caller's page is full). Words
+    // wider than the line are broken between characters. Each character is measured
+    // once: linear in the paragraph, whatever its shape.
+    std::vector<std::u32string> wrap(std::u32string_view para, int64_t max_width, std::size_t max_lines,
+                                     bool* more = nullptr) {
         std::vector<std::u32string> lines;
         std::u32string line;
-        int line_w = 0;
-        const int space_w = advance(U' ');
+        int64_t line_w = 0;
+        const int64_t space_w = advance(U' ');
         std::size_t i = 0;
+        bool left_over = false;
+        auto push = [&](std::u32string l) {
+            if (lines.size() >= max_lines) {
+                left_over = true;
+                return false;
+            }
+            lines.push_back(std::move(l));
+            return true;
+        };
         while (i < para.size()) {
             while (i < para.size() && para[i] == U' ') ++i;
             std::size_t j = i;
             while (j < para.size() && para[j] != U' ') ++j;
             if (i == j) break;
-            std::u32string word(para.substr(i, j - i));
+            const std::u32string_view word = para.substr(i, j - i);
             i = j;
-            int word_w = width(word);
-            const int candidate_w = line.empty() ? word_w : line_w + space_w + word_w;
-            if (candidate_w <= max_width) {
+            // The word's width, measured until it is known not to fit (a long word is
+            // broken below, character by character, measured once more at most).
+            const int64_t room = line.empty() ? max_width : max_width - line_w - space_w;
+            int64_t word_w = 0;
+            for (std::size_t k = 0; k < word.size() && word_w <= room; ++k) word_w += advance(word[k]);
+            if (word_w <= room) {
+                line_w = line.empty() ? word_w : line_w + space_w + word_w;
                 if (!line.empty()) line.push_back(U' ');
                 line += word;
-                line_w = candidate_w;
                 continue;
             }
-            if (!line.empty()) lines.push_back(std::move(line));
+            if (!line.empty() && !push(std::move(line))) break;
             line.clear();
-            while (word_w > max_width) {
-                // The longest prefix (at least one character) that fits.
-                std::size_t k = 1;
-                int prefix_w = advance(word[0]);
-                while (k < word.size() && prefix_w + advance(word[k]) <= max_width) prefix_w += advance(word[k++]);
-                lines.push_back(word.substr(0, k));
-                word.erase(0, k);
-                word_w -= prefix_w;
+            line_w = 0;
+            // Whole line widths of the word, then what is left starts the next line.
+            for (std::size_t k = 0; k < word.size(); ++k) {
+                const int64_t w = advance(word[k]);
+                if (!line.empty() && line_w + w > max_width) {
+                    if (!push(std::move(line))) break;
+                    line.clear();
+                    line_w = 0;
+                }
+                line.push_back(word[k]);
+                line_w += w;
             }
-            line = word;
-            line_w = word_w;
+            if (left_over) break;
         }
-        if (!line.empty() || lines.empty()) lines.push_back(line);
+        if (!left_over && (!line.empty() || lines.empty())) push(std::move(line));
+        if (left_over) {
+            // Say so even if the rest is only spaces: a caller treats it as overflow.
+            if (more != nullptr) *more = true;
+        }
         return lines;
     }
 
-    void rule(int y, int x0, int x1, int thickness) {
-        for (int yy = y; yy < y + thickness && yy < page_.height; ++yy)
-            for (int x = std::max(0, x0); x < std::min(page_.width, x1); ++x) page_.set(x, yy, true);
+    void rule(int64_t y, int64_t x0, int64_t x1, int thickness) {
+        const int64_t ylo = std::max<int64_t>(0, y);
+        const int64_t yhi = std::min<int64_t>(page_.height, y + thickness);
+        const int64_t xlo = std::max<int64_t>(0, x0);
+        const int64_t xhi = std::min<int64_t>(page_.width, x1);
+        for (int64_t yy = ylo; yy < yhi; ++yy)
+            for (int64_t x = xlo; x < xhi; ++x) page_.set(static_cast<int>(x), static_cast<int>(yy), true);
     }
 
 private:
     // ORs the glyph's ink into the page; what falls outside the page is dropped.
-    void blit(const CachedGlyph& g, int x0, int y0) {
+    // Positions are 64-bit and checked against the page before any int is formed.
+    void blit(const CachedGlyph& g, int64_t x0, int64_t y0) {
+        if (x0 >= page_.width || x0 + g.width <= 0 || y0 >= page_.height || y0 + g.rows <= 0) return;
         const bool inside = x0 >= 0 && x0 + g.width <= page_.width;
-        const unsigned shift = static_cast<unsigned>(x0) & 7u;
+        const unsigned shift = static_cast<unsigned>(x0 & 7);
         for (int r = 0; r < g.rows; ++r) {
-            const int y = y0 + r;
+            const int64_t y = y0 + r;
             if (y < 0 || y >= page_.height) continue;
             const uint8_t* src = g.bits.data() + g.stride * static_cast<std::size_t>(r);
             if (inside) {
                 // Whole bytes: every ink bit lands left of x0 + width <= page width.
-                uint8_t* dst = page_.row(y) + (x0 >> 3);
+                uint8_t* dst = page_.row(static_cast<int>(y)) + (x0 >> 3);
                 for (std::size_t i = 0; i < g.stride; ++i) {
                     const unsigned b = src[i];
                     if (b == 0) continue;
@@ -458,9 +487,9 @@ private:
                 continue;
             }
             for (int c = 0; c < g.width; ++c) {
-                const int x = x0 + c;
+                const int64_t x = x0 + c;
                 if (x < 0 || x >= page_.width) continue;
-                if (((src[c >> 3] >> (7 - (c & 7))) & 1) != 0) page_.set(x, y, true);
+                if (((src[c >> 3] >> (7 - (c & 7))) & 1) != 0) page_.set(static_cast<int>(x), static_cast<int>(y), true);
             }
         }
     }
@@ -477,21 +506,22 @@ class Layout {
 public:
     Layout(Typesetter& ts, const CoverStyle& style)
         : ts_(ts),
-          left_(static_cast<int>(std::lround(style.margin_in * style.xres_dpi))),
+          left_(std::lround(style.margin_in * style.xres_dpi)),
           right_(style.width - left_),
-          top_(static_cast<int>(std::lround(style.margin_in * style.yres_dpi))),
+          top_(std::lround(style.margin_in * style.yres_dpi)),
           bottom_(style.height - top_),
           y_(top_),
           style_(style) {}
 
-    bool overflowed() const { return y_ > bottom_; }
-    int line_inch_rows(double in) const { return static_cast<int>(std::lround(in * style_.yres_dpi)); }
+    // Text went past the bottom margin (or was left over when the page was full).
+    bool overflowed() const { return full_ || y_ > bottom_; }
+    int64_t line_inch_rows(double in) const { return std::lround(in * style_.yres_dpi); }
     void skip(double inches) { y_ += line_inch_rows(inches); }
 
     Status centered(std::string_view text, Typesetter::Font face, double pt) {
         FAX_TRY(ts_.use(face, pt));
-        for (const auto& line : ts_.wrap(decode_utf8(text), right_ - left_)) {
-            const int w = ts_.width(line);
+        for (const auto& line : ts_.wrap(decode_utf8(text), right_ - left_, lines_left(), &full_)) {
+            const int64_t w = ts_.width(line);
             ts_.draw(line, left_ + (right_ - left_ - w) / 2, y_ + ts_.ascender());
             y_ += ts_.line_height();
         }
@@ -502,11 +532,11 @@ public:
         FAX_TRY(ts_.use(face, pt));
         const std::u32string all = decode_utf8(text);
         std::size_t start = 0;
-        while (start <= all.size()) {
+        while (start <= all.size() && !overflowed()) {
             const std::size_t nl = all.find(U'\n', start);
             const std::u32string_view para =
                 std::u32string_view(all).substr(start, nl == std::u32string::npos ? std::u32string::npos : nl - start);
-            for (const auto& line : ts_.wrap(para, right_ - left_)) {
+            for (const auto& line : ts_.wrap(para, right_ - left_, lines_left(), &full_)) {
                 ts_.draw(line, left_, y_ + ts_.ascender());
                 y_ += ts_.line_height();
             }
@@ -519,18 +549,15 @@ public:
 
     // "Label:    value" with the value wrapped in its own column.
     Status labelled(std::string_view label, std::string_view value, double pt) {
-        const int value_x = left_ + static_cast<int>(std::lround(2.3 * style_.xres_dpi));
+        const int64_t value_x = left_ + std::lround(2.3 * style_.xres_dpi);
         FAX_TRY(ts_.use(Typesetter::Font::Bold, pt));
-        const int baseline = y_ + ts_.ascender();
+        const int64_t baseline = y_ + ts_.ascender();
         ts_.draw(decode_utf8(label), left_, baseline);
         FAX_TRY(ts_.use(Typesetter::Font::Regular, pt));
-        const auto lines = ts_.wrap(decode_utf8(value), right_ - value_x);
-        int y = y_;
-        for (const auto& line : lines) {
-            ts_.draw(line, value_x, y + ts_.ascender());
-            y += ts_.line_height();
+        for (const auto& line : ts_.wrap(decode_utf8(value), right_ - value_x, lines_left(), &full_)) {
+            ts_.draw(line, value_x, y_ + ts_.ascender());
+            y_ += ts_.line_height();
         }
-        y_ = y;
         return {};
     }
 
@@ -540,12 +567,21 @@ public:
     }
 
 private:
+    // Lines of the current size that still fit above the bottom margin, and one more
+    // (which overflows): nothing past it is laid out, the cover is refused anyway.
+    std::size_t lines_left() const {
+        const int64_t h = std::max(1, ts_.line_height());
+        const int64_t rows = bottom_ - y_;
+        return rows < 0 ? 1 : static_cast<std::size_t>(rows / h) + 1;
+    }
+
     Typesetter& ts_;
-    int left_;
-    int right_;
-    int top_;
-    int bottom_;
-    int y_;
+    int64_t left_;
+    int64_t right_;
+    int64_t top_;
+    int64_t bottom_;
+    int64_t y_;
+    bool full_ = false;
     const CoverStyle& style_;
 };
 
@@ -555,6 +591,27 @@ constexpr Typesetter::Font kBold = Typesetter::Font::Bold;
 Result<t30::Bitmap> render_with(GlyphCache& cache, const CoverFields& f, const CoverStyle& style) {
     if (style.width < 200 || style.height < 200 || style.xres_dpi <= 0 || style.yres_dpi <= 0)
         return fail(Errc::InvalidArgument, "cover: page geometry is not usable");
+    // Every field is bounded before anything is laid out (the request's own bounds are
+    // far smaller; this keeps the typesetter safe whoever calls it).
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"cover.title", &f.title},
+        {"cover.sender.name", &f.sender_name},
+        {"cover.sender.department", &f.sender_department},
+        {"cover.sender.phone", &f.sender_phone},
+        {"cover.sender.fax", &f.sender_fax},
+        {"cover.recipient.name", &f.recipient_name},
+        {"cover.recipient.organisation", &f.recipient_organisation},
+        {"cover.recipient.fax", &f.recipient_fax},
+        {"cover.recipient.phone", &f.recipient_phone},
+        {"cover.date_time", &f.date_time},
+        {"cover.purpose", &f.purpose},
+        {"cover.confidentiality_statement", &f.confidentiality_statement},
+        {"cover.note", &f.note},
+    };
+    for (const auto& [name, value] : fields)
+        if (value->size() > kMaxCoverFieldBytes)
+            return fail(Errc::InvalidInput, std::string("cover: ") + name + ": longer than " +
+                                                std::to_string(kMaxCoverFieldBytes) + " bytes, more than a cover holds");
     t30::Bitmap page = t30::Bitmap::blank(style.width, style.height, style.xres_dpi, style.yres_dpi);
     Typesetter ts(cache, page, style);
     FAX_TRY(ts.load());

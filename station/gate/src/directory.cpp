@@ -139,8 +139,10 @@ Result<std::string> checked_csi(const std::string& csi) {
     return csi;
 }
 
-Unexpected not_found(std::string_view id) {
-    return fail(Errc::NotFound, "directory: no entry with id '" + std::string(id.substr(0, 64)) + "'");
+// The id asked for is not quoted: until the directory knows it, it is whatever was
+// typed (a record number pasted into the wrong field must not reach a message).
+Unexpected not_found() {
+    return fail(Errc::NotFound, "directory: no entry has this id");
 }
 
 }  // namespace
@@ -279,7 +281,7 @@ Result<std::optional<DirectoryEntry>> Directory::find(std::string_view id) const
 Result<DirectoryEntry> Directory::get(std::string_view id) const {
     auto e = find(id);
     if (!e) return fail(e.take_error());
-    if (!*e) return not_found(id);
+    if (!*e) return not_found();
     return std::move(**e);
 }
 

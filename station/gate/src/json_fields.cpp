@@ -2,12 +2,111 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace fax::gate::detail {
 
+namespace {
+
+// Thrown out of the parser callback at the first key an object repeats.
+struct DuplicateKey {
+    std::string path;
+};
+
+// Follows the parser through nested objects and arrays, with the path of each, and
+// stops at a key that the enclosing object already has (nlohmann keeps the last one).
+class DuplicateKeyCheck {
+public:
+    bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+        switch (event) {
+        case json::parse_event_t::object_start: enter(false); break;
+        case json::parse_event_t::array_start: enter(true); break;
+        case json::parse_event_t::object_end:
+        case json::parse_event_t::array_end:
+            if (!frames_.empty()) frames_.pop_back();
+            break;
+        case json::parse_event_t::key: {
+            Frame& f = frames_.back();
+            f.key = parsed.get<std::string>();
+            if (!f.keys.insert(f.key).second) throw DuplicateKey{join(f.path, shown_key(f.key))};
+            break;
+        }
+        case json::parse_event_t::value:
+            if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+            break;
+        }
+        return true;
+    }
+
+private:
+    struct Frame {
+        bool is_array = false;
+        std::string path;
+        std::set<std::string> keys;
+        std::string key;        // objects: the key being read
+        std::size_t index = 0;  // arrays: the element being read
+    };
+
+    static std::string join(const std::string& path, const std::string& key) {
+        return path.empty() ? key : path + "." + key;
+    }
+
+    void enter(bool is_array) {
+        std::string path;
+        if (!frames_.empty()) {
+            Frame& parent = frames_.back();
+            path = parent.is_array ? parent.path + "[" + std::to_string(parent.index++) + "]"
+                                   : join(parent.path, shown_key(parent.key));
+        }
+        frames_.push_back(Frame{is_array, std::move(path), {}, {}, 0});
+    }
+
+    std::vector<Frame> frames_;
+};
+
+}  // namespace
+
+std::string shown_key(std::string_view key) {
+    const bool field_like = !key.empty() && key.size() <= 40 && key.front() >= 'a' && key.front() <= 'z' &&
+                            std::all_of(key.begin(), key.end(), [](char c) {
+                                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                            });
+    return field_like ? std::string(key) : std::string("(a key that is not a field name)");
+}
+
+std::optional<std::string> text_problem(std::string_view s, std::size_t max_chars, bool multiline) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return std::string("is not valid UTF-8");
+        char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc >> 6) != 2) return std::string("is not valid UTF-8");
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+        static constexpr char32_t kMinOf[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMinOf[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return std::string("is not valid UTF-8");
+        // C0 controls, DEL and C1 controls (0x9B is a terminal's CSI) reach terminals
+        // and printed pages as they are; a line break only where text has paragraphs.
+        const bool line_break = multiline && (cp == U'\n' || cp == U'\r' || cp == U'\t');
+        if (!line_break && (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)))
+            return std::string("contains a control character (not allowed)");
+        ++chars;
+        i += len;
+    }
+    if (chars > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
+    return std::nullopt;
+}
+
 Result<json> parse_json_text(std::string_view text, std::string_view source) {
     try {
-        return json::parse(text.begin(), text.end());
+        return json::parse(text.begin(), text.end(), DuplicateKeyCheck{});
+    } catch (const DuplicateKey& d) {
+        return fail(Errc::InvalidInput, std::string(source) + ": " + d.path +
+                                            ": appears twice (each key may be given once)");
     } catch (const json::parse_error& e) {
         // Line/column of the failing byte; the exception text itself quotes content.
         std::size_t line = 1;
@@ -56,11 +155,9 @@ Status Fields::only_keys(std::initializer_list<std::string_view> allowed) const 
     for (const auto& [k, unused] : v_.items()) {
         (void)unused;
         if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-            // Key names are schema, not data; quote them (bounded) so typos are obvious.
-            std::string shown = k.substr(0, 40);
-            for (char& c : shown)
-                if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
-            return error(shown, "is not a known field");
+            // Key names are schema, not data: one that looks like a field name is shown
+            // so that typos are obvious; anything else may be data and is not echoed.
+            return error(shown_key(k), "is not a known field");
         }
     }
     return {};
@@ -103,6 +200,20 @@ Result<std::vector<std::string>> Fields::string_list(std::string_view key) const
         out.push_back(x[i].get<std::string>());
     }
     return out;
+}
+
+Result<std::string> Fields::required_text(std::string_view key, std::size_t max_chars) const {
+    auto s = required_string(key);
+    if (!s) return s;
+    if (auto problem = text_problem(*s, max_chars, false)) return error(key, *problem);
+    return s;
+}
+
+Result<std::string> Fields::optional_text(std::string_view key, std::size_t max_chars, bool multiline) const {
+    auto s = optional_string(key);
+    if (!s) return s;
+    if (auto problem = text_problem(*s, max_chars, multiline)) return error(key, *problem);
+    return s;
 }
 
 Result<std::optional<long long>> Fields::maybe_integer(std::string_view key, long long lo, long long hi) const {

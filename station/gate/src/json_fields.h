@@ -18,8 +18,20 @@ namespace fax::gate::detail {
 using nlohmann::json;
 
 // Parses text; on a syntax error reports line and column only (the parser's own
-// message quotes the text around the error).
+// message quotes the text around the error). A key given twice in one object is an
+// error naming its path ("req.json: recipient.attention: appears twice ..."), not
+// last-one-wins.
 Result<json> parse_json_text(std::string_view text, std::string_view source);
+
+// A key as an error may show it: keys that look like field names (a lower-case
+// letter, then a-z, 0-9 and '_', at most 40) as they are, anything else as "(a key that is not a field name)" (a key
+// can carry data, e.g. a record number typed into the wrong place).
+std::string shown_key(std::string_view key);
+
+// What is wrong with a text field, if anything: not valid UTF-8, a control character
+// (C0, DEL, C1; tab and line breaks only if `multiline`), more than `max_chars`
+// characters (code points). The problem never quotes the text.
+std::optional<std::string> text_problem(std::string_view text, std::size_t max_chars, bool multiline);
 
 class Fields {
 public:
@@ -40,6 +52,9 @@ public:
     Result<std::string> required_string(std::string_view key, bool allow_blank = false) const;
     Result<std::string> optional_string(std::string_view key) const;  // "" if absent
     Result<std::optional<std::string>> maybe_string(std::string_view key) const;
+    // As required_string / optional_string, and checked with text_problem().
+    Result<std::string> required_text(std::string_view key, std::size_t max_chars) const;
+    Result<std::string> optional_text(std::string_view key, std::size_t max_chars, bool multiline = false) const;
     Result<std::vector<std::string>> string_list(std::string_view key) const;  // [] if absent
     Result<std::optional<long long>> maybe_integer(std::string_view key, long long lo, long long hi) const;
     Result<std::optional<bool>> maybe_bool(std::string_view key) const;

@@ -27,8 +27,10 @@ int parse_number(std::string_view s) {
 }  // namespace
 
 Result<std::vector<int>> parse_page_selection(std::string_view text) {
-    const std::string quoted = "'" + std::string(text.substr(0, 40)) + (text.size() > 40 ? "...'" : "'");
-    if (trim(text).empty()) return fail(Errc::InvalidInput, "is empty: select pages like '1-3,5'");
+    // The text is never quoted back: a record number typed into the wrong field must not
+    // reach a message.
+    static constexpr const char* kExample = " (expected e.g. 1-3,5)";
+    if (trim(text).empty()) return fail(Errc::InvalidInput, std::string("is empty") + kExample);
     std::vector<int> pages;
     std::string_view rest = text;
     while (true) {
@@ -43,12 +45,11 @@ Result<std::vector<int>> parse_page_selection(std::string_view text) {
             lo = parse_number(part.substr(0, dash));
             hi = parse_number(part.substr(dash + 1));
         }
-        if (lo < 0 || hi < 0) return fail(Errc::InvalidInput, quoted + " is not a page range");
-        if (lo == 0 || hi == 0) return fail(Errc::InvalidInput, quoted + ": pages are numbered from 1");
+        if (lo < 0 || hi < 0) return fail(Errc::InvalidInput, std::string("not a page range") + kExample);
+        if (lo == 0 || hi == 0) return fail(Errc::InvalidInput, "pages are numbered from 1");
         if (lo > kMaxPageNumber || hi > kMaxPageNumber)
-            return fail(Errc::InvalidInput, quoted + ": page numbers stop at " + std::to_string(kMaxPageNumber));
-        if (lo > hi) return fail(Errc::InvalidInput, quoted + ": range " + std::to_string(lo) + "-" +
-                                                         std::to_string(hi) + " runs backwards");
+            return fail(Errc::InvalidInput, "page numbers stop at " + std::to_string(kMaxPageNumber));
+        if (lo > hi) return fail(Errc::InvalidInput, "a range runs backwards (write the lower page first)");
         for (int p = lo; p <= hi; ++p) pages.push_back(p);
         if (comma == std::string_view::npos) break;
         rest = rest.substr(comma + 1);
@@ -56,7 +57,7 @@ Result<std::vector<int>> parse_page_selection(std::string_view text) {
     std::sort(pages.begin(), pages.end());
     const auto dup = std::adjacent_find(pages.begin(), pages.end());
     if (dup != pages.end())
-        return fail(Errc::InvalidInput, quoted + ": page " + std::to_string(*dup) + " is selected twice");
+        return fail(Errc::InvalidInput, "page " + std::to_string(*dup) + " is selected twice");
     return pages;
 }
 

@@ -141,7 +141,7 @@ Status Policy::validate() const {
         const auto& r = rules[i];
         const std::string where = "rules[" + std::to_string(i) + "]";
         if (!well_formed_rule_id(r.id)) return bad(where + ".id: must be 1-48 characters of A-Z, 0-9 and '-'");
-        for (std::string_view reserved : {"REF-", "MIN-", "NUM-", "COVER-"})
+        for (std::string_view reserved : {"REF-", "MIN-", "NUM-", "COVER-", "DOC-"})
             if (r.id.rfind(reserved, 0) == 0)
                 return bad(where + ".id: '" + r.id + "' uses a prefix reserved for refusals");
         if (r.id == rule::kVerificationTest) return bad(where + ".id: '" + r.id + "' is reserved");

@@ -246,6 +246,15 @@ PolicyVerdict check_release(const ReleaseRequest& request, const DirectoryEntry*
                             TimePoint now) {
     PolicyVerdict v;
     Collector out(v);
+    // A category or purpose the policy never allows cannot be fixed at this station: the
+    // Release of Information referral is then the first finding (and next step), not
+    // "verify the number", which would only lead to the same refusal.
+    const bool never_allowed = (recipient != nullptr && !policy.category_allowed(recipient->category)) ||
+                               std::none_of(policy.rules.begin(), policy.rules.end(), [&](const AllowRule& r) {
+                                   return std::find(r.purposes.begin(), r.purposes.end(), request.purpose) !=
+                                          r.purposes.end();
+                               });
+    if (never_allowed) check_category_purpose(out, v, recipient, request.purpose, policy);
     if (recipient == nullptr) {
         out.add(rule::kNumUnknown, "recipient.directory_id", "no directory entry has this id",
                 "Select the recipient from the directory; a new recipient must be added and its number verified "
@@ -254,7 +263,7 @@ PolicyVerdict check_release(const ReleaseRequest& request, const DirectoryEntry*
         check_recipient_verified(out, *recipient, policy, now);
         check_typed_number(out, request.recipient.typed_fax, *recipient);
     }
-    check_category_purpose(out, v, recipient, request.purpose, policy);
+    if (!never_allowed) check_category_purpose(out, v, recipient, request.purpose, policy);
     check_minimum_necessary(out, request, policy);
     return v;
 }

@@ -256,32 +256,50 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
     }
     record.rule_id = verdict.rule_id;
 
-    // The pages: errors here are input errors (unreadable or short documents), not decisions.
+    // The pages. A document that cannot be read, or is shorter than the selection, is a
+    // refusal recorded like any other (DOC-*): the request was parsed and a decision id
+    // given, so the trail says what became of it. The reader's messages name the document
+    // by its field only (DocumentIo scrubs the path), never its path or contents.
     std::vector<t30::Bitmap> pages;
+    std::vector<Finding> doc_findings;
     for (std::size_t i = 0; i < req.documents.size(); ++i) {
         const auto& d = req.documents[i];
         const std::string where = "documents[" + std::to_string(i) + "]";
         auto all = documents_.read_pages(d.path);
         if (!all) {
             FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
-            return fail(all.error().code, where + ": " + all.error().message);
+            doc_findings.push_back({std::string(rule::kDocUnreadable), where,
+                                    "the document could not be read: " + all.error().message,
+                                    "Check that the file exists and is a fax TIFF, PBM or PDF within the station's "
+                                    "document limits, then submit the request again."});
+            continue;
         }
         for (std::size_t k = 0; k < d.pages.size(); ++k) {
             const int p = d.pages[k];
-            if (p > static_cast<int>(all->size()))
-                return fail(Errc::InvalidInput, where + ".pages: page " + std::to_string(p) +
-                                                    " is selected but the document has " +
-                                                    std::to_string(all->size()) + " pages");
+            if (p > static_cast<int>(all->size())) {
+                doc_findings.push_back({std::string(rule::kDocPagesMissing), where + ".pages",
+                                        "page " + std::to_string(p) + " is selected but the document has " +
+                                            std::to_string(all->size()) + " pages",
+                                        "Select pages of the document as it is, or attach the complete document."});
+                break;
+            }
             // The page read is handed over on its last selection (no copy), copied before.
             t30::Bitmap& page = (*all)[static_cast<std::size_t>(p - 1)];
             const bool again = std::find(d.pages.begin() + static_cast<std::ptrdiff_t>(k) + 1, d.pages.end(), p) !=
                                d.pages.end();
             auto norm = again ? documents_.normalise(page) : documents_.normalise_owned(std::move(page));
-            if (!norm)
-                return fail(norm.error().code, where + ": page " + std::to_string(p) + ": " + norm.error().message);
+            if (!norm) {
+                doc_findings.push_back({std::string(rule::kDocUnreadable), where,
+                                        "page " + std::to_string(p) + " could not be made a fax page: " +
+                                            norm.error().message,
+                                        "Check the document (a scan of the page again may help), then submit the "
+                                        "request again."});
+                break;
+            }
             pages.push_back(std::move(*norm));
         }
     }
+    if (!doc_findings.empty()) return refuse(std::move(record), std::move(doc_findings));
     return clear(std::move(record), cover, std::move(pages), *entry);
 }
 

@@ -1,15 +1,20 @@
 #include "fax/gate/request.h"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "fax/gate/page_selection.h"
+#include "fax/base/unique_fd.h"
 #include "json_fields.h"
 
 namespace fax::gate {
 
 using detail::Fields;
 using detail::json;
+namespace lim = request_limits;
 
 int ReleaseRequest::selected_page_count() const {
     int n = 0;
@@ -21,7 +26,7 @@ namespace {
 
 // A page selection field; the error keeps the parser's explanation.
 Result<std::vector<int>> pages_field(const Fields& f, std::string_view key) {
-    auto text = f.required_string(key);
+    auto text = f.required_text(key, lim::kMaxPageSelectionChars);
     if (!text) return fail(text.take_error());
     auto pages = parse_page_selection(*text);
     if (!pages) return f.error(key, pages.error().message);
@@ -41,7 +46,7 @@ Result<DocumentSelection> parse_document(const Fields& f) {
     FAX_TRY(f.expect_object());
     FAX_TRY(f.only_keys({"path", "pages", "section", "sections"}));
     DocumentSelection d;
-    auto path = f.required_string("path");
+    auto path = f.required_text("path", lim::kMaxPathChars);
     if (!path) return fail(path.take_error());
     d.path = *path;
     auto pages = pages_field(f, "pages");
@@ -51,17 +56,19 @@ Result<DocumentSelection> parse_document(const Fields& f) {
     if (f.has("section") && f.has("sections")) return f.error("section", "give either 'section' or 'sections', not both");
     if (f.has("section")) {
         // Shorthand: every selected page belongs to one section.
-        auto s = f.required_string("section");
+        auto s = f.required_text("section", lim::kMaxSectionChars);
         if (!s) return fail(s.take_error());
         d.sections.push_back(SectionTag{*s, d.pages});
     }
     auto tags = f.array("sections", false);
     if (!tags) return fail(tags.take_error());
+    if (tags->size() > lim::kMaxSections)
+        return f.error("sections", "lists more than " + std::to_string(lim::kMaxSections) + " sections");
     for (const Fields& t : *tags) {
         FAX_TRY(t.expect_object());
         FAX_TRY(t.only_keys({"section", "pages"}));
         SectionTag tag;
-        auto s = t.required_string("section");
+        auto s = t.required_text("section", lim::kMaxSectionChars);
         if (!s) return fail(s.take_error());
         tag.section = *s;
         auto p = pages_field(t, "pages");
@@ -79,7 +86,7 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
     ReleaseRequest r;
 
     if (root.has("format")) {
-        auto fmt = root.required_string("format");
+        auto fmt = root.required_text("format", lim::kMaxIdChars);
         if (!fmt) return fail(fmt.take_error());
         if (*fmt != "fax-release-request/1") return root.error("format", "must be \"fax-release-request/1\"");
     }
@@ -87,22 +94,24 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
     auto requester = root.object("requester");
     if (!requester) return fail(requester.take_error());
     FAX_TRY(requester->only_keys({"staff_id", "name"}));
-    auto staff_id = requester->required_string("staff_id");
+    auto staff_id = requester->required_text("staff_id", lim::kMaxIdChars);
     if (!staff_id) return fail(staff_id.take_error());
-    auto staff_name = requester->required_string("name");
+    auto staff_name = requester->required_text("name", lim::kMaxNameChars);
     if (!staff_name) return fail(staff_name.take_error());
     r.requester = {*staff_id, *staff_name};
 
     auto member = root.object("member");
     if (!member) return fail(member.take_error());
     FAX_TRY(member->only_keys({"record_reference"}));
-    auto ref = member->required_string("record_reference");
+    auto ref = member->required_text("record_reference", lim::kMaxIdChars);
     if (!ref) return fail(ref.take_error());
     r.member_reference = *ref;
 
     auto docs = root.array("documents", true);
     if (!docs) return fail(docs.take_error());
     if (docs->empty()) return root.error("documents", "must list at least one document");
+    if (docs->size() > lim::kMaxDocuments)
+        return root.error("documents", "lists more than " + std::to_string(lim::kMaxDocuments) + " documents");
     for (const Fields& d : *docs) {
         auto doc = parse_document(d);
         if (!doc) return fail(doc.take_error());
@@ -112,10 +121,10 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
     auto recipient = root.object("recipient");
     if (!recipient) return fail(recipient.take_error());
     FAX_TRY(recipient->only_keys({"directory_id", "attention", "typed_fax"}));
-    auto dir_id = recipient->required_string("directory_id");
+    auto dir_id = recipient->required_text("directory_id", lim::kMaxIdChars);
     if (!dir_id) return fail(dir_id.take_error());
     r.recipient.directory_id = *dir_id;
-    auto attention = recipient->optional_string("attention");
+    auto attention = recipient->optional_text("attention", lim::kMaxNameChars);
     if (!attention) return fail(attention.take_error());
     r.recipient.attention = *attention;
     if (recipient->has("typed_fax")) {
@@ -124,14 +133,14 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
         auto typed = recipient->object("typed_fax");
         if (!typed) return fail(typed.take_error());
         FAX_TRY(typed->only_keys({"first", "second"}));
-        auto first = typed->optional_string("first");
+        auto first = typed->optional_text("first", lim::kMaxPhoneChars);
         if (!first) return fail(first.take_error());
-        auto second = typed->optional_string("second");
+        auto second = typed->optional_text("second", lim::kMaxPhoneChars);
         if (!second) return fail(second.take_error());
         r.recipient.typed_fax = TypedFaxNumber{*first, *second};
     }
 
-    auto purpose = root.required_string("purpose");
+    auto purpose = root.required_text("purpose", lim::kMaxPurposeChars);
     if (!purpose) return fail(purpose.take_error());
     const auto p = parse_purpose(*purpose);
     if (!p) return root.error("purpose", "is not a known purpose (one of: " + known_purposes() + ")");
@@ -141,12 +150,20 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
     // minimum-necessary rule id, which is more useful to the person than a format error.
     auto sections = root.string_list("sections");
     if (!sections) return fail(sections.take_error());
+    if (sections->size() > lim::kMaxSections)
+        return root.error("sections", "lists more than " + std::to_string(lim::kMaxSections) + " sections");
+    for (std::size_t i = 0; i < sections->size(); ++i)
+        if (auto problem = detail::text_problem((*sections)[i], lim::kMaxSectionChars, false))
+            return root.error("sections[" + std::to_string(i) + "]", *problem);
     r.sections = std::move(*sections);
-    auto justification = root.optional_string("justification");
+    auto justification = root.optional_text("justification", lim::kMaxJustificationChars, true);
     if (!justification) return fail(justification.take_error());
     r.justification = *justification;
     auto override_reason = root.maybe_string("page_ceiling_override");
     if (!override_reason) return fail(override_reason.take_error());
+    if (*override_reason)
+        if (auto problem = detail::text_problem(**override_reason, lim::kMaxOverrideChars, true))
+            return root.error("page_ceiling_override", *problem);
     r.page_ceiling_override = *override_reason;
 
     // Sender contact: missing fields are refused by the cover validation (COVER-SENDER-*).
@@ -154,9 +171,11 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
         auto sender = root.object("sender");
         if (!sender) return fail(sender.take_error());
         FAX_TRY(sender->only_keys({"name", "department", "phone", "fax"}));
-        for (auto [key, dest] : {std::pair{"name", &r.sender.name}, std::pair{"department", &r.sender.department},
-                                 std::pair{"phone", &r.sender.phone}, std::pair{"fax", &r.sender.fax}}) {
-            auto v = sender->optional_string(key);
+        for (auto [key, dest, max] : {std::tuple{"name", &r.sender.name, lim::kMaxNameChars},
+                                      std::tuple{"department", &r.sender.department, lim::kMaxDepartmentChars},
+                                      std::tuple{"phone", &r.sender.phone, lim::kMaxPhoneChars},
+                                      std::tuple{"fax", &r.sender.fax, lim::kMaxPhoneChars}}) {
+            auto v = sender->optional_text(key, max);
             if (!v) return fail(v.take_error());
             *dest = *v;
         }
@@ -167,6 +186,9 @@ Result<ReleaseRequest> parse_request(const Fields& root) {
 }  // namespace
 
 Result<ReleaseRequest> parse_request_json(std::string_view text, std::string_view source_name) {
+    if (text.size() > lim::kMaxFileBytes)
+        return fail(Errc::InvalidInput, std::string(source_name) + ": the request is larger than " +
+                                            std::to_string(lim::kMaxFileBytes) + " bytes");
     auto doc = detail::parse_json_text(text, source_name);
     if (!doc) return fail(doc.take_error());
     try {
@@ -177,13 +199,52 @@ Result<ReleaseRequest> parse_request_json(std::string_view text, std::string_vie
     }
 }
 
+namespace {
+
+Result<std::string> read_request_text(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    auto not_regular = [&] {
+        return fail(Errc::InvalidInput, name + ": the request is not a regular file");
+    };
+    auto too_large = [&] {
+        return fail(Errc::InvalidInput, name + ": the request file is larger than " +
+                                            std::to_string(lim::kMaxFileBytes) + " bytes");
+    };
+    // A FIFO would block open() and a device may act on being opened: look first, and
+    // open without blocking; fstat() then checks what was opened (it may have changed).
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) {
+        const int e = errno;
+        return fail(e == ENOENT || e == ENOTDIR ? Errc::NotFound : Errc::Io,
+                    name + ": cannot open the request file");
+    }
+    if (!S_ISREG(st.st_mode)) return not_regular();
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd) return fail(errno == ENOENT ? Errc::NotFound : Errc::Io, name + ": cannot open the request file");
+    if (::fstat(fd.get(), &st) != 0) return fail(Errc::Io, name + ": cannot read the request file");
+    if (!S_ISREG(st.st_mode)) return not_regular();
+    if (static_cast<unsigned long long>(st.st_size) > lim::kMaxFileBytes) return too_large();
+    std::string text;
+    char buf[65536];
+    while (true) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail(Errc::Io, name + ": cannot read the request file");
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > lim::kMaxFileBytes) return too_large();  // grew while being read
+    }
+    return text;
+}
+
+}  // namespace
+
 Result<ReleaseRequest> load_request_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Errc::NotFound, path.string() + ": cannot open the request file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return fail(Errc::Io, path.string() + ": cannot read the request file");
-    auto r = parse_request_json(ss.str(), path.filename().string());
+    auto text = read_request_text(path);
+    if (!text) return fail(text.take_error());
+    auto r = parse_request_json(*text, path.filename().string());
     if (!r) return r;
     const auto base = path.parent_path();
     for (auto& d : r->documents) {

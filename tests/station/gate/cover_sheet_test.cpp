@@ -107,6 +107,45 @@ TEST(CoverSheet, RenderErrors) {
     EXPECT_EQ(r.error().code, Errc::InvalidArgument);
 }
 
+// Issue #14: a 100 MB recipient name (one word) overflowed an int in the typesetter's
+// wrapping and the blit wrote at x0 = 2147483643 (SIGSEGV); wrapping was quadratic
+// (10 MB took minutes). The typesetter is safe on its own, whatever the caller hands it:
+// an oversized field is refused naming the field, before any glyph is drawn.
+TEST(CoverSheet, HugeFieldIsRefusedNotACrash) {
+    CoverFields f = complete_fields();
+    f.recipient_name.assign(100u * 1024 * 1024, 'W');
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = render_cover(f);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::InvalidInput);
+    EXPECT_NE(r.error().message.find("cover.recipient.name"), std::string::npos) << r.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+// Wrapping is linear: 10 MB of words or of one word is refused or laid out in well under
+// the time the quadratic wrap needed (minutes); so is every field at its bound.
+TEST(CoverSheet, LongTextIsTypesetInLinearTime) {
+    for (const std::string_view unit : {std::string_view("W"), std::string_view("word ")}) {
+        CoverFields f = complete_fields();
+        while (f.note.size() < 10u * 1024 * 1024) f.note += unit;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = render_cover(f);
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().code, Errc::InvalidInput);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s) << "unit '" << unit << "'";
+    }
+    // Just under the bound: typeset (and found not to fit), quickly, with either shape.
+    for (const std::string_view unit : {std::string_view("W"), std::string_view("word ")}) {
+        CoverFields f = complete_fields();
+        while (f.note.size() + unit.size() <= kMaxCoverFieldBytes) f.note += unit;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = render_cover(f);
+        ASSERT_FALSE(r.ok());
+        EXPECT_NE(r.error().message.find("does not fit"), std::string::npos) << r.error().message;
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "unit '" << unit << "'";
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // CoverRenderer: the glyph cache keeps the pixels
 // ---------------------------------------------------------------------------------------

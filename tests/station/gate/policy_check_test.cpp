@@ -351,6 +351,38 @@ TEST_F(PolicyCheck, RecipientMustBeKnownAndVerified) {
     EXPECT_FALSE(v.cleared());
 }
 
+// Issue #14: for a category that is never allowed, the first next step printed was
+// "verify the number", which only leads to the same refusal. When the category or the
+// purpose can never be allowed, the referral (with the regional numbers) comes first.
+TEST_F(PolicyCheck, ReferralComesFirstWhenCategoryOrPurposeIsNeverAllowed) {
+    ASSERT_TRUE(dir_->add(test::new_entry("lawyer-unverified", C::Attorney, "206-555-0301"), fixed_now()).ok());
+    ReleaseRequest r = make_request("lawyer-unverified", P::Treatment, "discharge_summary");
+    PolicyVerdict v = check(r);
+    ASSERT_GE(v.findings.size(), 2u) << ids(v);
+    EXPECT_EQ(v.findings.front().rule_id, rule::kRefCategory) << ids(v);
+    expect_referral(v.findings.front().next_step, "first finding, attorney");
+    EXPECT_TRUE(has(v, rule::kNumUnverified)) << ids(v);  // still listed, after the referral
+
+    r = make_request("unverified", P::Legal, "discharge_summary");  // no rule allows legal
+    v = check(r);
+    ASSERT_GE(v.findings.size(), 2u) << ids(v);
+    EXPECT_EQ(v.findings.front().rule_id, rule::kRefPurpose) << ids(v);
+    expect_referral(v.findings.front().next_step, "first finding, legal");
+
+    r = make_request("no-such-entry", P::Legal, "discharge_summary");
+    v = check(r);
+    ASSERT_FALSE(v.findings.empty());
+    EXPECT_EQ(v.findings.front().rule_id, rule::kRefPurpose) << ids(v);
+
+    // A purpose allowed for other recipients only is fixable (another recipient or
+    // purpose): the number checks keep their place.
+    r = make_request("unverified", P::HospitalizationCertification, "discharge_summary");
+    v = check(r);
+    ASSERT_FALSE(v.findings.empty());
+    EXPECT_EQ(v.findings.front().rule_id, rule::kNumUnverified) << ids(v);
+    EXPECT_TRUE(has(v, rule::kRefPurpose)) << ids(v);
+}
+
 TEST_F(PolicyCheck, HandTypedNumberMustBeEnteredTwiceAndMatchTheEntry) {
     // Entry e-kp_provider has fax 206-555-0110.
     struct Case {
@@ -417,6 +449,8 @@ TEST_F(PolicyCheck, FindingsNeverQuoteTheMemberReference) {
                                SectionTag{kMember + "-x", {3}}};
     r.documents[0].pages = {1, 2, 3, 4};
     r.justification = kMember;
+    r.page_ceiling_override = kMember;
+    r.recipient.attention = kMember;
     r.recipient.typed_fax = TypedFaxNumber{kMember, kMember};
     PolicyVerdict v = check(r);
     ASSERT_FALSE(v.findings.empty());

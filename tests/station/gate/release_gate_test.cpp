@@ -568,7 +568,10 @@ TEST_F(Gate, VerificationTestRefusals) {
     EXPECT_TRUE(files_in(spool()).empty());
 }
 
-TEST_F(Gate, UnreadableDocumentsAreErrorsThatNameNeitherPathNorMember) {
+// Issue #14: an unreadable document after a parsed request was an error that nothing
+// recorded, although the log named a decision id for it. It is a refusal (DOC-*) under
+// that id, in the audit trail, and its text names neither the path nor the member.
+TEST_F(Gate, UnreadableDocumentsAreRecordedRefusalsThatNameNeitherPathNorMember) {
     const auto hidden = tmp_ / ("Smith_" + kMember);
     std::filesystem::create_directories(hidden);
     const auto missing = hidden / (kMember + "-discharge.tif");
@@ -599,22 +602,38 @@ TEST_F(Gate, UnreadableDocumentsAreErrorsThatNameNeitherPathNorMember) {
     };
     const Case cases[] = {{missing, {1}}, {garbage, {1}}, {garbage_mm, {1}}, {pdf, {1}}, {empty_pbm, {1}},
                           {hidden, {1}}, {record_, {2, 4}} /* page 4 of 3 */};
+    int64_t entries = 0;
     for (const auto& c : cases) {
         ReleaseRequest r = kp_treatment(c.pages);
         r.documents[0].path = c.path.string();
         auto d = gate_->evaluate(r, ctx_);
-        ASSERT_FALSE(d.ok()) << c.path;
-        const std::string& msg = d.error().message;
-        EXPECT_FALSE(msg.empty());
+        ASSERT_TRUE(d.ok()) << c.path << ": " << d.error().to_string();
+        ASSERT_FALSE(d->cleared()) << c.path;
+        const Refusal& refusal = d->refusal();
+        const std::string want = c.path == record_ ? "DOC-PAGES-MISSING" : "DOC-UNREADABLE";
+        EXPECT_EQ(refusal.rule_ids(), std::vector<std::string>{want}) << refusal.to_text();
+        const std::string msg = refusal.to_text();
         EXPECT_NE(msg.find("documents[0]"), std::string::npos) << msg;
         expect_no_member(msg, c.path.string());
         EXPECT_EQ(msg.find("Smith_"), std::string::npos) << msg;
         EXPECT_EQ(msg.find(tmp_.path().string()), std::string::npos) << msg;
         EXPECT_EQ(msg.find(c.path.filename().string()), std::string::npos) << msg;
+        // Recorded under the id the log names.
+        EXPECT_EQ(audit_count(), ++entries);
+        auto rec = audit_->find_decision(refusal.decision_id);
+        ASSERT_TRUE(rec.ok() && rec->has_value()) << c.path;
+        EXPECT_FALSE((*rec)->cleared);
+        EXPECT_EQ((*rec)->rule_ids, refusal.rule_ids());
+        bool logged = false;
+        for (const auto& line : logs_.lines())
+            logged = logged || (line.find(refusal.decision_id) != std::string::npos &&
+                                line.find(want) != std::string::npos);
+        EXPECT_TRUE(logged) << "the log line of the refusal names its id and rule";
     }
-    // Nothing was cleared: no audit entry, no spool file.
-    EXPECT_EQ(audit_count(), 0);
+    // Nothing was cleared: no spool file, and no disclosure.
     EXPECT_TRUE(files_in(spool()).empty());
+    EXPECT_TRUE(audit_->verify()->ok);
+    EXPECT_TRUE(audit_->disclosures(kMember, fixed_now() - 24h, fixed_now() + 24h)->empty());
 }
 
 TEST_F(Gate, NothingTheGateSaysNamesTheMember) {
@@ -652,12 +671,13 @@ TEST_F(Gate, NothingTheGateSaysNamesTheMember) {
     ASSERT_TRUE(gate_->record_outcome(d->id(), o).ok());
     texts.push_back(d->release().tiff_path());
 
-    // Errors.
+    // A missing document: a refusal (DOC-UNREADABLE).
     r = kp_treatment();
     r.documents[0].path = (tmp_ / (kMember + ".tif")).string();
     auto e = gate_->evaluate(r, ctx_);
-    ASSERT_FALSE(e.ok());
-    texts.push_back(e.error().message);
+    ASSERT_TRUE(e.ok()) << e.error().to_string();
+    ASSERT_FALSE(e->cleared());
+    texts.push_back(e->refusal().to_text());
 
     for (const auto& t : texts) expect_no_member(t, "gate output");
     ASSERT_FALSE(logs_.lines().empty());  // it did log; TearDown checks every line

@@ -18,6 +18,11 @@
 
 namespace fax::gate {
 
+// No field of a cover holds more than this (UTF-8 bytes): a page of text at the
+// smallest size the cover uses is less. render_cover() refuses a longer field
+// (InvalidInput naming it) before laying anything out.
+inline constexpr std::size_t kMaxCoverFieldBytes = 16 * 1024;
+
 struct CoverFields {
     std::string title = "FACSIMILE COVER SHEET";
     std::string sender_name;

@@ -56,6 +56,11 @@ inline constexpr std::string_view kAttemptExpired = "ATTEMPT-CLEARANCE-EXPIRED";
 inline constexpr std::string_view kAttemptNumberChanged = "ATTEMPT-NUMBER-CHANGED";     // entry's number differs
 inline constexpr std::string_view kAttemptDocumentChanged = "ATTEMPT-DOCUMENT-CHANGED"; // spooled file differs
 
+// Documents of a parsed request (ReleaseGate::evaluate): recorded as refusals, so that the
+// decision id a request was given is always in the audit trail.
+inline constexpr std::string_view kDocUnreadable = "DOC-UNREADABLE";       // missing, malformed, over a limit
+inline constexpr std::string_view kDocPagesMissing = "DOC-PAGES-MISSING";  // a selected page past the end
+
 // Cover sheet (cover_sheet.h): one id per required field.
 inline constexpr std::string_view kCoverSenderName = "COVER-SENDER-NAME";
 inline constexpr std::string_view kCoverSenderDepartment = "COVER-SENDER-DEPARTMENT";

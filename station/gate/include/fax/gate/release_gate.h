@@ -6,7 +6,9 @@
 // pages, writes cover + pages as one fax TIFF in the spool directory, hashes it,
 // records the decision in the audit trail and only then hands out the token. Every
 // decision is recorded, refusals included; a token never exists without its audit
-// entry. Errors (unreadable document, a database failure) are Result errors: they
+// entry. A document that cannot be read (or lacks a selected page) is a refusal too
+// (DOC-UNREADABLE, DOC-PAGES-MISSING), recorded under the decision id the request got.
+// Errors (a database failure, a spool that cannot be written) are Result errors: they
 // are not decisions and nothing is cleared.
 #pragma once
 
