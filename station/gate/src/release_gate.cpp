@@ -261,19 +261,21 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
     for (std::size_t i = 0; i < req.documents.size(); ++i) {
         const auto& d = req.documents[i];
         const std::string where = "documents[" + std::to_string(i) + "]";
-        auto all = documents_.read_pages(d.path);
-        if (!all) {
+        // Only the selected pages are decoded, under the station's limits.
+        auto doc = documents_.read_selected(d.path, d.pages);
+        if (!doc) {
             FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
-            return fail(all.error().code, where + ": " + all.error().message);
+            return fail(doc.error().code, where + ": " + doc.error().message);
         }
         for (std::size_t k = 0; k < d.pages.size(); ++k) {
             const int p = d.pages[k];
-            if (p > static_cast<int>(all->size()))
+            t30::Bitmap* found_page = doc->find(p);
+            if (p > doc->page_count || found_page == nullptr)
                 return fail(Errc::InvalidInput, where + ".pages: page " + std::to_string(p) +
                                                     " is selected but the document has " +
-                                                    std::to_string(all->size()) + " pages");
+                                                    std::to_string(doc->page_count) + " pages");
             // The page read is handed over on its last selection (no copy), copied before.
-            t30::Bitmap& page = (*all)[static_cast<std::size_t>(p - 1)];
+            t30::Bitmap& page = *found_page;
             const bool again = std::find(d.pages.begin() + static_cast<std::ptrdiff_t>(k) + 1, d.pages.end(), p) !=
                                d.pages.end();
             auto norm = again ? documents_.normalise(page) : documents_.normalise_owned(std::move(page));
