@@ -490,6 +490,8 @@ void child_error(int out, const Error& e) {
     const rlim_t cpu = static_cast<rlim_t>(std::max(1, limits.max_cpu_seconds));
     const rlimit cpu_limit{cpu, cpu + 1};  // SIGXCPU at the soft limit, SIGKILL one second later
     ::setrlimit(RLIMIT_CPU, &cpu_limit);
+    const rlimit no_core{0, 0};  // SIGXCPU dumps core by default: not a document's pages
+    ::setrlimit(RLIMIT_CORE, &no_core);
     if (!kAddressSanitizer) {  // ASan reserves terabytes of address space up front
         const rlimit as{kChildAddressSpace, kChildAddressSpace};
         ::setrlimit(RLIMIT_AS, &as);
