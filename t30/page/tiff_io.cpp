@@ -271,13 +271,14 @@ struct PageInfo {
     int number = 0;
     uint32_t w = 0, h = 0;
     bool bilevel = false;
+    uint64_t bits_per_pixel = 1;  // as stored: bits per sample x samples per pixel
 };
 
-bool is_bilevel_directory(TIFF* tif) {
+uint64_t bits_per_pixel(TIFF* tif) {
     uint16_t bps = 1, spp = 1;
     TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-    return bps == 1 && spp == 1;
+    return std::max<uint64_t>(1, static_cast<uint64_t>(bps) * spp);
 }
 
 // The current directory through libtiff's RGBA interface (every photometric and compression
@@ -352,7 +353,8 @@ Result<int> read_tiff_pages(int fd, const std::string& path, const std::vector<i
                 if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &info.w) ||
                     !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &info.h) || info.w == 0 || info.h == 0)
                     return fail(Errc::InvalidInput, page_prefix(path, pages) + "no image width/length");
-                info.bilevel = is_bilevel_directory(tif.get());
+                info.bits_per_pixel = bits_per_pixel(tif.get());
+                info.bilevel = info.bits_per_pixel == 1;
                 all_bilevel = all_bilevel && info.bilevel;
                 const uint64_t px = static_cast<uint64_t>(info.w) * info.h;
                 const std::string geometry =
@@ -375,8 +377,9 @@ Result<int> read_tiff_pages(int fd, const std::string& path, const std::vector<i
         return fail(Errc::InvalidInput, page_prefix(path, dir + 1) + libtiff_reason(diag, ""));
     if (pages == 0) return fail(Errc::InvalidInput, path + ": no page images");
     const bool grey = mode == TiffDecode::Grey || (mode == TiffDecode::Auto && !all_bilevel);
+    // What decoding the selected pages inflates to, at their own sample depth.
     for (const PageInfo& i : infos) {
-        doc_bytes += grey || !i.bilevel ? static_cast<uint64_t>(i.w) * i.h * 4 : (static_cast<uint64_t>(i.w) + 7) / 8 * i.h;
+        doc_bytes += (static_cast<uint64_t>(i.w) * i.bits_per_pixel + 7) / 8 * i.h;
         if (doc_bytes > limits.max_decompressed_bytes)
             return fail(Errc::InvalidInput, page_prefix(path, i.number) +
                                                 limit_text("decoding the pages selected up to this one (" +

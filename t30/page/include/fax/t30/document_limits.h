@@ -27,9 +27,11 @@ struct DocumentLimits {
     // Pixels of all decoded (selected) pages of one document together: 2 Gpx is about 540
     // fine-resolution Letter pages, 250 MB as bilevel pages in memory.
     uint64_t max_document_pixels = 2'000'000'000;
-    // Bytes decompressed from one document: a PDF's Flate streams (counted before poppler
-    // reads them) or a TIFF's decoded page buffers.
-    uint64_t max_decompressed_bytes = 1ull << 30;
+    // Bytes decompressed from one document: a PDF's Flate streams (all of them, counted by
+    // inflating them before poppler reads the file: 512 MiB of zeros take about 1.3 s of
+    // CPU), or a TIFF's selected pages at their own sample depth (a 300 dpi grey Letter
+    // scan is 8.4 MB, bilevel 1 MB).
+    uint64_t max_decompressed_bytes = 512ull << 20;
     // CPU seconds spent on one document (a PDF is rendered in a child process with this
     // RLIMIT_CPU; TIFF and PBM are checked between pages).
     int max_cpu_seconds = 60;
