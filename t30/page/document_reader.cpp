@@ -433,14 +433,15 @@ namespace {
 // poppler cannot be interrupted inside a page, and what a page costs is not known until it
 // is drawn (a content stream can loop over a shared image, a JBIG2 or CCITT stream can
 // expand without end). So the pages are rendered in a forked child with RLIMIT_CPU
-// (max_cpu_seconds) and RLIMIT_AS (kChildAddressSpace), which writes each bilevel page to
+// (max_cpu_seconds) and RLIMIT_AS (child_address_space()), which writes each bilevel page to
 // a pipe; the parent reads them under a wall-clock deadline and kills the child when it
 // passes. The child only reads the document and writes the pipe: it touches no store, logs
 // nothing, and leaves with _exit().
 
-// Address space of the rendering child: poppler, one page of max_page_pixels in grey and
-// bilevel, and the document's structures.
-constexpr uint64_t kChildAddressSpace = 768ull << 20;
+// Address space of the rendering child: poppler, its libraries and the document's
+// structures, plus a page of max_page_pixels in grey and in bilevel (and poppler's working
+// copy): 612 MiB at the default 50 Mpx.
+uint64_t child_address_space(const DocumentLimits& limits) { return (512ull << 20) + 2 * limits.max_page_pixels; }
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kAddressSanitizer = true;
@@ -493,7 +494,7 @@ void child_error(int out, const Error& e) {
     const rlimit no_core{0, 0};  // SIGXCPU dumps core by default: not a document's pages
     ::setrlimit(RLIMIT_CORE, &no_core);
     if (!kAddressSanitizer) {  // ASan reserves terabytes of address space up front
-        const rlimit as{kChildAddressSpace, kChildAddressSpace};
+        const rlimit as{child_address_space(limits), child_address_space(limits)};
         ::setrlimit(RLIMIT_AS, &as);
     }
     int rc = 0;

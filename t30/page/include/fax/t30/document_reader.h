@@ -25,7 +25,8 @@ Result<DocumentKind> sniff_document(const std::string& path);
 // refused unless it is a regular file (never opened if it is a FIFO, device or link), and the
 // page count and each wanted page's size are checked before anything is decoded; a page that
 // is not wanted is never decoded. A PDF is rendered in a child process bounded by
-// max_cpu_seconds of CPU and 768 MB of address space (its Flate streams are counted against
+// max_cpu_seconds of CPU and 512 MiB + 2 bytes per
+// max_page_pixels of address space (its Flate streams are counted against
 // max_decompressed_bytes before poppler reads them). Errors name the file (and page), never
 // content; a limit's error says which (is_limit_error(), document_limits.h).
 Result<DocumentPages> read_document_pages(const std::string& path, const std::vector<int>& wanted,
