@@ -5,7 +5,15 @@
 #include <poppler-image.h>
 #include <poppler-page-renderer.h>
 #include <poppler-page.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <tiffio.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <bit>
@@ -19,6 +27,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <chrono>
+
+#include "document_file.h"
 
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
@@ -31,7 +42,6 @@ constexpr double kR8 = 204.0;
 constexpr double kFine = 196.0;
 constexpr int kLine = 1728;
 constexpr uint64_t kMaxPixels = 120'000'000;  // a 600 dpi Letter scan is 34 Mpx; more is not a page
-constexpr int kMaxPdfPages = 2000;
 
 // Poppler reports syntax problems on stderr unless told otherwise; they can quote the
 // document's text, so they go nowhere.
@@ -85,6 +95,8 @@ Result<DocumentKind> sniff_document(const std::string& path) {
 
 struct PdfDocument::Impl {
     std::string path;
+    DocumentLimits limits;
+    UniqueFd fd;  // the vetted file; poppler reads it through /proc/self/fd
     std::unique_ptr<poppler::document> doc;
     int pages = 0;
     // Neither renderer anti-aliases. The grey one feeds binarise(), which thresholds what
@@ -119,8 +131,14 @@ struct PdfDocument::Impl {
         const double fit = std::min(1.0, kLine / (w_in * kR8));
         p.xres = kR8 * fit;
         p.yres = kFine * fit;
-        if (static_cast<uint64_t>(w_in * p.xres) * static_cast<uint64_t>(h_in * p.yres) > kMaxPixels)
-            return fail(Errc::InvalidInput, page_prefix(path, index + 1) + "too large for a fax page");
+        // Checked from the page box, before poppler renders anything.
+        const uint64_t w_px = static_cast<uint64_t>(w_in * p.xres), h_px = static_cast<uint64_t>(h_in * p.yres);
+        if (w_px * h_px > std::min(kMaxPixels, limits.max_page_pixels))
+            return fail(Errc::InvalidInput,
+                        page_prefix(path, index + 1) +
+                            limit_text("a page of " + std::to_string(w_px) + " x " + std::to_string(h_px) +
+                                           " pixels at fax resolution",
+                                       kLimitPagePixels, std::min(kMaxPixels, limits.max_page_pixels)));
         return p;
     }
 
@@ -147,18 +165,81 @@ PdfDocument::PdfDocument(PdfDocument&&) noexcept = default;
 PdfDocument& PdfDocument::operator=(PdfDocument&&) noexcept = default;
 PdfDocument::~PdfDocument() = default;
 
-Result<PdfDocument> PdfDocument::open(const std::string& path) {
+namespace {
+
+// Counts what the Flate streams of a PDF decompress to, stopping as soon as the total
+// passes max_decompressed_bytes: poppler would inflate a shared 4 GB stream of zeros
+// again for every page that draws it, for hours. Every "stream" keyword is tried as the
+// start of zlib data (a stream of another filter fails inflate's header check at once).
+Status prescan_flate(int fd, uint64_t size, const std::string& path, const DocumentLimits& limits) {
+    if (size == 0) return {};
+    void* map = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) return fail(Errc::Io, path + ": cannot read: " + std::strerror(errno));
+    struct Unmap {
+        void* p;
+        std::size_t n;
+        ~Unmap() { ::munmap(p, n); }
+    } unmap{map, static_cast<std::size_t>(size)};
+    const std::string_view data(static_cast<const char*>(map), static_cast<std::size_t>(size));
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return fail(Errc::Internal, "zlib: cannot initialise");
+    struct End {
+        z_stream* z;
+        ~End() { inflateEnd(z); }
+    } end{&z};
+    static thread_local unsigned char sink[1 << 16];
+    uint64_t total = 0;
+    for (std::size_t pos = 0; (pos = data.find("stream", pos)) != std::string_view::npos;) {
+        const bool is_end = pos >= 3 && data.substr(pos - 3, 3) == "end";
+        pos += 6;
+        if (is_end) continue;
+        std::size_t start = pos;
+        if (start < data.size() && data[start] == '\r') ++start;
+        if (start < data.size() && data[start] == '\n') ++start;
+        if (start == pos) continue;  // "stream" must be followed by an end of line
+        inflateReset(&z);
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + start));
+        z.avail_in = static_cast<uInt>(std::min<std::size_t>(data.size() - start, 1u << 30));
+        for (;;) {
+            z.next_out = sink;
+            z.avail_out = sizeof sink;
+            const int rc = inflate(&z, Z_NO_FLUSH);
+            total += sizeof sink - z.avail_out;
+            if (total > limits.max_decompressed_bytes)
+                return fail(Errc::InvalidInput,
+                            path + ": " + limit_text("its compressed streams, which decompress to more than " +
+                                                         std::to_string(limits.max_decompressed_bytes) + " bytes,",
+                                                     kLimitDecompressedBytes, limits.max_decompressed_bytes));
+            if (rc != Z_OK) break;  // the end of the stream, not zlib data, or damaged
+            if (z.avail_out != 0 && z.avail_in == 0) break;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<PdfDocument> PdfDocument::open(const std::string& path) { return open(path, DocumentLimits{}); }
+
+Result<PdfDocument> PdfDocument::open(const std::string& path, const DocumentLimits& limits) {
     silence_poppler();
-    auto kind = sniff_document(path);
-    if (!kind) return fail(kind.take_error());
-    if (*kind != DocumentKind::Pdf) return fail(Errc::InvalidInput, path + ": not a PDF document");
+    auto file = detail::open_document_file(path, limits);
+    if (!file) return fail(file.take_error());
+    char magic[5] = {};
+    if (::pread(file->fd.get(), magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic) ||
+        std::memcmp(magic, "%PDF-", 5) != 0)
+        return fail(Errc::InvalidInput, path + ": not a PDF document");
+    FAX_TRY(prescan_flate(file->fd.get(), file->size, path, limits));
     auto impl = std::make_unique<Impl>();
     impl->path = path;
-    impl->doc.reset(poppler::document::load_from_file(path));
+    impl->limits = limits;
+    impl->fd = std::move(file->fd);
+    const std::string via = "/proc/self/fd/" + std::to_string(impl->fd.get());
+    impl->doc.reset(poppler::document::load_from_file(via));
     if (!impl->doc) {
         // load_from_file fails both for damage and for a user password; tell them apart by
         // the encryption dictionary, which a locked file still has.
-        if (file_contains(path, "/Encrypt"))
+        if (file_contains(via, "/Encrypt"))
             return fail(Errc::Unsupported, path + ": the PDF is encrypted (it needs a password); export an unprotected copy");
         return fail(Errc::InvalidInput, path + ": not a readable PDF (damaged or truncated)");
     }
@@ -166,7 +247,9 @@ Result<PdfDocument> PdfDocument::open(const std::string& path) {
         return fail(Errc::Unsupported, path + ": the PDF is encrypted (it needs a password); export an unprotected copy");
     const int n = impl->doc->pages();
     if (n <= 0) return fail(Errc::InvalidInput, path + ": the PDF has no pages");
-    if (n > kMaxPdfPages) return fail(Errc::InvalidInput, path + ": the PDF has more than " + std::to_string(kMaxPdfPages) + " pages");
+    if (n > limits.max_pages)
+        return fail(Errc::InvalidInput, path + ": " + limit_text("a PDF of " + std::to_string(n) + " pages", kLimitPages,
+                                                                 static_cast<uint64_t>(limits.max_pages)));
     impl->pages = n;
     impl->grey.set_image_format(poppler::image::format_gray8);
     impl->mono.set_image_format(poppler::image::format_mono);
@@ -328,109 +411,279 @@ Result<std::vector<GreyImage>> render_pdf(const std::string& path) {
     return pages;
 }
 
+Result<std::vector<GreyImage>> read_tiff_grey(const std::string& path) {
+    const DocumentLimits limits;
+    auto file = detail::open_document_file(path, limits);
+    if (!file) return fail(file.take_error());
+    std::vector<GreyImage> pages;
+    detail::TiffSink sink;
+    sink.on_grey = [&](int, GreyImage&& g) -> Status {
+        pages.push_back(std::move(g));
+        return {};
+    };
+    auto n = detail::read_tiff_pages(file->fd.get(), path, {}, limits, detail::TiffDecode::Grey, sink);
+    if (!n) return fail(n.take_error());
+    return pages;
+}
+
 namespace {
 
-// Every page image of a non-bilevel TIFF in 8-bit grey, handed to `take` one at a time (so
-// that memory holds one decoded page). Errors as read_tiff_grey().
-Status for_each_tiff_grey(const std::string& path, const std::function<void(GreyImage&&)>& take) {
-    install_tiff_handlers();
-    auto kind = sniff_document(path);
-    if (!kind) return fail(kind.take_error());
-    if (*kind != DocumentKind::Tiff) return fail(Errc::InvalidInput, path + ": not a TIFF document");
-    TiffDiagnostics diag;
-    std::unique_ptr<TIFF, TiffCloser> tif(TIFFOpen(path.c_str(), "r"));
-    if (!tif) return fail(Errc::InvalidInput, path + ": not a readable TIFF: libtiff: " + diag.errors());
-    int taken = 0;
-    int dir = 0;
-    do {
-        ++dir;
-        uint32_t subfile = 0;
-        TIFFGetField(tif.get(), TIFFTAG_SUBFILETYPE, &subfile);
-        if (subfile & FILETYPE_REDUCEDIMAGE) continue;  // thumbnails
-        uint32_t w = 0, h = 0;
-        if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &h) ||
-            w == 0 || h == 0)
-            return fail(Errc::InvalidInput, page_prefix(path, dir) + "no image width/length");
-        if (static_cast<uint64_t>(w) * h > kMaxPixels)
-            return fail(Errc::InvalidInput, page_prefix(path, dir) + "too large for a fax page");
-        float xr = 0, yr = 0;
-        uint16_t unit = RESUNIT_INCH;
-        TIFFGetFieldDefaulted(tif.get(), TIFFTAG_RESOLUTIONUNIT, &unit);
-        double xres = 0, yres = 0;
-        if (TIFFGetField(tif.get(), TIFFTAG_XRESOLUTION, &xr) && TIFFGetField(tif.get(), TIFFTAG_YRESOLUTION, &yr) &&
-            unit != RESUNIT_NONE && std::isfinite(xr) && std::isfinite(yr) && xr >= 10 && yr >= 10 && xr <= 10000 &&
-            yr <= 10000) {
-            const double k = unit == RESUNIT_CENTIMETER ? 2.54 : 1.0;
-            xres = xr * k;
-            yres = yr * k;
+// --- PDF pages rendered in a child process ---------------------------------------------
+//
+// poppler cannot be interrupted inside a page, and what a page costs is not known until it
+// is drawn (a content stream can loop over a shared image, a JBIG2 or CCITT stream can
+// expand without end). So the pages are rendered in a forked child with RLIMIT_CPU
+// (max_cpu_seconds) and RLIMIT_AS (child_address_space()), which writes each bilevel page to
+// a pipe; the parent reads them under a wall-clock deadline and kills the child when it
+// passes. The child only reads the document and writes the pipe: it touches no store, logs
+// nothing, and leaves with _exit().
+
+// Address space of the rendering child: poppler, its libraries and the document's
+// structures, plus a page of max_page_pixels in grey and in bilevel (and poppler's working
+// copy): 612 MiB at the default 50 Mpx.
+uint64_t child_address_space(const DocumentLimits& limits) { return (512ull << 20) + 2 * limits.max_page_pixels; }
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+enum : char { kMsgCount = 'C', kMsgPage = 'P', kMsgError = 'E', kMsgDone = 'D' };
+
+struct PageHeader {
+    int32_t number;
+    int32_t width;
+    int32_t height;
+    double xres;
+    double yres;
+};
+
+bool write_all(int fd, const void* data, std::size_t n) {
+    const auto* p = static_cast<const char*>(data);
+    while (n > 0) {
+        const ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return true;
+}
+
+void child_error(int out, const Error& e) {
+    const char type = kMsgError;
+    const auto code = static_cast<int32_t>(e.code);
+    const auto len = static_cast<uint32_t>(std::min<std::size_t>(e.message.size(), 4096));
+    (void)(write_all(out, &type, 1) && write_all(out, &code, sizeof code) && write_all(out, &len, sizeof len) &&
+           write_all(out, e.message.data(), len));
+}
+
+// The child's work: every message it sends, then _exit.
+[[noreturn]] void child_render(const std::string& path, const std::vector<int>& wanted, const DocumentLimits& limits,
+                               const BinariseOptions& opts, int out) {
+    const rlim_t cpu = static_cast<rlim_t>(std::max(1, limits.max_cpu_seconds));
+    const rlimit cpu_limit{cpu, cpu + 1};  // SIGXCPU at the soft limit, SIGKILL one second later
+    ::setrlimit(RLIMIT_CPU, &cpu_limit);
+    const rlimit no_core{0, 0};  // SIGXCPU dumps core by default: not a document's pages
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    if (!kAddressSanitizer) {  // ASan reserves terabytes of address space up front
+        const rlimit as{child_address_space(limits), child_address_space(limits)};
+        ::setrlimit(RLIMIT_AS, &as);
+    }
+    int rc = 0;
+    try {
+        auto doc = PdfDocument::open(path, limits);
+        if (!doc) {
+            child_error(out, doc.error());
+            ::_exit(0);
+        }
+        const char ctype = kMsgCount;
+        const int32_t count = doc->pages();
+        if (!write_all(out, &ctype, 1) || !write_all(out, &count, sizeof count)) ::_exit(1);
+        uint64_t doc_pixels = 0;
+        for (int n : wanted) {
+            if (n > count) break;
+            auto b = doc->render_bilevel(n - 1, opts);
+            if (!b) {
+                child_error(out, b.error());
+                ::_exit(0);
+            }
+            doc_pixels += static_cast<uint64_t>(b->width) * static_cast<uint64_t>(b->height);
+            if (doc_pixels > limits.max_document_pixels) {
+                child_error(out, Error{Errc::InvalidInput,
+                                       page_prefix(path, n) + limit_text("the pages selected up to this one, " +
+                                                                             std::to_string(doc_pixels) + " pixels,",
+                                                                         kLimitDocumentPixels,
+                                                                         limits.max_document_pixels)});
+                ::_exit(0);
+            }
+            const char ptype = kMsgPage;
+            const PageHeader h{n, b->width, b->height, b->xres_dpi, b->yres_dpi};
+            if (!write_all(out, &ptype, 1) || !write_all(out, &h, sizeof h) ||
+                !write_all(out, b->bits.data(), b->bits.size()))
+                ::_exit(1);
+        }
+        const char done = kMsgDone;
+        if (!write_all(out, &done, 1)) rc = 1;
+    } catch (...) {  // std::bad_alloc under RLIMIT_AS, or anything poppler throws
+        rc = 2;
+    }
+    ::_exit(rc);
+}
+
+// Reads exactly n bytes from the child before `deadline`; false on end of file or timeout.
+bool read_exact(int fd, void* data, std::size_t n, std::chrono::steady_clock::time_point deadline, bool& timed_out) {
+    auto* p = static_cast<char*>(data);
+    while (n > 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            return false;
+        }
+        pollfd pfd{fd, POLLIN, 0};
+        const int pr = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr < 0) return false;
+        if (pr == 0) continue;
+        const ssize_t r = ::read(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        p += r;
+        n -= static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+Result<DocumentPages> read_pdf_pages(const std::string& path, const std::vector<int>& wanted_in,
+                                     const DocumentLimits& limits, const BinariseOptions& opts) {
+    silence_poppler();
+    const std::vector<int> wanted = normalise_selection(wanted_in);
+    // Every page when none is named: the child is told the page numbers, so "all" is
+    // 1..max_pages (it stops at the document's count).
+    std::vector<int> ask = wanted;
+    if (wanted_in.empty())
+        for (int i = 1; i <= limits.max_pages; ++i) ask.push_back(i);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return fail(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+    UniqueFd in(fds[0]), out(fds[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) return fail(Errc::Io, "fork: " + std::string(std::strerror(errno)));
+    if (pid == 0) {
+        in.reset();
+        child_render(path, ask, limits, opts, out.get());
+    }
+    out.reset();
+    // CPU time is the child's limit; the wall clock allows for a loaded machine, and ends a
+    // child that waits on something instead of computing.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2 * limits.max_cpu_seconds + 10);
+    bool timed_out = false;
+    std::optional<Error> error;
+    bool done = false;
+    DocumentPages doc;
+    uint64_t doc_pixels = 0;
+    for (;;) {
+        char type = 0;
+        if (!read_exact(in.get(), &type, 1, deadline, timed_out)) break;
+        if (type == kMsgCount) {
+            int32_t n = 0;
+            if (!read_exact(in.get(), &n, sizeof n, deadline, timed_out)) break;
+            doc.page_count = n;
+        } else if (type == kMsgPage) {
+            PageHeader h{};
+            if (!read_exact(in.get(), &h, sizeof h, deadline, timed_out)) break;
+            const uint64_t px = static_cast<uint64_t>(std::max(0, h.width)) * static_cast<uint64_t>(std::max(0, h.height));
+            doc_pixels += px;
+            // The child checked these; the parent trusts no size it did not check itself.
+            if (h.width <= 0 || h.height <= 0 || h.width > kLine + 32 || px > limits.max_page_pixels ||
+                doc_pixels > limits.max_document_pixels || !(h.xres > 0) || !(h.yres > 0)) {
+                error = Error{Errc::InvalidInput, page_prefix(path, h.number) + "the renderer returned an implausible page"};
+                break;
+            }
+            Bitmap b = Bitmap::blank(h.width, h.height, h.xres, h.yres);
+            if (!read_exact(in.get(), b.bits.data(), b.bits.size(), deadline, timed_out)) break;
+            doc.numbers.push_back(h.number);
+            doc.pages.push_back(std::move(b));
+        } else if (type == kMsgError) {
+            int32_t code = 0;
+            uint32_t len = 0;
+            if (!read_exact(in.get(), &code, sizeof code, deadline, timed_out) ||
+                !read_exact(in.get(), &len, sizeof len, deadline, timed_out) || len > 4096)
+                break;
+            std::string msg(len, '\0');
+            if (!read_exact(in.get(), msg.data(), len, deadline, timed_out)) break;
+            error = Error{static_cast<Errc>(code), std::move(msg)};
+            break;
+        } else if (type == kMsgDone) {
+            done = true;
+            break;
         } else {
-            xres = yres = w / 8.5;  // documented assumption: a Letter-wide scan
+            break;
         }
-        // libtiff's RGBA interface decodes every photometric and compression it supports
-        // (grey, palette, RGB, YCbCr/JPEG, CMYK, 1..16 bits) into one layout.
-        std::vector<uint32_t> rgba(static_cast<std::size_t>(w) * h);
-        if (!TIFFReadRGBAImageOriented(tif.get(), w, h, rgba.data(), ORIENTATION_TOPLEFT, 0) || diag.has_error())
-            return fail(Errc::InvalidInput, page_prefix(path, dir) + "libtiff: " +
-                                                (diag.has_error() ? diag.errors() : std::string("cannot decode the image")));
-        GreyImage g = GreyImage::blank(static_cast<int>(w), static_cast<int>(h), xres, yres);
-        for (std::size_t i = 0; i < rgba.size(); ++i) {
-            const uint32_t p = rgba[i];
-            // ITU-R BT.601 luma, composited over white (a transparent scan margin is paper).
-            const double a = TIFFGetA(p) / 255.0;
-            const double luma = 0.299 * TIFFGetR(p) + 0.587 * TIFFGetG(p) + 0.114 * TIFFGetB(p);
-            g.px[i] = static_cast<uint8_t>(std::lround(luma * a + 255.0 * (1.0 - a)));
-        }
-        rgba = {};
-        take(std::move(g));
-        ++taken;
-    } while (TIFFReadDirectory(tif.get()));
-    if (taken == 0) return fail(Errc::InvalidInput, path + ": no page images");
-    return {};
+    }
+    if (!done) ::kill(pid, SIGKILL);  // no-op if it has ended; ends one that hangs or overruns
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (error) return fail(std::move(*error));
+    if (done) return doc;
+    // SIGXCPU at the soft CPU limit, SIGKILL at the hard one (or from the wall-clock deadline).
+    if (timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL)))
+        return fail(Errc::InvalidInput, path + ": " + limit_text("rendering the PDF", kLimitCpuSeconds,
+                                                                 static_cast<uint64_t>(limits.max_cpu_seconds)));
+    return fail(Errc::InvalidInput,
+                path + ": the PDF could not be rendered (the renderer ran out of memory or failed on damaged content)");
 }
 
 }  // namespace
 
-Result<std::vector<GreyImage>> read_tiff_grey(const std::string& path) {
-    std::vector<GreyImage> pages;
-    FAX_TRY(for_each_tiff_grey(path, [&](GreyImage&& g) { pages.push_back(std::move(g)); }));
-    return pages;
+Result<DocumentPages> read_document_pages(const std::string& path, const std::vector<int>& wanted,
+                                          const DocumentLimits& limits, const BinariseOptions& opts) {
+    auto file = detail::open_document_file(path, limits);
+    if (!file) return fail(file.take_error());
+    char m[5] = {};
+    const ssize_t n = ::pread(file->fd.get(), m, sizeof m, 0);
+    if (n < 0) return fail(Errc::Io, path + ": cannot read: " + std::strerror(errno));
+    if (n >= 5 && std::memcmp(m, "%PDF-", 5) == 0) {
+        file->fd.reset();  // the child opens and vets the file again itself
+        return read_pdf_pages(path, wanted, limits, opts);
+    }
+    if (n >= 4 && (std::memcmp(m, "II*\0", 4) == 0 || std::memcmp(m, "MM\0*", 4) == 0 ||
+                   std::memcmp(m, "II+\0", 4) == 0 || std::memcmp(m, "MM\0+", 4) == 0)) {
+        // Bilevel TIFFs keep their exact pixels; if a wanted page is not bilevel, every
+        // wanted page takes the grey path.
+        DocumentPages doc;
+        detail::TiffSink sink;
+        sink.on_bilevel = [&](int number, Bitmap&& b) -> Status {
+            doc.numbers.push_back(number);
+            doc.pages.push_back(std::move(b));
+            return {};
+        };
+        sink.on_grey = [&](int number, GreyImage&& g) -> Status {
+            doc.numbers.push_back(number);
+            doc.pages.push_back(binarise(to_fax_grid(g), opts));
+            return {};
+        };
+        auto count = detail::read_tiff_pages(file->fd.get(), path, wanted, limits, detail::TiffDecode::Auto, sink);
+        if (!count) return fail(count.take_error());
+        doc.page_count = *count;
+        return doc;
+    }
+    if (n >= 2 && m[0] == 'P' && (m[1] == '1' || m[1] == '4'))
+        return detail::read_pbm_pages(file->fd.get(), file->size, path, wanted, limits, kR8, kFine);
+    return fail(Errc::InvalidInput, path + ": not a PDF, TIFF or PBM document");
 }
 
 Result<std::vector<Bitmap>> read_document(const std::string& path, const BinariseOptions& opts) {
-    auto kind = sniff_document(path);
-    if (!kind) return fail(kind.take_error());
-    switch (*kind) {
-    case DocumentKind::Pbm: {
-        auto page = read_pbm(path);
-        if (!page) return fail(page.take_error());
-        std::vector<Bitmap> pages;
-        pages.push_back(std::move(*page));
-        return pages;
-    }
-    case DocumentKind::Tiff: {
-        // Bilevel TIFFs keep their exact pixels; anything else takes the grey path.
-        auto bilevel = read_tiff(path);
-        if (bilevel || bilevel.error().message.find("is not a bilevel image") == std::string::npos) return bilevel;
-        std::vector<Bitmap> pages;
-        FAX_TRY(for_each_tiff_grey(path, [&](GreyImage&& g) { pages.push_back(binarise(to_fax_grid(g), opts)); }));
-        return pages;
-    }
-    case DocumentKind::Pdf: {
-        // Page by page: one page image in memory at a time.
-        auto doc = PdfDocument::open(path);
-        if (!doc) return fail(doc.take_error());
-        std::vector<Bitmap> pages;
-        pages.reserve(static_cast<std::size_t>(doc->pages()));
-        for (int i = 0; i < doc->pages(); ++i) {
-            auto b = doc->render_bilevel(i, opts);
-            if (!b) return fail(b.take_error());
-            pages.push_back(std::move(*b));
-        }
-        return pages;
-    }
-    case DocumentKind::Unknown: break;
-    }
-    return fail(Errc::InvalidInput, path + ": not a PDF, TIFF or PBM document");
+    auto doc = read_document_pages(path, {}, DocumentLimits{}, opts);
+    if (!doc) return fail(doc.take_error());
+    return std::move(doc->pages);
 }
 
 }  // namespace fax::t30

@@ -1,9 +1,13 @@
 #include "fax/t30/pbm.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+
+#include "document_file.h"
 
 namespace fax::t30 {
 namespace {
@@ -61,21 +65,29 @@ private:
 Result<Bitmap> read_pbm(const std::string& path) { return read_pbm(path, 204.0, 196.0); }
 
 Result<Bitmap> read_pbm(const std::string& path, double xres_dpi, double yres_dpi) {
-    std::FILE* raw_file = std::fopen(path.c_str(), "rb");
-    if (raw_file == nullptr) {
-        const int err = errno;
-        if (err == ENOENT) return fail(Errc::NotFound, path + ": no such file");
-        return fail(Errc::Io, path + ": cannot open: " + std::strerror(err));
+    const DocumentLimits limits;
+    auto file = detail::open_document_file(path, limits);
+    if (!file) return fail(file.take_error());
+    auto doc = detail::read_pbm_pages(file->fd.get(), file->size, path, {}, limits, xres_dpi, yres_dpi);
+    if (!doc) return fail(doc.take_error());
+    return std::move(doc->pages.front());
+}
+
+namespace detail {
+
+Result<DocumentPages> read_pbm_pages(int fd, uint64_t size, const std::string& path, const std::vector<int>& wanted,
+                                     const DocumentLimits& limits, double xres_dpi, double yres_dpi) {
+    // The whole file, whose size open_document_file() has held to max_file_bytes.
+    std::vector<uint8_t> data(static_cast<std::size_t>(size));
+    std::size_t have = 0;
+    while (have < data.size()) {
+        const ssize_t n = ::read(fd, data.data() + have, data.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(Errc::Io, path + ": read error: " + std::strerror(errno));
+        if (n == 0) break;
+        have += static_cast<std::size_t>(n);
     }
-    std::unique_ptr<std::FILE, FileCloser> in(raw_file);
-    std::vector<uint8_t> data;
-    uint8_t chunk[65536];
-    for (;;) {
-        const std::size_t n = std::fread(chunk, 1, sizeof chunk, in.get());
-        data.insert(data.end(), chunk, chunk + n);
-        if (n < sizeof chunk) break;
-    }
-    if (std::ferror(in.get())) return fail(Errc::Io, path + ": read error");
+    data.resize(have);
 
     if (data.size() < 2 || data[0] != 'P' || (data[1] != '4' && data[1] != '1'))
         return bad(path, "not a PBM file (expected P4 or P1 magic)");
@@ -88,18 +100,38 @@ Result<Bitmap> read_pbm(const std::string& path, double xres_dpi, double yres_dp
     if (w <= 0 || ht <= 0) return bad(path, "PBM header has no valid width and height");
     if (w > kMaxDimension || ht > kMaxDimension)
         return bad(path, "PBM page " + std::to_string(w) + " x " + std::to_string(ht) + " is too large");
+    const uint64_t pixels = static_cast<uint64_t>(w) * static_cast<uint64_t>(ht);
+    const std::string geometry = "page 1 of " + std::to_string(w) + " x " + std::to_string(ht) + " pixels";
+    if (pixels > limits.max_page_pixels) return bad(path, limit_text(geometry, kLimitPagePixels, limits.max_page_pixels));
+    if (pixels > limits.max_document_pixels)
+        return bad(path, limit_text(geometry, kLimitDocumentPixels, limits.max_document_pixels));
+    const std::size_t stride = (static_cast<std::size_t>(w) + 7) / 8;
+    const std::size_t need = stride * static_cast<std::size_t>(ht);
+    if (need > limits.max_decompressed_bytes)
+        return bad(path, limit_text("a raster of " + std::to_string(need) + " bytes", kLimitDecompressedBytes,
+                                    limits.max_decompressed_bytes));
 
-    Bitmap page = Bitmap::blank(static_cast<int>(w), static_cast<int>(ht), xres_dpi, yres_dpi);
-    const std::size_t stride = page.stride();
+    DocumentPages doc;
+    doc.page_count = 1;
+    const std::vector<int> want = normalise_selection(wanted);
+    if (!wanted.empty() && (want.empty() || want.front() != 1)) return doc;  // page 1 not selected: not decoded
 
+    // The declared raster must be in the file before the page is allocated: a 20-byte
+    // header can declare gigabytes.
     if (raw) {
         // Exactly one whitespace byte separates the header from the raster.
         if (h.pos() >= data.size()) return bad(path, "PBM file is truncated (no raster)");
         h.advance(1);
-        const std::size_t need = stride * static_cast<std::size_t>(ht);
         if (data.size() - h.pos() < need)
             return bad(path, "PBM file is truncated: raster has " + std::to_string(data.size() - h.pos()) +
                                  " of " + std::to_string(need) + " bytes");
+    } else if (data.size() - h.pos() < pixels) {
+        // One character per pixel at least.
+        return bad(path, "PBM file is truncated: the plain raster has fewer characters than the page has pixels");
+    }
+
+    Bitmap page = Bitmap::blank(static_cast<int>(w), static_cast<int>(ht), xres_dpi, yres_dpi);
+    if (raw) {
         std::memcpy(page.bits.data(), data.data() + h.pos(), need);
         const uint8_t mask = page.last_byte_mask();
         for (int y = 0; y < page.height; ++y) page.row(y)[stride - 1] &= mask;
@@ -121,8 +153,12 @@ Result<Bitmap> read_pbm(const std::string& path, double xres_dpi, double yres_dp
             }
         }
     }
-    return page;
+    doc.numbers.push_back(1);
+    doc.pages.push_back(std::move(page));
+    return doc;
 }
+
+}  // namespace detail
 
 Status write_pbm(const std::string& path, const Bitmap& page) {
     if (!page.well_formed()) return fail(Errc::InvalidArgument, path + ": bitmap geometry does not match its buffer");

@@ -2,7 +2,9 @@
 // (STYLE.md §5).
 #include "fax/t30/tiff_io.h"
 
+#include <fcntl.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +15,8 @@
 #include <mutex>
 
 #include "fax/base/log.h"
+#include "fax/base/unique_fd.h"
+#include "document_file.h"
 
 namespace fax::t30 {
 namespace {
@@ -73,6 +77,19 @@ TiffPtr open_tiff(const std::string& path, const char* mode) {
     return TiffPtr(TIFFOpenExt(path.c_str(), mode, opts.get()));
 }
 
+// For reading, from a descriptor open_document_file() vetted; libtiff owns (and closes) a
+// duplicate of it. No single allocation larger than the largest page the limits allow.
+TiffPtr open_tiff_fd(int fd, const std::string& name, uint64_t max_alloc) {
+    UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!dup) return nullptr;
+    if (::lseek(dup.get(), 0, SEEK_SET) < 0) return nullptr;
+    std::unique_ptr<TIFFOpenOptions, OptionsDeleter> opts(TIFFOpenOptionsAlloc());
+    if (opts) TIFFOpenOptionsSetMaxSingleMemAlloc(opts.get(), static_cast<tmsize_t>(max_alloc));
+    TIFF* t = TIFFFdOpenExt(dup.get(), name.c_str(), "r", opts.get());
+    if (t != nullptr) (void)dup.release();  // TIFFClose closes it
+    return TiffPtr(t);
+}
+
 std::string libtiff_reason(const TiffDiagnostics& d, const std::string& fallback) {
     if (d.has_error()) return "libtiff: " + d.errors();
     // Some decoder failures are only reported as warnings (e.g. a bad fax code word).
@@ -81,16 +98,6 @@ std::string libtiff_reason(const TiffDiagnostics& d, const std::string& fallback
 }
 
 std::string page_prefix(const std::string& path, int page) { return path + ": page " + std::to_string(page) + ": "; }
-
-bool file_exists(const std::string& path, int& err) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-        err = errno;
-        return false;
-    }
-    std::fclose(f);
-    return true;
-}
 
 std::string describe_non_bilevel(uint16_t bps, uint16_t spp, uint16_t photometric) {
     std::string kind;
@@ -243,36 +250,180 @@ void install_tiff_handlers() {
 }
 
 Result<std::vector<Bitmap>> read_tiff(const std::string& path) {
-    int err = 0;
-    if (!file_exists(path, err)) {
-        if (err == ENOENT) return fail(Errc::NotFound, path + ": no such file");
-        return fail(Errc::Io, path + ": cannot open: " + std::strerror(err));
+    const DocumentLimits limits;
+    auto file = detail::open_document_file(path, limits);
+    if (!file) return fail(file.take_error());
+    std::vector<Bitmap> pages;
+    detail::TiffSink sink;
+    sink.on_bilevel = [&](int, Bitmap&& b) -> Status {
+        pages.push_back(std::move(b));
+        return {};
+    };
+    auto n = detail::read_tiff_pages(file->fd.get(), path, {}, limits, detail::TiffDecode::Bilevel, sink);
+    if (!n) return fail(n.take_error());
+    return pages;
+}
+
+namespace {
+
+// One page (a directory that is not a thumbnail) as pass 1 saw it.
+struct PageInfo {
+    int number = 0;
+    uint32_t w = 0, h = 0;
+    bool bilevel = false;
+    uint64_t bits_per_pixel = 1;  // as stored: bits per sample x samples per pixel
+};
+
+uint64_t bits_per_pixel(TIFF* tif) {
+    uint16_t bps = 1, spp = 1;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    return std::max<uint64_t>(1, static_cast<uint64_t>(bps) * spp);
+}
+
+// The current directory through libtiff's RGBA interface (every photometric and compression
+// it supports: grey, palette, RGB, YCbCr/JPEG, CMYK, 1..16 bits), as 8-bit grey.
+Result<GreyImage> read_grey_directory(TIFF* tif, uint32_t w, uint32_t h, const TiffDiagnostics& diag) {
+    float xr = 0, yr = 0;
+    uint16_t unit = RESUNIT_INCH;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+    double xres = 0, yres = 0;
+    if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) && TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr) &&
+        unit != RESUNIT_NONE && std::isfinite(xr) && std::isfinite(yr) && xr >= 10 && yr >= 10 && xr <= 10000 &&
+        yr <= 10000) {
+        const double k = unit == RESUNIT_CENTIMETER ? 2.54 : 1.0;
+        xres = xr * k;
+        yres = yr * k;
+    } else {
+        xres = yres = w / 8.5;  // documented assumption: a Letter-wide scan
     }
+    std::vector<uint32_t> rgba(static_cast<std::size_t>(w) * h);
+    if (!TIFFReadRGBAImageOriented(tif, w, h, rgba.data(), ORIENTATION_TOPLEFT, 0) || diag.has_error())
+        return fail(Errc::InvalidInput,
+                    "libtiff: " + (diag.has_error() ? diag.errors() : std::string("cannot decode the image")));
+    GreyImage g = GreyImage::blank(static_cast<int>(w), static_cast<int>(h), xres, yres);
+    for (std::size_t i = 0; i < rgba.size(); ++i) {
+        const uint32_t p = rgba[i];
+        // ITU-R BT.601 luma, composited over white (a transparent scan margin is paper).
+        const double a = TIFFGetA(p) / 255.0;
+        const double luma = 0.299 * TIFFGetR(p) + 0.587 * TIFFGetG(p) + 0.114 * TIFFGetB(p);
+        g.px[i] = static_cast<uint8_t>(std::lround(luma * a + 255.0 * (1.0 - a)));
+    }
+    return g;
+}
+
+}  // namespace
+
+namespace detail {
+
+Result<int> read_tiff_pages(int fd, const std::string& path, const std::vector<int>& wanted_in,
+                            const DocumentLimits& limits, TiffDecode mode, const TiffSink& sink) {
+    const double cpu_start = thread_cpu_seconds();
+    const std::vector<int> wanted = normalise_selection(wanted_in);
+    const bool all = wanted_in.empty();
+    auto is_wanted = [&](int n) { return all || std::binary_search(wanted.begin(), wanted.end(), n); };
+    // The largest single buffer a page may need: its RGBA image (4 bytes a pixel).
+    const uint64_t max_alloc = std::max<uint64_t>(limits.max_page_pixels * 4, 64ull << 20);
     TiffDiagnostics diag;
-    TiffPtr tif = open_tiff(path, "r");
+    TiffPtr tif = open_tiff_fd(fd, path, max_alloc);
     if (!tif) return fail(Errc::InvalidInput, path + ": not a readable TIFF: " + libtiff_reason(diag, "unknown reason"));
 
-    std::vector<Bitmap> pages;
-    int dir = 0;
+    // Pass 1: the directories only. Page count, and the wanted pages' geometry against the
+    // limits, before any page is decoded.
+    std::vector<PageInfo> infos;
+    int pages = 0, dir = 0;
+    uint64_t doc_pixels = 0, doc_bytes = 0;
+    bool all_bilevel = true;
+    const long max_dirs = 2L * limits.max_pages + 16;  // thumbnails between pages, but not without end
     for (;;) {
         ++dir;
+        if (dir > max_dirs)
+            return fail(Errc::InvalidInput, path + ": " + limit_text("more than " + std::to_string(max_dirs) + " images",
+                                                                     kLimitPages, static_cast<uint64_t>(limits.max_pages)));
         uint32_t subfile = 0;
         TIFFGetField(tif.get(), TIFFTAG_SUBFILETYPE, &subfile);
         if ((subfile & FILETYPE_REDUCEDIMAGE) == 0) {
-            auto page = read_directory(tif.get(), diag);
-            if (!page) {
-                Error e = page.take_error();
-                return fail(e.code, page_prefix(path, dir) + e.message);
+            ++pages;
+            if (pages > limits.max_pages)
+                return fail(Errc::InvalidInput, path + ": " + limit_text("more than " + std::to_string(limits.max_pages) + " pages",
+                                                                         kLimitPages, static_cast<uint64_t>(limits.max_pages)));
+            if (is_wanted(pages)) {
+                PageInfo info;
+                info.number = pages;
+                if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &info.w) ||
+                    !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &info.h) || info.w == 0 || info.h == 0)
+                    return fail(Errc::InvalidInput, page_prefix(path, pages) + "no image width/length");
+                info.bits_per_pixel = bits_per_pixel(tif.get());
+                info.bilevel = info.bits_per_pixel == 1;
+                all_bilevel = all_bilevel && info.bilevel;
+                const uint64_t px = static_cast<uint64_t>(info.w) * info.h;
+                const std::string geometry =
+                    "a page of " + std::to_string(info.w) + " x " + std::to_string(info.h) + " pixels";
+                if (px > limits.max_page_pixels)
+                    return fail(Errc::InvalidInput,
+                                page_prefix(path, pages) + limit_text(geometry, kLimitPagePixels, limits.max_page_pixels));
+                doc_pixels += px;
+                if (doc_pixels > limits.max_document_pixels)
+                    return fail(Errc::InvalidInput, page_prefix(path, pages) +
+                                                        limit_text("the pages selected up to this one, " +
+                                                                       std::to_string(doc_pixels) + " pixels,",
+                                                                   kLimitDocumentPixels, limits.max_document_pixels));
+                infos.push_back(info);
             }
-            pages.push_back(std::move(*page));
         }
         if (!TIFFReadDirectory(tif.get())) break;
     }
     if (diag.has_error())  // TIFFReadDirectory returns 0 both at the end and on a broken directory
         return fail(Errc::InvalidInput, page_prefix(path, dir + 1) + libtiff_reason(diag, ""));
-    if (pages.empty()) return fail(Errc::InvalidInput, path + ": no page images");
+    if (pages == 0) return fail(Errc::InvalidInput, path + ": no page images");
+    const bool grey = mode == TiffDecode::Grey || (mode == TiffDecode::Auto && !all_bilevel);
+    // What decoding the selected pages inflates to, at their own sample depth.
+    for (const PageInfo& i : infos) {
+        doc_bytes += (static_cast<uint64_t>(i.w) * i.bits_per_pixel + 7) / 8 * i.h;
+        if (doc_bytes > limits.max_decompressed_bytes)
+            return fail(Errc::InvalidInput, page_prefix(path, i.number) +
+                                                limit_text("decoding the pages selected up to this one (" +
+                                                               std::to_string(doc_bytes) + " bytes)",
+                                                           kLimitDecompressedBytes, limits.max_decompressed_bytes));
+    }
+    if (infos.empty()) return pages;
+
+    // Pass 2: from the first directory again, decoding the wanted pages only.
+    if (!TIFFSetDirectory(tif.get(), 0))
+        return fail(Errc::InvalidInput, path + ": not a readable TIFF: " + libtiff_reason(diag, "cannot rewind"));
+    std::size_t next = 0;
+    int page = 0;
+    dir = 0;
+    while (next < infos.size()) {
+        ++dir;
+        uint32_t subfile = 0;
+        TIFFGetField(tif.get(), TIFFTAG_SUBFILETYPE, &subfile);
+        if ((subfile & FILETYPE_REDUCEDIMAGE) == 0 && ++page == infos[next].number) {
+            const PageInfo& info = infos[next++];
+            if (thread_cpu_seconds() - cpu_start > limits.max_cpu_seconds)
+                return fail(Errc::InvalidInput,
+                            page_prefix(path, page) + limit_text("reading the document", kLimitCpuSeconds,
+                                                                 static_cast<uint64_t>(limits.max_cpu_seconds)));
+            if (grey) {
+                auto g = read_grey_directory(tif.get(), info.w, info.h, diag);
+                if (!g) return fail(Errc::InvalidInput, page_prefix(path, page) + g.error().message);
+                FAX_TRY(sink.on_grey(page, std::move(*g)));
+            } else {
+                auto b = read_directory(tif.get(), diag);
+                if (!b) {
+                    Error e = b.take_error();
+                    return fail(e.code, page_prefix(path, page) + e.message);
+                }
+                FAX_TRY(sink.on_bilevel(page, std::move(*b)));
+            }
+        }
+        if (next < infos.size() && !TIFFReadDirectory(tif.get()))
+            return fail(Errc::InvalidInput, page_prefix(path, dir + 1) + libtiff_reason(diag, "directory lost"));
+    }
     return pages;
 }
+
+}  // namespace detail
 
 Status write_fax_tiff(const std::string& path, const std::vector<Bitmap>& pages, TiffCompression c) {
     if (pages.empty()) return fail(Errc::InvalidArgument, path + ": no pages to write");

@@ -3,16 +3,20 @@
 // audit trail says, and that the member reference never reaches any output.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "fax/base/version.h"
 #include "faxctl_harness.h"
+#include "hostile_documents.h"
+#include "test_pdf.h"
 #include "fax/gate/directory.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/tiff_io.h"
@@ -185,14 +189,14 @@ TEST_F(Station, MalformedRequestIsInvalidInputNamingTheField) {
 }
 
 // A missing document after a parsed request is a recorded refusal (DOC-UNREADABLE) naming
-// the field, not the path.
+// the field, not the path; faxctl's exit says bad input (2), as for every document.
 TEST_F(Station, MissingDocumentIsARecordedRefusalNamingTheField) {
     import_directory();
     verify_directly();
     const std::string member = member_reference_of(request("request-treatment.json"));
     fs::remove(dir_.path() / "requests" / "documents" / "lab-results.tif");
     auto r = run({"check", request("request-treatment.json")});
-    EXPECT_EQ(r.exit_code, 3) << r.all();
+    EXPECT_EQ(r.exit_code, 2) << r.all();
     EXPECT_NE(r.out.find("[DOC-UNREADABLE] documents[1]"), std::string::npos) << r.all();
     EXPECT_EQ(r.all().find("lab-results"), std::string::npos) << r.all();
     EXPECT_EQ(r.all().find(member), std::string::npos) << r.all();
@@ -632,6 +636,58 @@ TEST_F(Station, ProbeIdentifiesTheModemAndItsCapabilities) {
     auto listed = run({"--json", "modems"});
     EXPECT_EQ(listed.exit_code, 0) << listed.all();
     EXPECT_TRUE(nlohmann::json::parse(listed.out)["modems"].is_array());
+}
+
+// Issue #14: every hostile document ends with exit 2 within 10 s, the message naming the
+// document by its index and the limit by its configuration key, never the document's path.
+TEST_F(Station, HostileDocumentsEndWithExitTwoNamingTheDocumentAndTheLimit) {
+    import_directory();
+    verify_directly();
+    // A configured limit reaches the reader: the zero-stream PDF below is 64 MB of zeros.
+    std::ofstream(config_, std::ios::app) << "[limits]\nmax_decompressed_bytes = 16777216\n";
+    const fs::path doc = dir_.path() / "requests" / "documents" / "discharge-summary.tif";
+    const std::string path = doc.string();
+    struct Case {
+        const char* what;
+        std::function<void()> make;
+        const char* expected;
+    };
+    const Case cases[] = {
+        {"100 TIFF pages of 10000 x 100000", [&] { ASSERT_TRUE(t30::test::write_tiff_directories(path, 100, 10000, 100000)); },
+         "limits.max_page_pixels"},
+        {"a 5,000-page TIFF", [&] { ASSERT_TRUE(t30::test::write_tiff_directories(path, 5000, 1728, 2200)); },
+         "limits.max_pages"},
+        {"1,999 PDF pages sharing one zero stream",
+         [&] { ASSERT_TRUE(t30::test::write_zero_stream_pdf(path, 1999, 64ull << 20)); }, "limits.max_decompressed_bytes"},
+        {"an 8.5 x 200 in PDF page",
+         [&] { std::ofstream(path, std::ios::binary) << fax::testing::make_pdf({"0 g 72 72 144 144 re f\n"}, 612, 14400); },
+         "limits.max_page_pixels"},
+        {"a 20-byte PBM header", [&] { std::ofstream(path, std::ios::binary) << "P4\n100000 100000\n\n\n"; },
+         "limits.max_page_pixels"},
+        {"a FIFO",
+         [&] {
+             fs::remove(doc);
+             ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+         },
+         "not a regular file"},
+    };
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    for (const Case& c : cases) {
+        fs::remove(doc);
+        c.make();
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = run({"check", request("request-treatment.json")}, std::chrono::seconds(30));
+        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        EXPECT_EQ(r.exit_code, 2) << c.what << ": " << r.all();
+        EXPECT_LT(took, 10.0) << c.what;
+        // A recorded refusal (DOC-LIMIT, DOC-UNREADABLE) whose text names the document and the limit.
+        EXPECT_NE(r.out.find("[DOC-"), std::string::npos) << c.what << ": " << r.all();
+        EXPECT_NE(r.out.find("documents[0]"), std::string::npos) << c.what << ": " << r.all();
+        EXPECT_NE(r.out.find(c.expected), std::string::npos) << c.what << ": " << r.all();
+        EXPECT_EQ(r.all().find("discharge-summary"), std::string::npos) << c.what << ": " << r.all();
+        EXPECT_EQ(r.all().find(member), std::string::npos) << c.what;
+    }
+    EXPECT_TRUE(files_in(data() / "spool").empty());
 }
 
 }  // namespace

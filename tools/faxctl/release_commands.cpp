@@ -1,4 +1,5 @@
 // faxctl check / send: a release request through the gate, and (send) onto the line.
+#include <algorithm>
 #include <system_error>
 
 #include "commands.h"
@@ -122,7 +123,13 @@ Evaluated evaluate(const Globals& g, const std::filesystem::path& request_file, 
         out.emit(json{{"event", "decision"}, {"cleared", false}, {"decision_id", r.decision_id},
                       {"rule_ids", r.rule_ids()}, {"findings", findings_json(r)}},
                  refusal_text(r));
-        ev.exit = code(Exit::Refused);
+        // A request refused only for its documents (unreadable, short, over a limit) is bad
+        // input, as the brief's "every document is bounded and fails with exit 2" asks; the
+        // refusal is recorded all the same.
+        const bool documents_only = std::all_of(r.findings.begin(), r.findings.end(), [](const gate::Finding& f) {
+            return f.rule_id.rfind("DOC-", 0) == 0;
+        });
+        ev.exit = code(documents_only ? Exit::InvalidInput : Exit::Refused);
     }
     return ev;
 }

@@ -216,6 +216,34 @@ Status read_sender(const TableReader& r, StationConfig& c) {
 
 #undef FAXCTL_STRING
 
+// One integer key of [limits] within [lo, hi]; the error names the key and the range.
+template <typename T>
+Status read_limit(const TableReader& r, std::string_view key, int64_t lo, int64_t hi, T& target) {
+    auto v = r.integer(key);
+    if (!v) return fail(v.take_error());
+    if (!*v) return {};
+    if (**v < lo || **v > hi)
+        return r.error(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    target = static_cast<T>(**v);
+    return {};
+}
+
+Status read_limits(const TableReader& r, StationConfig& c) {
+    FAX_TRY(r.only_keys({"max_file_bytes", "max_pages", "max_page_pixels", "max_document_pixels",
+                         "max_decompressed_bytes", "max_cpu_seconds"}));
+    t30::DocumentLimits& l = c.limits;
+    FAX_TRY(read_limit(r, "max_file_bytes", 4096, int64_t{16} << 30, l.max_file_bytes));
+    FAX_TRY(read_limit(r, "max_pages", 1, 65535, l.max_pages));
+    // At least one fax page (1728 x 2376); at most what a page's 4-byte RGBA decode can hold.
+    FAX_TRY(read_limit(r, "max_page_pixels", 4'200'000, 500'000'000, l.max_page_pixels));
+    FAX_TRY(read_limit(r, "max_document_pixels", 4'200'000, int64_t{1'000'000'000'000}, l.max_document_pixels));
+    FAX_TRY(read_limit(r, "max_decompressed_bytes", int64_t{1} << 20, int64_t{1} << 40, l.max_decompressed_bytes));
+    FAX_TRY(read_limit(r, "max_cpu_seconds", 1, 3600, l.max_cpu_seconds));
+    if (l.max_document_pixels < l.max_page_pixels)
+        return r.error("max_document_pixels", "must not be less than max_page_pixels");
+    return {};
+}
+
 }  // namespace
 
 std::optional<std::chrono::minutes> parse_utc_offset(std::string_view s) {
@@ -253,7 +281,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     }
     StationConfig c;
     const TableReader top(root, source, "");
-    FAX_TRY(top.only_keys({"format", "station", "modem", "queue", "cover", "sender"}));
+    FAX_TRY(top.only_keys({"format", "station", "modem", "queue", "cover", "sender", "limits"}));
     auto fmt = top.string("format");
     if (!fmt) return fail(fmt.take_error());
     if (*fmt && **fmt != "faxstack-config/1") return top.error("format", "must be \"faxstack-config/1\"");
@@ -267,6 +295,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
         {"queue", [&](const TableReader& r) { return read_queue(r, c); }},
         {"cover", [&](const TableReader& r) { return read_cover(r, c); }},
         {"sender", [&](const TableReader& r) { return read_sender(r, c); }},
+        {"limits", [&](const TableReader& r) { return read_limits(r, c); }},
     };
     for (const auto& s : sections) {
         auto t = top.table(s.name);

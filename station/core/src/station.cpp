@@ -38,7 +38,7 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     auto received = job::ReceiveLog::open(config.received_db());
     if (!received) return fail(received.take_error());
     return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                std::move(*queue), std::move(*received), gate::make_page_document_io()));
+                                                std::move(*queue), std::move(*received), gate::make_page_document_io(config.limits)));
 }
 
 namespace {

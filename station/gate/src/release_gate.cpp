@@ -10,6 +10,7 @@
 #include "fax/base/sha256.h"
 #include "fax/gate/page_selection.h"
 #include "fax/gate/policy_check.h"
+#include "fax/t30/document_limits.h"
 #include "time_format.h"
 
 namespace fax::gate {
@@ -265,26 +266,32 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
     for (std::size_t i = 0; i < req.documents.size(); ++i) {
         const auto& d = req.documents[i];
         const std::string where = "documents[" + std::to_string(i) + "]";
-        auto all = documents_.read_pages(d.path);
-        if (!all) {
+        // Only the selected pages are decoded, under the station's limits.
+        auto doc = documents_.read_selected(d.path, d.pages);
+        if (!doc) {
             FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
-            doc_findings.push_back({std::string(rule::kDocUnreadable), where,
-                                    "the document could not be read: " + all.error().message,
-                                    "Check that the file exists and is a fax TIFF, PBM or PDF within the station's "
-                                    "document limits, then submit the request again."});
+            const bool limit = t30::is_limit_error(doc.error());
+            doc_findings.push_back({std::string(limit ? rule::kDocLimit : rule::kDocUnreadable), where,
+                                    (limit ? "the document is over a station limit: " : "the document could not be read: ") +
+                                        doc.error().message,
+                                    limit ? "Send fewer or smaller pages (split the document), or ask IT to review the "
+                                            "station's [limits] if such documents are expected."
+                                          : "Check that the file exists and is a fax TIFF, PBM or PDF within the "
+                                            "station's document limits, then submit the request again."});
             continue;
         }
         for (std::size_t k = 0; k < d.pages.size(); ++k) {
             const int p = d.pages[k];
-            if (p > static_cast<int>(all->size())) {
+            t30::Bitmap* found_page = doc->find(p);
+            if (p > doc->page_count || found_page == nullptr) {
                 doc_findings.push_back({std::string(rule::kDocPagesMissing), where + ".pages",
                                         "page " + std::to_string(p) + " is selected but the document has " +
-                                            std::to_string(all->size()) + " pages",
+                                            std::to_string(doc->page_count) + " pages",
                                         "Select pages of the document as it is, or attach the complete document."});
                 break;
             }
             // The page read is handed over on its last selection (no copy), copied before.
-            t30::Bitmap& page = (*all)[static_cast<std::size_t>(p - 1)];
+            t30::Bitmap& page = *found_page;
             const bool again = std::find(d.pages.begin() + static_cast<std::ptrdiff_t>(k) + 1, d.pages.end(), p) !=
                                d.pages.end();
             auto norm = again ? documents_.normalise(page) : documents_.normalise_owned(std::move(page));

@@ -79,6 +79,15 @@ TEST(StationConfig, ErrorsNameTheKey) {
         {"[queue]\nretries = 3", "queue.retries: unknown key"},
         {"[modem]\nprofile = \"usr-9999\"", "modem.profile: must be \"auto\" or one of"},
         {"[modem\n", "x.toml:1"},
+        {"[limits]\nmax_pages = 0", "x.toml: limits.max_pages: must be between 1 and 65535"},
+        {"[limits]\nmax_pages = \"many\"", "limits.max_pages: must be an integer"},
+        {"[limits]\nmax_file_bytes = 100", "limits.max_file_bytes: must be between 4096 and"},
+        {"[limits]\nmax_page_pixels = 1000", "limits.max_page_pixels: must be between 4200000 and 500000000"},
+        {"[limits]\nmax_document_pixels = 5000000", "limits.max_document_pixels: must not be less than max_page_pixels"},
+        {"[limits]\nmax_decompressed_bytes = 10", "limits.max_decompressed_bytes: must be between"},
+        {"[limits]\nmax_cpu_seconds = 0", "limits.max_cpu_seconds: must be between 1 and 3600"},
+        {"[limits]\nmax_seconds = 5", "limits.max_seconds: unknown key"},
+        {"limits = 5", "limits: must be a table"},
     };
     for (const auto& [text, expected] : cases) {
         auto r = parse_config_toml(text, "x.toml", "/");
@@ -86,6 +95,32 @@ TEST(StationConfig, ErrorsNameTheKey) {
         EXPECT_EQ(r.error().code, Errc::InvalidInput);
         EXPECT_NE(r.error().message.find(expected), std::string::npos) << text << " -> " << r.error().message;
     }
+}
+
+TEST(StationConfig, DocumentLimits) {
+    auto d = parse_config_toml("", "empty.toml", "/etc/faxstack");
+    ASSERT_TRUE(d.ok());
+    const t30::DocumentLimits defaults;
+    EXPECT_EQ(d->limits.max_pages, defaults.max_pages);
+    EXPECT_EQ(d->limits.max_page_pixels, defaults.max_page_pixels);
+    EXPECT_EQ(d->limits.max_cpu_seconds, defaults.max_cpu_seconds);
+    auto c = parse_config_toml(R"(
+[limits]
+max_file_bytes = 1048576
+max_pages = 300
+max_page_pixels = 40000000
+max_document_pixels = 800000000
+max_decompressed_bytes = 268435456
+max_cpu_seconds = 20
+)",
+                               "station.toml", "/etc/faxstack");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_EQ(c->limits.max_file_bytes, 1048576u);
+    EXPECT_EQ(c->limits.max_pages, 300);
+    EXPECT_EQ(c->limits.max_page_pixels, 40'000'000u);
+    EXPECT_EQ(c->limits.max_document_pixels, 800'000'000u);
+    EXPECT_EQ(c->limits.max_decompressed_bytes, 268435456u);
+    EXPECT_EQ(c->limits.max_cpu_seconds, 20);
 }
 
 TEST(StationConfig, SeveralModemsAndTheQueue) {

@@ -568,6 +568,52 @@ TEST_F(Gate, VerificationTestRefusals) {
     EXPECT_TRUE(files_in(spool()).empty());
 }
 
+// Issue #14: the gate reads each document under the station's DocumentLimits, only its
+// selected pages; a limit is a recorded refusal (DOC-LIMIT) naming documents[N] and the
+// limit's key.
+TEST_F(Gate, DocumentLimitsReachTheReaderAndTheirErrorsNameTheDocumentAndTheKey) {
+    t30::DocumentLimits two_pages;
+    two_pages.max_pages = 2;
+    auto io = make_page_document_io(two_pages);
+    GateConfig cfg;
+    cfg.spool_dir = spool();
+    ReleaseGate gate(Policy::defaults(), *dir_, *audit_, *io, cfg);
+    const auto hidden = tmp_ / ("Smith_" + kMember + ".tif");
+    std::filesystem::copy_file(record_, hidden);
+    ReleaseRequest r = kp_treatment({1});
+    r.documents[0].path = hidden.string();
+    auto d = gate.evaluate(r, ctx_);
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    ASSERT_FALSE(d->cleared());
+    const Finding* f = d->refusal().find(rule::kDocLimit);
+    ASSERT_NE(f, nullptr) << d->refusal().to_text();
+    EXPECT_EQ(f->field, "documents[0]");
+    EXPECT_NE(f->message.find("limits.max_pages (2)"), std::string::npos) << f->message;
+    EXPECT_EQ(f->message.find("Smith_"), std::string::npos) << f->message;
+    expect_no_member(d->refusal().to_text(), "limit refusal");
+    EXPECT_TRUE(files_in(spool()).empty());
+}
+
+// An implementation that only reads whole documents still serves the selection.
+TEST(DocumentIoDefault, ReadSelectedPicksTheSelectedPagesFromReadPages) {
+    struct Whole final : DocumentIo {
+        Result<std::vector<t30::Bitmap>> read_pages(const std::filesystem::path&) override {
+            std::vector<t30::Bitmap> pages;
+            for (int i = 1; i <= 3; ++i) pages.push_back(t30::Bitmap::blank(8 * i, 8));
+            return pages;
+        }
+        Result<t30::Bitmap> normalise(const t30::Bitmap& page) override { return page; }
+        Status write_fax_tiff(const std::filesystem::path&, const std::vector<t30::Bitmap>&) override { return {}; }
+    } io;
+    auto doc = io.read_selected("x", {3, 1, 3, 7});
+    ASSERT_TRUE(doc.ok());
+    EXPECT_EQ(doc->page_count, 3);
+    EXPECT_EQ(doc->numbers, (std::vector<int>{1, 3}));
+    ASSERT_NE(doc->find(3), nullptr);
+    EXPECT_EQ(doc->find(3)->width, 24);
+    EXPECT_EQ(doc->find(2), nullptr);
+}
+
 // Issue #14: an unreadable document after a parsed request was an error that nothing
 // recorded, although the log named a decision id for it. It is a refusal (DOC-*) under
 // that id, in the audit trail, and its text names neither the path nor the member.

@@ -15,6 +15,7 @@
 #include "fax/base/result.h"
 #include "fax/gate/request.h"
 #include "fax/hal/transport.h"
+#include "fax/t30/document_limits.h"
 
 namespace fax::station {
 
@@ -66,6 +67,9 @@ struct StationConfig {
     // [sender]: defaults for the sender block of verification test faxes (release
     // requests carry their own).
     gate::SenderContact sender;
+
+    // [limits]: bounded work for every document the station reads (t30/document_limits.h).
+    t30::DocumentLimits limits;
 
     // Where it was read from; empty for the built-in defaults.
     std::filesystem::path source;

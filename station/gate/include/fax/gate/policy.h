@@ -58,7 +58,8 @@ inline constexpr std::string_view kAttemptDocumentChanged = "ATTEMPT-DOCUMENT-CH
 
 // Documents of a parsed request (ReleaseGate::evaluate): recorded as refusals, so that the
 // decision id a request was given is always in the audit trail.
-inline constexpr std::string_view kDocUnreadable = "DOC-UNREADABLE";       // missing, malformed, over a limit
+inline constexpr std::string_view kDocUnreadable = "DOC-UNREADABLE";       // missing, malformed, not a regular file
+inline constexpr std::string_view kDocLimit = "DOC-LIMIT";                 // over a [limits] key (t30::is_limit_error)
 inline constexpr std::string_view kDocPagesMissing = "DOC-PAGES-MISSING";  // a selected page past the end
 
 // Cover sheet (cover_sheet.h): one id per required field.

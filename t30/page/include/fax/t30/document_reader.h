@@ -11,6 +11,7 @@
 
 #include "fax/base/result.h"
 #include "fax/t30/bitmap.h"
+#include "fax/t30/document_limits.h"
 #include "fax/t30/grey_image.h"
 
 namespace fax::t30 {
@@ -20,7 +21,18 @@ enum class DocumentKind { Pdf, Tiff, Pbm, Unknown };
 // By the first bytes of the file. NotFound / Io if it cannot be read.
 Result<DocumentKind> sniff_document(const std::string& path);
 
-// Every page. Errors name the file and, where it applies, the page (1-based), never page
+// The wanted pages (1-based; empty: every page) of a document, under `limits`: the file is
+// refused unless it is a regular file (never opened if it is a FIFO, device or link), and the
+// page count and each wanted page's size are checked before anything is decoded; a page that
+// is not wanted is never decoded. A PDF is rendered in a child process bounded by
+// max_cpu_seconds of CPU and 512 MiB + 2 bytes per
+// max_page_pixels of address space (its Flate streams are counted against
+// max_decompressed_bytes before poppler reads them). Errors name the file (and page), never
+// content; a limit's error says which (is_limit_error(), document_limits.h).
+Result<DocumentPages> read_document_pages(const std::string& path, const std::vector<int>& wanted,
+                                          const DocumentLimits& limits, const BinariseOptions& opts = {});
+
+// Every page, under the default DocumentLimits. Errors name the file and, where it applies, the page (1-based), never page
 // content: NotFound; Unsupported "FILE: the PDF is encrypted ..." (a password-protected
 // PDF: the station cannot read it and must not guess); InvalidInput for damaged or unknown
 // files ("FILE: not a PDF, TIFF or PBM document").
@@ -45,6 +57,11 @@ public:
     // Errors as read_document(): NotFound, Unsupported (encrypted), InvalidInput (not a PDF,
     // damaged, no pages, more pages than the station takes).
     static Result<PdfDocument> open(const std::string& path);
+    // Under `limits`: a regular file only, at most max_pages pages, Flate streams that
+    // decompress to at most max_decompressed_bytes, pages of at most max_page_pixels at fax
+    // resolution (checked from the page box before rendering). CPU time is not bounded
+    // here: read_document_pages() renders in a child process that is.
+    static Result<PdfDocument> open(const std::string& path, const DocumentLimits& limits);
     PdfDocument(PdfDocument&&) noexcept;
     PdfDocument& operator=(PdfDocument&&) noexcept;
     ~PdfDocument();
