@@ -13,9 +13,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -238,7 +240,7 @@ TEST_F(PrivateFiles, APollerNeverSeesASpoolOrReportFileOthersCouldOpen) {
 
     std::atomic<bool> stop{false};
     std::atomic<long> seen{0};
-    std::vector<std::string> wide;
+    std::set<std::string> wide;  // distinct names and modes seen with a group or other bit
     std::thread poller([&] {
         const fs::path dirs[] = {config_.spool_dir(), config_.reports_dir()};
         while (!stop.load()) {
@@ -251,8 +253,11 @@ TEST_F(PrivateFiles, APollerNeverSeesASpoolOrReportFileOthersCouldOpen) {
                     struct stat st {};
                     if (::fstatat(::dirfd(h), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
                     ++seen;
-                    if ((st.st_mode & 077) != 0 && wide.size() < 20)
-                        wide.push_back(std::string(ent->d_name) + " mode " + std::to_string(st.st_mode & 0777));
+                    if ((st.st_mode & 077) != 0) {
+                        char mode[8];
+                        std::snprintf(mode, sizeof mode, "0%03o", static_cast<unsigned>(st.st_mode & 0777));
+                        wide.insert(std::string(ent->d_name) + " mode " + mode);
+                    }
                 }
                 ::closedir(h);
             }
