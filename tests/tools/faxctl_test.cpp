@@ -517,6 +517,79 @@ TEST_F(Station, RemovedLastEntryIsFoundAgainstAKeptHead) {
     }
 }
 
+// `audit export --output` never writes through a symbolic link (the file it points to
+// is left alone), and an existing file is replaced by a new 0600 one, whose real mode
+// the message states (docs/faxctl.md).
+TEST_F(Station, AuditExportOutputNeverFollowsALinkAndStatesTheRealMode) {
+    import_directory();
+    ASSERT_EQ(run({"check", request("request-refused-attorney.json")}).exit_code, 3);
+    const std::string member = member_reference_of(request("request-refused-attorney.json"));
+    const std::vector<std::string> export_args = {"audit", "export", "--member", member, "--from", "2000-01-01",
+                                                  "--to",  "2100-12-31", "--format", "csv", "--output"};
+    const fs::path victim = dir_.path() / "victim.txt";
+    std::ofstream(victim) << "another file";
+    fs::permissions(victim, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                fs::perms::others_read);
+    const fs::path link = dir_.path() / "export.csv";
+    fs::create_symlink(victim, link);
+    auto args = export_args;
+    args.push_back(link.string());
+    auto r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.all().find("symbolic link"), std::string::npos) << r.all();
+    EXPECT_EQ(read_file(victim), "another file");
+    EXPECT_EQ(fs::status(victim).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    EXPECT_TRUE(fs::is_symlink(link));
+
+    // An existing 0644 file: replaced by a 0600 one, and the message says so.
+    const fs::path existing = dir_.path() / "existing.csv";
+    std::ofstream(existing) << "old";
+    fs::permissions(existing, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                  fs::perms::others_read);
+    args = export_args;
+    args.push_back(existing.string());
+    args.insert(args.begin(), "--json");
+    r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    EXPECT_EQ(json::parse(r.out)["mode"], "0600") << r.out;
+    EXPECT_EQ(fs::status(existing).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_NE(read_file(existing), "old");  // the export (a header: the attorney request was refused)
+    EXPECT_FALSE(read_file(existing).empty());
+    args.erase(args.begin());
+    r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+    EXPECT_NE(r.out.find("mode 0600"), std::string::npos) << r.out;
+    // No temporary file is left next to it.
+    for (const auto& f : files_in(dir_.path()))
+        EXPECT_NE(f.filename().string().rfind(".existing.csv.", 0), 0u) << f;
+}
+
+// A data directory that others can reach is refused at start: exit 2, naming it, its
+// mode and the command that fixes it; nothing is written into it.
+TEST_F(Station, ADataDirectoryOpenToOthersIsRefusedWithExitTwo) {
+    import_directory();  // the station makes data/ (0700)
+    auto before = run({"--json", "audit", "verify"});
+    ASSERT_EQ(before.exit_code, 0) << before.all();
+    const int entries = json::parse(before.out)["entries"];
+    EXPECT_EQ(fs::status(data()).permissions() & fs::perms::all, fs::perms::owner_all);
+    fs::permissions(data(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"check", request("request-refused-attorney.json")},
+          std::vector<std::string>{"audit", "verify"}, std::vector<std::string>{"directory", "list"}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << r.all();
+        EXPECT_NE(r.err.find("data directory " + data().string()), std::string::npos) << r.all();
+        EXPECT_NE(r.err.find("mode 0755"), std::string::npos) << r.all();
+        EXPECT_NE(r.err.find("chmod 0700 " + data().string()), std::string::npos) << r.all();
+    }
+    fs::permissions(data(), fs::perms::owner_all);
+    auto audit = run({"--json", "audit", "verify"});
+    ASSERT_EQ(audit.exit_code, 0) << audit.all();
+    EXPECT_EQ(json::parse(audit.out)["entries"], entries) << "the refused runs recorded nothing";
+}
+
 TEST_F(Station, ConfigurationErrorsNameTheKey) {
     struct Case {
         const char* toml;

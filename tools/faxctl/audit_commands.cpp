@@ -1,12 +1,14 @@
 // faxctl audit verify / audit export / policy show.
-#include <fcntl.h>
-#include <unistd.h>
+#include <sys/stat.h>
+
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "commands.h"
+#include "fax/base/private_file.h"
 #include "fax/gate/policy.h"
 #include "fax/station/station.h"
 
@@ -47,23 +49,42 @@ std::optional<gate::TimePoint> parse_date(std::string_view s, bool end_of_day) {
     return t + hours(*h) + minutes(*mi) + seconds(*se);
 }
 
-// Writes the export with mode 0600: it names the member.
-Status write_private_file(const std::filesystem::path& p, const std::string& data) {
-    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(Errc::InvalidInput, "--output " + p.string() + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = errno;
-            ::close(fd);
-            return fail(Errc::Io, "--output " + p.string() + ": " + std::strerror(err));
-        }
-        done += static_cast<std::size_t>(n);
+// Writes the export as `target`, mode 0600 (it names the member): a new file created
+// 0600 under a private temporary name in target's directory, renamed over `target`. Never
+// through a symbolic link (one at `target` is refused: the file it points to is left
+// alone) and never by rewriting an existing file, whose mode another user may have
+// chosen: an existing regular file is replaced by the new one. Returns the mode the
+// written file has.
+Result<unsigned> write_export_file(const std::filesystem::path& target, const std::string& data) {
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return fail(Errc::InvalidInput, "--output " + target.string() +
+                                                " is a symbolic link; the export is never written through one: "
+                                                "name a new file or the link's target itself");
+        if (!S_ISREG(st.st_mode))
+            return fail(Errc::InvalidInput, "--output " + target.string() + " exists and is not a regular file");
+    } else if (errno != ENOENT) {
+        return fail(Errc::InvalidInput, "--output " + target.string() + ": " + std::strerror(errno));
     }
-    if (::close(fd) != 0) return fail(Errc::Io, "--output " + p.string() + ": " + std::strerror(errno));
-    return {};
+    auto dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    if (target.filename().empty() || target.filename() == "." || target.filename() == "..")
+        return fail(Errc::InvalidInput, "--output " + target.string() + ": not a file name");
+    auto f = PrivateFile::create(dir, target.filename().string());
+    if (!f) return fail(Errc::InvalidInput, "--output " + target.string() + ": " + f.error().message);
+    if (auto s = f->write_all(data); !s) return fail(Errc::Io, "--output " + target.string() + ": " + s.error().message);
+    if (auto s = f->commit(); !s) return fail(Errc::Io, "--output " + target.string() + ": " + s.error().message);
+    // Report what is there, not what was meant.
+    if (::lstat(target.c_str(), &st) != 0)
+        return fail(Errc::Io, "--output " + target.string() + ": written but cannot be inspected: " + std::strerror(errno));
+    return static_cast<unsigned>(st.st_mode & 07777);
+}
+
+std::string octal(unsigned mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0%03o", mode);
+    return buf;
 }
 
 }  // namespace
@@ -72,6 +93,8 @@ int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_ar
     const Printer out(g.json);
     auto cfg = effective_config(g);
     if (!cfg) return report_error(out, cfg.error());
+    // Nothing is created here, but a data directory others can reach is refused as at every start.
+    if (auto s = station::check_data_dirs(*cfg); !s) return report_error(out, s.error());
     std::error_code ec;
     if (!std::filesystem::exists(cfg->audit_db(), ec))
         return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
@@ -136,6 +159,8 @@ int cmd_audit_export(const Globals& g, const ExportArgs& a) {
         return report_error(out, Error{Errc::InvalidInput, "--format: must be csv or json"});
     auto cfg = effective_config(g);
     if (!cfg) return report_error(out, cfg.error());
+    // Nothing is created here, but a data directory others can reach is refused as at every start.
+    if (auto s = station::check_data_dirs(*cfg); !s) return report_error(out, s.error());
     std::error_code ec;
     if (!std::filesystem::exists(cfg->audit_db(), ec))
         return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
@@ -152,11 +177,12 @@ int cmd_audit_export(const Globals& g, const ExportArgs& a) {
         std::fflush(stdout);
         return code(Exit::Ok);
     }
-    if (auto s = write_private_file(*a.output, doc); !s) return report_error(out, s.error());
+    auto mode = write_export_file(*a.output, doc);
+    if (!mode) return report_error(out, mode.error());
     out.emit(json{{"event", "audit_export"}, {"disclosures", rows->size()}, {"output", a.output->string()},
-                  {"format", a.format}},
+                  {"format", a.format}, {"mode", octal(*mode)}},
              std::to_string(rows->size()) + " disclosures written to " + a.output->string() + " (" + a.format +
-                 ", mode 0600)");
+                 ", mode " + octal(*mode) + ")");
     return code(Exit::Ok);
 }
 

@@ -10,6 +10,8 @@
 //
 // docs/faxctl.md describes every command, the configuration file and the exit
 // statuses (exit_codes.h). CLI11 parses; the commands live in *_commands.cpp.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
@@ -31,6 +33,9 @@ std::vector<std::string> category_names() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A second line of defence: every file and directory the station makes is created
+    // with its final mode (fax/base/private_file.h); anything else made here is private too.
+    ::umask(077);
     CLI::App app{"faxctl: release-of-information fax station (gate, transmit, directory, audit)"};
     app.set_version_flag("--version", std::string("faxctl ") + std::string(fax::kVersion));
     app.fallthrough(true);  // global options may follow the subcommand
@@ -139,7 +144,7 @@ int main(int argc, char** argv) {
     aexport->add_option("--from", ex.from, "first day (YYYY-MM-DD, UTC)")->required();
     aexport->add_option("--to", ex.to, "last day, inclusive (YYYY-MM-DD, UTC)")->required();
     aexport->add_option("--format", ex.format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
-    auto* output_opt = aexport->add_option("--output", output, "write to FILE (mode 0600) instead of stdout");
+    auto* output_opt = aexport->add_option("--output", output, "write to FILE (created 0600 and renamed into place; a symbolic link there is refused) instead of stdout");
 
     auto* policy = app.add_subcommand("policy", "the release policy");
     policy->require_subcommand(1);

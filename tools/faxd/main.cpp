@@ -4,6 +4,7 @@
 //
 //   faxd [--config FILE] [--data-dir DIR] [--modem DEVICE ...] [--exit-when-idle] [-v]
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -24,6 +25,9 @@ void on_signal(int) { g_stop = 1; }
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A second line of defence: the station creates its files and directories with their
+    // final modes (fax/base/private_file.h); anything else made here is private too.
+    ::umask(077);
     CLI::App app{"faxd: runs the release station's queued fax jobs on all configured modems"};
     app.set_version_flag("--version", std::string("faxd ") + std::string(fax::kVersion));
     std::string config_file, data_dir, log_level;
@@ -75,7 +79,8 @@ int main(int argc, char** argv) {
     auto station = fax::station::Station::open(*config);
     if (!station) {
         std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
-        return 1;
+        // A data directory that is not private is the operator's to fix, like a bad configuration.
+        return station.error().code == fax::Errc::InvalidInput ? 2 : 1;
     }
     struct sigaction sa {};
     sa.sa_handler = on_signal;

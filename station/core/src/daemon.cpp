@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "fax/base/log.h"
+#include "fax/base/private_file.h"
 #include "fax/base/utc_text.h"
 #include "fax/hal/usb_hotplug.h"
 #include "fax/job/dispatcher.h"
@@ -498,10 +499,14 @@ private:
         if (now < l.next_queue_look) return {};
         l.next_queue_look = now + std::chrono::seconds(1);
         if (!open_for_call(l)) return {};
-        std::error_code ec;
+        // Received faxes are records: the directory is made 0700 if missing and a line
+        // whose directory is not private does not answer (the session writes the fax 0600
+        // under .part and renames it: t30/page part_file).
         const auto dir = station_.config().received_dir();
-        if (std::filesystem::create_directories(dir, ec))
-            std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+        if (auto s = make_private_dir(dir, "received-fax directory"); !s) {
+            set_unusable(l, s.error());
+            return {};
+        }
         l.rx_started = std::chrono::system_clock::now();
         l.rx_id = new_rx_id(l.rx_started);
         l.rx_path = dir / (l.rx_id + ".tif");

@@ -2,10 +2,9 @@
 
 #include <functional>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
+#include "fax/base/private_file.h"
 #include "fax/report/transmission_report.h"
 #include "fax/gate/cover_sheet.h"
 #include "fax/t30/tiff_io.h"
@@ -13,20 +12,22 @@
 namespace fax::station {
 namespace {
 
-// <reports>/<name>.png and .pdf, written by `write`; the directory is made (0700) if missing.
-// Reports name the recipient or the sender: readable by the station account only.
+// <reports>/<name>.png and .pdf, written by `write`; the directory is made 0700 if
+// missing and refused if it is not private (a symbolic link, another owner, group or
+// other bits). Reports name the recipient or the sender: each file is created 0600 under
+// a private temporary name (cairo writes into it by that name, inside the private
+// directory) and renamed into place once complete.
 Result<ReportFiles> write_files(const StationConfig& config, const std::string& name,
                                 const std::function<Status(const ReportFiles&)>& write) {
-    std::error_code ec;
-    if (std::filesystem::create_directories(config.reports_dir(), ec))
-        std::filesystem::permissions(config.reports_dir(), std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace, ec);
-    if (ec) return fail(Errc::Io, config.reports_dir().string() + ": " + ec.message());
-    ReportFiles f{config.reports_dir() / (name + ".png"), config.reports_dir() / (name + ".pdf")};
-    FAX_TRY(write(f));
-    ::chmod(f.png.c_str(), 0600);
-    ::chmod(f.pdf.c_str(), 0600);
-    return f;
+    FAX_TRY(make_private_dir(config.reports_dir(), "reports directory"));
+    auto png = PrivateFile::create(config.reports_dir(), name + ".png");
+    if (!png) return fail(png.take_error());
+    auto pdf = PrivateFile::create(config.reports_dir(), name + ".pdf");
+    if (!pdf) return fail(pdf.take_error());
+    FAX_TRY(write(ReportFiles{png->temp_path(), pdf->temp_path()}));
+    FAX_TRY(png->commit());
+    FAX_TRY(pdf->commit());
+    return ReportFiles{png->final_path(), pdf->final_path()};
 }
 
 }  // namespace

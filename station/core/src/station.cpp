@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <system_error>
+#include <vector>
+
+#include "fax/base/private_file.h"
 
 namespace fax::station {
 
@@ -17,18 +20,39 @@ Result<gate::Policy> load_station_policy(const StationConfig& config) {
     return p;
 }
 
+namespace {
+
+struct NamedDir {
+    std::filesystem::path path;
+    const char* what;
+};
+
+std::vector<NamedDir> station_dirs(const StationConfig& c) {
+    return {{c.data_dir, "data directory"},
+            {c.spool_dir(), "spool directory"},
+            {c.reports_dir(), "reports directory"},
+            {c.received_dir(), "received-fax directory"}};
+}
+
+}  // namespace
+
+Status prepare_data_dirs(const StationConfig& config) {
+    for (const auto& d : station_dirs(config)) FAX_TRY(make_private_dir(d.path, d.what));
+    return {};
+}
+
+Status check_data_dirs(const StationConfig& config) {
+    for (const auto& d : station_dirs(config)) {
+        auto s = check_private_dir(d.path, d.what);
+        if (!s && s.error().code != Errc::NotFound) return s;
+    }
+    return {};
+}
+
 Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     auto policy = load_station_policy(config);
     if (!policy) return fail(policy.take_error());
-    std::error_code ec;
-    const bool created = std::filesystem::create_directories(config.data_dir, ec);
-    if (ec)
-        return fail(Errc::Io, "data directory " + config.data_dir.string() + ": cannot create it: " + ec.message());
-    // The stores hold the accounting of disclosures: owner only. Only a directory made
-    // here is restricted; an existing one keeps what its owner chose.
-    if (created)
-        std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace, ec);
+    FAX_TRY(prepare_data_dirs(config));
     auto directory = gate::Directory::open(config.directory_db());
     if (!directory) return fail(directory.take_error());
     auto audit = gate::AuditLog::open(config.audit_db());

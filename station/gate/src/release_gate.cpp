@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "fax/base/log.h"
+#include "fax/base/private_file.h"
 #include "fax/base/sha256.h"
 #include "fax/gate/page_selection.h"
 #include "fax/gate/policy_check.h"
@@ -121,33 +122,20 @@ Result<std::string> ReleaseGate::new_job_id(const Context& context) const {
 }
 
 Result<std::string> ReleaseGate::spool_pages(const std::string& name, const std::vector<t30::Bitmap>& pages) {
+    // Spooled pages are records: the spool is the station user's alone (made 0700 if
+    // missing; one that is a symbolic link, another user's or open to group or others is
+    // refused, never chmod-ed), and the file is created 0600 under a private temporary
+    // name there, written, flushed and renamed into place: no other account can list the
+    // spool or open the file at any moment.
+    if (auto s = make_private_dir(config_.spool_dir, "spool directory"); !s)
+        return fail(s.error().code, "gate: " + s.error().message);
+    auto part = PrivateFile::create(config_.spool_dir, name);
+    if (!part) return fail(part.error().code, "gate: cannot create the fax file: " + part.error().message);
+    auto written = documents_.write_fax_tiff(part->temp_path(), pages);
+    if (!written) return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
+    if (auto s = part->commit(); !s) return fail(Errc::Io, "gate: cannot move the fax file into the spool");
+    const auto final_path = part->final_path();
     std::error_code ec;
-    const bool created = std::filesystem::create_directories(config_.spool_dir, ec);
-    if (ec) return fail(Errc::Io, "gate: cannot create the spool directory: " + ec.message());
-    // Spooled pages are records: owner only. A directory the gate creates is 0700; an
-    // existing one is left as configured (it may be shared, or a parent of more), and
-    // the file itself is 0600 either way.
-    if (created)
-        std::filesystem::permissions(config_.spool_dir, std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace, ec);
-    const auto final_path = config_.spool_dir / name;
-    const auto part_path = config_.spool_dir / (name + ".part");
-    auto written = documents_.write_fax_tiff(part_path, pages);
-    if (!written) {
-        std::filesystem::remove(part_path, ec);
-        return fail(written.error().code, "gate: cannot write the fax file: " + written.error().message);
-    }
-    std::filesystem::permissions(part_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ec);
-    if (ec) {
-        std::filesystem::remove(part_path, ec);
-        return fail(Errc::Io, "gate: cannot restrict the fax file to its owner");
-    }
-    std::filesystem::rename(part_path, final_path, ec);
-    if (ec) {
-        std::filesystem::remove(part_path, ec);
-        return fail(Errc::Io, "gate: cannot move the fax file into the spool");
-    }
     auto content_hash = sha256_file_hex(final_path.string());
     if (!content_hash) {
         std::filesystem::remove(final_path, ec);

@@ -120,6 +120,22 @@ protected:
     OutputLog log_;
 };
 
+// faxd refuses a data directory that others can reach, at start, with exit 2 and a
+// message naming it, its mode and the fix (docs/station.md, "Files and permissions").
+TEST_F(Daemon, ADataDirectoryOpenToOthersIsRefusedAtStartWithExitTwo) {
+    const fs::path data = dir_.path() / "data";
+    fs::permissions(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    auto r = run_process(faxd_args(true), dir_.path(), 30s);
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.err.find("data directory " + data.string() + " has mode 0755"), std::string::npos) << r.all();
+    EXPECT_NE(r.err.find("chmod 0700 " + data.string()), std::string::npos) << r.all();
+    EXPECT_EQ(fs::status(data).permissions() & fs::perms::all,
+              fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                  fs::perms::others_exec)
+        << "never chmod-ed by the station";
+}
+
 TEST_F(Daemon, AQueuedReleaseIsDeliveredByTheDaemon) {
     Faxsim sim(dir_.path(), {kDial});
     ASSERT_TRUE(sim.ready()) << sim.stop();

@@ -277,16 +277,31 @@ TEST_F(Gate, PageSelectedTwiceIsSpooledTwice) {
     EXPECT_TRUE((*pages)[3].bits == chart(3).bits);
 }
 
-// An existing spool directory keeps its mode (it is configured, maybe shared); the
-// record written into it is owner-only regardless.
-TEST_F(Gate, ExistingSpoolDirectoryIsLeftAsConfigured) {
+// An existing spool directory that others can reach is refused, never chmod-ed: no
+// record is written into it (docs/station.md, "Files and permissions").
+TEST_F(Gate, ExistingSpoolDirectoryOpenToOthersIsRefused) {
     std::filesystem::create_directories(spool());
     ASSERT_EQ(::chmod(spool().c_str(), 0750), 0);
-    Decision d = evaluate_ok(kp_treatment());
-    ASSERT_TRUE(d.cleared());
+    auto d = gate_->evaluate(kp_treatment(), ctx_);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().code, Errc::InvalidInput);
+    EXPECT_NE(d.error().message.find("spool directory " + spool().string()), std::string::npos) << d.error().message;
+    EXPECT_NE(d.error().message.find("mode 0750"), std::string::npos) << d.error().message;
     struct stat st{};
     ASSERT_EQ(::stat(spool().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0750u);
+    EXPECT_TRUE(std::filesystem::is_empty(spool()));
+}
+
+// The spool the gate makes is 0700 and the record in it 0600, whatever the umask.
+TEST_F(Gate, SpoolIsPrivateWhateverTheUmask) {
+    const mode_t old = ::umask(0);
+    Decision d = evaluate_ok(kp_treatment());
+    ::umask(old);
+    ASSERT_TRUE(d.cleared());
+    struct stat st{};
+    ASSERT_EQ(::stat(spool().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
     ASSERT_EQ(::stat(d.release().tiff_path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
 }

@@ -19,11 +19,21 @@
 
 namespace fax::station {
 
+// The station's directories: <data_dir> and its spool/, reports/ and received/. Each is
+// the station user's alone (docs/station.md, "Files and permissions").
+// prepare_data_dirs creates the missing ones 0700 (parents too) and verifies every one;
+// check_data_dirs only verifies those that exist (for commands that create nothing).
+// InvalidInput, naming the directory, its owner and mode and the fix, for one that is a
+// symbolic link, not owned by the effective user, or open to group or others.
+Status prepare_data_dirs(const StationConfig& config);
+Status check_data_dirs(const StationConfig& config);
+
 class Station {
 public:
     // Loads the policy (the file named in the configuration, or the built-in one) and
-    // opens or creates <data_dir>/directory.db and audit.db. InvalidInput for a bad
-    // policy file; other errors are the stores' own.
+    // opens or creates <data_dir>/directory.db and audit.db (after prepare_data_dirs).
+    // InvalidInput for a bad policy file or a data directory that is not private; other
+    // errors are the stores' own.
     static Result<std::unique_ptr<Station>> open(const StationConfig& config);
 
     Station(const Station&) = delete;
