@@ -33,6 +33,17 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     if (!directory) return fail(directory.take_error());
     auto audit = gate::AuditLog::open(config.audit_db());
     if (!audit) return fail(audit.take_error());
+    // The trail's signing key (made at the first start, 0600): every entry from here on
+    // is covered by a signed checkpoint (docs/policy.md, "Signed checkpoints").
+    bool key_created = false;
+    auto key = gate::AuditSigningKey::load_or_create(config.audit_key(), &key_created);
+    if (!key) return fail(key.take_error());
+    audit->set_signer(std::make_shared<const gate::AuditSigningKey>(std::move(*key)), config.audit_checkpoint_interval);
+    auto head = audit->head();
+    if (!head) return fail(head.take_error());
+    // Signing begins: over what is there when the key is new, or over an empty trail.
+    // A trail with a key of its own but no checkpoint has lost them: never signed over.
+    if (key_created || head->seq == 0) FAX_TRY(audit->adopt_unsigned_trail(std::chrono::system_clock::now()));
     auto queue = job::JobQueue::open(config.queue_db());
     if (!queue) return fail(queue.take_error());
     auto received = job::ReceiveLog::open(config.received_db());
