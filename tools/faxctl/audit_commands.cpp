@@ -124,6 +124,7 @@ json anchor_json(const gate::AuditCheckpoint& c, const gate::AuditVerifyKey& key
                 {"at", std::chrono::duration_cast<std::chrono::seconds>(c.at.time_since_epoch()).count()},
                 {"interval", c.interval},
                 {"adopted", c.adopted},
+                {"prev_seq", c.prev_seq},
                 {"key_fingerprint", c.key_fingerprint},
                 {"public_key", key.hex()},
                 {"signature", c.signature}};
@@ -167,6 +168,7 @@ Result<Anchor> read_anchor(const std::filesystem::path& p) {
         c.at = gate::TimePoint(std::chrono::seconds(j.at("at").get<int64_t>()));
         c.interval = j.at("interval").get<int>();
         c.adopted = j.at("adopted").get<bool>();
+        c.prev_seq = j.at("prev_seq").get<int64_t>();
         c.key_fingerprint = j.at("key_fingerprint").get<std::string>();
         c.signature = j.at("signature").get<std::string>();
         if (c.seq < 0 || c.hash.size() != 64 || !all_hex(c.hash)) return fail(Errc::InvalidInput, what + "seq or hash malformed");

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <system_error>
 
+#include "send_journal.h"
+
 namespace fax::station {
 
 Result<gate::Policy> load_station_policy(const StationConfig& config) {
@@ -48,8 +50,14 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     if (!queue) return fail(queue.take_error());
     auto received = job::ReceiveLog::open(config.received_db());
     if (!received) return fail(received.take_error());
-    return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                std::move(*queue), std::move(*received), gate::make_page_document_io()));
+    std::unique_ptr<Station> station(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
+                                                 std::move(*queue), std::move(*received), gate::make_page_document_io()));
+    // A foreground send that died (SIGKILL, power cut) gets its outcome now: the pages
+    // its journal recorded as confirmed, nothing more; its spooled file goes.
+    auto reconciled = detail::reconcile_foreground_sends(config.spool_dir(), station->gate(), station->audit(),
+                                                         std::chrono::system_clock::now());
+    if (!reconciled) return fail(reconciled.take_error());
+    return station;
 }
 
 namespace {

@@ -472,6 +472,9 @@ Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_re
         x.sections = d->sections;
         x.rule_id = d->rule_id;
         x.pages_cleared = d->page_count;
+        auto closure = find_closure(d->job_id);
+        if (!closure) return fail(closure.take_error());
+        x.dry_run = *closure && (*closure)->reason == "dry_run";
         auto outcomes = find_outcomes(d->job_id);
         if (!outcomes) return fail(outcomes.take_error());
         if (!outcomes->empty()) {

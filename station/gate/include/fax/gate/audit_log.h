@@ -91,7 +91,9 @@ struct AttemptRecord {
 // attempts exhausted, clearance expired, recipient no longer verified).
 struct ClosureRecord {
     std::string job_id;
-    std::string reason;   // "delivered", "cancelled", "gave_up", "expired", "unverified", "not_retryable"
+    // "delivered", "cancelled", "gave_up", "expired", "unverified", "not_retryable",
+    // "dry_run" (faxctl check: cleared, never to be transmitted)
+    std::string reason;
     std::string detail;   // for people; never patient data
     int attempts = 0;
     std::vector<int> delivered_pages;  // union of MCF-confirmed pages over all attempts
@@ -226,6 +228,9 @@ struct Disclosure {
     int pages_delivered = 0;  // distinct MCF-confirmed pages of the cleared document
     int attempts = 0;         // outcomes recorded
     std::optional<TimePoint> finished_at;
+    // `faxctl check`: cleared, closed as a dry run, never transmitted (not a disclosure;
+    // listed so that the office sees every clearance, marked as what it was).
+    bool dry_run = false;
 };
 
 class AuditLog {
