@@ -1,6 +1,8 @@
 #include "fax/station/transmitter.h"
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "fax/base/log.h"
 #include "fax/job/outcome_mapping.h"
