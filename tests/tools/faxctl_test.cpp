@@ -17,6 +17,7 @@
 #include "faxctl_harness.h"
 #include "hostile_documents.h"
 #include "test_pdf.h"
+#include "fax/gate/audit_log.h"
 #include "fax/gate/directory.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/tiff_io.h"
@@ -115,10 +116,11 @@ TEST_F(Station, CheckClearsTheTreatmentRequestOnlyOnceTheEntryIsVerified) {
     // A check never dials: still only the test fax at the receiver, and the spool is empty.
     EXPECT_EQ(files_in(sim.rx_dir(kDial)).size(), 1u);
     EXPECT_TRUE(files_in(data() / "spool").empty());
-    // ... and it is recorded: the refused check, the test fax decision + outcome, this check.
+    // ... and it is recorded: the refused check, the test fax decision + outcome, this
+    // check and its closure as a dry run.
     auto audit = run({"--json", "audit", "verify"});
     ASSERT_EQ(audit.exit_code, 0) << audit.all();
-    EXPECT_EQ(json::parse(audit.out)["entries"], 4) << audit.out;
+    EXPECT_EQ(json::parse(audit.out)["entries"], 5) << audit.out;
 }
 
 TEST_F(Station, AttorneyRequestIsRefusedWithTheReleaseOfInformationReferral) {
@@ -446,6 +448,126 @@ TEST_F(Station, SigintDuringTheCallCancelsItAndRecordsTheOutcome) {
     EXPECT_EQ(json::parse(audit.out)["entries"], 2);  // the clearance and its outcome
 }
 
+// faxctl send killed with SIGKILL while page 3 is on the line (pages 1 and 2 confirmed):
+// the next faxctl command finds the dead send, records its outcome with exactly the
+// pages the remote confirmed, and removes the spooled release.
+TEST_F(Station, SigkilledForegroundSendIsReconciledByTheNextCommand) {
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    Faxsim sim(dir_.path(), {kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+    auto csi = run({"directory", "set-csi", kEntry, kDial, "--staff-id", "E104233"});
+    ASSERT_EQ(csi.exit_code, 0) << csi.all();
+    verify_directly();
+    std::string job;
+    {
+        Child send({FAXCTL_BIN, "--config", config_, "send", request("request-treatment.json")}, dir_.path());
+        ASSERT_TRUE(send.wait_for_output("(page 3 of 5)", std::chrono::seconds(120)))
+            << send.wait(std::chrono::seconds(5)).all();
+        send.signal(SIGKILL);
+        const RunResult r = send.wait(std::chrono::seconds(30));
+        EXPECT_EQ(r.exit_code, -1) << r.all();
+        const std::string marker = ": decision ";
+        const auto at = r.out.find(marker);
+        ASSERT_NE(at, std::string::npos) << r.out;
+        job = r.out.substr(at + marker.size(), r.out.find(' ', at + marker.size()) - at - marker.size());
+    }
+    log_.add("faxsim", sim.stop());
+    // Left behind: the spooled release.
+    EXPECT_TRUE(fs::exists(data() / "spool" / (job + ".tif"))) << job;
+
+    auto next = run({"queue"});
+    EXPECT_EQ(next.exit_code, 0) << next.all();
+    EXPECT_TRUE(files_in(data() / "spool").empty());
+
+    auto audit = gate::AuditLog::open(data() / "audit.db");
+    ASSERT_TRUE(audit.ok()) << audit.error().to_string();
+    auto outcomes = audit->find_outcomes(job);
+    ASSERT_TRUE(outcomes.ok());
+    ASSERT_EQ(outcomes->size(), 1u);
+    const auto& o = outcomes->front().outcome;
+    EXPECT_EQ(o.completion, gate::CompletionCode::Partial);
+    EXPECT_EQ(o.confirmed_pages, (std::vector<int>{1, 2}));
+    EXPECT_EQ(o.pages_confirmed, 2);
+    EXPECT_NE(o.detail.find("interrupted"), std::string::npos) << o.detail;
+    // A second command finds nothing more to do; the trail verifies, signed.
+    auto again = run({"queue"});
+    EXPECT_EQ(again.exit_code, 0) << again.all();
+    auto verify = run({"--json", "audit", "verify"});
+    ASSERT_EQ(verify.exit_code, 0) << verify.all();
+    EXPECT_EQ(json::parse(verify.out)["entries"], 2) << verify.out;  // the decision and its outcome
+    auto exp = run({"audit", "export", "--member", member, "--from", "2000-01-01", "--to", "2100-12-31"});
+    EXPECT_EQ(exp.exit_code, 0) << exp.all();
+    EXPECT_NE(exp.out.find("partially delivered"), std::string::npos) << exp.out;
+    EXPECT_EQ(exp.out.find("no outcome recorded"), std::string::npos) << exp.out;
+}
+
+// A dry run is not a disclosure, and the accounting of disclosures says so.
+TEST_F(Station, CheckShowsAsADryRunInTheAccountingOfDisclosures) {
+    const std::string member = member_reference_of(request("request-treatment.json"));
+    import_directory();
+    verify_directly();
+    auto check = run({"check", request("request-treatment.json")});
+    ASSERT_EQ(check.exit_code, 0) << check.all();
+    auto exp = run({"audit", "export", "--member", member, "--from", "2000-01-01", "--to", "2100-12-31"});
+    ASSERT_EQ(exp.exit_code, 0) << exp.all();
+    EXPECT_NE(exp.out.find("dry run: not transmitted"), std::string::npos) << exp.out;
+    EXPECT_EQ(exp.out.find("no outcome recorded"), std::string::npos) << exp.out;
+    auto verify = run({"--json", "audit", "verify"});
+    ASSERT_EQ(verify.exit_code, 0) << verify.all();
+    EXPECT_EQ(json::parse(verify.out)["entries"], 2) << verify.out;  // the clearance and its dry-run closure
+}
+
+// Without a kept head: a trail cut at the end, recomputed after an edit, or with a
+// forged entry appended is exit 5; an anchor kept off the station catches a cut that
+// took the checkpoints with it; the key file is the station user's alone.
+TEST_F(Station, AuditVerifyProvesTheTrailWithSignedCheckpointsAndAnchors) {
+    import_directory();
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(run({"check", request("request-refused-attorney.json")}).exit_code, 3);
+    struct stat st {};
+    ASSERT_EQ(::lstat((data() / "audit-signing.key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    auto ok = run({"--json", "audit", "verify"});
+    ASSERT_EQ(ok.exit_code, 0) << ok.all();
+    EXPECT_TRUE(json::parse(ok.out)["signed"].get<bool>()) << ok.out;
+    EXPECT_EQ(json::parse(ok.out)["signed_through"], 3) << ok.out;
+    const std::string anchor = dir_.file("anchor.json");
+    auto a = run({"audit", "anchor", "--output", anchor});
+    ASSERT_EQ(a.exit_code, 0) << a.all();
+    EXPECT_EQ(run({"audit", "verify", "--anchor", anchor}).exit_code, 0);
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data() / "audit.db").c_str(), &db), SQLITE_OK);
+    auto sql = [&](const std::string& q) { ASSERT_EQ(sqlite3_exec(db, q.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << q; };
+    sql("DROP TRIGGER audit_entries_no_delete; DROP TRIGGER audit_checkpoints_no_delete");
+    sql("DELETE FROM audit_entries WHERE seq = 3");
+    auto cut = run({"--json", "audit", "verify"});
+    EXPECT_EQ(cut.exit_code, 5) << cut.all();
+    EXPECT_EQ(json::parse(cut.out)["problem"], "truncated") << cut.out;
+    // The checkpoint removed too: consistent from inside, not against the anchor.
+    sql("DELETE FROM audit_checkpoints WHERE seq = 3");
+    EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
+    auto anchored = run({"--json", "audit", "verify", "--anchor", anchor});
+    EXPECT_EQ(anchored.exit_code, 5) << anchored.all();
+    // A forged decision appended with a correct hash (its writer has no key).
+    {
+        auto forger = gate::AuditLog::open(data() / "audit.db");
+        ASSERT_TRUE(forger.ok());
+        gate::DecisionRecord d;
+        d.job_id = "J-forged";
+        d.cleared = true;
+        d.rule_id = "POL-PROV-KP";
+        d.member_reference = "MRN-0000-0000-XYZ";
+        d.page_count = 2;
+        d.decided_at = std::chrono::system_clock::now();
+        ASSERT_TRUE(forger->append_decision(d).ok());
+    }
+    auto forged = run({"--json", "audit", "verify"});
+    EXPECT_EQ(forged.exit_code, 5) << forged.all();
+    EXPECT_EQ(json::parse(forged.out)["problem"], "unsigned") << forged.out;
+    sqlite3_close(db);
+}
+
 TEST_F(Station, SendOnAMissingModemDeviceRecordsAFailedOutcome) {
     import_directory();
     verify_directly();
@@ -510,7 +632,10 @@ TEST_F(Station, RemovedLastEntryIsFoundAgainstAKeptHead) {
                   SQLITE_OK);
         sqlite3_close(db);
     }
-    EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);  // invisible from inside the chain
+    // The signed checkpoint of entry 2 is still there: the cut shows without a head.
+    auto cut = run({"--json", "audit", "verify"});
+    EXPECT_EQ(cut.exit_code, 5) << cut.all();
+    EXPECT_EQ(json::parse(cut.out)["problem"], "truncated") << cut.out;
     for (const std::string& h : {head, head.substr(head.find(':') + 1)}) {
         auto r = run({"audit", "verify", "--head", h});
         EXPECT_EQ(r.exit_code, 5) << h << "\n" << r.all();

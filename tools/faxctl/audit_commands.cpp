@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "fax/base/private_file.h"
+#include "fax/gate/audit_signing.h"
 #include "fax/gate/policy.h"
 #include "fax/station/station.h"
 
@@ -49,6 +50,30 @@ std::optional<gate::TimePoint> parse_date(std::string_view s, bool end_of_day) {
     return t + hours(*h) + minutes(*mi) + seconds(*se);
 }
 
+// What verify said about the signed checkpoints (JSON members and a text tail).
+void add_signature_report(json& j, const gate::AuditVerifyReport& rep, const std::optional<gate::AuditVerifyKey>& key) {
+    j["signed"] = rep.signatures_checked;
+    if (!rep.signatures_checked) return;
+    j["key_fingerprint"] = key->fingerprint();
+    j["checkpoints"] = rep.checkpoints;
+    if (rep.last_checkpoint) j["signed_through"] = rep.last_checkpoint->seq;
+    j["unsigned_entries"] = rep.unsigned_entries;
+}
+
+std::string signature_text(const gate::AuditVerifyReport& rep, const std::optional<gate::AuditVerifyKey>& key) {
+    if (!rep.signatures_checked)
+        return "\n  NOT SIGNED: no audit signing key here; only the chain was checked (entries removed from the end"
+               "\n  or a recomputed chain cannot be seen without a head kept elsewhere: --head)";
+    std::string s = "\n  signed by " + key->fingerprint() + " through entry " +
+                    std::to_string(rep.last_checkpoint ? rep.last_checkpoint->seq : 0) + " (" +
+                    std::to_string(rep.checkpoints) + " checkpoints)";
+    if (rep.unsigned_entries > 0)
+        s += "\n  " + std::to_string(rep.unsigned_entries) +
+             " later entries are chained but not signed yet: proven only once a checkpoint covers them";
+    s += "\n  (`faxctl audit anchor --output FILE` exports the signed head for keeping off the station)";
+    return s;
+}
+
 // Writes the export as `target`, mode 0600 (it names the member): a new file created
 // 0600 under a private temporary name in target's directory, renamed over `target`. Never
 // through a symbolic link (one at `target` is refused: the file it points to is left
@@ -87,9 +112,149 @@ std::string octal(unsigned mode) {
     return buf;
 }
 
+// The key checkpoints are checked with: derived from the private key when this user can
+// read it (and then the .pub beside it must agree), else the .pub file. None: the trail
+// has never been signed (no station of this version opened it).
+struct VerifyKey {
+    std::optional<gate::AuditVerifyKey> key;
+    std::optional<std::string> problem;  // the key files contradict each other
+};
+Result<VerifyKey> station_verify_key(const station::StationConfig& cfg) {
+    VerifyKey vk;
+    const auto pub_file = gate::audit_public_key_file(cfg.audit_key());
+    auto pub = gate::AuditVerifyKey::load(pub_file);
+    if (!pub && pub.error().code != Errc::NotFound) return fail(pub.take_error());
+    auto priv = gate::AuditSigningKey::load(cfg.audit_key());
+    if (priv) {
+        vk.key = priv->public_key();
+        if (pub && !(*pub == priv->public_key()))
+            vk.problem = "the public key file " + pub_file.string() + " is not the signing key's: it was replaced";
+        return vk;
+    }
+    if (priv.error().code != Errc::NotFound && priv.error().code != Errc::Io) return fail(priv.take_error());
+    if (pub) vk.key = *pub;
+    return vk;
+}
+
+constexpr std::string_view kAnchorFormat = "fax-audit-anchor/1";
+
+json anchor_json(const gate::AuditCheckpoint& c, const gate::AuditVerifyKey& key) {
+    return json{{"format", std::string(kAnchorFormat)},
+                {"seq", c.seq},
+                {"hash", c.hash},
+                {"at", std::chrono::duration_cast<std::chrono::seconds>(c.at.time_since_epoch()).count()},
+                {"interval", c.interval},
+                {"adopted", c.adopted},
+                {"prev_seq", c.prev_seq},
+                {"key_fingerprint", c.key_fingerprint},
+                {"public_key", key.hex()},
+                {"signature", c.signature}};
+}
+
+struct Anchor {
+    gate::AuditCheckpoint checkpoint;
+    gate::AuditVerifyKey key;
+};
+
+// An anchor file, checked against its own public key (a file that does not verify is
+// not an anchor). The station's key is compared by the caller.
+Result<Anchor> read_anchor(const std::filesystem::path& p) {
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return fail(Errc::InvalidInput, "--anchor " + p.string() + ": " + std::strerror(errno));
+    std::string text;
+    char buf[4096];
+    bool too_big = false;
+    while (true) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > 65536) {
+            too_big = true;
+            break;
+        }
+    }
+    ::close(fd);
+    const std::string what = "--anchor " + p.string() + ": ";
+    if (too_big) return fail(Errc::InvalidInput, what + "larger than 64 KiB: not an anchor");
+    const json j = json::parse(text, nullptr, false);
+    if (!j.is_object() || j.value("format", "") != kAnchorFormat)
+        return fail(Errc::InvalidInput, what + "not a " + std::string(kAnchorFormat) + " document");
+    try {
+        auto key = gate::AuditVerifyKey::from_hex(j.at("public_key").get<std::string>());
+        if (!key) return fail(Errc::InvalidInput, what + "public_key: not an Ed25519 public key");
+        gate::AuditCheckpoint c;
+        c.seq = j.at("seq").get<int64_t>();
+        c.hash = j.at("hash").get<std::string>();
+        c.at = gate::TimePoint(std::chrono::seconds(j.at("at").get<int64_t>()));
+        c.interval = j.at("interval").get<int>();
+        c.adopted = j.at("adopted").get<bool>();
+        c.prev_seq = j.at("prev_seq").get<int64_t>();
+        c.key_fingerprint = j.at("key_fingerprint").get<std::string>();
+        c.signature = j.at("signature").get<std::string>();
+        if (c.seq < 0 || c.hash.size() != 64 || !all_hex(c.hash)) return fail(Errc::InvalidInput, what + "seq or hash malformed");
+        if (c.key_fingerprint != key->fingerprint() || !key->verify(gate::checkpoint_message(c), c.signature))
+            return fail(Errc::InvalidInput, what + "its signature does not verify with its public key: not a valid anchor");
+        return Anchor{std::move(c), *key};
+    } catch (const json::exception&) {
+        return fail(Errc::InvalidInput, what + "a member is missing or of the wrong type");
+    }
+}
+
 }  // namespace
 
-int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_arg) {
+int cmd_audit_anchor(const Globals& g, const std::optional<std::filesystem::path>& output) {
+    const Printer out(g.json);
+    auto cfg = effective_config(g);
+    if (!cfg) return report_error(out, cfg.error());
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg->audit_db(), ec))
+        return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
+    auto audit = gate::AuditLog::open(cfg->audit_db());
+    if (!audit) return report_error(out, audit.error());
+    auto vk = station_verify_key(*cfg);
+    if (!vk) return report_error(out, vk.error());
+    if (!vk->key)
+        return report_error(out, Error{Errc::InvalidInput, "no audit signing key in " + cfg->data_dir.string() +
+                                                               ": the trail has never been signed"});
+    auto cp = audit->latest_checkpoint();
+    if (!cp) return report_error(out, cp.error());
+    if (!*cp) return report_error(out, Error{Errc::InvalidInput, "the audit trail has no signed checkpoint yet"});
+    // The anchor is only worth keeping if what it vouches for is intact now.
+    auto rep = audit->verify(std::nullopt, &*vk->key);
+    if (!rep) return report_error(out, rep.error());
+    if (!rep->ok || vk->problem) {
+        const std::string msg = vk->problem ? *vk->problem : rep->message;
+        out.emit(json{{"event", "audit_anchor"}, {"ok", false}, {"message", msg}},
+                 "AUDIT PROBLEM: " + msg + "\n  (no anchor given: it would vouch for a trail that does not verify)");
+        return code(Exit::AuditProblem);
+    }
+    const json a = anchor_json(**cp, *vk->key);
+    const std::string doc = a.dump(2) + "\n";
+    if (!output) {
+        if (g.json) {
+            json e = a;
+            e["event"] = "audit_anchor";
+            out.emit(e, "");
+        } else {
+            std::fputs(doc.c_str(), stdout);
+            std::fprintf(stdout, "keep this off the station: `faxctl audit verify --anchor FILE` checks the trail "
+                                 "against it (key %s)\n", (*cp)->key_fingerprint.c_str());
+            std::fflush(stdout);
+        }
+        return code(Exit::Ok);
+    }
+    auto mode = write_export_file(*output, doc);
+    if (!mode) return report_error(out, mode.error());
+    out.emit(json{{"event", "audit_anchor"}, {"output", output->string()}, {"seq", (*cp)->seq},
+                  {"key_fingerprint", (*cp)->key_fingerprint}, {"mode", octal(*mode)}},
+             "anchor of entry " + std::to_string((*cp)->seq) + " written to " + output->string() + " (key " +
+                 (*cp)->key_fingerprint + ", mode " + octal(*mode) + "): keep it off the station");
+    return code(Exit::Ok);
+}
+
+int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_arg,
+                     const std::optional<std::filesystem::path>& anchor_file) {
     const Printer out(g.json);
     auto cfg = effective_config(g);
     if (!cfg) return report_error(out, cfg.error());
@@ -131,16 +296,42 @@ int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_ar
         }
         expected = gate::AuditHead{*seq, hash};
     }
-    auto rep = audit->verify(expected);
+    std::optional<Anchor> anchor;
+    if (anchor_file) {
+        if (expected) return report_error(out, Error{Errc::InvalidInput, "--anchor: give --head or --anchor, not both"});
+        auto a = read_anchor(*anchor_file);
+        if (!a) return report_error(out, a.error());
+        anchor = std::move(*a);
+        expected = gate::AuditHead{anchor->checkpoint.seq, anchor->checkpoint.hash};
+    }
+    auto vk = station_verify_key(*cfg);
+    if (!vk) return report_error(out, vk.error());
+    std::optional<std::string> key_problem = vk->problem;
+    if (!key_problem && anchor && (!vk->key || !(*vk->key == anchor->key)))
+        key_problem = "the station's signing key is not the one that signed the anchor (" +
+                      anchor->checkpoint.key_fingerprint + "): the key was replaced and the trail may have been re-signed";
+    if (!key_problem && !vk->key) {
+        auto cps = audit->checkpoints();
+        if (!cps) return report_error(out, cps.error());
+        if (!cps->empty())
+            key_problem = "the trail has signed checkpoints but the station's public key is missing from " +
+                          cfg->data_dir.string();
+    }
+    if (key_problem) {
+        out.emit(json{{"event", "audit_verify"}, {"ok", false}, {"problem", "bad_signature"}, {"message", *key_problem}},
+                 "AUDIT PROBLEM: " + *key_problem);
+        return code(Exit::AuditProblem);
+    }
+    auto rep = audit->verify(expected, vk->key ? &*vk->key : nullptr);
     if (!rep) return report_error(out, rep.error());
     auto head = audit->head();
     const std::string head_text = head ? std::to_string(head->seq) + ":" + head->hash : rep->head_hash;
     json j{{"event", "audit_verify"}, {"ok", rep->ok},      {"entries", rep->entries},
            {"problem", std::string(gate::to_string(rep->problem))}, {"message", rep->message}, {"head", head_text}};
     if (rep->first_bad_seq) j["first_bad_seq"] = *rep->first_bad_seq;
+    add_signature_report(j, *rep, vk->key);
     if (rep->ok) {
-        out.emit(j, rep->message + "\n  head " + head_text + "\n  (keep the head elsewhere; `faxctl audit verify --head " +
-                        head_text + "` later also detects entries removed from the end)");
+        out.emit(j, rep->message + "\n  head " + head_text + signature_text(*rep, vk->key));
         return code(Exit::Ok);
     }
     out.emit(j, "AUDIT PROBLEM: " + rep->message);

@@ -88,7 +88,11 @@ int cmd_directory_set_csi(const Globals& g, const std::string& id, const std::op
                           const std::string& staff_id);
 
 // ---- audit_commands.cpp
-int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head);
+// --head: a head recorded by hand; --anchor: a file written by `audit anchor`.
+int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head,
+                     const std::optional<std::filesystem::path>& anchor = std::nullopt);
+// The latest signed checkpoint with the public key, for keeping off the station.
+int cmd_audit_anchor(const Globals& g, const std::optional<std::filesystem::path>& output);
 struct ExportArgs {
     std::string member;
     std::string from;

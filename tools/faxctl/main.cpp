@@ -5,7 +5,7 @@
 //   faxctl send --queue REQUEST.json      the gate, then the durable queue (faxd sends it)
 //   faxctl queue [--all] | status JOB | cancel JOB --staff-id S | received
 //   faxctl directory add|import|list|show|test-fax|confirm|verify|set-csi ...
-//   faxctl audit verify [--head H] | audit export --member REF --from D --to D
+//   faxctl audit verify [--head H | --anchor F] | audit anchor [--output F] | audit export --member REF ...
 //   faxctl policy show
 //
 // docs/faxctl.md describes every command, the configuration file and the exit
@@ -137,6 +137,11 @@ int main(int argc, char** argv) {
     std::string head;
     auto* averify = audit->add_subcommand("verify", "recompute the hash chain (exit 5 names the first bad entry)");
     auto* head_opt = averify->add_option("--head", head, "a head recorded earlier (SEQ:HASH or HASH)");
+    std::string anchor_in, anchor_out;
+    auto* anchor_in_opt =
+        averify->add_option("--anchor", anchor_in, "an anchor kept off the station (from `audit anchor`)")->type_name("FILE");
+    auto* aanchor = audit->add_subcommand("anchor", "the latest signed head with the public key, to keep off the station");
+    auto* anchor_out_opt = aanchor->add_option("--output", anchor_out, "write to FILE (mode 0600) instead of stdout");
     ExportArgs ex;
     std::string output;
     auto* aexport = audit->add_subcommand("export", "the accounting of disclosures for one member");
@@ -194,7 +199,12 @@ int main(int argc, char** argv) {
         }
         return cmd_directory_set_csi(g, entry_id, csi_clear ? std::nullopt : std::optional<std::string>(csi), csi_by);
     }
-    if (averify->parsed()) return cmd_audit_verify(g, head_opt->count() > 0 ? std::optional<std::string>(head) : std::nullopt);
+    if (averify->parsed())
+        return cmd_audit_verify(g, head_opt->count() > 0 ? std::optional<std::string>(head) : std::nullopt,
+                                anchor_in_opt->count() > 0 ? std::optional<std::filesystem::path>(anchor_in) : std::nullopt);
+    if (aanchor->parsed())
+        return cmd_audit_anchor(g, anchor_out_opt->count() > 0 ? std::optional<std::filesystem::path>(anchor_out)
+                                                               : std::nullopt);
     if (aexport->parsed()) {
         if (output_opt->count() > 0) ex.output = output;
         return cmd_audit_export(g, ex);

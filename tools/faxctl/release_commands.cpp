@@ -153,6 +153,14 @@ int cmd_check(const Globals& g, const std::filesystem::path& request_file) {
     if (ev.exit != 0) return ev.exit;
     gate::ClearedRelease release = ev.decision->take_release();
     const Cleared c = describe(release, ev.station->directory(), ev.attention);
+    // A dry run is not a disclosure: the trail says so (a closure "dry_run"), and the
+    // clearance can no longer be used.
+    if (auto closed = ev.station->gate().close_job(
+            {c.job_id, "dry_run", "faxctl check: nothing was transmitted", 0, {}, {}, std::chrono::system_clock::now()});
+        !closed) {
+        drop_spool(release.tiff_path(), g, out);
+        return report_error(out, closed.error());
+    }
     out.emit(cleared_json(c), cleared_text(c) + "\n  dry run:   nothing was transmitted; the clearance is dropped");
     drop_spool(release.tiff_path(), g, out);
     return code(Exit::Ok);  // `release` is destroyed unused: a check never transmits

@@ -100,7 +100,7 @@ bool supported_speed(int64_t s) {
     } while (0)
 
 Status read_station(const TableReader& r, const std::filesystem::path& base, StationConfig& c) {
-    FAX_TRY(r.only_keys({"data_dir", "policy_file", "ident", "log_level"}));
+    FAX_TRY(r.only_keys({"data_dir", "policy_file", "ident", "log_level", "audit_checkpoint_interval"}));
     auto dir = r.string("data_dir");
     if (!dir) return fail(dir.take_error());
     if (*dir) {
@@ -121,6 +121,12 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
     static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
     if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels))
         return r.error("log_level", "must be one of trace, debug, info, warn, error, off");
+    auto every = r.integer("audit_checkpoint_interval");
+    if (!every) return fail(every.take_error());
+    if (*every) {
+        if (**every < 1 || **every > 1000) return r.error("audit_checkpoint_interval", "must be between 1 and 1000");
+        c.audit_checkpoint_interval = static_cast<int>(**every);
+    }
     return {};
 }
 

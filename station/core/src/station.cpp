@@ -6,6 +6,8 @@
 
 #include "fax/base/private_file.h"
 
+#include "send_journal.h"
+
 namespace fax::station {
 
 Result<gate::Policy> load_station_policy(const StationConfig& config) {
@@ -57,12 +59,29 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     if (!directory) return fail(directory.take_error());
     auto audit = gate::AuditLog::open(config.audit_db());
     if (!audit) return fail(audit.take_error());
+    // The trail's signing key (made at the first start, 0600): every entry from here on
+    // is covered by a signed checkpoint (docs/policy.md, "Signed checkpoints").
+    bool key_created = false;
+    auto key = gate::AuditSigningKey::load_or_create(config.audit_key(), &key_created);
+    if (!key) return fail(key.take_error());
+    audit->set_signer(std::make_shared<const gate::AuditSigningKey>(std::move(*key)), config.audit_checkpoint_interval);
+    auto head = audit->head();
+    if (!head) return fail(head.take_error());
+    // Signing begins: over what is there when the key is new, or over an empty trail.
+    // A trail with a key of its own but no checkpoint has lost them: never signed over.
+    if (key_created || head->seq == 0) FAX_TRY(audit->adopt_unsigned_trail(std::chrono::system_clock::now()));
     auto queue = job::JobQueue::open(config.queue_db());
     if (!queue) return fail(queue.take_error());
     auto received = job::ReceiveLog::open(config.received_db());
     if (!received) return fail(received.take_error());
-    return std::unique_ptr<Station>(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                std::move(*queue), std::move(*received), gate::make_page_document_io(config.limits)));
+    std::unique_ptr<Station> station(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
+                                                 std::move(*queue), std::move(*received), gate::make_page_document_io(config.limits)));
+    // A foreground send that died (SIGKILL, power cut) gets its outcome now: the pages
+    // its journal recorded as confirmed, nothing more; its spooled file goes.
+    auto reconciled = detail::reconcile_foreground_sends(config.spool_dir(), station->gate(), station->audit(),
+                                                         std::chrono::system_clock::now());
+    if (!reconciled) return fail(reconciled.take_error());
+    return station;
 }
 
 namespace {

@@ -1,11 +1,14 @@
 #include "fax/station/transmitter.h"
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "fax/base/log.h"
 #include "fax/job/outcome_mapping.h"
 #include "fax/station/modem_port.h"
 #include "fax/t30/realtime_runner.h"
+#include "send_journal.h"
 
 namespace fax::station {
 namespace {
@@ -23,14 +26,31 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
     rep.pages_total = release.page_count();
     const auto started = std::chrono::system_clock::now();
 
+    // From here until the outcome is recorded, a kill leaves a journal the next start
+    // reconciles (send_journal.h): the send is known to have started, and which pages
+    // the remote confirmed.
+    std::optional<detail::SendJournal> journal;
+    auto done = [&] {
+        if (rep.recorded.ok() && journal) journal->remove();
+        return rep;
+    };
     auto give_up = [&](gate::CompletionCode code, std::string detail) {
         rep.outcome.completion = code;
         rep.outcome.detail = std::move(detail);
         rep.outcome.started_at = started;
         rep.outcome.finished_at = std::chrono::system_clock::now();
         rep.recorded = gate_.record_outcome(rep.job_id, rep.outcome);
-        return rep;
+        return done();
     };
+    {
+        auto j = detail::SendJournal::create(std::filesystem::path(release.tiff_path()).parent_path(), rep.job_id,
+                                             rep.pages_total, started);
+        if (!j) {
+            FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + j.error().to_string());
+            return give_up(gate::CompletionCode::Failed, "not started: the send journal could not be written");
+        }
+        journal.emplace(std::move(*j));
+    }
 
     ModemPort port(options_.modem, default_port_environment());
     if (auto s = port.open(); !s) {
@@ -49,7 +69,22 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         return give_up(gate::CompletionCode::Failed, "not started: " + session.error().message);
     }
     t30::CallSession& s = **session;
-    if (options_.on_event) s.set_event_handler(options_.on_event);
+    // Every page the remote confirmed is durable before anything else is reported (the
+    // progress the operator sees never runs ahead of what a kill would keep).
+    std::size_t outcomes_seen = 0;
+    auto journal_pages = [&] {
+        const auto& outcomes = s.result().page_outcomes;
+        for (; outcomes_seen < outcomes.size(); ++outcomes_seen) {
+            const auto& po = outcomes[outcomes_seen];
+            if (po.response != "MCF") continue;
+            if (auto w = journal->page_confirmed(po.page); !w)
+                FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + w.error().to_string());
+        }
+    };
+    s.set_event_handler([&](const t30::SessionEvent& e) {
+        journal_pages();
+        if (options_.on_event) options_.on_event(e);
+    });
     if (log::enabled(log::Level::Trace)) {
         s.set_trace([](bool to_modem, const std::string& line) {
             FAX_LOG(Trace, "at", std::string(to_modem ? ">> " : "<< ") + line);
@@ -60,7 +95,20 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
     ro.flow = options_.modem.flow;
     ro.limit = options_.modem.call_limit;
     ro.stop_requested = [this] { return options_.stop_requested && options_.stop_requested(); };
-    Status run_status = t30::run_realtime(s, port.transport(), ro);
+    Status run_status;
+    {
+        t30::RealtimeRunner runner(s, port.transport(), ro);
+        run_status = runner.begin();
+        if (run_status.ok()) {
+            while (!runner.finished()) {
+                if (ro.stop_requested()) runner.cancel();
+                runner.service(ro.poll);
+                journal_pages();
+            }
+            run_status = runner.status();
+        }
+    }
+    journal_pages();
     port.close();  // HUPCL drops DTR: the modem hangs up whatever state the call is in
 
     rep.interrupted = options_.stop_requested && options_.stop_requested();
@@ -72,7 +120,7 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         rep.outcome.detail = "interrupted by the operator (SIGINT)";
     }
     rep.recorded = gate_.record_outcome(rep.job_id, rep.outcome);
-    return rep;
+    return done();
 }
 
 TransmitOptions transmit_options(const StationConfig& c) {

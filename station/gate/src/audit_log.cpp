@@ -47,6 +47,27 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: signed checkpoints of the chain head, beside the entries they cover (one
+// file, one transaction: an outcome and its checkpoint are committed together).
+// Append-only like the entries; verify() does not rely on that either.
+constexpr const char* kCheckpointsV3 = R"sql(
+CREATE TABLE audit_checkpoints (
+  seq         INTEGER PRIMARY KEY,
+  hash        TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  interval    INTEGER NOT NULL,
+  adopted     INTEGER NOT NULL,
+  prev_seq    INTEGER NOT NULL,
+  key_fp      TEXT NOT NULL,
+  signature   TEXT NOT NULL
+);
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+PRAGMA user_version = 3;
+)sql";
+
 // Version 1 allowed one outcome per job and no attempt or closure entries. The rows
 // (and so every hash) are copied unchanged into the version 2 table.
 constexpr const char* kMigrateV1 = R"sql(
@@ -112,10 +133,13 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
     if (*version < kSchemaVersion) {
         auto tx = store::Transaction::begin(db.get());
         if (!tx) return fail(tx.take_error());
-        if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1));
-        FAX_TRY(store::exec(db.get(), kTableV2));
-        if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1Copy));
-        FAX_TRY(store::exec(db.get(), kIndexesV2));
+        if (*version < 2) {
+            if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1));
+            FAX_TRY(store::exec(db.get(), kTableV2));
+            if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1Copy));
+            FAX_TRY(store::exec(db.get(), kIndexesV2));
+        }
+        FAX_TRY(store::exec(db.get(), kCheckpointsV3));
         FAX_TRY(tx->commit());
     }
     return AuditLog(std::move(db));
@@ -160,8 +184,92 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
                                                    std::string(kind) + " entry");
         return fail(st.take_error());
     }
+    if (signer_) {
+        // Due: with every outcome and closure (what the accounting of disclosures
+        // reports), and when `interval` entries have passed since the last checkpoint.
+        auto lc = Statement::prepare(db_.get(), "SELECT max(seq) FROM audit_checkpoints");
+        if (!lc) return fail(lc.take_error());
+        auto r = lc->step();
+        if (!r) return fail(r.take_error());
+        const bool none = !*r || lc->is_null(0);
+        const int64_t last_cp = none ? 0 : lc->integer(0);
+        if (kind == "outcome" || kind == "closed" || none || seq - last_cp >= interval_)
+            FAX_TRY(write_checkpoint(seq, hash, at));
+    }
     FAX_TRY(tx->commit());
     return seq;
+}
+
+std::string checkpoint_message(const AuditCheckpoint& c) {
+    return "fax-audit-checkpoint/1\n" + std::to_string(c.seq) + "\n" + c.hash + "\n" +
+           std::to_string(to_unix(c.at)) + "\n" + std::to_string(c.interval) + "\n" +
+           (c.adopted ? "adopt" : "entry") + "\n" + std::to_string(c.prev_seq) + "\n" + c.key_fingerprint + "\n";
+}
+
+void AuditLog::set_signer(std::shared_ptr<const AuditSigningKey> key, int interval) {
+    signer_ = std::move(key);
+    interval_ = std::max(1, interval);
+}
+
+Status AuditLog::write_checkpoint(int64_t seq, const std::string& hash, TimePoint at, bool adopted) {
+    AuditCheckpoint c;
+    c.seq = seq;
+    c.hash = hash;
+    c.at = from_unix(to_unix(at));  // what is stored (whole seconds) is what is signed
+    c.interval = interval_;
+    c.adopted = adopted;
+    auto last = Statement::prepare(db_.get(), "SELECT max(seq) FROM audit_checkpoints");
+    if (!last) return fail(last.take_error());
+    auto row = last->step();
+    if (!row) return fail(row.take_error());
+    c.prev_seq = *row && !last->is_null(0) ? last->integer(0) : -1;
+    c.key_fingerprint = signer_->public_key().fingerprint();
+    auto sig = signer_->sign(checkpoint_message(c));
+    if (!sig) return fail(sig.take_error());
+    auto ins = Statement::prepare(db_.get(),
+                                  "INSERT INTO audit_checkpoints(seq, hash, at, interval, adopted, prev_seq, key_fp, signature) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!ins) return fail(ins.take_error());
+    ins->bind(1, seq).bind(2, hash).bind(3, to_unix(at)).bind(4, static_cast<int64_t>(c.interval))
+        .bind(5, static_cast<int64_t>(adopted ? 1 : 0)).bind(6, c.prev_seq).bind(7, c.key_fingerprint).bind(8, *sig);
+    return ins->run();
+}
+
+Status AuditLog::adopt_unsigned_trail(TimePoint now) {
+    if (!signer_) return fail(Errc::InvalidArgument, "audit: no signing key");
+    auto tx = store::Transaction::begin(db_.get());
+    if (!tx) return fail(tx.take_error());
+    auto n = Statement::prepare(db_.get(), "SELECT count(*) FROM audit_checkpoints");
+    if (!n) return fail(n.take_error());
+    auto r = n->step();
+    if (!r) return fail(r.take_error());
+    if (*r && n->integer(0) > 0) return {};  // signing began before
+    auto h = head();
+    if (!h) return fail(h.take_error());
+    FAX_TRY(write_checkpoint(h->seq, h->hash, now, true));
+    return tx->commit();
+}
+
+Result<std::vector<AuditCheckpoint>> AuditLog::checkpoints() const {
+    auto st = Statement::prepare(db_.get(),
+                                 "SELECT seq, hash, at, interval, adopted, prev_seq, key_fp, signature FROM audit_checkpoints ORDER BY seq");
+    if (!st) return fail(st.take_error());
+    std::vector<AuditCheckpoint> out;
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        out.push_back({st->integer(0), st->text(1), from_unix(st->integer(2)), static_cast<int>(st->integer(3)),
+                       st->integer(4) != 0, st->integer(5), st->text(6), st->text(7)});
+    }
+    return out;
+}
+
+Result<std::optional<AuditCheckpoint>> AuditLog::latest_checkpoint() const {
+    auto all = checkpoints();
+    if (!all) return fail(all.take_error());
+    if (all->empty()) return std::optional<AuditCheckpoint>();
+    return std::optional<AuditCheckpoint>(std::move(all->back()));
 }
 
 Result<int64_t> AuditLog::append_decision(const DecisionRecord& record) {
@@ -364,6 +472,9 @@ Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_re
         x.sections = d->sections;
         x.rule_id = d->rule_id;
         x.pages_cleared = d->page_count;
+        auto closure = find_closure(d->job_id);
+        if (!closure) return fail(closure.take_error());
+        x.dry_run = *closure && (*closure)->reason == "dry_run";
         auto outcomes = find_outcomes(d->job_id);
         if (!outcomes) return fail(outcomes.take_error());
         if (!outcomes->empty()) {

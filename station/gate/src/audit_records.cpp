@@ -43,6 +43,9 @@ std::string_view to_string(AuditProblem p) {
     case AuditProblem::Reordered: return "reordered";
     case AuditProblem::Truncated: return "truncated";
     case AuditProblem::Malformed: return "malformed";
+    case AuditProblem::Rewritten: return "rewritten";
+    case AuditProblem::BadSignature: return "bad_signature";
+    case AuditProblem::Unsigned: return "unsigned";
     }
     return "none";
 }

@@ -128,6 +128,98 @@ std::string_view column_text(sqlite3_stmt* s, int col) {
 }
 
 
+// The chain has passed every check; now the signed checkpoints (`hash_at`: the chain's
+// hash at each checkpoint's seq that exists; `sealed`: the outcome and closure entries).
+void check_checkpoints(AuditVerifyReport& rep, const AuditVerifyKey& key, const std::vector<AuditCheckpoint>& cps,
+                       const std::vector<std::string>& hash_at, const std::vector<int64_t>& sealed) {
+    auto e = [](int64_t n) { return "entry " + std::to_string(n); };
+    auto bad = [&rep](AuditProblem p, int64_t seq, std::string msg) {
+        rep.ok = false;
+        rep.problem = p;
+        rep.first_bad_seq = seq;
+        rep.message = std::move(msg);
+    };
+    rep.signatures_checked = true;
+    rep.checkpoints = static_cast<int64_t>(cps.size());
+    if (cps.empty()) {
+        if (rep.entries > 0)
+            bad(AuditProblem::Unsigned, 1,
+                "no signed checkpoint covers entries 1 to " + std::to_string(rep.entries) +
+                    ": the checkpoints were removed, or these entries were not written by the station");
+        return;
+    }
+    const std::string fp = key.fingerprint();
+    const AuditCheckpoint* agreed = nullptr;  // the last checkpoint the chain agrees with
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+        const AuditCheckpoint& c = cps[i];
+        if (c.key_fingerprint != fp || !key.verify(checkpoint_message(c), c.signature)) {
+            bad(AuditProblem::BadSignature, c.seq,
+                "the checkpoint of " + e(c.seq) + " is not signed by the station's key (" + fp +
+                    "): checkpoints were forged or the key was replaced");
+            return;
+        }
+        if (c.seq > rep.entries) {
+            bad(AuditProblem::Truncated, rep.entries + 1,
+                "entries after " + e(rep.entries) + " were removed: a signed checkpoint covers " + e(c.seq));
+            return;
+        }
+        if (hash_at[i] != c.hash) {
+            const int64_t from = agreed != nullptr ? agreed->seq + 1 : 1;
+            bad(AuditProblem::Rewritten, from,
+                "the trail was rewritten: the chain's hash at " + e(c.seq) +
+                    " is not the one signed in its checkpoint (the chain was recomputed after a change in entries " +
+                    std::to_string(from) + " to " + std::to_string(c.seq) + ")");
+            return;
+        }
+        const int64_t expected_prev = i == 0 ? -1 : cps[i - 1].seq;
+        if (c.prev_seq != expected_prev) {
+            bad(AuditProblem::Unsigned, expected_prev + 1,
+                "checkpoints were removed: the checkpoint of " + e(c.seq) + " follows one of " + e(c.prev_seq) +
+                    (i == 0 ? std::string(", which is gone") : ", not the one of " + e(expected_prev)));
+            return;
+        }
+        agreed = &c;
+    }
+    // Signing begins with an adopting checkpoint (or at the empty trail): before a first
+    // checkpoint that is neither, entries went unsigned.
+    const AuditCheckpoint& head_cp = cps.front();
+    if (!head_cp.adopted && head_cp.seq > head_cp.interval) {
+        bad(AuditProblem::Unsigned, 1,
+            "checkpoints were removed: none covers entries 1 to " + std::to_string(head_cp.seq - 1));
+        return;
+    }
+    // Every outcome and closure is signed in its own transaction: one without its
+    // checkpoint was not written by the station (or its checkpoint was removed).
+    const int64_t first = head_cp.adopted ? head_cp.seq : 0;
+    const AuditCheckpoint& last = cps.back();
+    std::optional<int64_t> sealed_unsigned;
+    std::size_t k = 0;
+    for (int64_t s : sealed) {
+        if (s <= first) continue;  // covered by the checkpoint signing began with
+        while (k < cps.size() && cps[k].seq < s) ++k;
+        if (k == cps.size() || cps[k].seq != s) {
+            sealed_unsigned = s;
+            break;
+        }
+    }
+    if (sealed_unsigned && *sealed_unsigned < last.seq) {
+        bad(AuditProblem::Unsigned, *sealed_unsigned,
+            e(*sealed_unsigned) + " (an outcome or closure) has no signed checkpoint: it was not written by the "
+                                  "station, or its checkpoint was removed");
+        return;
+    }
+    rep.last_checkpoint = last;
+    rep.unsigned_entries = rep.entries - last.seq;
+    if (sealed_unsigned || rep.unsigned_entries >= last.interval) {
+        std::string why = sealed_unsigned ? e(*sealed_unsigned) + " is an outcome or closure, which is signed when written"
+                                          : "a checkpoint is due every " + std::to_string(last.interval) + " entries";
+        bad(AuditProblem::Unsigned, last.seq + 1,
+            "entries " + std::to_string(last.seq + 1) + " to " + std::to_string(rep.entries) +
+                " have no signed checkpoint although " + why +
+                ": they were appended outside the station, or checkpoints were removed");
+    }
+}
+
 }  // namespace
 
 AuditBodyFields audit_body_fields_reference(std::string_view body) {
@@ -164,8 +256,25 @@ AuditBodyFields audit_body_fields(std::string_view body) {
 // previous hash is kept. The checks, their order and their messages are those of the
 // version that loaded every row first; what that version looked up in the other rows
 // comes from the rest of the same pass (see `finish`).
-Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expected_head) const {
+Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expected_head,
+                                           const AuditVerifyKey* key) const {
     sqlite3* db = db_.get();
+    std::vector<AuditCheckpoint> cps;
+    if (key != nullptr) {
+        auto all = checkpoints();
+        if (!all) return fail(all.take_error());
+        cps = std::move(*all);
+    }
+    // The chain's hash at each checkpoint's seq (filled as the walk passes it), and the
+    // outcome and closure entries.
+    std::vector<std::string> hash_at(cps.size());
+    std::size_t next_cp = 0;
+    std::vector<int64_t> sealed;
+    auto note_hash = [&](int64_t seq, const std::string& h) {
+        while (next_cp < cps.size() && cps[next_cp].seq < seq) ++next_cp;
+        for (std::size_t i = next_cp; i < cps.size() && cps[i].seq == seq; ++i) hash_at[i] = h;
+    };
+    note_hash(0, genesis_hash());
     static constexpr std::string_view kSql =
         "SELECT seq, kind, job_id, member_ref, at, body, prev_hash, hash FROM audit_entries ORDER BY seq";
     enum Col { kSeq, kKind, kJob, kMember, kAt, kBody, kPrev, kHash };
@@ -275,6 +384,10 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
         }
         prev_hash.assign(hash);
         if (expected_head && seq == expected_head->seq) hash_at_expected_head = prev_hash;
+        if (key != nullptr) {
+            note_hash(seq, prev_hash);
+            if (kind == "outcome" || kind == "closed") sealed.push_back(seq);
+        }
         expected_seq = seq + 1;
     }
     rep.entries = rows;
@@ -289,6 +402,16 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
                        e(expected_head->seq) + " does not match the recorded head hash");
     }
     rep.message = "audit trail intact: " + std::to_string(rep.entries) + " entries";
+    if (key != nullptr) {
+        check_checkpoints(rep, *key, cps, hash_at, sealed);
+        if (rep.ok) {
+            rep.message += ", signed up to entry " + std::to_string(rep.last_checkpoint->seq);
+            if (rep.unsigned_entries > 0)
+                rep.message += "; " + std::to_string(rep.unsigned_entries) +
+                               (rep.unsigned_entries == 1 ? " entry after it is" : " entries after it are") +
+                               " chained but not signed yet";
+        }
+    }
     return rep;
 }
 }  // namespace fax::gate

@@ -24,6 +24,7 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string delivery_status(const Disclosure& d) {
+    if (d.dry_run) return "dry run: not transmitted";
     if (!d.completion) return "no outcome recorded";
     if (d.pages_delivered == 0) return "not delivered";
     if (d.pages_delivered < d.pages_cleared) return "partially delivered";

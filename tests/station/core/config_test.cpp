@@ -73,6 +73,7 @@ TEST(StationConfig, ErrorsNameTheKey) {
         {"[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"/dev/a\"", "modem[1].device: names a modem listed twice"},
         {"[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"/dev/b\"\nspeed = 7", "modem[1].speed"},
         {"[queue]\nmax_attempts = 0", "queue.max_attempts"},
+        {"[station]\naudit_checkpoint_interval = 0", "station.audit_checkpoint_interval: must be between 1 and 1000"},
         {"[queue]\nretry_delays_seconds = []", "queue.retry_delays_seconds"},
         {"[queue]\nretry_delays_seconds = [60, \"x\"]", "queue.retry_delays_seconds: must be an array of integers"},
         {"[queue]\nclearance_hours = 1000", "queue.clearance_hours"},
@@ -155,6 +156,10 @@ clearance_hours = 24
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(none->modems.empty());
     EXPECT_EQ(none->max_attempts, 5);
+    EXPECT_EQ(none->audit_checkpoint_interval, 1);
+    auto every = parse_config_toml("[station]\naudit_checkpoint_interval = 20\n", "e.toml", "/");
+    ASSERT_TRUE(every.ok()) << every.error().to_string();
+    EXPECT_EQ(every->audit_checkpoint_interval, 20);
 }
 
 TEST(StationConfig, TheExampleFileIsValid) {

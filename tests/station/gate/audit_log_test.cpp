@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -1025,4 +1026,236 @@ PRAGMA user_version = 1;)sql";
 }
 
 }  // namespace
+
+// ---- Signed checkpoints (issue #14, item 3) ----------------------------------------
+//
+// The attacker below can write the database file (raw SQL, or an AuditLog of their own
+// without the station's key) but cannot read the key: what verify() must see without a
+// head kept elsewhere.
+namespace {
+
+class SignedAudit : public Audit {
+protected:
+    void SetUp() override {
+        Audit::SetUp();
+        auto k = AuditSigningKey::generate();
+        ASSERT_TRUE(k.ok()) << k.error().to_string();
+        key_ = std::make_shared<const AuditSigningKey>(std::move(*k));
+        sign_with(1);
+    }
+    void sign_with(int interval) {
+        log_->set_signer(key_, interval);
+        ASSERT_TRUE(log_->adopt_unsigned_trail(fixed_now()).ok());
+    }
+    AuditVerifyReport verify_signed(const std::optional<AuditHead>& head = std::nullopt) {
+        auto r = log_->verify(head, &key_->public_key());
+        EXPECT_TRUE(r.ok()) << r.error().to_string();
+        return r.ok() ? *r : AuditVerifyReport{};
+    }
+    // An AuditLog on the same file without the station's key (or with `key`).
+    AuditLog attacker(std::shared_ptr<const AuditSigningKey> key = nullptr) {
+        auto a = AuditLog::open(path_);
+        EXPECT_TRUE(a.ok());
+        AuditLog log = std::move(*a);
+        if (key) log.set_signer(std::move(key), 1);
+        return log;
+    }
+
+    std::shared_ptr<const AuditSigningKey> key_;
+};
+
+}  // namespace
+
+TEST_F(SignedAudit, EveryEntryIsSignedAndVerifies) {
+    five_entries();
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_TRUE(r.ok) << r.message;
+    EXPECT_TRUE(r.signatures_checked);
+    EXPECT_EQ(r.checkpoints, 6);  // the empty trail (adopted) and each of the five entries
+    ASSERT_TRUE(r.last_checkpoint.has_value());
+    EXPECT_EQ(r.last_checkpoint->seq, 5);
+    EXPECT_EQ(r.unsigned_entries, 0);
+    EXPECT_NE(r.message.find("signed up to entry 5"), std::string::npos) << r.message;
+    // Reopened: the checkpoints are in the file.
+    log_.reset();
+    auto reopened = AuditLog::open(path_);
+    ASSERT_TRUE(reopened.ok());
+    log_.emplace(std::move(*reopened));
+    EXPECT_TRUE(verify_signed().ok);
+}
+
+TEST_F(SignedAudit, TruncationIsSeenWithoutAHead) {
+    five_entries();
+    RawDb raw(path_);
+    raw.drop_triggers();
+    raw.must("DELETE FROM audit_entries WHERE seq >= 4");
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Truncated);
+    EXPECT_EQ(r.first_bad_seq, 4);
+    EXPECT_NE(r.message.find("entries after entry 3 were removed"), std::string::npos) << r.message;
+}
+
+TEST_F(SignedAudit, CuttingTheEndWithItsCheckpointsIsSeenOnlyAgainstAnAnchor) {
+    five_entries();
+    const auto anchor = **log_->latest_checkpoint();
+    RawDb raw(path_);
+    raw.drop_triggers();
+    raw.must("DROP TRIGGER audit_checkpoints_no_delete");
+    raw.must("DELETE FROM audit_entries WHERE seq >= 4");
+    raw.must("DELETE FROM audit_checkpoints WHERE seq >= 4");
+    // What the station alone cannot prove (docs/policy.md, threat model)...
+    EXPECT_TRUE(verify_signed().ok);
+    // ...an anchor kept off the station can.
+    const AuditVerifyReport r = verify_signed(AuditHead{anchor.seq, anchor.hash});
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Truncated);
+}
+
+TEST_F(SignedAudit, ARecomputedChainIsSeenWithoutAHead) {
+    five_entries();
+    RawDb raw(path_);
+    raw.drop_triggers();
+    std::string body = raw.text("SELECT body FROM audit_entries WHERE seq = 3");
+    const auto pos = body.find("Dana Whitfield");
+    ASSERT_NE(pos, std::string::npos);
+    body.replace(pos, 14, "Eve Mallory");
+    raw.forge_body(3, body);
+    EXPECT_TRUE(verify().ok);  // the unkeyed chain is consistent again
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Rewritten);
+    EXPECT_EQ(r.first_bad_seq, 3);
+    EXPECT_NE(r.message.find("entries 3 to 3"), std::string::npos) << r.message;
+}
+
+TEST_F(SignedAudit, AnAppendedForgeryIsSeenWithoutAHead) {
+    five_entries();
+    // A cleared decision and a delivered outcome, appended with correct hashes.
+    AuditLog forger = attacker();
+    ASSERT_TRUE(forger.append_decision(cleared_decision("J-forged", kMember, fixed_now() + 1h)).ok());
+    const AuditVerifyReport only_decision = verify_signed();
+    EXPECT_FALSE(only_decision.ok);
+    EXPECT_EQ(only_decision.problem, AuditProblem::Unsigned);
+    EXPECT_EQ(only_decision.first_bad_seq, 6);
+    ASSERT_TRUE(forger.append_outcome(outcome("J-forged", 3, 3, CompletionCode::Ok, fixed_now() + 2h)).ok());
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Unsigned);
+    EXPECT_EQ(r.first_bad_seq, 6);
+}
+
+TEST_F(SignedAudit, WithALongerIntervalTheUnsignedTailIsReportedAndAForgedOutcomeIsNot) {
+    sign_with(3);
+    five_entries();  // outcomes at 2 and 5 are signed at once; 3 and 4 by the interval rule or outcome 5
+    const AuditVerifyReport ok = verify_signed();
+    ASSERT_TRUE(ok.ok) << ok.message;
+    AuditLog forger = attacker();
+    ASSERT_TRUE(forger.append_decision(cleared_decision("J-forged", kMember, fixed_now() + 1h)).ok());
+    // One decision after the last checkpoint, fewer than the interval: chained, not proven.
+    const AuditVerifyReport tail = verify_signed();
+    EXPECT_TRUE(tail.ok) << tail.message;
+    EXPECT_EQ(tail.unsigned_entries, 1);
+    EXPECT_NE(tail.message.find("chained but not signed yet"), std::string::npos) << tail.message;
+    // Its outcome is what would make it a disclosure: that needs a checkpoint.
+    ASSERT_TRUE(forger.append_outcome(outcome("J-forged", 3, 3, CompletionCode::Ok, fixed_now() + 2h)).ok());
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::Unsigned);
+    EXPECT_EQ(r.first_bad_seq, 6);  // the unsigned tail starts at the forged decision
+    EXPECT_NE(r.message.find("entry 7 is an outcome or closure"), std::string::npos) << r.message;
+}
+
+TEST_F(SignedAudit, ASignatureByAnotherKeyIsRefused) {
+    five_entries();
+    auto other = AuditSigningKey::generate();
+    ASSERT_TRUE(other.ok());
+    auto other_key = std::make_shared<const AuditSigningKey>(std::move(*other));
+    AuditLog forger = attacker(other_key);
+    ASSERT_TRUE(forger.append_decision(cleared_decision("J-forged", kMember, fixed_now() + 1h)).ok());
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.problem, AuditProblem::BadSignature);
+    EXPECT_EQ(r.first_bad_seq, 6);
+    // And a trail checked with a key that is not its signer's fails at the first checkpoint.
+    auto wrong = log_->verify(std::nullopt, &other_key->public_key());
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_EQ(wrong->problem, AuditProblem::BadSignature);
+    EXPECT_EQ(wrong->first_bad_seq, 0);
+}
+
+TEST_F(SignedAudit, AnEditedCheckpointIsRefused) {
+    five_entries();
+    RawDb raw(path_);
+    raw.must("DROP TRIGGER audit_checkpoints_no_update");
+    raw.must("UPDATE audit_checkpoints SET interval = 1000 WHERE seq = 5");
+    const AuditVerifyReport r = verify_signed();
+    EXPECT_EQ(r.problem, AuditProblem::BadSignature);
+    EXPECT_EQ(r.first_bad_seq, 5);
+}
+
+TEST_F(SignedAudit, RemovedCheckpointsAreSeen) {
+    five_entries();
+    RawDb raw(path_);
+    raw.must("DROP TRIGGER audit_checkpoints_no_delete");
+    raw.must("DELETE FROM audit_checkpoints WHERE seq = 3");
+    EXPECT_EQ(verify_signed().problem, AuditProblem::Unsigned);
+    raw.must("DELETE FROM audit_checkpoints");
+    const AuditVerifyReport none = verify_signed();
+    EXPECT_EQ(none.problem, AuditProblem::Unsigned);
+    EXPECT_EQ(none.first_bad_seq, 1);
+}
+
+TEST_F(SignedAudit, AnEntryThatCannotBeSignedIsNotWritten) {
+    five_entries();
+    RawDb raw(path_);
+    raw.must("DROP TABLE audit_checkpoints");  // the checkpoint's INSERT fails
+    EXPECT_FALSE(log_->append_decision(cleared_decision("J9", kMember, fixed_now())).ok());
+    EXPECT_EQ(log_->head()->seq, 5);
+}
+
+TEST(AuditKey, CreatedOnceWithModeSixHundredAndItsPublicKeyBeside) {
+    TempDir tmp;
+    const auto file = tmp / "audit-signing.key";
+    bool created = false;
+    auto k = AuditSigningKey::load_or_create(file, &created);
+    ASSERT_TRUE(k.ok()) << k.error().to_string();
+    EXPECT_TRUE(created);
+    struct stat st {};
+    ASSERT_EQ(::lstat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    ASSERT_EQ(::lstat(audit_public_key_file(file).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    auto pub = AuditVerifyKey::load(audit_public_key_file(file));
+    ASSERT_TRUE(pub.ok());
+    EXPECT_TRUE(*pub == k->public_key());
+    // The second start loads the same key.
+    auto again = AuditSigningKey::load_or_create(file, &created);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(created);
+    EXPECT_TRUE(again->public_key() == k->public_key());
+    auto sig = again->sign("message");
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(k->public_key().verify("message", *sig));
+    EXPECT_FALSE(k->public_key().verify("massage", *sig));
+    EXPECT_EQ(k->public_key().fingerprint().rfind("SHA256:", 0), 0u);
+}
+
+TEST(AuditKey, AKeyOthersCanReadOrAReachedThroughASymlinkIsRefused) {
+    TempDir tmp;
+    const auto file = tmp / "audit-signing.key";
+    ASSERT_TRUE(AuditSigningKey::load_or_create(file).ok());
+    ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
+    auto open = AuditSigningKey::load_or_create(file);
+    ASSERT_FALSE(open.ok());
+    EXPECT_EQ(open.error().code, Errc::InvalidInput);
+    EXPECT_NE(open.error().message.find("mode must be 0600"), std::string::npos) << open.error().message;
+    ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+    const auto link = tmp / "linked.key";
+    std::filesystem::create_symlink(file, link);
+    auto linked = AuditSigningKey::load_or_create(link);
+    ASSERT_FALSE(linked.ok());
+    EXPECT_NE(linked.error().message.find("symbolic link"), std::string::npos) << linked.error().message;
+}
+
 }  // namespace fax::gate

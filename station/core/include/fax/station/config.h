@@ -42,6 +42,7 @@ struct StationConfig {
     std::optional<std::filesystem::path> policy_file;       // absent: the built-in policy
     std::string ident = "FAXSTACK";                          // our TSI, T.30 §5.3.6.2.4: <= 20 chars
     std::string log_level = "warn";
+    int audit_checkpoint_interval = 1;  // a signed checkpoint at least every N audit entries
 
     // [modem]
     std::string modem_device;  // empty: none configured (send needs --modem then)
@@ -80,6 +81,7 @@ struct StationConfig {
 
     std::filesystem::path directory_db() const { return data_dir / "directory.db"; }
     std::filesystem::path audit_db() const { return data_dir / "audit.db"; }
+    std::filesystem::path audit_key() const { return data_dir / "audit-signing.key"; }  // and .pub
     std::filesystem::path spool_dir() const { return data_dir / "spool"; }
     std::filesystem::path queue_db() const { return data_dir / "queue.db"; }
     std::filesystem::path received_db() const { return data_dir / "received.db"; }

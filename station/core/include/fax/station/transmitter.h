@@ -7,6 +7,10 @@
 // then always records a TransmissionOutcome with ReleaseGate::record_outcome: a cleared
 // job that went nowhere (the modem could not be opened) is recorded as failed, never
 // left without an outcome.
+//
+// Until the outcome is recorded, the send keeps a journal beside its spooled file
+// (<job>.sending: started, and every MCF-confirmed page, synced as it arrives), so a
+// send killed mid-call is reconciled by the next Station::open (docs/station.md).
 #pragma once
 
 #include <chrono>

@@ -6,8 +6,16 @@
 // canonical JSON of the entry (compact, keys sorted, seq included) and hash_0 is 64
 // zeros. Triggers refuse UPDATE and DELETE; verify() does not rely on them: it
 // recomputes the chain and names the first altered, removed or reordered entry.
-// Removing entries from the end cannot be seen from inside the chain; compare the
-// head() with one kept elsewhere (verify(expected_head)).
+//
+// The chain alone is unkeyed: whoever can write the file can cut its end or recompute
+// it after an edit. So the station signs checkpoints of the head (Ed25519, the key in
+// audit_signing.h) in the same transaction as the entry they cover: with every outcome
+// and closure, and whenever `interval` entries have passed since the last one.
+// verify(…, key) checks the chain against them: a checkpoint beyond the end (entries
+// cut), a checkpoint whose hash the chain no longer gives (recomputed), an outcome or
+// closure without its checkpoint, or more unsigned entries after the last checkpoint
+// than its interval allows (appended outside the station). What this can and cannot
+// prove is in docs/policy.md ("Signed checkpoints", "Threat model").
 #pragma once
 
 #include <chrono>
@@ -21,6 +29,7 @@
 
 #include "fax/base/result.h"
 #include "fax/driver/cleared_release.h"
+#include "fax/gate/audit_signing.h"
 #include "fax/gate/cover_sheet.h"
 #include "fax/gate/refusal.h"
 #include "fax/gate/request.h"
@@ -82,7 +91,9 @@ struct AttemptRecord {
 // attempts exhausted, clearance expired, recipient no longer verified).
 struct ClosureRecord {
     std::string job_id;
-    std::string reason;   // "delivered", "cancelled", "gave_up", "expired", "unverified", "not_retryable"
+    // "delivered", "cancelled", "gave_up", "expired", "unverified", "not_retryable",
+    // "dry_run" (faxctl check: cleared, never to be transmitted)
+    std::string reason;
     std::string detail;   // for people; never patient data
     int attempts = 0;
     std::vector<int> delivered_pages;  // union of MCF-confirmed pages over all attempts
@@ -147,8 +158,34 @@ struct AuditEntry {
     std::string hash;
 };
 
-enum class AuditProblem { None, Altered, Removed, Reordered, Truncated, Malformed };
+// Rewritten: the chain is consistent but no longer gives a signed checkpoint's hash
+// (recomputed after an edit). BadSignature: a checkpoint not signed by the station's
+// key. Unsigned: entries a checkpoint should cover and none does (appended outside the
+// station, or checkpoints removed).
+enum class AuditProblem { None, Altered, Removed, Reordered, Truncated, Malformed, Rewritten, BadSignature, Unsigned };
 std::string_view to_string(AuditProblem p);
+
+// A signed statement "the trail's entry `seq` has hash `hash`" (seq 0: the empty trail,
+// the genesis hash). `interval` is the signer's promise that the next checkpoint comes
+// at most that many entries later (and with every outcome and closure).
+struct AuditCheckpoint {
+    int64_t seq = 0;
+    std::string hash;
+    TimePoint at{};   // the covered entry's time (the gate reads no clock)
+    int interval = 1;
+    // The first checkpoint when signing began on a trail that already had entries (or
+    // none): it vouches for everything before it. Any other checkpoint follows the last
+    // within its interval.
+    bool adopted = false;
+    // The seq of the checkpoint before this one (-1 for the first): the checkpoints are
+    // a signed chain of their own, so one removed from the middle is seen.
+    int64_t prev_seq = -1;
+    std::string key_fingerprint;  // AuditVerifyKey::fingerprint() of the signer
+    std::string signature;        // Ed25519 over checkpoint_message(), 128 hex digits
+};
+// The exact bytes signed:
+// "fax-audit-checkpoint/1\nSEQ\nHASH\nAT\nINTERVAL\n(adopt|entry)\nPREV_SEQ\nFINGERPRINT\n".
+std::string checkpoint_message(const AuditCheckpoint& c);
 
 struct AuditVerifyReport {
     bool ok = true;
@@ -157,6 +194,13 @@ struct AuditVerifyReport {
     std::optional<int64_t> first_bad_seq;  // the entry named in message
     std::string message;                   // "entry 3 was altered: ..."
     std::string head_hash;                 // hash of the last entry (64 zeros if empty)
+    // With a key: the checkpoints checked, the latest (valid) one, and how many entries
+    // after it are chained but not signed yet (fewer than its interval, none an outcome
+    // or closure: not proven, not refuted).
+    bool signatures_checked = false;
+    int64_t checkpoints = 0;
+    std::optional<AuditCheckpoint> last_checkpoint;
+    int64_t unsigned_entries = 0;
 };
 
 struct AuditHead {
@@ -184,11 +228,15 @@ struct Disclosure {
     int pages_delivered = 0;  // distinct MCF-confirmed pages of the cleared document
     int attempts = 0;         // outcomes recorded
     std::optional<TimePoint> finished_at;
+    // `faxctl check`: cleared, closed as a dry run, never transmitted (not a disclosure;
+    // listed so that the office sees every clearance, marked as what it was).
+    bool dry_run = false;
 };
 
 class AuditLog {
 public:
-    static constexpr int kSchemaVersion = 2;  // 2: attempts, one outcome per attempt, closures
+    // 2: attempts, one outcome per attempt, closures; 3: signed checkpoints
+    static constexpr int kSchemaVersion = 3;
 
     // Opens or creates the audit database (WAL, synchronous=FULL, busy timeout).
     static Result<AuditLog> open(const std::filesystem::path& path);
@@ -207,7 +255,21 @@ public:
     Result<int64_t> append_outcome(const OutcomeRecord& record);
     Result<int64_t> append_closure(const ClosureRecord& record);
 
-    Result<AuditVerifyReport> verify(const std::optional<AuditHead>& expected_head = std::nullopt) const;
+    // From now on every append also writes the checkpoints it is due (see the header
+    // comment), in its transaction: an entry that cannot be signed is not written.
+    // `interval` >= 1. The key is shared with whoever else signs (it is not copied).
+    void set_signer(std::shared_ptr<const AuditSigningKey> key, int interval);
+    // A checkpoint at the current head if the trail has none at all: signing starts here,
+    // covering what came before (a trail from before signed checkpoints, or a new one).
+    // Call it only when the key was just created: a trail with a key and no checkpoint
+    // has lost them, and must not be signed over. Needs set_signer().
+    Status adopt_unsigned_trail(TimePoint now);
+    Result<std::vector<AuditCheckpoint>> checkpoints() const;
+    Result<std::optional<AuditCheckpoint>> latest_checkpoint() const;
+
+    // The chain, and with `key` the signed checkpoints (see AuditProblem).
+    Result<AuditVerifyReport> verify(const std::optional<AuditHead>& expected_head = std::nullopt,
+                                     const AuditVerifyKey* key = nullptr) const;
     Result<AuditHead> head() const;
     Result<std::vector<AuditEntry>> entries() const;
 
@@ -233,8 +295,12 @@ private:
     Result<DecisionRecord> cleared_decision(std::string_view job_id, bool must_be_open) const;
     Result<int64_t> append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
                            TimePoint at, const std::string& body_without_seq);
+    // Inside a transaction: signs and stores a checkpoint of entry `seq`.
+    Status write_checkpoint(int64_t seq, const std::string& hash, TimePoint at, bool adopted = false);
 
     std::unique_ptr<sqlite3, DbCloser> db_;
+    std::shared_ptr<const AuditSigningKey> signer_;
+    int interval_ = 1;
 };
 
 // The accounting of disclosures for export (RFC 4180 CSV with a header row, or a
