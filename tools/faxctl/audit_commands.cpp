@@ -1,6 +1,7 @@
 // faxctl audit verify / audit export / policy show.
+#include <fcntl.h>
 #include <sys/stat.h>
-
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
