@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "test_pdf.h"
+
 namespace fax::t30::test {
 
 // A white G4 page of `h` rows (a multiple of 8), whatever its width: every row is one
@@ -91,21 +93,7 @@ inline bool write_zero_stream_pdf(const std::string& path, int pages, uint64_t z
     std::snprintf(box, sizeof box, "/MediaBox [0 0 %g %g]", w_pt, h_pt);
     for (int i = 0; i < pages; ++i)
         objs.push_back("<< /Type /Page /Parent 2 0 R " + std::string(box) + " /Contents 3 0 R >>");
-    std::string out = "%PDF-1.4\n";
-    std::vector<std::size_t> offsets;
-    for (std::size_t i = 0; i < objs.size(); ++i) {
-        offsets.push_back(out.size());
-        out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
-    }
-    const std::size_t xref = out.size();
-    out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
-    for (std::size_t off : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-        out += line;
-    }
-    out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
+    const std::string out = fax::testing::pdf_from_objects(objs);
     std::ofstream f(path, std::ios::binary);
     f << out;
     return static_cast<bool>(f);

@@ -9,6 +9,27 @@
 
 namespace fax::testing {
 
+// A PDF file of the given objects (numbered from 1, the first the catalog), with a
+// correct xref table.
+inline std::string pdf_from_objects(const std::vector<std::string>& objs) {
+    std::string out = "%PDF-1.4\n";
+    std::vector<std::size_t> offsets;
+    for (std::size_t i = 0; i < objs.size(); ++i) {
+        offsets.push_back(out.size());
+        out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+    }
+    const std::size_t xref = out.size();
+    out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
+    for (std::size_t off : offsets) {
+        char line[32];
+        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
+        out += line;
+    }
+    out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+           std::to_string(xref) + "\n%%EOF\n";
+    return out;
+}
+
 // A minimal, valid PDF: one content stream per page, with a correct xref table.
 inline std::string make_pdf(const std::vector<std::string>& contents, double w_pt = 612, double h_pt = 792) {
     std::vector<std::string> objs;
@@ -26,22 +47,7 @@ inline std::string make_pdf(const std::vector<std::string>& contents, double w_p
         objs.push_back("<< /Length " + std::to_string(contents[static_cast<std::size_t>(i)].size()) + " >>\nstream\n" +
                        contents[static_cast<std::size_t>(i)] + "\nendstream");
     }
-    std::string out = "%PDF-1.4\n";
-    std::vector<std::size_t> offsets;
-    for (std::size_t i = 0; i < objs.size(); ++i) {
-        offsets.push_back(out.size());
-        out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
-    }
-    const std::size_t xref = out.size();
-    out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
-    for (std::size_t off : offsets) {
-        char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-        out += line;
-    }
-    out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-           std::to_string(xref) + "\n%%EOF\n";
-    return out;
+    return pdf_from_objects(objs);
 }
 
 }  // namespace fax::testing
