@@ -266,6 +266,20 @@ TEST_F(Station, DuplicateKeysAndNonRegularRequestFilesAreInvalidInput) {
     auto f = run({"check", fifo}, std::chrono::seconds(20));
     EXPECT_EQ(f.exit_code, 2) << f.all();
     EXPECT_NE(f.err.find("is not a regular file"), std::string::npos) << f.all();
+
+    // A directory import file is read the same way: a FIFO does not hang it, a huge file
+    // is not read whole.
+    auto fi = run({"directory", "import", fifo}, std::chrono::seconds(20));
+    EXPECT_EQ(fi.exit_code, 2) << fi.all();
+    EXPECT_NE(fi.err.find("the directory import is not a regular file"), std::string::npos) << fi.all();
+    const std::string huge = dir_.file("requests/huge-directory.json");
+    {
+        std::ofstream h(huge);
+        h << "{\"format\": \"" << std::string((16u << 20) + 1, 'x') << "\"}";
+    }
+    auto hi = run({"directory", "import", huge}, std::chrono::seconds(20));
+    EXPECT_EQ(hi.exit_code, 2) << hi.all();
+    EXPECT_NE(hi.err.find("the directory import file is larger than 16777216 bytes"), std::string::npos) << hi.all();
 }
 
 // The main job: verify the number, check, send through faxsim, verify the audit

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "fax/base/bounded_read.h"
 #include "fax/base/utc_text.h"
 #include "fax/gate/phone_number.h"
 #include "fax/station/station.h"
@@ -101,13 +102,9 @@ std::string next_step_for(const gate::DirectoryEntry& e, gate::VerificationState
     return {};
 }
 
-Result<std::string> read_text_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return fail(Errc::InvalidInput, p.string() + ": cannot read the file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+// A directory import is a list of recipients an administrator prepared: a few thousand
+// entries at most, well under this bound.
+constexpr std::size_t kMaxImportBytes = 16u << 20;
 
 }  // namespace
 
@@ -124,8 +121,12 @@ int cmd_directory_add(const Globals& g, const gate::NewEntry& n) {
 
 int cmd_directory_import(const Globals& g, const std::filesystem::path& file) {
     const Printer out(g.json);
-    auto text = read_text_file(file);
-    if (!text) return report_error(out, text.error());
+    auto text = read_bounded_regular_file(file, kMaxImportBytes, "directory import");
+    if (!text) {
+        Error e = text.take_error();
+        if (e.code == Errc::NotFound || e.code == Errc::Io) e.code = Errc::InvalidInput;
+        return report_error(out, e);
+    }
     auto entries = gate::parse_directory_json(*text, file.filename().string());
     if (!entries) return report_error(out, entries.error());
     Opened o = open_station(g, out);

@@ -1,13 +1,7 @@
 #include "fax/gate/request.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
+#include "fax/base/bounded_read.h"
 #include "fax/gate/page_selection.h"
-#include "fax/base/unique_fd.h"
 #include "json_fields.h"
 
 namespace fax::gate {
@@ -199,50 +193,9 @@ Result<ReleaseRequest> parse_request_json(std::string_view text, std::string_vie
     }
 }
 
-namespace {
-
-Result<std::string> read_request_text(const std::filesystem::path& path) {
-    const std::string name = path.string();
-    auto not_regular = [&] {
-        return fail(Errc::InvalidInput, name + ": the request is not a regular file");
-    };
-    auto too_large = [&] {
-        return fail(Errc::InvalidInput, name + ": the request file is larger than " +
-                                            std::to_string(lim::kMaxFileBytes) + " bytes");
-    };
-    // A FIFO would block open() and a device may act on being opened: look first, and
-    // open without blocking; fstat() then checks what was opened (it may have changed).
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) {
-        const int e = errno;
-        return fail(e == ENOENT || e == ENOTDIR ? Errc::NotFound : Errc::Io,
-                    name + ": cannot open the request file");
-    }
-    if (!S_ISREG(st.st_mode)) return not_regular();
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-    if (!fd) return fail(errno == ENOENT ? Errc::NotFound : Errc::Io, name + ": cannot open the request file");
-    if (::fstat(fd.get(), &st) != 0) return fail(Errc::Io, name + ": cannot read the request file");
-    if (!S_ISREG(st.st_mode)) return not_regular();
-    if (static_cast<unsigned long long>(st.st_size) > lim::kMaxFileBytes) return too_large();
-    std::string text;
-    char buf[65536];
-    while (true) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail(Errc::Io, name + ": cannot read the request file");
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > lim::kMaxFileBytes) return too_large();  // grew while being read
-    }
-    return text;
-}
-
-}  // namespace
 
 Result<ReleaseRequest> load_request_file(const std::filesystem::path& path) {
-    auto text = read_request_text(path);
+    auto text = read_bounded_regular_file(path, lim::kMaxFileBytes, "request");
     if (!text) return fail(text.take_error());
     auto r = parse_request_json(*text, path.filename().string());
     if (!r) return r;
