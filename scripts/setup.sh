@@ -28,7 +28,7 @@ BUILD=(
   libtiff-dev             # fax page images in and out
   libusb-1.0-0-dev        # USB CDC-ACM and vendor-bulk modems (hal/)
   libsqlite3-dev          # recipient directory, audit trail, job queue
-  libssl-dev              # SHA-256 for the audit hash chain and page hashes
+  libssl-dev              # SHA-256 (audit chain, page hashes), Ed25519 (signed audit checkpoints)
   libcli11-dev            # command-line parsing for the tools
   nlohmann-json3-dev      # release request files, --json output
   libsimdjson-dev         # audit trail verification: every stored body parsed and validated fast
