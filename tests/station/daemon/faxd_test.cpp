@@ -115,6 +115,38 @@ protected:
         }
     }
 
+    // The configuration's one [modem] table becomes two [[modem]] tables, the second on `device`.
+    void add_second_modem(const std::string& device) {
+        std::string t = read_file(config_);
+        const auto at = t.find("[modem]\n");
+        ASSERT_NE(at, std::string::npos);
+        t.replace(at, 8, "[[modem]]\n");
+        t += "[[modem]]\ndevice = \"" + device + "\"\n";
+        std::ofstream(config_) << t;
+    }
+    // The configured modem answers calls (a receiving line).
+    void make_modem_answer() {
+        std::string t = read_file(config_);
+        const auto at = t.find("[modem]\n");
+        ASSERT_NE(at, std::string::npos);
+        t.insert(at + 8, "answer = true\n");
+        std::ofstream(config_) << t;
+    }
+    // The first fax `faxctl received` lists, polled once a second for up to two minutes.
+    json wait_for_received_fax() {
+        for (int i = 0; i < 120; ++i) {
+            std::this_thread::sleep_for(1s);
+            auto r = run({"--json", "received"});
+            EXPECT_EQ(r.exit_code, 0) << r.all();
+            std::istringstream lines(r.out);
+            for (std::string line; std::getline(lines, line);) {
+                auto j = json::parse(line, nullptr, false);
+                if (j.is_object() && j.value("event", "") == "received") return j;
+            }
+        }
+        return {};
+    }
+
     TempDir dir_;
     std::string config_;
     OutputLog log_;
@@ -209,12 +241,8 @@ TEST_F(Daemon, TwoModemsRunTwoJobsAtOnceInOneProcess) {
     Faxsim sim(dir_.path(), {kDial, kPayer}, {"--modem", modem2 + "=5551002"});
     ASSERT_TRUE(sim.ready()) << sim.stop();
     // Both modems in the configuration: [modem] becomes two [[modem]] tables.
-    std::string t = read_file(config_);
-    const auto at = t.find("[modem]\n");
-    ASSERT_NE(at, std::string::npos);
-    t.replace(at, 8, "[[modem]]\n");
-    t += "[[modem]]\ndevice = \"" + modem2 + "\"\n";
-    std::ofstream(config_) << t;
+    add_second_modem(modem2);
+    ASSERT_FALSE(HasFatalFailure());
     {
         auto dir = gate::Directory::open(dir_.path() / "data" / "directory.db");
         ASSERT_TRUE(dir.ok());
@@ -248,12 +276,8 @@ TEST_F(Daemon, FaxctlModemsShowsTheClassAndStateFaxdReports) {
     const std::string modem2 = dir_.file("modem2");
     Faxsim sim(dir_.path(), {kDial}, {"--modem", modem2 + "=5551002", "--class2-only", "5551002"});
     ASSERT_TRUE(sim.ready()) << sim.stop();
-    std::string t = read_file(config_);
-    const auto at = t.find("[modem]\n");
-    ASSERT_NE(at, std::string::npos);
-    t.replace(at, 8, "[[modem]]\n");
-    t += "[[modem]]\ndevice = \"" + modem2 + "\"\n";
-    std::ofstream(config_) << t;
+    add_second_modem(modem2);
+    ASSERT_FALSE(HasFatalFailure());
 
     auto modems = [&]() {
         auto r = run({"--json", "modems"});
@@ -348,24 +372,11 @@ TEST_F(Daemon, AnAnsweringModemStoresTheFaxWithAReceptionReport) {
     const fs::path sent = dir_.path() / "requests" / "documents" / "discharge-summary.tif";
     Faxsim sim(dir_.path(), {}, {"--sender", "5550300=" + sent.string() + "@5551001,delay=3"});
     ASSERT_TRUE(sim.ready()) << sim.stop();
-    std::string text = read_file(config_);
-    const auto at = text.find("[modem]\n");
-    ASSERT_NE(at, std::string::npos);
-    text.insert(at + 8, "answer = true\n");
-    std::ofstream(config_) << text;
+    make_modem_answer();
+    ASSERT_FALSE(HasFatalFailure());
 
     Child faxd(faxd_args(false), dir_.path());
-    json fax;
-    for (int i = 0; i < 120 && fax.is_null(); ++i) {
-        std::this_thread::sleep_for(1s);
-        auto r = run({"--json", "received"});
-        ASSERT_EQ(r.exit_code, 0) << r.all();
-        std::istringstream lines(r.out);
-        for (std::string line; std::getline(lines, line);) {
-            auto j = json::parse(line, nullptr, false);
-            if (j.is_object() && j.value("event", "") == "received") fax = j;
-        }
-    }
+    json fax = wait_for_received_fax();
     faxd.signal(SIGTERM);
     auto d = faxd.wait(60s);
     log_.add("faxd", d.all());
@@ -452,23 +463,10 @@ TEST_F(Daemon, AnAnsweringClass2OnlyModemStoresTheFax) {
     const fs::path sent = dir_.path() / "requests" / "documents" / "discharge-summary.tif";
     Faxsim sim(dir_.path(), {}, {"--class2-only", "5551001", "--sender", "5550300=" + sent.string() + "@5551001,delay=3"});
     ASSERT_TRUE(sim.ready()) << sim.stop();
-    std::string text = read_file(config_);
-    const auto at = text.find("[modem]\n");
-    ASSERT_NE(at, std::string::npos);
-    text.insert(at + 8, "answer = true\n");
-    std::ofstream(config_) << text;
+    make_modem_answer();
+    ASSERT_FALSE(HasFatalFailure());
     Child faxd(faxd_args(false), dir_.path());
-    json fax;
-    for (int i = 0; i < 120 && fax.is_null(); ++i) {
-        std::this_thread::sleep_for(1s);
-        auto r = run({"--json", "received"});
-        ASSERT_EQ(r.exit_code, 0) << r.all();
-        std::istringstream lines(r.out);
-        for (std::string line; std::getline(lines, line);) {
-            auto j = json::parse(line, nullptr, false);
-            if (j.is_object() && j.value("event", "") == "received") fax = j;
-        }
-    }
+    json fax = wait_for_received_fax();
     faxd.signal(SIGTERM);
     auto d = faxd.wait(60s);
     log_.add("faxd", d.all());
