@@ -161,18 +161,24 @@ Surface thumbnail(const t30::Bitmap& cover, int px_w) {
     return s;
 }
 
-void draw(cairo_t* cr, const TransmissionReport& r) {
+// Both reports open alike: a white page, the title, the one-line summary, a rule.
+// Returns where the fields start.
+double heading(cairo_t* cr, Drawing& d, const std::string& title, const std::string& summary) {
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    Drawing d(cr);
     double y = kMargin + 18;
-    d.text(kMargin, y, "FAX TRANSMISSION REPORT", 18, true);
+    d.text(kMargin, y, title, 18, true);
     y += 22;
-    d.text(kMargin, y, delivery_summary(r), 13, true);
+    d.text(kMargin, y, summary, 13, true);
     y += 10;
     d.rule(y);
-    y += 20;
+    return y + 20;
+}
+
+void draw(cairo_t* cr, const TransmissionReport& r) {
+    Drawing d(cr);
+    double y = heading(cr, d, "FAX TRANSMISSION REPORT", delivery_summary(r));
 
     d.field(y, "Job", r.job_id);
     d.field(y, "From station", r.station);
@@ -299,17 +305,8 @@ Status write_pdf(const DrawFn& draw_fn, const std::filesystem::path& path) {
 // A received fax: the call and what arrived, never an image of it (received pages are
 // records too).
 void draw_reception(cairo_t* cr, const ReceptionReport& r) {
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
     Drawing d(cr);
-    double y = kMargin + 18;
-    d.text(kMargin, y, "FAX RECEPTION REPORT", 18, true);
-    y += 22;
-    d.text(kMargin, y, reception_summary(r), 13, true);
-    y += 10;
-    d.rule(y);
-    y += 20;
+    double y = heading(cr, d, "FAX RECEPTION REPORT", reception_summary(r));
     d.field(y, "Received fax", r.rx_id);
     d.field(y, "Station", r.station);
     d.field(y, "Modem", r.modem);
