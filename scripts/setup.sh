@@ -27,7 +27,8 @@ BUILD=(
   libspandsp-dev          # T.30, T.31 (t31 modem), V.17/V.29/V.27ter, T.4/T.6 codecs
   libtiff-dev             # fax page images in and out
   libusb-1.0-0-dev        # USB CDC-ACM and vendor-bulk modems (hal/)
-  libsqlite3-dev          # recipient directory, audit trail, job queue
+  libsqlite3-dev          # recipient directory, audit trail, job queue (the embedded default store)
+  libpq-dev               # the shared store: PostgreSQL's client library (docs/multi-station.md)
   libssl-dev              # SHA-256 (audit chain, page hashes), Ed25519 (signed audit checkpoints)
   libcli11-dev            # command-line parsing for the tools
   nlohmann-json3-dev      # release request files, --json output
@@ -43,6 +44,7 @@ TEST=(
   clang libclang-rt-14-dev   # the fuzz preset: libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
   libtiff-tools           # tiffcp: faxbench's TIFF reference; tiffinfo for looking at faxes
   netpbm                  # the demo's page images
+  postgresql              # the PostgreSQL suites start a throw-away server (initdb + pg_ctl) of their own
 )
 # Independent programs the interoperability suites and faxbench talk to. Optional: one
 # that cannot be installed without removing something is left out and its suites skip.
