@@ -21,6 +21,8 @@ std::string_view to_string(Errc code) {
     case Errc::Cancelled: return "cancelled";
     case Errc::PolicyRefused: return "refused by release policy";
     case Errc::Internal: return "internal error";
+    case Errc::Unavailable: return "unavailable";
+    case Errc::Conflict: return "conflict";
     }
     return "unknown error";
 }

@@ -57,6 +57,8 @@ CallEnd call_end_for(Errc code) {
     case Errc::InvalidInput: return CallEnd::Document;
     case Errc::InvalidArgument:
     case Errc::PolicyRefused:
+    case Errc::Unavailable:
+    case Errc::Conflict:
     case Errc::Internal: return CallEnd::Failed;
     }
     return CallEnd::Failed;

@@ -208,10 +208,7 @@ int cmd_audit_anchor(const Globals& g, const std::optional<std::filesystem::path
     const Printer out(g.json);
     auto cfg = effective_config(g);
     if (!cfg) return report_error(out, cfg.error());
-    std::error_code ec;
-    if (!std::filesystem::exists(cfg->audit_db(), ec))
-        return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
-    auto audit = gate::AuditLog::open(cfg->audit_db());
+    auto audit = station::open_audit_only(*cfg);
     if (!audit) return report_error(out, audit.error());
     auto vk = station_verify_key(*cfg);
     if (!vk) return report_error(out, vk.error());
@@ -221,8 +218,20 @@ int cmd_audit_anchor(const Globals& g, const std::optional<std::filesystem::path
     auto cp = audit->latest_checkpoint();
     if (!cp) return report_error(out, cp.error());
     if (!*cp) return report_error(out, Error{Errc::InvalidInput, "the audit trail has no signed checkpoint yet"});
+    // On a shared store the latest checkpoint may be another station's: its key goes in
+    // the anchor, and the trail is checked against every registered station's key.
+    std::vector<gate::AuditVerifyKey> keys{*vk->key};
+    if (cfg->shared_store()) {
+        auto signers = audit->signers();
+        if (!signers) return report_error(out, signers.error());
+        keys.clear();
+        for (const auto& sg : *signers) {
+            keys.push_back(sg.key);
+            if (sg.key.fingerprint() == (*cp)->key_fingerprint) vk->key = sg.key;
+        }
+    }
     // The anchor is only worth keeping if what it vouches for is intact now.
-    auto rep = audit->verify(std::nullopt, &*vk->key);
+    auto rep = audit->verify_with(std::nullopt, keys);
     if (!rep) return report_error(out, rep.error());
     if (!rep->ok || vk->problem) {
         const std::string msg = vk->problem ? *vk->problem : rep->message;
@@ -254,6 +263,65 @@ int cmd_audit_anchor(const Globals& g, const std::optional<std::filesystem::path
     return code(Exit::Ok);
 }
 
+namespace {
+
+// One trail of many stations (a shared store): every checkpoint must be signed by the
+// key of a registered station, the one its fingerprint names. The list of keys is printed:
+// compare it with the fingerprints recorded when each station was set up
+// (docs/multi-station.md, "The audit trail").
+int verify_shared(const Printer& out, const gate::AuditLog& audit, const std::optional<gate::AuditHead>& expected,
+                  const std::optional<Anchor>& anchor) {
+    auto signers = audit.signers();
+    if (!signers) return report_error(out, signers.error());
+    std::vector<gate::AuditVerifyKey> keys;
+    json signer_list = json::array();
+    std::string signer_text;
+    for (const auto& sg : *signers) {
+        keys.push_back(sg.key);
+        signer_list.push_back(json{{"station", sg.station}, {"key_fingerprint", sg.key.fingerprint()}});
+        signer_text += "\n    " + sg.station + "  " + sg.key.fingerprint();
+    }
+    if (anchor && std::find(keys.begin(), keys.end(), anchor->key) == keys.end()) {
+        const std::string msg = "no station of this trail holds the key that signed the anchor (" +
+                                anchor->checkpoint.key_fingerprint + "): keys were replaced and the trail may have been re-signed";
+        out.emit(json{{"event", "audit_verify"}, {"ok", false}, {"problem", "bad_signature"}, {"message", msg}},
+                 "AUDIT PROBLEM: " + msg);
+        return code(Exit::AuditProblem);
+    }
+    if (keys.empty()) {
+        auto cps = audit.checkpoints();
+        if (!cps) return report_error(out, cps.error());
+        if (!cps->empty()) {
+            const std::string msg = "the trail has signed checkpoints but no station key is registered";
+            out.emit(json{{"event", "audit_verify"}, {"ok", false}, {"problem", "bad_signature"}, {"message", msg}},
+                     "AUDIT PROBLEM: " + msg);
+            return code(Exit::AuditProblem);
+        }
+    }
+    auto rep = audit.verify_with(expected, keys);
+    if (!rep) return report_error(out, rep.error());
+    auto head = audit.head();
+    const std::string head_text = head ? std::to_string(head->seq) + ":" + head->hash : rep->head_hash;
+    json j{{"event", "audit_verify"}, {"ok", rep->ok},      {"entries", rep->entries},
+           {"problem", std::string(gate::to_string(rep->problem))}, {"message", rep->message}, {"head", head_text},
+           {"signed", rep->signatures_checked}, {"signers", signer_list}};
+    if (rep->first_bad_seq) j["first_bad_seq"] = *rep->first_bad_seq;
+    if (rep->signatures_checked) {
+        j["checkpoints"] = rep->checkpoints;
+        if (rep->last_checkpoint) j["signed_through"] = rep->last_checkpoint->seq;
+        j["unsigned_entries"] = rep->unsigned_entries;
+    }
+    if (rep->ok) {
+        out.emit(j, rep->message + "\n  head " + head_text + "\n  one trail, " + std::to_string(keys.size()) +
+                        " station key(s):" + signer_text);
+        return code(Exit::Ok);
+    }
+    out.emit(j, "AUDIT PROBLEM: " + rep->message);
+    return code(Exit::AuditProblem);
+}
+
+}  // namespace
+
 int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_arg,
                      const std::optional<std::filesystem::path>& anchor_file) {
     const Printer out(g.json);
@@ -261,10 +329,7 @@ int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_ar
     if (!cfg) return report_error(out, cfg.error());
     // Nothing is created here, but a data directory others can reach is refused as at every start.
     if (auto s = station::check_data_dirs(*cfg); !s) return report_error(out, s.error());
-    std::error_code ec;
-    if (!std::filesystem::exists(cfg->audit_db(), ec))
-        return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
-    auto audit = gate::AuditLog::open(cfg->audit_db());
+    auto audit = station::open_audit_only(*cfg);
     if (!audit) return report_error(out, audit.error());
 
     std::optional<gate::AuditHead> expected;
@@ -305,6 +370,7 @@ int cmd_audit_verify(const Globals& g, const std::optional<std::string>& head_ar
         anchor = std::move(*a);
         expected = gate::AuditHead{anchor->checkpoint.seq, anchor->checkpoint.hash};
     }
+    if (cfg->shared_store()) return verify_shared(out, *audit, expected, anchor);
     auto vk = station_verify_key(*cfg);
     if (!vk) return report_error(out, vk.error());
     std::optional<std::string> key_problem = vk->problem;
@@ -353,10 +419,7 @@ int cmd_audit_export(const Globals& g, const ExportArgs& a) {
     if (!cfg) return report_error(out, cfg.error());
     // Nothing is created here, but a data directory others can reach is refused as at every start.
     if (auto s = station::check_data_dirs(*cfg); !s) return report_error(out, s.error());
-    std::error_code ec;
-    if (!std::filesystem::exists(cfg->audit_db(), ec))
-        return report_error(out, Error{Errc::InvalidInput, cfg->audit_db().string() + ": no audit trail here"});
-    auto audit = gate::AuditLog::open(cfg->audit_db());
+    auto audit = station::open_audit_only(*cfg);
     if (!audit) return report_error(out, audit.error());
     auto rows = audit->disclosures(a.member, *from, *to);
     if (!rows) return report_error(out, rows.error());

@@ -33,6 +33,8 @@ Exit exit_for(const Error& e) {
         return Exit::InvalidInput;
     case Errc::PolicyRefused:
         return Exit::Refused;
+    case Errc::Unavailable:
+        return Exit::StoreUnavailable;
     default:
         return Exit::Failure;
     }

@@ -102,6 +102,8 @@ struct ExportArgs {
 };
 int cmd_audit_export(const Globals& g, const ExportArgs& args);
 int cmd_policy_show(const Globals& g);
+// `store migrate [--grant ROLE]`: every store's schema brought to this program's version.
+int cmd_store_migrate(const Globals& g, const std::optional<std::string>& grant_role);
 
 // ---- modem_commands.cpp
 // Candidate modems (serial ports, USB CDC-ACM devices, USB devices a profile knows).

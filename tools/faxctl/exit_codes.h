@@ -11,6 +11,7 @@ enum class Exit : int {
     Refused = 3,             // the gate refused the request (a decision, recorded in the audit trail)
     TransmissionFailed = 4,  // cleared, but not every page was confirmed by the remote
     AuditProblem = 5,        // the audit trail failed verification
+    StoreUnavailable = 6,    // the shared store's server cannot be reached: nothing was cleared or dialled
 };
 
 inline int code(Exit e) { return static_cast<int>(e); }

@@ -155,6 +155,13 @@ int main(int argc, char** argv) {
     policy->require_subcommand(1);
     auto* pshow = policy->add_subcommand("show", "the effective policy as JSON");
 
+    // store
+    auto* store = app.add_subcommand("store", "the station's stores (SQLite files, or the shared PostgreSQL database)");
+    store->require_subcommand(1);
+    auto* smigrate = store->add_subcommand("migrate", "create or upgrade every store's schema (PostgreSQL: as the database owner)");
+    std::string grant_role;
+    auto* grant_opt = smigrate->add_option("--grant", grant_role, "PostgreSQL: the role stations connect as gets what a station needs (the audit trail: read and insert only)")->type_name("ROLE");
+
     // modems / probe
     auto* modems = app.add_subcommand("modems", "the configured modems and their state, and the other candidate devices");
     std::string probe_device;
@@ -210,6 +217,8 @@ int main(int argc, char** argv) {
         return cmd_audit_export(g, ex);
     }
     if (pshow->parsed()) return cmd_policy_show(g);
+    if (smigrate->parsed())
+        return cmd_store_migrate(g, grant_opt->count() > 0 ? std::optional<std::string>(grant_role) : std::nullopt);
     if (modems->parsed()) return cmd_modems(g);
     if (probe->parsed()) return cmd_probe(g, probe_device);
     std::fprintf(stderr, "faxctl: no command\n");

@@ -16,6 +16,7 @@
 #include "fax/hal/discovery.h"
 #include "fax/job/job_queue.h"
 #include "fax/station/modem_port.h"
+#include "fax/station/stores.h"
 
 namespace fax::faxctl {
 
@@ -61,14 +62,15 @@ int cmd_modems(const Globals& g) {
     const auto found = hal::list_candidates(env.roots, env.known);
 
     // What faxd says about its modems (queue.db; not created here if the station never ran).
+    // On a shared store only this station's rows: the modems are this station's.
     std::vector<job::ModemStatus> board;
-    std::error_code ec;
-    if (std::filesystem::exists(cfg->queue_db(), ec)) {
-        auto q = job::JobQueue::open(cfg->queue_db());
-        if (!q) return report_error(out, q.error());
-        auto rows = q->modem_statuses();
+    auto q = station::open_queue_only(*cfg);
+    if (!q) return report_error(out, q.error());
+    if (*q) {
+        auto rows = (*q)->modem_statuses();
         if (!rows) return report_error(out, rows.error());
-        board = std::move(*rows);
+        for (auto& r : *rows)
+            if (r.station.empty() || r.station == cfg->name) board.push_back(std::move(r));
     }
 
     // Each configured modem and the device it answers to now, as faxd resolves them

@@ -5,6 +5,7 @@
 //   faxd [--config FILE] [--data-dir DIR] [--modem DEVICE ...] [--exit-when-idle] [-v]
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -76,18 +77,31 @@ int main(int argc, char** argv) {
         opts.modems = config->modems;
     }
 
-    auto station = fax::station::Station::open(*config);
-    if (!station) {
-        std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
-        // A data directory that is not private is the operator's to fix, like a bad configuration.
-        return station.error().code == fax::Errc::InvalidInput ? 2 : 1;
-    }
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
+
+    auto station = fax::station::Station::open(*config);
+    // A shared store that cannot be reached: faxd waits for it (clearing and dialling
+    // nothing) instead of exiting, and starts once the server answers.
+    bool said = false;
+    while (!station && station.error().code == fax::Errc::Unavailable && g_stop == 0) {
+        if (!said) std::fprintf(stderr, "faxd: %s: waiting for the store; nothing is cleared or dialled\n",
+                                station.error().to_string().c_str());
+        said = true;
+        ::sleep(1);
+        station = fax::station::Station::open(*config);
+    }
+    if (!station) {
+        std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
+        if (station.error().code == fax::Errc::Unavailable) return 6;
+        // A data directory that is not private is the operator's to fix, like a bad configuration.
+        return station.error().code == fax::Errc::InvalidInput ? 2 : 1;
+    }
+    if (said) std::fprintf(stderr, "faxd: the store is reachable: starting\n");
 
     auto status = fax::station::run_daemon(**station, opts, [] { return g_stop != 0; });
     if (!status) {

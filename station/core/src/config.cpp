@@ -1,10 +1,13 @@
 #include "fax/station/config.h"
 
 #include "fax/station/modem_port.h"
+#include "fax/store/database.h"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
@@ -12,6 +15,17 @@
 #include <system_error>
 
 namespace fax::station {
+
+std::string default_station_name() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) return "station";
+    std::string name;
+    for (const char* p = host; *p != '\0' && name.size() < 64; ++p) {
+        const char ch = *p;
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_') name += ch;
+    }
+    return name.empty() ? std::string("station") : name;
+}
 namespace {
 
 // Reads one table's keys with their types, and refuses keys it does not know.
@@ -100,7 +114,12 @@ bool supported_speed(int64_t s) {
     } while (0)
 
 Status read_station(const TableReader& r, const std::filesystem::path& base, StationConfig& c) {
-    FAX_TRY(r.only_keys({"data_dir", "policy_file", "ident", "log_level", "audit_checkpoint_interval"}));
+    FAX_TRY(r.only_keys({"data_dir", "policy_file", "ident", "log_level", "audit_checkpoint_interval", "name"}));
+    FAXCTL_STRING(r, "name", c.name);
+    if (c.name.empty() || c.name.size() > 64) return r.error("name", "must be 1 to 64 characters");
+    for (char ch : c.name)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_'))
+            return r.error("name", "must be letters, digits, '.', '-' or '_'");
     auto dir = r.string("data_dir");
     if (!dir) return fail(dir.take_error());
     if (*dir) {
@@ -126,6 +145,24 @@ Status read_station(const TableReader& r, const std::filesystem::path& base, Sta
     if (*every) {
         if (**every < 1 || **every > 1000) return r.error("audit_checkpoint_interval", "must be between 1 and 1000");
         c.audit_checkpoint_interval = static_cast<int>(**every);
+    }
+    return {};
+}
+
+Status read_store(const TableReader& r, StationConfig& c) {
+    FAX_TRY(r.only_keys({"url", "lease_seconds"}));
+    auto url = r.string("url");
+    if (!url) return fail(url.take_error());
+    if (*url) {
+        auto info = store::parse_postgres_url(**url);
+        if (!info) return r.error("url", info.error().message.substr(info.error().message.find(": ") + 2));
+        c.store_url = *info;
+    }
+    auto lease = r.integer("lease_seconds");
+    if (!lease) return fail(lease.take_error());
+    if (*lease) {
+        if (**lease < 5 || **lease > 3600) return r.error("lease_seconds", "must be between 5 and 3600");
+        c.lease = std::chrono::seconds(**lease);
     }
     return {};
 }
@@ -287,7 +324,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     }
     StationConfig c;
     const TableReader top(root, source, "");
-    FAX_TRY(top.only_keys({"format", "station", "modem", "queue", "cover", "sender", "limits"}));
+    FAX_TRY(top.only_keys({"format", "station", "store", "modem", "queue", "cover", "sender", "limits"}));
     auto fmt = top.string("format");
     if (!fmt) return fail(fmt.take_error());
     if (*fmt && **fmt != "faxstack-config/1") return top.error("format", "must be \"faxstack-config/1\"");
@@ -298,6 +335,7 @@ Result<StationConfig> parse_config_toml(std::string_view text, std::string_view 
     };
     const Section sections[] = {
         {"station", [&](const TableReader& r) { return read_station(r, base_dir, c); }},
+        {"store", [&](const TableReader& r) { return read_store(r, c); }},
         {"queue", [&](const TableReader& r) { return read_queue(r, c); }},
         {"cover", [&](const TableReader& r) { return read_cover(r, c); }},
         {"sender", [&](const TableReader& r) { return read_sender(r, c); }},

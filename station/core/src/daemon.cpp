@@ -55,6 +55,8 @@ struct Line {
     bool cancelled_for_shutdown = false;
     SteadyTime next_queue_look{};
     SteadyTime next_cancel_look{};
+    SteadyTime next_lease_renewal{};
+    SteadyTime lease_holds_until{};  // the attempt's lease as last renewed (steady clock)
     SteadyTime next_presence_look{};
     SteadyTime next_open_try{};  // absent or unusable: when to look again
     // Receiving (config.answer): the fax being waited for or received.
@@ -110,56 +112,162 @@ public:
     }
 
     Status run(const std::function<bool()>& stop_requested) {
-        auto recovered = station_.dispatcher().recover(station_.context_now());
-        if (!recovered) return fail(recovered.take_error());
-        if (*recovered > 0) FAX_LOG(Warn, kLog, "recovered " + std::to_string(*recovered) + " interrupted job(s)");
+        // A station on a shared store whose server is down at start waits for it: it
+        // clears nothing and dials nothing until the server is back.
+        for (;;) {
+            auto recovered = station_.dispatcher().recover(station_.context_now(), job::Recovery::Startup);
+            if (recovered) {
+                if (*recovered > 0) FAX_LOG(Warn, kLog, "recovered " + std::to_string(*recovered) + " interrupted job(s)");
+                break;
+            }
+            if (recovered.error().code != Errc::Unavailable) return fail(recovered.take_error());
+            if (!wait_for_store(recovered.error(), stop_requested)) return {};
+        }
         std::vector<std::string> entries;
         for (const auto& l : lines_) entries.push_back(l->entry);
-        FAX_TRY(station_.queue().retain_modem_statuses(entries));
+        if (auto s = station_.queue().retain_modem_statuses(entries); !s && s.error().code != Errc::Unavailable)
+            return s;
         start_hotplug();
         // Each modem's profile and class before any call: a probe blocks for a few seconds,
         // which must not happen while another modem is in a call.
         for (auto& l : lines_) establish(*l);
-        FAX_TRY(publish(true));
-        FAX_LOG(Info, kLog, "running on " + std::to_string(lines_.size()) + " modem(s)");
+        FAX_LOG(Info, kLog, "running on " + std::to_string(lines_.size()) + " modem(s)" +
+                                (station_.shared_store() != nullptr ? " as station " + station_.config().name + " of a shared store" : ""));
         bool stopping = false;
         for (;;) {
-            if (!stopping && stop_requested && stop_requested()) {
-                stopping = true;
-                FAX_LOG(Info, kLog, "stopping: ending running calls");
-                for (auto& l : lines_)
-                    if (l->runner) {
-                        l->cancelled_for_shutdown = l->attempt.has_value();
-                        l->runner->cancel();
-                    }
+            bool done = false;
+            auto s = tick(stop_requested, stopping, done);
+            if (!s) {
+                // The shared store is down: end every call (what was confirmed is in the
+                // store, the rest is recovered once it is back) and wait for it.
+                if (s.error().code != Errc::Unavailable) return s;
+                abandon_calls();
+                if (!wait_for_store(s.error(), stop_requested)) return {};
+                auto recovered = station_.dispatcher().recover(station_.context_now(), job::Recovery::Startup);
+                if (!recovered && recovered.error().code != Errc::Unavailable) return fail(recovered.take_error());
+                continue;
             }
-            const bool any_call = std::any_of(lines_.begin(), lines_.end(), [](const auto& l) { return l->busy(); });
-            if (stopping && !any_call) {
-                for (auto& l : lines_) l->detail = "faxd stopped";
-                return publish(true);
-            }
-            if (!stopping) {
-                FAX_TRY(watch_hotplug());
-                for (auto& l : lines_) {
-                    if (l->busy()) continue;
-                    look_for(*l);
-                    FAX_TRY(l->config().answer ? maybe_answer(*l) : maybe_start(*l));
-                }
-                if (options_.exit_when_idle &&
-                    std::none_of(lines_.begin(), lines_.end(), [](const auto& l) { return l->busy() && l->sending_line(); })) {
-                    auto open_jobs = station_.queue().list({job::JobState::Queued, job::JobState::Running}, 1);
-                    if (!open_jobs) return fail(open_jobs.take_error());
-                    if (open_jobs->empty()) return publish(true);
-                }
-            }
-            FAX_TRY(publish(false));
-            wait_for_io();
-            for (auto& l : lines_)
-                if (l->busy()) FAX_TRY(service(*l, stopping));
+            if (done) return {};
         }
     }
 
 private:
+    Status tick(const std::function<bool()>& stop_requested, bool& stopping, bool& done) {
+        if (!stopping && stop_requested && stop_requested()) {
+            stopping = true;
+            FAX_LOG(Info, kLog, "stopping: ending running calls");
+            for (auto& l : lines_)
+                if (l->runner) {
+                    l->cancelled_for_shutdown = l->attempt.has_value();
+                    l->runner->cancel();
+                }
+        }
+        const bool any_call = std::any_of(lines_.begin(), lines_.end(), [](const auto& l) { return l->busy(); });
+        if (stopping && !any_call) {
+            for (auto& l : lines_) l->detail = "faxd stopped";
+            done = true;
+            return publish(true);
+        }
+        if (!stopping) {
+            FAX_TRY(watch_hotplug());
+            FAX_TRY(recover_expired_leases());
+            for (auto& l : lines_) {
+                if (l->busy()) continue;
+                look_for(*l);
+                FAX_TRY(l->config().answer ? maybe_answer(*l) : maybe_start(*l));
+            }
+            if (options_.exit_when_idle &&
+                std::none_of(lines_.begin(), lines_.end(), [](const auto& l) { return l->busy() && l->sending_line(); })) {
+                auto open_jobs = station_.queue().list({job::JobState::Queued, job::JobState::Running}, 1);
+                if (!open_jobs) return fail(open_jobs.take_error());
+                if (open_jobs->empty()) {
+                    done = true;
+                    return publish(true);
+                }
+            }
+        }
+        FAX_TRY(publish(false));
+        wait_for_io();
+        for (auto& l : lines_)
+            if (l->busy()) FAX_TRY(service(*l, stopping));
+        return {};
+    }
+
+    // ---- the shared store
+
+    // Every call ends at once, unrecorded here: the attempt entry is in the trail and
+    // each confirmed page in the queue, so recovery gives the attempt its outcome (only
+    // the confirmed pages count) once the store is back.
+    void abandon_calls() {
+        for (auto& l : lines_) {
+            if (!l->busy()) continue;
+            if (l->runner) l->runner->cancel();
+            if (l->attempt) FAX_LOG(Warn, kLog, "job " + l->attempt->job_id + ": call ended; the store is unreachable");
+            l->runner.reset();
+            l->session.reset();
+            l->attempt.reset();
+            l->port.close();
+            l->state = LineState::Idle;
+        }
+        published_.clear();
+    }
+
+    // Waits until the shared store answers again (true), or until stopped (false).
+    bool wait_for_store(const Error& why, const std::function<bool()>& stop_requested) {
+        FAX_LOG(Error, kLog, why.message + ": no job is cleared or dialled until the store is back");
+        store::Database* db = station_.shared_store();
+        for (;;) {
+            if (stop_requested && stop_requested()) return false;
+            for (int i = 0; i < 10; ++i) {
+                if (stop_requested && stop_requested()) return false;
+                ::poll(nullptr, 0, 100);
+            }
+            if (db == nullptr || db->reachable()) {
+                FAX_LOG(Warn, kLog, "the store is reachable again: resuming");
+                return true;
+            }
+        }
+    }
+
+    // On a shared store, another station's attempt whose lease ran out (that station
+    // died or lost the store) is recovered here: its outcome from the confirmed pages,
+    // and the job queued again for the pages not yet confirmed.
+    Status recover_expired_leases() {
+        if (station_.shared_store() == nullptr) return {};
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_lease_sweep_) return {};
+        next_lease_sweep_ = now + station_.config().lease / 3;
+        auto n = station_.dispatcher().recover(station_.context_now(), job::Recovery::ExpiredLeases);
+        if (!n) return fail(n.take_error());
+        return {};
+    }
+
+    // A running attempt's lease is renewed every third of its length. One that could not
+    // be renewed in time ends its call: another station may take the job over, and a
+    // page must never be sent by two.
+    Status keep_lease(Line& l) {
+        if (station_.shared_store() == nullptr || !l.attempt || !l.runner || l.runner->finished()) return {};
+        const auto now = std::chrono::steady_clock::now();
+        const auto lease = station_.config().lease;
+        if (now >= l.next_lease_renewal) {
+            l.next_lease_renewal = now + lease / 3;
+            auto s = station_.queue().renew_lease(l.attempt->job_id, std::chrono::system_clock::now());
+            if (s) {
+                l.lease_holds_until = now + lease;
+            } else if (s.error().code != Errc::Unavailable) {
+                FAX_LOG(Error, kLog, "job " + l.attempt->job_id + ": " + s.error().message + "; ending the call");
+                l.runner->cancel();
+                return {};
+            }
+        }
+        if (now + lease / 6 >= l.lease_holds_until) {
+            FAX_LOG(Error, kLog, "job " + l.attempt->job_id + ": its lease could not be renewed; ending the call so that "
+                                 "no other station sends the same pages");
+            l.runner->cancel();
+        }
+        return {};
+    }
+
     // ---- modems: presence, identity, state
 
     std::vector<std::string> claimed_by_others(const Line& self) const {
@@ -390,6 +498,8 @@ private:
                                 l.entry + " (Class " + std::string(to_string(l.port.modem_class())) + ", " +
                                 job::describe(tuning) + ")");
         l.next_cancel_look = now + std::chrono::seconds(1);
+        l.next_lease_renewal = now + station_.config().lease / 3;
+        l.lease_holds_until = now + station_.config().lease;
         return {};
     }
 
@@ -411,6 +521,7 @@ private:
             if (po.response == "MCF")
                 FAX_TRY(station_.dispatcher().page_confirmed(*l.attempt, po.page, std::chrono::system_clock::now()));
         }
+        FAX_TRY(keep_lease(l));
         const auto now = std::chrono::steady_clock::now();
         if (!stopping && !l.runner->finished() && now >= l.next_cancel_look) {
             l.next_cancel_look = now + std::chrono::seconds(1);
@@ -573,6 +684,7 @@ private:
     std::unique_ptr<hal::UsbHotplugMonitor> hotplug_;
     std::vector<job::ModemStatus> published_;
     SteadyTime next_heartbeat_{};
+    SteadyTime next_lease_sweep_{};
 };
 
 }  // namespace

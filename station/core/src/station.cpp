@@ -55,10 +55,9 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     auto policy = load_station_policy(config);
     if (!policy) return fail(policy.take_error());
     FAX_TRY(prepare_data_dirs(config));
-    auto directory = gate::Directory::open(config.directory_db());
-    if (!directory) return fail(directory.take_error());
-    auto audit = gate::AuditLog::open(config.audit_db());
-    if (!audit) return fail(audit.take_error());
+    auto stores = open_stores(config);
+    if (!stores) return fail(stores.take_error());
+    gate::AuditLog* audit = &stores->audit;
     // The trail's signing key (made at the first start, 0600): every entry from here on
     // is covered by a signed checkpoint (docs/policy.md, "Signed checkpoints").
     bool key_created = false;
@@ -70,12 +69,10 @@ Result<std::unique_ptr<Station>> Station::open(const StationConfig& config) {
     // Signing begins: over what is there when the key is new, or over an empty trail.
     // A trail with a key of its own but no checkpoint has lost them: never signed over.
     if (key_created || head->seq == 0) FAX_TRY(audit->adopt_unsigned_trail(std::chrono::system_clock::now()));
-    auto queue = job::JobQueue::open(config.queue_db());
-    if (!queue) return fail(queue.take_error());
-    auto received = job::ReceiveLog::open(config.received_db());
-    if (!received) return fail(received.take_error());
-    std::unique_ptr<Station> station(new Station(config, std::move(*policy), std::move(*directory), std::move(*audit),
-                                                 std::move(*queue), std::move(*received), gate::make_page_document_io(config.limits)));
+    if (stores->shared) FAX_TRY(audit->register_signer(config.name, std::chrono::system_clock::now()));
+    std::unique_ptr<Station> station(new Station(config, std::move(*policy), std::move(*stores),
+                                                 gate::make_page_document_io(config.limits)));
+    if (station->shared_) station->dispatcher_.set_shared_spool(config.spool_dir());
     // A foreground send that died (SIGKILL, power cut) gets its outcome now: the pages
     // its journal recorded as confirmed, nothing more; its spooled file goes.
     auto reconciled = detail::reconcile_foreground_sends(config.spool_dir(), station->gate(), station->audit(),
@@ -102,13 +99,13 @@ job::RetryPolicy retry_policy(const StationConfig& c) {
 
 }  // namespace
 
-Station::Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-                 job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents)
+Station::Station(StationConfig config, gate::Policy policy, Stores stores, std::unique_ptr<gate::DocumentIo> documents)
     : config_(std::move(config)),
-      directory_(std::move(directory)),
-      audit_(std::move(audit)),
-      queue_(std::move(queue)),
-      received_(std::move(received)),
+      directory_(std::move(stores.directory)),
+      audit_(std::move(stores.audit)),
+      queue_(std::move(stores.queue)),
+      received_(std::move(stores.received)),
+      shared_(std::move(stores.shared)),
       documents_(std::move(documents)),
       gate_(std::move(policy), directory_, audit_, *documents_, gate_config(config_)),
       dispatcher_(gate_, audit_, queue_, retry_policy(config_)) {}

@@ -5,7 +5,7 @@
 
 #include "audit_records.h"
 #include "fax/base/sha256.h"
-#include "fax/store/sqlite_db.h"
+#include "fax/store/database.h"
 #include "time_format.h"
 
 namespace fax::gate {
@@ -14,8 +14,6 @@ using detail::from_unix;
 using detail::to_unix;
 using store::Statement;
 using namespace detail;
-
-void AuditLog::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 namespace {
 
@@ -44,7 +42,6 @@ CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-PRAGMA user_version = 2;
 )sql";
 
 // Version 3: signed checkpoints of the chain head, beside the entries they cover (one
@@ -65,7 +62,61 @@ CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-PRAGMA user_version = 3;
+)sql";
+
+// Version 4: each entry names the station that appended it (one trail for many
+// stations on a shared store). Entries from before name none.
+constexpr const char* kStationV4 = R"sql(
+ALTER TABLE audit_entries ADD COLUMN station TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 4 on the shared PostgreSQL database, where the trail starts at 4. Appends
+// from every station are serialised by an advisory lock held to commit (AuditLog::
+// append), and the primary key on seq refuses a fork even without it. The append-only
+// rule is a trigger here too; `faxctl store migrate --grant ROLE` gives the stations'
+// role SELECT and INSERT only (docs/multi-station.md).
+constexpr const char* kPostgresV4 = R"sql(
+CREATE TABLE audit_entries (
+  seq        BIGINT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('decision', 'attempt', 'outcome', 'closed')),
+  job_id     TEXT NOT NULL,
+  member_ref TEXT,
+  at         BIGINT NOT NULL,
+  body       TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  station    TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'decision';
+CREATE UNIQUE INDEX audit_closed_job ON audit_entries(job_id) WHERE kind = 'closed';
+CREATE INDEX audit_job ON audit_entries(job_id, kind);
+CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
+CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
+CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
+CREATE TABLE audit_checkpoints (
+  seq         BIGINT PRIMARY KEY,
+  hash        TEXT NOT NULL,
+  at          BIGINT NOT NULL,
+  interval    BIGINT NOT NULL,
+  adopted     BIGINT NOT NULL,
+  prev_seq    BIGINT NOT NULL,
+  key_fp      TEXT NOT NULL,
+  signature   TEXT NOT NULL
+);
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
+CREATE TABLE audit_signers (
+  key_fp     TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  station    TEXT NOT NULL,
+  added_at   BIGINT NOT NULL
+);
+CREATE TRIGGER audit_signers_append_only BEFORE UPDATE OR DELETE ON audit_signers
+  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
 )sql";
 
 // Version 1 allowed one outcome per job and no attempt or closure entries. The rows
@@ -84,6 +135,10 @@ INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, ha
 DROP TABLE audit_entries_v1;
 )sql";
 
+// Every append holds this lock to commit: the chain's head is read and extended by one
+// writer at a time, whichever station it runs on.
+constexpr std::string_view kAppendLock = "faxstack.audit.append";
+
 struct Row {
     int64_t seq = 0;
     std::string kind;
@@ -95,11 +150,11 @@ struct Row {
     std::string hash;
 };
 
-Result<std::vector<Row>> read_rows(sqlite3* db, const char* where_clause, std::string_view bind1 = {}) {
+Result<std::vector<Row>> read_rows(store::Database& db, const char* where_clause, std::string_view bind1 = {}) {
     std::string sql = "SELECT seq, kind, job_id, member_ref, at, body, prev_hash, hash FROM audit_entries";
     if (where_clause != nullptr) sql += std::string(" WHERE ") + where_clause;
     sql += " ORDER BY seq";
-    auto st = Statement::prepare(db, sql);
+    auto st = db.prepare(sql);
     if (!st) return fail(st.take_error());
     if (where_clause != nullptr) st->bind(1, bind1);
     std::vector<Row> rows;
@@ -115,34 +170,66 @@ Result<std::vector<Row>> read_rows(sqlite3* db, const char* where_clause, std::s
 
 }  // namespace
 
-AuditLog::AuditLog(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+AuditLog::AuditLog(std::shared_ptr<store::Database> db) : db_(std::move(db)) {}
 AuditLog::AuditLog(AuditLog&&) noexcept = default;
 AuditLog& AuditLog::operator=(AuditLog&&) noexcept = default;
 AuditLog::~AuditLog() = default;
 
 Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
-    std::unique_ptr<sqlite3, DbCloser> db;
-    FAX_TRY(store::open_database(path, db, "audit"));
     // The accounting of disclosures must survive a power cut: fsync at every commit.
-    FAX_TRY(store::exec(db.get(), "PRAGMA synchronous = FULL"));
-    auto version = store::user_version(db.get());
-    if (!version) return fail(version.take_error());
-    if (*version > kSchemaVersion)
-        return fail(Errc::Unsupported, "audit: " + path.string() + " has schema version " + std::to_string(*version) +
-                                           "; this program knows up to " + std::to_string(kSchemaVersion));
-    if (*version < kSchemaVersion) {
-        auto tx = store::Transaction::begin(db.get());
-        if (!tx) return fail(tx.take_error());
-        if (*version < 2) {
-            if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1));
-            FAX_TRY(store::exec(db.get(), kTableV2));
-            if (*version == 1) FAX_TRY(store::exec(db.get(), kMigrateV1Copy));
-            FAX_TRY(store::exec(db.get(), kIndexesV2));
+    auto db = store::open_sqlite(path, "audit", true);
+    if (!db) return fail(db.take_error());
+    return open(std::shared_ptr<store::Database>(std::move(*db)), store::SchemaPolicy::Migrate);
+}
+
+Result<AuditLog> AuditLog::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
+    const auto migrate = [&](int version) -> Status {
+        if (db->backend() == store::Backend::Postgres) {
+            if (version != 0) return fail(Errc::Unsupported, "audit: no migration from schema version " + std::to_string(version));
+            FAX_TRY(db->exec(store::kPostgresRefuseFunction));
+            return db->exec(kPostgresV4);
         }
-        FAX_TRY(store::exec(db.get(), kCheckpointsV3));
-        FAX_TRY(tx->commit());
-    }
+        if (version < 2) {
+            if (version == 1) FAX_TRY(db->exec(kMigrateV1));
+            FAX_TRY(db->exec(kTableV2));
+            if (version == 1) FAX_TRY(db->exec(kMigrateV1Copy));
+            FAX_TRY(db->exec(kIndexesV2));
+        }
+        if (version < 3) FAX_TRY(db->exec(kCheckpointsV3));
+        return db->exec(kStationV4);
+    };
+    FAX_TRY(store::settle_schema(*db, "audit", kSchemaVersion, policy, migrate));
     return AuditLog(std::move(db));
+}
+
+void AuditLog::set_station(std::string station) { station_ = std::move(station); }
+
+Status AuditLog::register_signer(std::string_view station, TimePoint now) {
+    if (db_->backend() != store::Backend::Postgres) return {};
+    if (!signer_) return fail(Errc::InvalidArgument, "audit: no signing key");
+    const auto& key = signer_->public_key();
+    auto st = db_->prepare("INSERT INTO audit_signers(key_fp, public_key, station, added_at) VALUES (?1, ?2, ?3, ?4) "
+                           "ON CONFLICT (key_fp) DO NOTHING");
+    if (!st) return fail(st.take_error());
+    st->bind(1, key.fingerprint()).bind(2, key.hex()).bind(3, station).bind(4, to_unix(now));
+    return st->run();
+}
+
+Result<std::vector<AuditSigner>> AuditLog::signers() const {
+    std::vector<AuditSigner> out;
+    if (db_->backend() != store::Backend::Postgres) return out;
+    auto st = db_->prepare("SELECT key_fp, public_key, station, added_at FROM audit_signers ORDER BY added_at, key_fp");
+    if (!st) return fail(st.take_error());
+    while (true) {
+        auto r = st->step();
+        if (!r) return fail(r.take_error());
+        if (!*r) break;
+        auto key = AuditVerifyKey::from_hex(st->text_view(1));
+        if (!key || key->fingerprint() != st->text_view(0))
+            return fail(Errc::InvalidInput, "audit: the registered key of station " + st->text(2) + " is malformed");
+        out.push_back({*key, st->text(2), from_unix(st->integer(3))});
+    }
+    return out;
 }
 
 Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
@@ -150,9 +237,9 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
     json j = json::parse(content, nullptr, false);
     if (j.is_discarded()) return fail(Errc::Internal, "audit: entry content is not JSON");
 
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin(kAppendLock);
     if (!tx) return fail(tx.take_error());
-    auto last = Statement::prepare(db_.get(), "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
+    auto last = db_->prepare("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
     if (!last) return fail(last.take_error());
     auto row = last->step();
     if (!row) return fail(row.take_error());
@@ -162,11 +249,13 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
     // seq and kind are inside the hashed body: moving or relabelling an entry breaks it.
     j["seq"] = seq;
     j["entry"] = std::string(kind);
+    // Which station appended it, inside the hashed body (entries of a single-station
+    // trail name none, as before).
+    if (!station_.empty()) j["station"] = station_;
     const std::string body = canonical(j);
     const std::string hash = sha256_hex(prev + body);
 
-    auto ins = Statement::prepare(db_.get(),
-                                  "INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash) "
+    auto ins = db_->prepare("INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash) "
                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!ins) return fail(ins.take_error());
     ins->bind(1, seq)
@@ -176,10 +265,11 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
         .bind(5, to_unix(at))
         .bind(6, body)
         .bind(7, prev)
-        .bind(8, hash);
+        .bind(8, hash)
+        .bind(9, station_);
     auto st = ins->run();
     if (!st) {
-        if (st.error().message.find("UNIQUE") != std::string::npos)
+        if (st.error().code == Errc::Conflict)
             return fail(Errc::InvalidArgument, "audit: job " + std::string(job_id) + " already has a " +
                                                    std::string(kind) + " entry");
         return fail(st.take_error());
@@ -187,7 +277,7 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
     if (signer_) {
         // Due: with every outcome and closure (what the accounting of disclosures
         // reports), and when `interval` entries have passed since the last checkpoint.
-        auto lc = Statement::prepare(db_.get(), "SELECT max(seq) FROM audit_checkpoints");
+        auto lc = db_->prepare("SELECT max(seq) FROM audit_checkpoints");
         if (!lc) return fail(lc.take_error());
         auto r = lc->step();
         if (!r) return fail(r.take_error());
@@ -218,7 +308,7 @@ Status AuditLog::write_checkpoint(int64_t seq, const std::string& hash, TimePoin
     c.at = from_unix(to_unix(at));  // what is stored (whole seconds) is what is signed
     c.interval = interval_;
     c.adopted = adopted;
-    auto last = Statement::prepare(db_.get(), "SELECT max(seq) FROM audit_checkpoints");
+    auto last = db_->prepare("SELECT max(seq) FROM audit_checkpoints");
     if (!last) return fail(last.take_error());
     auto row = last->step();
     if (!row) return fail(row.take_error());
@@ -226,8 +316,7 @@ Status AuditLog::write_checkpoint(int64_t seq, const std::string& hash, TimePoin
     c.key_fingerprint = signer_->public_key().fingerprint();
     auto sig = signer_->sign(checkpoint_message(c));
     if (!sig) return fail(sig.take_error());
-    auto ins = Statement::prepare(db_.get(),
-                                  "INSERT INTO audit_checkpoints(seq, hash, at, interval, adopted, prev_seq, key_fp, signature) "
+    auto ins = db_->prepare("INSERT INTO audit_checkpoints(seq, hash, at, interval, adopted, prev_seq, key_fp, signature) "
                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!ins) return fail(ins.take_error());
     ins->bind(1, seq).bind(2, hash).bind(3, to_unix(at)).bind(4, static_cast<int64_t>(c.interval))
@@ -237,9 +326,9 @@ Status AuditLog::write_checkpoint(int64_t seq, const std::string& hash, TimePoin
 
 Status AuditLog::adopt_unsigned_trail(TimePoint now) {
     if (!signer_) return fail(Errc::InvalidArgument, "audit: no signing key");
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin(kAppendLock);
     if (!tx) return fail(tx.take_error());
-    auto n = Statement::prepare(db_.get(), "SELECT count(*) FROM audit_checkpoints");
+    auto n = db_->prepare("SELECT count(*) FROM audit_checkpoints");
     if (!n) return fail(n.take_error());
     auto r = n->step();
     if (!r) return fail(r.take_error());
@@ -251,8 +340,7 @@ Status AuditLog::adopt_unsigned_trail(TimePoint now) {
 }
 
 Result<std::vector<AuditCheckpoint>> AuditLog::checkpoints() const {
-    auto st = Statement::prepare(db_.get(),
-                                 "SELECT seq, hash, at, interval, adopted, prev_seq, key_fp, signature FROM audit_checkpoints ORDER BY seq");
+    auto st = db_->prepare("SELECT seq, hash, at, interval, adopted, prev_seq, key_fp, signature FROM audit_checkpoints ORDER BY seq");
     if (!st) return fail(st.take_error());
     std::vector<AuditCheckpoint> out;
     while (true) {
@@ -273,8 +361,15 @@ Result<std::optional<AuditCheckpoint>> AuditLog::latest_checkpoint() const {
 }
 
 Result<int64_t> AuditLog::append_decision(const DecisionRecord& record) {
+    // The checks below and the append are one transaction under the append lock: no
+    // other station's entry for the job can slip in between.
+    auto tx = db_->begin(kAppendLock);
+    if (!tx) return fail(tx.take_error());
     if (record.job_id.empty()) return fail(Errc::InvalidArgument, "audit: decision without a job id");
-    return append("decision", record.job_id, record.member_reference, record.decided_at, decision_to_json(record));
+    auto seq = append("decision", record.job_id, record.member_reference, record.decided_at, decision_to_json(record));
+    if (!seq) return seq;
+    FAX_TRY(tx->commit());
+    return seq;
 }
 
 namespace {
@@ -297,6 +392,10 @@ Result<DecisionRecord> AuditLog::cleared_decision(std::string_view job_id, bool 
 }
 
 Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
+    // The checks below and the append are one transaction under the append lock: no
+    // other station's entry for the job can slip in between.
+    auto tx = db_->begin(kAppendLock);
+    if (!tx) return fail(tx.take_error());
     auto d = cleared_decision(record.job_id, true);
     if (!d) return fail(d.take_error());
     auto attempts = find_attempts(record.job_id);
@@ -318,10 +417,17 @@ Result<int64_t> AuditLog::append_attempt(const AttemptRecord& record) {
                 return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": attempt page " +
                                                        std::to_string(p) + " is not a page of the job");
     }
-    return append("attempt", record.job_id, "", record.decided_at, canonical(attempt_json(record)));
+    auto seq = append("attempt", record.job_id, "", record.decided_at, canonical(attempt_json(record)));
+    if (!seq) return seq;
+    FAX_TRY(tx->commit());
+    return seq;
 }
 
 Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
+    // The checks below and the append are one transaction under the append lock: no
+    // other station's entry for the job can slip in between.
+    auto tx = db_->begin(kAppendLock);
+    if (!tx) return fail(tx.take_error());
     const auto& o = record.outcome;
     auto d = cleared_decision(record.job_id, true);
     if (!d) return fail(d.take_error());
@@ -355,18 +461,28 @@ Result<int64_t> AuditLog::append_outcome(const OutcomeRecord& record) {
             return fail(Errc::InvalidArgument, "audit: job " + record.job_id + ": page " + std::to_string(p) +
                                                    " is confirmed but was not sent in attempt " +
                                                    std::to_string(o.attempt));
-    return append("outcome", record.job_id, "", o.finished_at, canonical(outcome_json(record)));
+    auto seq = append("outcome", record.job_id, "", o.finished_at, canonical(outcome_json(record)));
+    if (!seq) return seq;
+    FAX_TRY(tx->commit());
+    return seq;
 }
 
 Result<int64_t> AuditLog::append_closure(const ClosureRecord& record) {
+    // The checks below and the append are one transaction under the append lock: no
+    // other station's entry for the job can slip in between.
+    auto tx = db_->begin(kAppendLock);
+    if (!tx) return fail(tx.take_error());
     auto d = cleared_decision(record.job_id, false);
     if (!d) return fail(d.take_error());
     if (record.reason.empty()) return fail(Errc::InvalidArgument, "audit: a closure needs a reason");
-    return append("closed", record.job_id, "", record.decided_at, canonical(closure_json(record)));
+    auto seq = append("closed", record.job_id, "", record.decided_at, canonical(closure_json(record)));
+    if (!seq) return seq;
+    FAX_TRY(tx->commit());
+    return seq;
 }
 
 Result<AuditHead> AuditLog::head() const {
-    auto st = Statement::prepare(db_.get(), "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
+    auto st = db_->prepare("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1");
     if (!st) return fail(st.take_error());
     auto row = st->step();
     if (!row) return fail(row.take_error());
@@ -375,7 +491,7 @@ Result<AuditHead> AuditLog::head() const {
 }
 
 Result<std::vector<AuditEntry>> AuditLog::entries() const {
-    auto rows = read_rows(db_.get(), nullptr);
+    auto rows = read_rows(*db_, nullptr);
     if (!rows) return fail(rows.take_error());
     std::vector<AuditEntry> out;
     for (auto& r : *rows)
@@ -384,7 +500,7 @@ Result<std::vector<AuditEntry>> AuditLog::entries() const {
 }
 
 Result<std::optional<DecisionRecord>> AuditLog::find_decision(std::string_view job_id) const {
-    auto rows = read_rows(db_.get(), "kind = 'decision' AND job_id = ?1", job_id);
+    auto rows = read_rows(*db_, "kind = 'decision' AND job_id = ?1", job_id);
     if (!rows) return fail(rows.take_error());
     if (rows->empty()) return std::optional<DecisionRecord>();
     auto d = decision_from_json(rows->front().body);
@@ -393,7 +509,7 @@ Result<std::optional<DecisionRecord>> AuditLog::find_decision(std::string_view j
 }
 
 Result<std::vector<OutcomeRecord>> AuditLog::find_outcomes(std::string_view job_id) const {
-    auto rows = read_rows(db_.get(), "kind = 'outcome' AND job_id = ?1", job_id);
+    auto rows = read_rows(*db_, "kind = 'outcome' AND job_id = ?1", job_id);
     if (!rows) return fail(rows.take_error());
     std::vector<OutcomeRecord> out;
     for (const auto& r : *rows) {
@@ -414,7 +530,7 @@ Result<std::optional<OutcomeRecord>> AuditLog::find_outcome(std::string_view job
 }
 
 Result<std::vector<AttemptRecord>> AuditLog::find_attempts(std::string_view job_id) const {
-    auto rows = read_rows(db_.get(), "kind = 'attempt' AND job_id = ?1", job_id);
+    auto rows = read_rows(*db_, "kind = 'attempt' AND job_id = ?1", job_id);
     if (!rows) return fail(rows.take_error());
     std::vector<AttemptRecord> out;
     for (const auto& r : *rows) {
@@ -426,7 +542,7 @@ Result<std::vector<AttemptRecord>> AuditLog::find_attempts(std::string_view job_
 }
 
 Result<std::optional<ClosureRecord>> AuditLog::find_closure(std::string_view job_id) const {
-    auto rows = read_rows(db_.get(), "kind = 'closed' AND job_id = ?1", job_id);
+    auto rows = read_rows(*db_, "kind = 'closed' AND job_id = ?1", job_id);
     if (!rows) return fail(rows.take_error());
     if (rows->empty()) return std::optional<ClosureRecord>();
     const json j = json::parse(rows->front().body, nullptr, false);
@@ -447,8 +563,7 @@ Result<std::vector<int>> AuditLog::delivered_pages(std::string_view job_id) cons
 
 Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_reference, TimePoint from,
                                                       TimePoint to) const {
-    auto st = Statement::prepare(db_.get(),
-                                 "SELECT body FROM audit_entries WHERE kind = 'decision' AND member_ref = ?1 "
+    auto st = db_->prepare("SELECT body FROM audit_entries WHERE kind = 'decision' AND member_ref = ?1 "
                                  "AND at >= ?2 AND at < ?3 ORDER BY seq");
     if (!st) return fail(st.take_error());
     st->bind(1, member_reference).bind(2, to_unix(from)).bind(3, to_unix(to));

@@ -2,6 +2,7 @@
 // as the trail's readers read it.
 #include "fax/gate/audit_log.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -9,7 +10,7 @@
 
 #include "audit_records.h"
 #include "fax/base/sha256.h"
-#include "fax/store/sqlite_db.h"
+#include "fax/store/database.h"
 
 namespace fax::gate {
 
@@ -119,18 +120,11 @@ private:
     Sha256 sha_;
 };
 
-// A column of the current row without a copy: valid until the statement steps again
-// (what Statement::text() copies; NULL reads as empty).
-std::string_view column_text(sqlite3_stmt* s, int col) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
-    const int n = sqlite3_column_bytes(s, col);
-    return p != nullptr ? std::string_view(p, static_cast<std::size_t>(n)) : std::string_view();
-}
 
 
 // The chain has passed every check; now the signed checkpoints (`hash_at`: the chain's
 // hash at each checkpoint's seq that exists; `sealed`: the outcome and closure entries).
-void check_checkpoints(AuditVerifyReport& rep, const AuditVerifyKey& key, const std::vector<AuditCheckpoint>& cps,
+void check_checkpoints(AuditVerifyReport& rep, const std::vector<AuditVerifyKey>& keys, const std::vector<AuditCheckpoint>& cps,
                        const std::vector<std::string>& hash_at, const std::vector<int64_t>& sealed) {
     auto e = [](int64_t n) { return "entry " + std::to_string(n); };
     auto bad = [&rep](AuditProblem p, int64_t seq, std::string msg) {
@@ -148,13 +142,18 @@ void check_checkpoints(AuditVerifyReport& rep, const AuditVerifyKey& key, const 
                     ": the checkpoints were removed, or these entries were not written by the station");
         return;
     }
-    const std::string fp = key.fingerprint();
+    std::vector<std::string> fps;
+    for (const auto& k : keys) fps.push_back(k.fingerprint());
+    std::string known;
+    for (const auto& f : fps) known += (known.empty() ? "" : ", ") + f;
     const AuditCheckpoint* agreed = nullptr;  // the last checkpoint the chain agrees with
     for (std::size_t i = 0; i < cps.size(); ++i) {
         const AuditCheckpoint& c = cps[i];
-        if (c.key_fingerprint != fp || !key.verify(checkpoint_message(c), c.signature)) {
+        const auto k = std::find(fps.begin(), fps.end(), c.key_fingerprint);
+        if (k == fps.end() || !keys[static_cast<std::size_t>(k - fps.begin())].verify(checkpoint_message(c), c.signature)) {
             bad(AuditProblem::BadSignature, c.seq,
-                "the checkpoint of " + e(c.seq) + " is not signed by the station's key (" + fp +
+                "the checkpoint of " + e(c.seq) + " is not signed by " +
+                    (keys.size() == 1 ? "the station's key (" : "a station's key (") + known +
                     "): checkpoints were forged or the key was replaced");
             return;
         }
@@ -258,9 +257,16 @@ AuditBodyFields audit_body_fields(std::string_view body) {
 // comes from the rest of the same pass (see `finish`).
 Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expected_head,
                                            const AuditVerifyKey* key) const {
-    sqlite3* db = db_.get();
+    std::vector<AuditVerifyKey> keys;
+    if (key != nullptr) keys.push_back(*key);
+    return verify_with(expected_head, keys);
+}
+
+Result<AuditVerifyReport> AuditLog::verify_with(const std::optional<AuditHead>& expected_head,
+                                                const std::vector<AuditVerifyKey>& keys) const {
+    const bool signed_check = !keys.empty();
     std::vector<AuditCheckpoint> cps;
-    if (key != nullptr) {
+    if (signed_check) {
         auto all = checkpoints();
         if (!all) return fail(all.take_error());
         cps = std::move(*all);
@@ -278,17 +284,10 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
     static constexpr std::string_view kSql =
         "SELECT seq, kind, job_id, member_ref, at, body, prev_hash, hash FROM audit_entries ORDER BY seq";
     enum Col { kSeq, kKind, kJob, kMember, kAt, kBody, kPrev, kHash };
-    sqlite3_stmt* raw = nullptr;
-    const int prc = sqlite3_prepare_v2(db, kSql.data(), static_cast<int>(kSql.size()), &raw, nullptr);
-    std::unique_ptr<sqlite3_stmt, store::StmtFinalizer> stmt(raw);
-    if (prc != SQLITE_OK) return store::db_error(db, "sqlite prepare");
-    sqlite3_stmt* const s = stmt.get();
-    auto step = [&]() -> Result<bool> {
-        const int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        return store::db_error(db, "sqlite");
-    };
+    auto stmt = db_->prepare(kSql);
+    if (!stmt) return fail(stmt.take_error());
+    store::Statement& s = *stmt;
+    auto step = [&]() -> Result<bool> { return s.step(); };
 
     ChainHash hasher;
     if (!hasher.usable()) return fail(Errc::Internal, "audit: SHA-256 is not available from libcrypto");
@@ -314,10 +313,10 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
         std::optional<int64_t> stored_at;
         while (true) {
             if (wanted && !stored_at) {
-                const BodyView& b = reader.read(column_text(s, kBody));
-                if (b.object && b.seq == *wanted) stored_at = sqlite3_column_int64(s, kSeq);
+                const BodyView& b = reader.read(s.text_view(kBody));
+                if (b.object && b.seq == *wanted) stored_at = s.integer(kSeq);
             }
-            rep.head_hash.assign(column_text(s, kHash));
+            rep.head_hash.assign(s.text_view(kHash));
             auto more = step();
             if (!more) return fail(more.take_error());
             if (!*more) break;
@@ -335,7 +334,7 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
         if (!more) return fail(more.take_error());
         if (!*more) break;
         ++rows;
-        const int64_t seq = sqlite3_column_int64(s, kSeq);
+        const int64_t seq = s.integer(kSeq);
         if (seq != expected_seq) {
             auto at = finish(expected_seq);
             if (!at) return fail(at.take_error());
@@ -346,9 +345,9 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
                        e(expected_seq) + " was removed: the trail goes from " +
                            (expected_seq > 1 ? e(expected_seq - 1) : std::string("the start")) + " to " + e(seq));
         }
-        const std::string_view body = column_text(s, kBody);
-        const std::string_view stored_prev = column_text(s, kPrev);
-        const std::string_view hash = column_text(s, kHash);
+        const std::string_view body = s.text_view(kBody);
+        const std::string_view stored_prev = s.text_view(kPrev);
+        const std::string_view hash = s.text_view(kHash);
         const bool hash_ok = hasher.matches(stored_prev, body, hash);
         const BodyView* b = hash_ok ? &reader.read(body) : nullptr;
         if (!hash_ok || !b->object) {
@@ -374,17 +373,17 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
             if (rows == 1) return bad(AuditProblem::Altered, seq, e(seq) + " was altered: it does not start the chain");
             return bad(AuditProblem::Altered, seq - 1, e(seq - 1) + " was altered: " + e(seq) + " no longer links to it");
         }
-        const std::string_view kind = column_text(s, kKind);
-        const bool columns_match = b->entry == kind && b->job_id == column_text(s, kJob) &&
-                                   column_text(s, kMember) == b->member_reference &&
-                                   (kind == "outcome" ? b->finished_at : b->decided_at) == sqlite3_column_int64(s, kAt);
+        const std::string_view kind = s.text_view(kKind);
+        const bool columns_match = b->entry == kind && b->job_id == s.text_view(kJob) &&
+                                   s.text_view(kMember) == b->member_reference &&
+                                   (kind == "outcome" ? b->finished_at : b->decided_at) == s.integer(kAt);
         if (!columns_match) {
             if (auto f = finish(std::nullopt); !f) return fail(f.take_error());
             return bad(AuditProblem::Altered, seq, e(seq) + " was altered: its indexed columns differ from its hashed contents");
         }
         prev_hash.assign(hash);
         if (expected_head && seq == expected_head->seq) hash_at_expected_head = prev_hash;
-        if (key != nullptr) {
+        if (signed_check) {
             note_hash(seq, prev_hash);
             if (kind == "outcome" || kind == "closed") sealed.push_back(seq);
         }
@@ -402,8 +401,8 @@ Result<AuditVerifyReport> AuditLog::verify(const std::optional<AuditHead>& expec
                        e(expected_head->seq) + " does not match the recorded head hash");
     }
     rep.message = "audit trail intact: " + std::to_string(rep.entries) + " entries";
-    if (key != nullptr) {
-        check_checkpoints(rep, *key, cps, hash_at, sealed);
+    if (signed_check) {
+        check_checkpoints(rep, keys, cps, hash_at, sealed);
         if (rep.ok) {
             rep.message += ", signed up to entry " + std::to_string(rep.last_checkpoint->seq);
             if (rep.unsigned_entries > 0)

@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "json_fields.h"
-#include "fax/store/sqlite_db.h"
 #include "time_format.h"
 
 namespace fax::gate {
@@ -32,8 +31,6 @@ VerificationState verification_state(const DirectoryEntry& e, TimePoint now, std
     if (e.test_fax && e.test_fax->delivered) return VerificationState::AwaitingConfirmation;
     return VerificationState::Unverified;
 }
-
-void Directory::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 namespace {
 
@@ -74,7 +71,44 @@ CREATE TRIGGER recipient_events_no_update BEFORE UPDATE ON recipient_events
 BEGIN SELECT RAISE(ABORT, 'directory history is append-only'); END;
 CREATE TRIGGER recipient_events_no_delete BEFORE DELETE ON recipient_events
 BEGIN SELECT RAISE(ABORT, 'directory history is append-only'); END;
-PRAGMA user_version = 1;
+)sql";
+
+// The same tables on the shared PostgreSQL database (times are 64-bit there too).
+constexpr const char* kPostgresV1 = R"sql(
+CREATE TABLE recipients (
+  id                 TEXT PRIMARY KEY,
+  organisation       TEXT NOT NULL,
+  person             TEXT NOT NULL DEFAULT '',
+  category           TEXT NOT NULL,
+  fax_e164           TEXT,
+  fax_dial           TEXT NOT NULL,
+  voice_e164         TEXT,
+  voice_dial         TEXT NOT NULL,
+  expected_csi       TEXT,
+  test_fax_job       TEXT,
+  test_fax_at        BIGINT,
+  test_fax_delivered BIGINT,
+  test_fax_by        TEXT,
+  verified_by_id     TEXT,
+  verified_by_name   TEXT,
+  verified_at        BIGINT,
+  verified_how       TEXT,
+  observed_csi       TEXT,
+  observed_csi_at    BIGINT,
+  created_at         BIGINT NOT NULL,
+  updated_at         BIGINT NOT NULL
+);
+CREATE TABLE recipient_events (
+  id           BIGSERIAL PRIMARY KEY,
+  recipient_id TEXT NOT NULL REFERENCES recipients(id),
+  at           BIGINT NOT NULL,
+  kind         TEXT NOT NULL,
+  by           TEXT NOT NULL,
+  detail       TEXT NOT NULL
+);
+CREATE INDEX recipient_events_by_recipient ON recipient_events(recipient_id, id);
+CREATE TRIGGER recipient_events_append_only BEFORE UPDATE OR DELETE ON recipient_events
+  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('directory history is append-only');
 )sql";
 
 constexpr const char* kSelectEntry =
@@ -191,33 +225,31 @@ Result<std::vector<NewEntry>> parse_directory_json(std::string_view text, std::s
     return out;
 }
 
-Directory::Directory(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+Directory::Directory(std::shared_ptr<store::Database> db) : db_(std::move(db)) {}
 Directory::Directory(Directory&&) noexcept = default;
 Directory& Directory::operator=(Directory&&) noexcept = default;
 Directory::~Directory() = default;
 
 Result<Directory> Directory::open(const std::filesystem::path& path) {
-    std::unique_ptr<sqlite3, DbCloser> db;
-    FAX_TRY(store::open_database(path, db, "directory"));
-    auto version = store::user_version(db.get());
-    if (!version) return fail(version.take_error());
-    if (*version > kSchemaVersion)
-        return fail(Errc::Unsupported, "directory: " + path.string() + " has schema version " +
-                                           std::to_string(*version) + "; this program knows up to " +
-                                           std::to_string(kSchemaVersion));
-    if (*version == 0) {
-        auto tx = store::Transaction::begin(db.get());
-        if (!tx) return fail(tx.take_error());
-        FAX_TRY(store::exec(db.get(), kSchemaV1));
-        FAX_TRY(tx->commit());
-    }
+    auto db = store::open_sqlite(path, "directory", false);
+    if (!db) return fail(db.take_error());
+    return open(std::shared_ptr<store::Database>(std::move(*db)), store::SchemaPolicy::Migrate);
+}
+
+Result<Directory> Directory::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
+    const auto migrate = [&](int) -> Status {
+        if (db->backend() == store::Backend::Sqlite) return db->exec(kSchemaV1);
+        FAX_TRY(db->exec(store::kPostgresRefuseFunction));
+        return db->exec(kPostgresV1);
+    };
+    FAX_TRY(store::settle_schema(*db, "directory", kSchemaVersion, policy, migrate));
     return Directory(std::move(db));
 }
 
 Status Directory::add_event(std::string_view id, TimePoint at, std::string_view kind, std::string_view by,
                             std::string_view detail_text) {
-    auto st = Statement::prepare(
-        db_.get(), "INSERT INTO recipient_events(recipient_id, at, kind, by, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto st = db_->prepare(
+        "INSERT INTO recipient_events(recipient_id, at, kind, by, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, to_unix(at)).bind(3, kind).bind(4, by).bind(5, detail_text);
     return st->run();
@@ -240,14 +272,13 @@ Result<DirectoryEntry> Directory::add(const NewEntry& n, TimePoint now) {
         csi = *c;
     }
 
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto existing = find(n.id);
     if (!existing) return fail(existing.take_error());
     if (*existing) return fail(Errc::InvalidArgument, "directory: an entry with id '" + n.id + "' already exists");
 
-    auto st = Statement::prepare(db_.get(),
-                                 "INSERT INTO recipients(id, organisation, person, category, fax_e164, fax_dial, "
+    auto st = db_->prepare("INSERT INTO recipients(id, organisation, person, category, fax_e164, fax_dial, "
                                  "voice_e164, voice_dial, expected_csi, created_at, updated_at) "
                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
     if (!st) return fail(st.take_error());
@@ -269,7 +300,7 @@ Result<DirectoryEntry> Directory::add(const NewEntry& n, TimePoint now) {
 }
 
 Result<std::optional<DirectoryEntry>> Directory::find(std::string_view id) const {
-    auto st = Statement::prepare(db_.get(), std::string(kSelectEntry) + " WHERE id = ?1");
+    auto st = db_->prepare(std::string(kSelectEntry) + " WHERE id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id);
     auto row = st->step();
@@ -286,7 +317,7 @@ Result<DirectoryEntry> Directory::get(std::string_view id) const {
 }
 
 Result<std::vector<DirectoryEntry>> Directory::list() const {
-    auto st = Statement::prepare(db_.get(), std::string(kSelectEntry) + " ORDER BY id");
+    auto st = db_->prepare(std::string(kSelectEntry) + " ORDER BY id");
     if (!st) return fail(st.take_error());
     std::vector<DirectoryEntry> out;
     while (true) {
@@ -299,8 +330,7 @@ Result<std::vector<DirectoryEntry>> Directory::list() const {
 }
 
 Result<std::vector<DirectoryEvent>> Directory::history(std::string_view id) const {
-    auto st = Statement::prepare(db_.get(),
-                                 "SELECT at, kind, by, detail FROM recipient_events WHERE recipient_id = ?1 ORDER BY id");
+    auto st = db_->prepare("SELECT at, kind, by, detail FROM recipient_events WHERE recipient_id = ?1 ORDER BY id");
     if (!st) return fail(st.take_error());
     st->bind(1, id);
     std::vector<DirectoryEvent> out;
@@ -317,14 +347,13 @@ Result<DirectoryEntry> Directory::change_fax_number(std::string_view id, std::st
                                                     TimePoint now) {
     auto fax = parse_phone_number(fax_text, true);
     if (!fax) return fail(Errc::InvalidInput, "directory: fax: the number " + fax.error().message);
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto cur = get(id);
     if (!cur) return fail(cur.take_error());
     // A new number is a new recipient as far as verification goes: clear the test fax,
     // the confirmation and the observed station id.
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE recipients SET fax_e164 = ?2, fax_dial = ?3, test_fax_job = NULL, "
+    auto st = db_->prepare("UPDATE recipients SET fax_e164 = ?2, fax_dial = ?3, test_fax_job = NULL, "
                                  "test_fax_at = NULL, test_fax_delivered = NULL, test_fax_by = NULL, "
                                  "verified_by_id = NULL, verified_by_name = NULL, verified_at = NULL, "
                                  "verified_how = NULL, observed_csi = NULL, observed_csi_at = NULL, updated_at = ?4 "
@@ -348,11 +377,11 @@ Result<DirectoryEntry> Directory::set_expected_csi(std::string_view id, std::opt
     } else {
         csi.reset();
     }
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto cur = get(id);
     if (!cur) return fail(cur.take_error());
-    auto st = Statement::prepare(db_.get(), "UPDATE recipients SET expected_csi = ?2, updated_at = ?3 WHERE id = ?1");
+    auto st = db_->prepare("UPDATE recipients SET expected_csi = ?2, updated_at = ?3 WHERE id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind_opt(2, csi).bind(3, to_unix(now));
     FAX_TRY(st->run());
@@ -363,12 +392,11 @@ Result<DirectoryEntry> Directory::set_expected_csi(std::string_view id, std::opt
 
 Result<DirectoryEntry> Directory::record_test_fax(std::string_view id, const TestFaxRecord& r) {
     if (r.job_id.empty()) return fail(Errc::InvalidArgument, "directory: test fax: job id is empty");
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto cur = get(id);
     if (!cur) return fail(cur.take_error());
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE recipients SET test_fax_job = ?2, test_fax_at = ?3, test_fax_delivered = ?4, "
+    auto st = db_->prepare("UPDATE recipients SET test_fax_job = ?2, test_fax_at = ?3, test_fax_delivered = ?4, "
                                  "test_fax_by = ?5, updated_at = ?3 WHERE id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, r.job_id).bind(3, to_unix(r.at)).bind(4, int64_t{r.delivered ? 1 : 0}).bind(5, r.recorded_by);
@@ -386,7 +414,7 @@ Result<DirectoryEntry> Directory::confirm_by_phone(std::string_view id, const Ph
     if (blank(c.recipient_contact))
         return fail(Errc::InvalidInput,
                     "directory: confirmation: the name of the person at the recipient who confirmed is required");
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto cur = get(id);
     if (!cur) return fail(cur.take_error());
@@ -406,8 +434,7 @@ Result<DirectoryEntry> Directory::confirm_by_phone(std::string_view id, const Ph
     const std::string how = "test fax " + cur->test_fax->job_id + " delivered " + detail::iso_utc(cur->test_fax->at) +
                             "; confirmed by telephone at " + cur->voice.display() + " by " + c.recipient_contact +
                             "; recorded by " + c.staff_name + " (" + c.staff_id + ")";
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE recipients SET verified_by_id = ?2, verified_by_name = ?3, verified_at = ?4, "
+    auto st = db_->prepare("UPDATE recipients SET verified_by_id = ?2, verified_by_name = ?3, verified_at = ?4, "
                                  "verified_how = ?5, updated_at = ?4 WHERE id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, c.staff_id).bind(3, c.staff_name).bind(4, to_unix(c.at)).bind(5, how);
@@ -418,13 +445,12 @@ Result<DirectoryEntry> Directory::confirm_by_phone(std::string_view id, const Ph
 }
 
 Status Directory::record_observed_csi(std::string_view id, std::string_view csi, TimePoint at) {
-    auto tx = store::Transaction::begin(db_.get());
+    auto tx = db_->begin("directory");
     if (!tx) return fail(tx.take_error());
     auto cur = get(id);
     if (!cur) return fail(cur.take_error());
     const std::string bounded(csi.substr(0, 20));
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE recipients SET observed_csi = ?2, observed_csi_at = ?3 WHERE id = ?1");
+    auto st = db_->prepare("UPDATE recipients SET observed_csi = ?2, observed_csi_at = ?3 WHERE id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, bounded).bind(3, to_unix(at));
     FAX_TRY(st->run());

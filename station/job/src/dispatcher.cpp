@@ -1,6 +1,10 @@
 #include "fax/job/dispatcher.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "fax/base/private_file.h"
 
 #include "fax/base/log.h"
 #include "fax/gate/policy.h"
@@ -63,7 +67,16 @@ Result<Job> Dispatcher::submit(gate::ClearedRelease&& release, TimePoint now, Tu
     j.submitted_at = now;
     j.not_before = now;
     j.tuning = tuning;
-    FAX_TRY(queue_.add(j));
+    if (shared_spool_) {
+        // On a shared store the cleared file goes into the database with the job: any
+        // station may take it, and the gate's re-check there proves it is this file.
+        auto bytes = read_spooled(release.tiff_path());
+        if (!bytes) return fail(bytes.take_error());
+        FAX_TRY(queue_.add_with_file(j, release.content_sha256(),
+                                     std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size())));
+    } else {
+        FAX_TRY(queue_.add(j));
+    }
     // Spent: from here on only the queue's attempts (each re-checked by the gate) send it.
     (void)release.consume();
     FAX_LOG(Info, kLog, "job " + j.id + " queued: " + std::to_string(j.page_count) + " pages to recipient entry '" +
@@ -85,18 +98,27 @@ Status Dispatcher::close_queued(const Job& job, JobState state, std::string reas
 
 Result<std::optional<StartedAttempt>> Dispatcher::start_next(std::string_view modem, const gate::Context& ctx) {
     for (;;) {
-        auto due = queue_.next_due(ctx.now);
+        // Taken for this station (leased), or a cancelled one to close: no other station
+        // starts the same attempt.
+        auto due = queue_.claim_next_due(ctx.now, modem);
         if (!due) return fail(due.take_error());
         if (!*due) return std::optional<StartedAttempt>();
-        const Job job = std::move(**due);
-        if (job.cancel_requested) {
-            FAX_TRY(close_queued(job, JobState::Cancelled, "cancelled", "cancelled by staff before the next attempt",
-                                 {job.cancel_by, ""}, ctx.now));
+        const Job job = std::move((*due)->job);
+        if (!(*due)->started) {
+            auto closed = close_queued(job, JobState::Cancelled, "cancelled", "cancelled by staff before the next attempt",
+                                       {job.cancel_by, ""}, ctx.now);
+            // Another station closed it first: nothing left to do here.
+            if (!closed && closed.error().code != Errc::InvalidArgument) return fail(closed.take_error());
             continue;
         }
         const int attempt = job.attempts + 1;
         const std::vector<int> pages = pages_to_send(job.confirmed_pages, job.page_count);
-        FAX_TRY(queue_.start_attempt(job.id, attempt, modem, ctx.now));
+        if (shared_spool_) {
+            if (auto s = fetch_spooled(job.id); !s) {
+                (void)queue_.revert_attempt(job.id, job.attempts, ctx.now);
+                return fail(s.take_error());
+            }
+        }
         auto decision = gate_.clear_attempt(job.id, {attempt, pages, describe(job.tuning), std::string(modem)}, ctx);
         if (!decision) {
             (void)queue_.revert_attempt(job.id, job.attempts, ctx.now);
@@ -179,12 +201,24 @@ Result<Job> Dispatcher::finish(const StartedAttempt& a, const gate::Transmission
     return apply_outcome(**job, a.attempt, a.tuning, o, station_shutdown, now);
 }
 
-Result<int> Dispatcher::recover(const gate::Context& ctx) {
-    auto running = queue_.list({JobState::Running});
+Result<int> Dispatcher::recover(const gate::Context& ctx, Recovery which) {
+    // Alone on SQLite files every running job is this station's; on a shared store, its
+    // own (a restart) and those whose station stopped renewing the lease.
+    const bool alone = queue_.backend() == store::Backend::Sqlite;
+    if (alone && which == Recovery::ExpiredLeases) return 0;
+    auto running = queue_.recoverable(ctx.now, alone, which == Recovery::Startup);
     if (!running) return fail(running.take_error());
     int n = 0;
     for (const Job& job : *running) {
         const int k = job.attempts;
+        if (queue_.backend() != store::Backend::Sqlite) {
+            auto mine = queue_.take_over(job, ctx.now);
+            if (!mine) return fail(mine.take_error());
+            if (!*mine) continue;  // another station is recovering it
+            if (job.lease_owner != queue_.station())
+                FAX_LOG(Warn, kLog, "job " + job.id + ": the lease of station " + job.lease_owner +
+                                        " expired during attempt " + std::to_string(k) + "; recovering it here");
+        }
         ++n;
         auto closure = audit_.find_closure(job.id);
         if (!closure) return fail(closure.take_error());
@@ -247,6 +281,27 @@ Result<int> Dispatcher::recover(const gate::Context& ctx) {
                     std::to_string(o.pages_confirmed) + " pages had been confirmed");
     }
     return n;
+}
+
+void Dispatcher::set_shared_spool(std::filesystem::path spool_dir) { shared_spool_ = std::move(spool_dir); }
+
+Result<std::string> Dispatcher::read_spooled(const std::string& path) const {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(Errc::Io, "queue: cannot read the spooled fax file " + path);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) return fail(Errc::Io, "queue: cannot read the spooled fax file " + path);
+    return bytes;
+}
+
+Status Dispatcher::fetch_spooled(const std::string& job_id) const {
+    const auto target = *shared_spool_ / (job_id + ".tif");
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec)) return {};  // this station cleared it (or fetched it before)
+    auto bytes = queue_.spool_file(job_id);
+    if (!bytes) return fail(bytes.take_error());
+    // Missing: the gate's re-check refuses the attempt (the file is not the one cleared).
+    if (!*bytes) return {};
+    return write_private_file(target, **bytes);
 }
 
 Status Dispatcher::cancel(std::string_view job_id, const gate::StaffMember& by, TimePoint now) {

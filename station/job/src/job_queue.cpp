@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fax/store/sqlite_db.h"
+#include "fax/store/database.h"
 #include "fax/store/stored_time.h"
 
 namespace fax::job {
@@ -42,7 +42,6 @@ CREATE TABLE page_confirmations (
   at      INTEGER NOT NULL,
   PRIMARY KEY (job_id, attempt, page)
 );
-PRAGMA user_version = 1;
 )sql";
 
 // Version 2: what faxd says about each configured modem, for `faxctl modems`. Rows are
@@ -59,12 +58,79 @@ CREATE TABLE modem_status (
   pid         INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+)sql";
+
+// Version 3: leases and the spooled files. A running attempt is leased to the station
+// that runs it, which renews the lease while the call goes on; a station that dies
+// stops renewing, and another applies the recovery rules once the lease has expired
+// (docs/station.md, docs/multi-station.md). The cleared fax file of each open job is
+// kept here on a shared store, so that any station can send any job.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE modem_status ADD COLUMN station TEXT NOT NULL DEFAULT '';
+CREATE TABLE spool_files (
+  job_id  TEXT PRIMARY KEY REFERENCES jobs(job_id),
+  sha256  TEXT NOT NULL,
+  content BLOB NOT NULL
+);
+)sql";
+
+// Version 3 on the shared PostgreSQL database. modem_status is keyed by station too:
+// every station reports its own modems.
+constexpr const char* kPostgresV3 = R"sql(
+CREATE TABLE jobs (
+  job_id           TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL CHECK (kind IN ('release', 'verification_test_fax')),
+  state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  recipient_id     TEXT NOT NULL,
+  page_count       BIGINT NOT NULL CHECK (page_count >= 1),
+  submitted_at     BIGINT NOT NULL,
+  not_before       BIGINT NOT NULL,
+  attempts         BIGINT NOT NULL DEFAULT 0,
+  modem            TEXT NOT NULL DEFAULT '',
+  max_modulation   TEXT NOT NULL DEFAULT 'V.17',
+  ecm              BIGINT NOT NULL DEFAULT 1,
+  confirmed_pages  TEXT NOT NULL DEFAULT '[]',
+  last_completion  TEXT NOT NULL DEFAULT '',
+  last_detail      TEXT NOT NULL DEFAULT '',
+  cancel_requested BIGINT NOT NULL DEFAULT 0,
+  cancel_by        TEXT NOT NULL DEFAULT '',
+  updated_at       BIGINT NOT NULL,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_until      BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_due ON jobs(state, not_before, submitted_at);
+CREATE TABLE page_confirmations (
+  job_id  TEXT NOT NULL REFERENCES jobs(job_id),
+  attempt BIGINT NOT NULL,
+  page    BIGINT NOT NULL,
+  at      BIGINT NOT NULL,
+  PRIMARY KEY (job_id, attempt, page)
+);
+CREATE TABLE modem_status (
+  station     TEXT NOT NULL DEFAULT '',
+  entry       TEXT NOT NULL,
+  device      TEXT NOT NULL DEFAULT '',
+  modem_class TEXT NOT NULL DEFAULT '',
+  profile     TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL,
+  job_id      TEXT NOT NULL DEFAULT '',
+  detail      TEXT NOT NULL DEFAULT '',
+  pid         BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL,
+  PRIMARY KEY (station, entry)
+);
+CREATE TABLE spool_files (
+  job_id  TEXT PRIMARY KEY REFERENCES jobs(job_id),
+  sha256  TEXT NOT NULL,
+  content BYTEA NOT NULL
+);
 )sql";
 
 constexpr const char* kColumns =
     "job_id, kind, state, recipient_id, page_count, submitted_at, not_before, attempts, modem, max_modulation, ecm, "
-    "confirmed_pages, last_completion, last_detail, cancel_requested, cancel_by, updated_at";
+    "confirmed_pages, last_completion, last_detail, cancel_requested, cancel_by, updated_at, lease_owner, lease_until";
 
 
 std::string pages_json(const std::vector<int>& pages) { return json(pages).dump(); }
@@ -96,12 +162,14 @@ Job row_to_job(const Statement& st) {
     j.cancel_requested = st.integer(14) != 0;
     j.cancel_by = st.text(15);
     j.updated_at = store::from_unix_ms(st.integer(16));
+    j.lease_owner = st.text(17);
+    j.lease_until = store::from_unix_ms(st.integer(18));
     return j;
 }
 
-Result<std::vector<Job>> query(sqlite3* db, const std::string& where_order, const std::vector<std::string>& binds = {},
+Result<std::vector<Job>> query(store::Database& db, const std::string& where_order, const std::vector<std::string>& binds = {},
                                std::optional<int64_t> bind_int = std::nullopt) {
-    auto st = Statement::prepare(db, std::string("SELECT ") + kColumns + " FROM jobs " + where_order);
+    auto st = db.prepare(std::string("SELECT ") + kColumns + " FROM jobs " + where_order);
     if (!st) return fail(st.take_error());
     int i = 1;
     for (const auto& b : binds) st->bind(i++, b);
@@ -117,9 +185,9 @@ Result<std::vector<Job>> query(sqlite3* db, const std::string& where_order, cons
 }
 
 // Runs one UPDATE and insists that it changed exactly one row.
-Status update_one(sqlite3* db, Statement& st, std::string_view id, std::string_view what) {
+Status update_one(Statement& st, std::string_view id, std::string_view what) {
     FAX_TRY(st.run());
-    if (sqlite3_changes(db) != 1)
+    if (st.changes() != 1)
         return fail(Errc::InvalidArgument, "queue: job " + std::string(id) + " " + std::string(what));
     return {};
 }
@@ -162,36 +230,50 @@ std::string describe(const Tuning& t) {
     return std::string(to_string(t.max_modulation)) + " max, ECM " + (t.ecm ? "on" : "off");
 }
 
-void JobQueue::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-JobQueue::JobQueue(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+JobQueue::JobQueue(std::shared_ptr<store::Database> db) : db_(std::move(db)) {}
 JobQueue::JobQueue(JobQueue&&) noexcept = default;
 JobQueue& JobQueue::operator=(JobQueue&&) noexcept = default;
 JobQueue::~JobQueue() = default;
 
 Result<JobQueue> JobQueue::open(const std::filesystem::path& path) {
-    std::unique_ptr<sqlite3, DbCloser> db;
-    FAX_TRY(store::open_database(path, db, "queue"));
     // A queued release must survive a power cut as surely as its audit entry.
-    FAX_TRY(store::exec(db.get(), "PRAGMA synchronous = FULL"));
-    auto version = store::user_version(db.get());
-    if (!version) return fail(version.take_error());
-    if (*version > kSchemaVersion)
-        return fail(Errc::Unsupported, "queue: " + path.string() + " has schema version " + std::to_string(*version) +
-                                           "; this program knows up to " + std::to_string(kSchemaVersion));
-    if (*version < kSchemaVersion) {
-        auto tx = store::Transaction::begin(db.get());
-        if (!tx) return fail(tx.take_error());
-        if (*version == 0) FAX_TRY(store::exec(db.get(), kSchema));
-        if (*version <= 1) FAX_TRY(store::exec(db.get(), kSchemaV2));
-        FAX_TRY(tx->commit());
-    }
+    auto db = store::open_sqlite(path, "queue", true);
+    if (!db) return fail(db.take_error());
+    return open(std::shared_ptr<store::Database>(std::move(*db)), store::SchemaPolicy::Migrate);
+}
+
+Result<JobQueue> JobQueue::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
+    const auto migrate = [&](int version) -> Status {
+        if (db->backend() == store::Backend::Postgres) {
+            if (version != 0) return fail(Errc::Unsupported, "queue: no migration from schema version " + std::to_string(version));
+            return db->exec(kPostgresV3);
+        }
+        if (version == 0) FAX_TRY(db->exec(kSchema));
+        if (version <= 1) FAX_TRY(db->exec(kSchemaV2));
+        return db->exec(kSchemaV3);
+    };
+    FAX_TRY(store::settle_schema(*db, "queue", kSchemaVersion, policy, migrate));
     return JobQueue(std::move(db));
+}
+
+void JobQueue::set_station(std::string station, std::chrono::seconds lease) {
+    station_ = std::move(station);
+    lease_ = lease;
+}
+
+store::Backend JobQueue::backend() const { return db_->backend(); }
+
+Status JobQueue::add_with_file(const Job& j, std::string_view sha256, std::span<const uint8_t> content) {
+    auto tx = db_->begin();
+    if (!tx) return fail(tx.take_error());
+    FAX_TRY(add(j));
+    FAX_TRY(put_spool_file(j.id, sha256, content));
+    return tx->commit();
 }
 
 Status JobQueue::add(const Job& j) {
     if (j.id.empty() || j.page_count < 1) return fail(Errc::InvalidArgument, "queue: a job needs an id and pages");
-    auto st = Statement::prepare(db_.get(),
-                                 "INSERT INTO jobs(job_id, kind, state, recipient_id, page_count, submitted_at, "
+    auto st = db_->prepare("INSERT INTO jobs(job_id, kind, state, recipient_id, page_count, submitted_at, "
                                  "not_before, max_modulation, ecm, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, "
                                  "?7, ?8, ?5)");
     if (!st) return fail(st.take_error());
@@ -205,7 +287,7 @@ Status JobQueue::add(const Job& j) {
         .bind(8, static_cast<int64_t>(j.tuning.ecm ? 1 : 0));
     auto r = st->run();
     if (!r) {
-        if (r.error().message.find("UNIQUE") != std::string::npos)
+        if (r.error().code == Errc::Conflict)
             return fail(Errc::InvalidArgument, "queue: job " + j.id + " is already queued");
         return r;
     }
@@ -213,7 +295,7 @@ Status JobQueue::add(const Job& j) {
 }
 
 Result<std::optional<Job>> JobQueue::find(std::string_view id) const {
-    auto rows = query(db_.get(), "WHERE job_id = ?1", {std::string(id)});
+    auto rows = query(*db_, "WHERE job_id = ?1", {std::string(id)});
     if (!rows) return fail(rows.take_error());
     if (rows->empty()) return std::optional<Job>();
     return std::optional<Job>(std::move(rows->front()));
@@ -223,11 +305,11 @@ Result<std::vector<Job>> JobQueue::list(const std::vector<JobState>& states, int
     std::string where;
     for (auto s : states) where += std::string(where.empty() ? "WHERE state IN (" : ", ") + "'" + std::string(to_string(s)) + "'";
     if (!where.empty()) where += ")";
-    return query(db_.get(), where + " ORDER BY submitted_at DESC, job_id DESC LIMIT ?1", {}, limit);
+    return query(*db_, where + " ORDER BY submitted_at DESC, job_id DESC LIMIT ?1", {}, limit);
 }
 
 Result<std::optional<Job>> JobQueue::next_due(TimePoint now) const {
-    auto rows = query(db_.get(),
+    auto rows = query(*db_,
                       "WHERE state = 'queued' AND not_before <= ?1 ORDER BY not_before, submitted_at, job_id LIMIT 1",
                       {}, store::to_unix_ms(now));
     if (!rows) return fail(rows.take_error());
@@ -236,7 +318,7 @@ Result<std::optional<Job>> JobQueue::next_due(TimePoint now) const {
 }
 
 Result<std::optional<TimePoint>> JobQueue::next_wake() const {
-    auto st = Statement::prepare(db_.get(), "SELECT MIN(not_before) FROM jobs WHERE state = 'queued'");
+    auto st = db_->prepare("SELECT MIN(not_before) FROM jobs WHERE state = 'queued'");
     if (!st) return fail(st.take_error());
     auto r = st->step();
     if (!r) return fail(r.take_error());
@@ -245,34 +327,32 @@ Result<std::optional<TimePoint>> JobQueue::next_wake() const {
 }
 
 Status JobQueue::start_attempt(std::string_view id, int attempt, std::string_view modem, TimePoint now) {
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE jobs SET state = 'running', attempts = ?2, modem = ?3, updated_at = ?4 "
-                                 "WHERE job_id = ?1 AND state = 'queued' AND attempts = ?2 - 1");
+    auto st = db_->prepare("UPDATE jobs SET state = 'running', attempts = ?2, modem = ?3, updated_at = ?4, "
+                           "lease_owner = ?5, lease_until = ?6 "
+                           "WHERE job_id = ?1 AND state = 'queued' AND attempts = ?2 - 1");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, modem).bind(4, store::to_unix_ms(now));
-    return update_one(db_.get(), *st, id, "is not queued for attempt " + std::to_string(attempt));
+    st->bind(5, station_).bind(6, store::to_unix_ms(now + lease_));
+    return update_one(*st, id, "is not queued for attempt " + std::to_string(attempt));
 }
 
 Status JobQueue::revert_attempt(std::string_view id, int attempts_before, TimePoint now) {
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE jobs SET state = 'queued', attempts = ?2, updated_at = ?3 "
+    auto st = db_->prepare("UPDATE jobs SET state = 'queued', attempts = ?2, updated_at = ?3 "
                                  "WHERE job_id = ?1 AND state = 'running'");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, static_cast<int64_t>(attempts_before)).bind(3, store::to_unix_ms(now));
-    return update_one(db_.get(), *st, id, "is not running");
+    return update_one(*st, id, "is not running");
 }
 
 Status JobQueue::page_confirmed(std::string_view id, int attempt, int page, TimePoint now) {
-    auto st = Statement::prepare(db_.get(),
-                                 "INSERT OR IGNORE INTO page_confirmations(job_id, attempt, page, at) VALUES (?1, ?2, ?3, ?4)");
+    auto st = db_->prepare("INSERT INTO page_confirmations(job_id, attempt, page, at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, static_cast<int64_t>(attempt)).bind(3, static_cast<int64_t>(page)).bind(4, store::to_unix_ms(now));
     return st->run();
 }
 
 Result<std::vector<int>> JobQueue::pages_confirmed_during(std::string_view id, int attempt) const {
-    auto st = Statement::prepare(db_.get(),
-                                 "SELECT page FROM page_confirmations WHERE job_id = ?1 AND attempt = ?2 ORDER BY page");
+    auto st = db_->prepare("SELECT page FROM page_confirmations WHERE job_id = ?1 AND attempt = ?2 ORDER BY page");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, static_cast<int64_t>(attempt));
     std::vector<int> out;
@@ -286,8 +366,7 @@ Result<std::vector<int>> JobQueue::pages_confirmed_during(std::string_view id, i
 }
 
 Status JobQueue::finish_attempt(std::string_view id, const AttemptEnd& end, TimePoint now) {
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE jobs SET state = ?2, not_before = ?3, max_modulation = ?4, ecm = ?5, "
+    auto st = db_->prepare("UPDATE jobs SET state = ?2, not_before = ?3, max_modulation = ?4, ecm = ?5, "
                                  "confirmed_pages = ?6, last_completion = ?7, last_detail = ?8, updated_at = ?9 "
                                  "WHERE job_id = ?1 AND state = 'running'");
     if (!st) return fail(st.take_error());
@@ -300,34 +379,120 @@ Status JobQueue::finish_attempt(std::string_view id, const AttemptEnd& end, Time
         .bind(7, end.completion)
         .bind(8, end.detail)
         .bind(9, store::to_unix_ms(now));
-    return update_one(db_.get(), *st, id, "is not running");
+    auto tx = db_->begin();
+    if (!tx) return fail(tx.take_error());
+    FAX_TRY(update_one(*st, id, "is not running"));
+    if (is_closed(end.state)) FAX_TRY(drop_spool_file(id));
+    return tx->commit();
 }
 
 Status JobQueue::close(std::string_view id, JobState state, std::string_view completion, std::string_view detail,
                        TimePoint now) {
     if (!is_closed(state)) return fail(Errc::InvalidArgument, "queue: close needs a closed state");
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE jobs SET state = ?2, last_completion = ?3, last_detail = ?4, updated_at = ?5 "
+    auto st = db_->prepare("UPDATE jobs SET state = ?2, last_completion = ?3, last_detail = ?4, updated_at = ?5 "
                                  "WHERE job_id = ?1 AND state = 'queued'");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, to_string(state)).bind(3, completion).bind(4, detail).bind(5, store::to_unix_ms(now));
-    return update_one(db_.get(), *st, id, "is not queued");
+    auto tx = db_->begin();
+    if (!tx) return fail(tx.take_error());
+    FAX_TRY(update_one(*st, id, "is not queued"));
+    FAX_TRY(drop_spool_file(id));
+    return tx->commit();
 }
 
 Status JobQueue::request_cancel(std::string_view id, std::string_view staff_id, TimePoint now) {
-    auto st = Statement::prepare(db_.get(),
-                                 "UPDATE jobs SET cancel_requested = 1, cancel_by = ?2, updated_at = ?3 "
+    auto st = db_->prepare("UPDATE jobs SET cancel_requested = 1, cancel_by = ?2, updated_at = ?3 "
                                  "WHERE job_id = ?1 AND state IN ('queued', 'running')");
     if (!st) return fail(st.take_error());
     st->bind(1, id).bind(2, staff_id).bind(3, store::to_unix_ms(now));
-    return update_one(db_.get(), *st, id, "is not queued or running (unknown, or already closed)");
+    return update_one(*st, id, "is not queued or running (unknown, or already closed)");
+}
+
+Result<std::optional<JobQueue::Claim>> JobQueue::claim_next_due(TimePoint now, std::string_view modem) {
+    // One transaction: the row is taken under a row lock that other stations skip
+    // (PostgreSQL), or under the file's write lock (SQLite), so that two stations with a
+    // free modem never start the same attempt.
+    auto tx = db_->begin();
+    if (!tx) return fail(tx.take_error());
+    const std::string lock = db_->backend() == store::Backend::Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+    auto rows = query(*db_, "WHERE state = 'queued' AND not_before <= ?1 ORDER BY not_before, submitted_at, job_id LIMIT 1" + lock,
+                      {}, store::to_unix_ms(now));
+    if (!rows) return fail(rows.take_error());
+    if (rows->empty()) {
+        FAX_TRY(tx->commit());
+        return std::optional<Claim>();
+    }
+    Claim c{std::move(rows->front()), false};
+    if (!c.job.cancel_requested) {
+        FAX_TRY(start_attempt(c.job.id, c.job.attempts + 1, modem, now));
+        c.started = true;
+    }
+    FAX_TRY(tx->commit());
+    return std::optional<Claim>(std::move(c));
+}
+
+Status JobQueue::renew_lease(std::string_view id, TimePoint now) {
+    auto st = db_->prepare("UPDATE jobs SET lease_until = ?3 WHERE job_id = ?1 AND state = 'running' AND lease_owner = ?2");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, station_).bind(3, store::to_unix_ms(now + lease_));
+    return update_one(*st, id, "is not running under this station's lease");
+}
+
+Result<std::vector<Job>> JobQueue::recoverable(TimePoint now, bool all_running, bool own) const {
+    if (all_running) return query(*db_, "WHERE state = 'running' ORDER BY submitted_at, job_id");
+    if (own)
+        return query(*db_, "WHERE state = 'running' AND (lease_owner = ?1 OR lease_until < ?2) ORDER BY submitted_at, job_id",
+                     {station_}, store::to_unix_ms(now));
+    return query(*db_, "WHERE state = 'running' AND lease_until < ?1 ORDER BY submitted_at, job_id", {},
+                 store::to_unix_ms(now));
+}
+
+Result<bool> JobQueue::take_over(const Job& job, TimePoint now) {
+    // Only if the lease is still the one that was seen: of two stations recovering the
+    // same job, one wins.
+    auto st = db_->prepare("UPDATE jobs SET lease_owner = ?2, lease_until = ?3 "
+                           "WHERE job_id = ?1 AND state = 'running' AND attempts = ?4 AND lease_owner = ?5 AND lease_until = ?6");
+    if (!st) return fail(st.take_error());
+    st->bind(1, job.id).bind(2, station_).bind(3, store::to_unix_ms(now + lease_)).bind(4, static_cast<int64_t>(job.attempts));
+    st->bind(5, job.lease_owner).bind(6, store::to_unix_ms(job.lease_until));
+    FAX_TRY(st->run());
+    return st->changes() == 1;
+}
+
+Status JobQueue::put_spool_file(std::string_view id, std::string_view sha256, std::span<const uint8_t> content) {
+    auto st = db_->prepare("INSERT INTO spool_files(job_id, sha256, content) VALUES (?1, ?2, ?3)");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id).bind(2, sha256).bind_blob(3, content);
+    return st->run();
+}
+
+Result<std::optional<std::string>> JobQueue::spool_file(std::string_view id) const {
+    auto st = db_->prepare("SELECT content FROM spool_files WHERE job_id = ?1");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id);
+    auto r = st->step();
+    if (!r) return fail(r.take_error());
+    if (!*r) return std::optional<std::string>();
+    return std::optional<std::string>(st->blob(0));
+}
+
+Status JobQueue::drop_spool_file(std::string_view id) {
+    auto st = db_->prepare("DELETE FROM spool_files WHERE job_id = ?1");
+    if (!st) return fail(st.take_error());
+    st->bind(1, id);
+    return st->run();
 }
 
 Status JobQueue::put_modem_status(const ModemStatus& m) {
-    auto st = Statement::prepare(db_.get(),
-                                 "INSERT OR REPLACE INTO modem_status(entry, device, modem_class, profile, state, job_id, "
-                                 "detail, pid, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    const std::string key = db_->backend() == store::Backend::Postgres ? "(station, entry)" : "(entry)";
+    auto st = db_->prepare("INSERT INTO modem_status(entry, device, modem_class, profile, state, job_id, "
+                           "detail, pid, updated_at, station) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                           "ON CONFLICT " + key + " DO UPDATE SET device = excluded.device, "
+                           "modem_class = excluded.modem_class, profile = excluded.profile, state = excluded.state, "
+                           "job_id = excluded.job_id, detail = excluded.detail, pid = excluded.pid, "
+                           "updated_at = excluded.updated_at, station = excluded.station");
     if (!st) return fail(st.take_error());
+    st->bind(10, station_);
     st->bind(1, m.entry).bind(2, m.device).bind(3, m.modem_class).bind(4, m.profile).bind(5, m.state);
     st->bind(6, m.job_id).bind(7, m.detail).bind(8, static_cast<int64_t>(m.pid)).bind(9, store::to_unix_ms(m.updated_at));
     return st->run();
@@ -338,18 +503,17 @@ Status JobQueue::retain_modem_statuses(const std::vector<std::string>& entries) 
     if (!all) return fail(all.take_error());
     for (const auto& m : *all) {
         if (std::find(entries.begin(), entries.end(), m.entry) != entries.end()) continue;
-        auto st = Statement::prepare(db_.get(), "DELETE FROM modem_status WHERE entry = ?1");
+        auto st = db_->prepare("DELETE FROM modem_status WHERE entry = ?1 AND station = ?2");
         if (!st) return fail(st.take_error());
-        st->bind(1, m.entry);
+        st->bind(1, m.entry).bind(2, station_);
         FAX_TRY(st->run());
     }
     return {};
 }
 
 Result<std::vector<ModemStatus>> JobQueue::modem_statuses() const {
-    auto st = Statement::prepare(db_.get(),
-                                 "SELECT entry, device, modem_class, profile, state, job_id, detail, pid, updated_at "
-                                 "FROM modem_status ORDER BY entry");
+    auto st = db_->prepare("SELECT entry, device, modem_class, profile, state, job_id, detail, pid, updated_at, station "
+                           "FROM modem_status ORDER BY station, entry");
     if (!st) return fail(st.take_error());
     std::vector<ModemStatus> out;
     for (;;) {
@@ -366,6 +530,7 @@ Result<std::vector<ModemStatus>> JobQueue::modem_statuses() const {
         m.detail = st->text(6);
         m.pid = static_cast<int>(st->integer(7));
         m.updated_at = store::from_unix_ms(st->integer(8));
+        m.station = st->text(9);
         out.push_back(std::move(m));
     }
     return out;

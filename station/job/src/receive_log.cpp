@@ -1,6 +1,6 @@
 #include "fax/job/receive_log.h"
 
-#include "fax/store/sqlite_db.h"
+#include "fax/store/database.h"
 #include "fax/store/stored_time.h"
 
 namespace fax::job {
@@ -26,12 +26,37 @@ CREATE TABLE received (
   finished_at INTEGER NOT NULL,
   tiff_path   TEXT NOT NULL
 );
-PRAGMA user_version = 1;
+)sql";
+
+// Version 2: the station that received it (one log for many stations on a shared store;
+// tiff_path is on that station).
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE received ADD COLUMN station TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr const char* kPostgresV2 = R"sql(
+CREATE TABLE received (
+  rx_id       TEXT PRIMARY KEY,
+  modem       TEXT NOT NULL,
+  remote_tsi  TEXT NOT NULL,
+  pages       BIGINT NOT NULL,
+  complete    BIGINT NOT NULL,
+  completion  TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  bit_rate    BIGINT NOT NULL,
+  modulation  TEXT NOT NULL,
+  ecm         BIGINT NOT NULL,
+  compression TEXT NOT NULL,
+  started_at  BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  tiff_path   TEXT NOT NULL,
+  station     TEXT NOT NULL DEFAULT ''
+);
 )sql";
 
 constexpr const char* kColumns =
     "rx_id, modem, remote_tsi, pages, complete, completion, detail, bit_rate, modulation, ecm, compression, "
-    "started_at, finished_at, tiff_path";
+    "started_at, finished_at, tiff_path, station";
 
 
 ReceivedFax row(const Statement& st) {
@@ -50,37 +75,39 @@ ReceivedFax row(const Statement& st) {
     f.started_at = store::from_unix_ms(st.integer(11));
     f.finished_at = store::from_unix_ms(st.integer(12));
     f.tiff_path = st.text(13);
+    f.station = st.text(14);
     return f;
 }
 
 }  // namespace
 
-void ReceiveLog::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-ReceiveLog::ReceiveLog(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
+ReceiveLog::ReceiveLog(std::shared_ptr<store::Database> db) : db_(std::move(db)) {}
 ReceiveLog::ReceiveLog(ReceiveLog&&) noexcept = default;
 ReceiveLog& ReceiveLog::operator=(ReceiveLog&&) noexcept = default;
 ReceiveLog::~ReceiveLog() = default;
 
 Result<ReceiveLog> ReceiveLog::open(const std::filesystem::path& path) {
-    std::unique_ptr<sqlite3, DbCloser> db;
-    FAX_TRY(store::open_database(path, db, "received"));
-    FAX_TRY(store::exec(db.get(), "PRAGMA synchronous = FULL"));
-    auto version = store::user_version(db.get());
-    if (!version) return fail(version.take_error());
-    if (*version > 1)
-        return fail(Errc::Unsupported, "received: " + path.string() + " has schema version " + std::to_string(*version));
-    if (*version == 0) {
-        auto tx = store::Transaction::begin(db.get());
-        if (!tx) return fail(tx.take_error());
-        FAX_TRY(store::exec(db.get(), kSchema));
-        FAX_TRY(tx->commit());
-    }
+    auto db = store::open_sqlite(path, "received", true);
+    if (!db) return fail(db.take_error());
+    return open(std::shared_ptr<store::Database>(std::move(*db)), store::SchemaPolicy::Migrate);
+}
+
+Result<ReceiveLog> ReceiveLog::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
+    const auto migrate = [&](int version) -> Status {
+        if (db->backend() == store::Backend::Postgres) {
+            if (version != 0) return fail(Errc::Unsupported, "received: no migration from schema version " + std::to_string(version));
+            return db->exec(kPostgresV2);
+        }
+        if (version == 0) FAX_TRY(db->exec(kSchema));
+        return db->exec(kSchemaV2);
+    };
+    FAX_TRY(store::settle_schema(*db, "received", kSchemaVersion, policy, migrate));
     return ReceiveLog(std::move(db));
 }
 
 Status ReceiveLog::add(const ReceivedFax& f) {
-    auto st = Statement::prepare(db_.get(), std::string("INSERT INTO received(") + kColumns +
-                                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    auto st = db_->prepare(std::string("INSERT INTO received(") + kColumns +
+                                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     if (!st) return fail(st.take_error());
     st->bind(1, f.id)
         .bind(2, f.modem)
@@ -95,12 +122,13 @@ Status ReceiveLog::add(const ReceivedFax& f) {
         .bind(11, f.compression)
         .bind(12, store::to_unix_ms(f.started_at))
         .bind(13, store::to_unix_ms(f.finished_at))
-        .bind(14, f.tiff_path);
+        .bind(14, f.tiff_path)
+        .bind(15, f.station);
     return st->run();
 }
 
 Result<std::optional<ReceivedFax>> ReceiveLog::find(std::string_view id) const {
-    auto st = Statement::prepare(db_.get(), std::string("SELECT ") + kColumns + " FROM received WHERE rx_id = ?1");
+    auto st = db_->prepare(std::string("SELECT ") + kColumns + " FROM received WHERE rx_id = ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, id);
     auto r = st->step();
@@ -110,7 +138,7 @@ Result<std::optional<ReceivedFax>> ReceiveLog::find(std::string_view id) const {
 }
 
 Result<std::vector<ReceivedFax>> ReceiveLog::list(int limit) const {
-    auto st = Statement::prepare(db_.get(), std::string("SELECT ") + kColumns +
+    auto st = db_->prepare(std::string("SELECT ") + kColumns +
                                                 " FROM received ORDER BY finished_at DESC, rx_id DESC LIMIT ?1");
     if (!st) return fail(st.take_error());
     st->bind(1, static_cast<int64_t>(limit));

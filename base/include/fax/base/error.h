@@ -26,6 +26,8 @@ enum class Errc {
     Cancelled,        // stopped on request
     PolicyRefused,    // the release gate refused the request
     Internal,         // a broken invariant that was caught
+    Unavailable,      // a server the station needs (the shared store) cannot be reached
+    Conflict,         // a store refused a second row with the same key
 };
 
 std::string_view to_string(Errc code);

@@ -36,6 +36,9 @@ struct ModemConfig {
     std::string profile = "auto";
 };
 
+// The host name, reduced to what station.name accepts ("station" if there is none).
+std::string default_station_name();
+
 struct StationConfig {
     // [station]
     std::filesystem::path data_dir = "/var/lib/faxstack";  // directory.db, audit.db, spool/
@@ -43,6 +46,15 @@ struct StationConfig {
     std::string ident = "FAXSTACK";                          // our TSI, T.30 §5.3.6.2.4: <= 20 chars
     std::string log_level = "warn";
     int audit_checkpoint_interval = 1;  // a signed checkpoint at least every N audit entries
+    // This station's name in the audit trail, job leases and modem status (several
+    // stations share one store): the host name unless configured.
+    std::string name = default_station_name();
+
+    // [store]: empty url: SQLite files in data_dir (the embedded default); otherwise the
+    // shared PostgreSQL database (a libpq connection string, never with a password).
+    std::string store_url;
+    std::chrono::seconds lease{30};  // a running attempt's lease, renewed while the call goes on
+    bool shared_store() const { return !store_url.empty(); }
 
     // [modem]
     std::string modem_device;  // empty: none configured (send needs --modem then)

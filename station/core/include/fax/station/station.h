@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "fax/station/config.h"
+#include "fax/station/stores.h"
 #include "fax/base/result.h"
 #include "fax/gate/audit_log.h"
 #include "fax/gate/directory.h"
@@ -47,19 +48,22 @@ public:
     job::Dispatcher& dispatcher() { return dispatcher_; }
     job::ReceiveLog& received() { return received_; }
     const gate::Policy& policy() const { return gate_.policy(); }
+    // The shared store's connection (null on SQLite files): faxd asks it whether the
+    // server is back after an outage.
+    store::Database* shared_store() { return shared_.get(); }
 
     // The gate reads no clock (STYLE.md §4): the tool is where time is read.
     gate::Context context_now() const;
 
 private:
-    Station(StationConfig config, gate::Policy policy, gate::Directory directory, gate::AuditLog audit,
-            job::JobQueue queue, job::ReceiveLog received, std::unique_ptr<gate::DocumentIo> documents);
+    Station(StationConfig config, gate::Policy policy, Stores stores, std::unique_ptr<gate::DocumentIo> documents);
 
     StationConfig config_;
     gate::Directory directory_;
     gate::AuditLog audit_;
     job::JobQueue queue_;
     job::ReceiveLog received_;
+    std::shared_ptr<store::Database> shared_;  // the PostgreSQL connection every store uses (null on SQLite)
     std::unique_ptr<gate::DocumentIo> documents_;
     gate::ReleaseGate gate_;
     job::Dispatcher dispatcher_;

@@ -34,8 +34,7 @@
 #include "fax/gate/refusal.h"
 #include "fax/gate/request.h"
 #include "fax/gate/vocabulary.h"
-
-struct sqlite3;
+#include "fax/store/database.h"
 
 namespace fax::gate {
 
@@ -203,6 +202,13 @@ struct AuditVerifyReport {
     int64_t unsigned_entries = 0;
 };
 
+// A station's key registered in a shared trail.
+struct AuditSigner {
+    AuditVerifyKey key;
+    std::string station;
+    TimePoint added_at{};
+};
+
 struct AuditHead {
     int64_t seq = 0;
     std::string hash;
@@ -235,11 +241,23 @@ struct Disclosure {
 
 class AuditLog {
 public:
-    // 2: attempts, one outcome per attempt, closures; 3: signed checkpoints
-    static constexpr int kSchemaVersion = 3;
+    // 2: attempts, one outcome per attempt, closures; 3: signed checkpoints; 4: the
+    // station that appended each entry (and the PostgreSQL schema)
+    static constexpr int kSchemaVersion = 4;
 
     // Opens or creates the audit database (WAL, synchronous=FULL, busy timeout).
     static Result<AuditLog> open(const std::filesystem::path& path);
+    // The trail's tables in `db`: a SQLite file, or the shared PostgreSQL database where
+    // the appends of every station form one chain.
+    static Result<AuditLog> open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy);
+
+    // The station named in every entry appended from now on (station.name); empty: none.
+    void set_station(std::string station);
+    // On a shared store: this station's public key joins the trail's signers (each
+    // station signs with its own key; verify() checks each checkpoint against the key it
+    // names). Nothing on SQLite, where the key file beside the trail is the one signer.
+    Status register_signer(std::string_view station, TimePoint now);
+    Result<std::vector<AuditSigner>> signers() const;
 
     AuditLog(AuditLog&&) noexcept;
     AuditLog& operator=(AuditLog&&) noexcept;
@@ -270,6 +288,10 @@ public:
     // The chain, and with `key` the signed checkpoints (see AuditProblem).
     Result<AuditVerifyReport> verify(const std::optional<AuditHead>& expected_head = std::nullopt,
                                      const AuditVerifyKey* key = nullptr) const;
+    // The same with several stations' keys: each checkpoint must be signed by the key
+    // of `keys` that its fingerprint names. An empty list checks no signatures.
+    Result<AuditVerifyReport> verify_with(const std::optional<AuditHead>& expected_head,
+                                          const std::vector<AuditVerifyKey>& keys) const;
     Result<AuditHead> head() const;
     Result<std::vector<AuditEntry>> entries() const;
 
@@ -287,10 +309,7 @@ public:
                                                 TimePoint to) const;
 
 private:
-    struct DbCloser {
-        void operator()(sqlite3* db) const;
-    };
-    explicit AuditLog(std::unique_ptr<sqlite3, DbCloser> db);
+    explicit AuditLog(std::shared_ptr<store::Database> db);
     // The job's cleared decision; InvalidArgument if there is none or (must_be_open) the job is closed.
     Result<DecisionRecord> cleared_decision(std::string_view job_id, bool must_be_open) const;
     Result<int64_t> append(std::string_view kind, std::string_view job_id, std::string_view member_reference,
@@ -298,7 +317,8 @@ private:
     // Inside a transaction: signs and stores a checkpoint of entry `seq`.
     Status write_checkpoint(int64_t seq, const std::string& hash, TimePoint at, bool adopted = false);
 
-    std::unique_ptr<sqlite3, DbCloser> db_;
+    std::shared_ptr<store::Database> db_;
+    std::string station_;
     std::shared_ptr<const AuditSigningKey> signer_;
     int interval_ = 1;
 };

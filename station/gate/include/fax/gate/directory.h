@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "fax/base/result.h"
+#include "fax/store/database.h"
 #include "fax/gate/phone_number.h"
 #include "fax/gate/vocabulary.h"
 
-struct sqlite3;
 
 namespace fax::gate {
 
@@ -110,6 +110,8 @@ public:
 
     // Opens (creating or migrating) the directory database. ":memory:" works for tests.
     static Result<Directory> open(const std::filesystem::path& path);
+    // The directory's tables in `db` (SQLite file or the shared PostgreSQL database).
+    static Result<Directory> open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy);
 
     Directory(Directory&&) noexcept;
     Directory& operator=(Directory&&) noexcept;
@@ -139,14 +141,11 @@ public:
     Status record_observed_csi(std::string_view id, std::string_view csi, TimePoint at);
 
 private:
-    struct DbCloser {
-        void operator()(sqlite3* db) const;
-    };
-    explicit Directory(std::unique_ptr<sqlite3, DbCloser> db);
+    explicit Directory(std::shared_ptr<store::Database> db);
     Status add_event(std::string_view id, TimePoint at, std::string_view kind, std::string_view by,
                      std::string_view detail);
 
-    std::unique_ptr<sqlite3, DbCloser> db_;
+    std::shared_ptr<store::Database> db_;
 };
 
 }  // namespace fax::gate

@@ -14,6 +14,7 @@
 // pages recorded as MCF-confirmed; an outcome without its queue update is applied.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,8 @@
 #include "fax/t30/fax_session.h"
 
 namespace fax::job {
+
+enum class Recovery { Startup, ExpiredLeases };
 
 struct StartedAttempt {
     std::string job_id;
@@ -62,7 +65,9 @@ public:
                        TimePoint now);
 
     // Start-up: completes every job a crash left Running (see above). Returns how many.
-    Result<int> recover(const gate::Context& context);
+    // On a shared store, Startup takes this station's own running jobs and those whose
+    // lease expired; ExpiredLeases (faxd, periodically) only the latter.
+    Result<int> recover(const gate::Context& context, Recovery which = Recovery::Startup);
 
     // Staff cancel (faxctl cancel): recorded in the queue; the daemon ends a running
     // call with DCN and closes the job; a queued job is closed at once here.
@@ -73,7 +78,13 @@ public:
 
     JobQueue& queue() { return queue_; }
 
+    // A shared store: cleared files travel with their jobs in the database, and a station
+    // taking another's job writes it to `spool_dir` (0600) before the gate re-checks it.
+    void set_shared_spool(std::filesystem::path spool_dir);
+
 private:
+    Result<std::string> read_spooled(const std::string& path) const;
+    Status fetch_spooled(const std::string& job_id) const;
     Result<Job> apply_outcome(const Job& job, int attempt, const Tuning& used, const gate::TransmissionOutcome& outcome,
                               bool station_shutdown, TimePoint now);
     Status close_queued(const Job& job, JobState state, std::string reason, std::string detail,
@@ -83,6 +94,7 @@ private:
     gate::AuditLog& audit_;
     JobQueue& queue_;
     RetryPolicy policy_;
+    std::optional<std::filesystem::path> shared_spool_;
 };
 
 }  // namespace fax::job

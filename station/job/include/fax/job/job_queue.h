@@ -12,14 +12,14 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fax/base/result.h"
 #include "fax/driver/cleared_release.h"
-
-struct sqlite3;
+#include "fax/store/database.h"
 
 namespace fax::job {
 
@@ -66,6 +66,9 @@ struct Job {
     bool cancel_requested = false;
     std::string cancel_by;             // staff id
     TimePoint updated_at{};
+    // The station running the attempt (Running), and until when its lease holds.
+    std::string lease_owner;
+    TimePoint lease_until{};
 };
 
 // What faxd reports about one configured modem (faxctl modems). Live state: each row
@@ -80,12 +83,24 @@ struct ModemStatus {
     std::string detail;       // why absent or unusable; never patient data
     int pid = 0;              // faxd's process
     TimePoint updated_at{};   // faxd refreshes it every few seconds
+    std::string station;      // the station whose faxd reports it (station.name)
 };
 
 class JobQueue {
 public:
-    static constexpr int kSchemaVersion = 2;
+    // 2: modem status; 3: leases, spooled files, the station of each modem status
+    static constexpr int kSchemaVersion = 3;
     static Result<JobQueue> open(const std::filesystem::path& path);
+    // The queue's tables in `db`: a SQLite file, or the shared PostgreSQL database that
+    // every station takes jobs from.
+    static Result<JobQueue> open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy);
+
+    // This station's name (leases, modem status rows) and how long a lease holds
+    // without renewal.
+    void set_station(std::string station, std::chrono::seconds lease);
+    const std::string& station() const { return station_; }
+    std::chrono::seconds lease() const { return lease_; }
+    store::Backend backend() const;
 
     JobQueue(JobQueue&&) noexcept;
     JobQueue& operator=(JobQueue&&) noexcept;
@@ -93,6 +108,9 @@ public:
 
     // A new job in state Queued, due at `not_before`. InvalidArgument if the id is known.
     Status add(const Job& job);
+    // The same, with the cleared fax file stored beside it in one transaction (a shared
+    // store: whichever station takes the job sends this file).
+    Status add_with_file(const Job& job, std::string_view sha256, std::span<const uint8_t> content);
 
     Result<std::optional<Job>> find(std::string_view id) const;
     // Newest first; `states` empty: all.
@@ -101,6 +119,28 @@ public:
     Result<std::optional<Job>> next_due(TimePoint now) const;
     // The earliest not_before of a queued job, if any (for the daemon's sleep).
     Result<std::optional<TimePoint>> next_wake() const;
+
+    // The queued job due first at `now`, taken by this station: its next attempt started
+    // (Running, leased to this station) unless staff asked to cancel it (started=false:
+    // the caller closes it). Two stations never take the same job.
+    struct Claim {
+        Job job;  // as it was before the claim (attempts: those before this one)
+        bool started = false;
+    };
+    Result<std::optional<Claim>> claim_next_due(TimePoint now, std::string_view modem);
+    // The lease of a running attempt of this station, extended to now + lease.
+    Status renew_lease(std::string_view id, TimePoint now);
+    // Running jobs this station must recover: its own (a restart), and any whose lease
+    // has expired (a station that died); without `own`, only the expired ones.
+    // `all_running`: every running job (one station alone on its SQLite files).
+    Result<std::vector<Job>> recoverable(TimePoint now, bool all_running, bool own) const;
+    // Takes the lease of a job recoverable() listed, if nobody took it since.
+    Result<bool> take_over(const Job& job, TimePoint now);
+
+    // The cleared fax file of an open job, on a shared store (any station sends it).
+    Status put_spool_file(std::string_view id, std::string_view sha256, std::span<const uint8_t> content);
+    Result<std::optional<std::string>> spool_file(std::string_view id) const;
+    Status drop_spool_file(std::string_view id);
 
     // Queued -> Running with attempts = `attempt` on `modem` (fails if not Queued).
     Status start_attempt(std::string_view id, int attempt, std::string_view modem, TimePoint now);
@@ -134,11 +174,10 @@ public:
     Result<std::vector<ModemStatus>> modem_statuses() const;
 
 private:
-    struct DbCloser {
-        void operator()(sqlite3* db) const;
-    };
-    explicit JobQueue(std::unique_ptr<sqlite3, DbCloser> db);
-    std::unique_ptr<sqlite3, DbCloser> db_;
+    explicit JobQueue(std::shared_ptr<store::Database> db);
+    std::shared_ptr<store::Database> db_;
+    std::string station_;
+    std::chrono::seconds lease_{30};
 };
 
 }  // namespace fax::job

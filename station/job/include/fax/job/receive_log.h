@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "fax/base/result.h"
+#include "fax/store/database.h"
 
-struct sqlite3;
 
 namespace fax::job {
 
@@ -32,12 +32,15 @@ struct ReceivedFax {
     std::string compression;
     std::chrono::system_clock::time_point started_at{};
     std::chrono::system_clock::time_point finished_at{};
-    std::string tiff_path;   // empty if nothing was stored
+    std::string tiff_path;   // empty if nothing was stored (a path on `station`)
+    std::string station;     // the station that received it (station.name)
 };
 
 class ReceiveLog {
 public:
+    static constexpr int kSchemaVersion = 2;  // 2: the receiving station
     static Result<ReceiveLog> open(const std::filesystem::path& path);
+    static Result<ReceiveLog> open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy);
     ReceiveLog(ReceiveLog&&) noexcept;
     ReceiveLog& operator=(ReceiveLog&&) noexcept;
     ~ReceiveLog();
@@ -47,11 +50,8 @@ public:
     Result<std::vector<ReceivedFax>> list(int limit = 1000) const;  // newest first
 
 private:
-    struct DbCloser {
-        void operator()(sqlite3* db) const;
-    };
-    explicit ReceiveLog(std::unique_ptr<sqlite3, DbCloser> db);
-    std::unique_ptr<sqlite3, DbCloser> db_;
+    explicit ReceiveLog(std::shared_ptr<store::Database> db);
+    std::shared_ptr<store::Database> db_;
 };
 
 }  // namespace fax::job
