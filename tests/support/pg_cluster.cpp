@@ -289,6 +289,70 @@ std::optional<pid_t> postmaster_pid(const fs::path& data) {
     return static_cast<pid_t>(pid);
 }
 
+
+// The start time (clock ticks since boot) of a live, non-zombie process: with the pid it
+// names a process even after the pid is reused.
+std::optional<unsigned long long> process_start(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return std::nullopt;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(line.substr(close + 1));
+    std::string state;
+    fields >> state;
+    if (state == "Z" || state == "X") return std::nullopt;
+    std::string skip;
+    for (int i = 4; i < 22; ++i) fields >> skip;  // ppid .. priority fields up to starttime (22)
+    unsigned long long start = 0;
+    if (!(fields >> start)) return std::nullopt;
+    return start;
+}
+
+constexpr const char* kOwnerFile = "owner";
+
+// Records which process started the cluster in `dir`, for sweep_abandoned().
+Status write_owner(const fs::path& dir) {
+    const auto start = process_start(::getpid());
+    if (!start) return fail(Errc::Io, "cannot read this process's start time from /proc");
+    std::ofstream out(dir / kOwnerFile);
+    out << ::getpid() << ' ' << *start << '\n';
+    if (!out.flush()) return fail(Errc::Io, "cannot write " + (dir / kOwnerFile).string());
+    return {};
+}
+
+// Removes clusters under `base` whose starting process is gone without running the
+// destructor (crashed, killed by a ctest timeout): SIGQUIT (immediate shutdown) to their
+// postmaster, then the directory. Only directories of `owner_uid` that carry an owner file
+// are touched; a postmaster is signalled only if it runs in that cluster's data directory.
+void sweep_abandoned(const fs::path& base, uid_t owner_uid) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+        const fs::path dir = entry.path();
+        if (dir.filename().string().rfind("faxpg-", 0) != 0) continue;
+        struct stat st{};
+        if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != owner_uid) continue;
+        std::ifstream owner(dir / kOwnerFile);
+        long pid = 0;
+        unsigned long long start = 0;
+        if (!(owner >> pid >> start) || pid <= 0) continue;
+        if (process_start(static_cast<pid_t>(pid)) == start) continue;  // its owner still runs
+
+        const fs::path data = dir / "data";
+        if (const auto pm = postmaster_pid(data)) {
+            std::error_code lec;
+            if (fs::read_symlink("/proc/" + std::to_string(*pm) + "/cwd", lec) == data && !lec) {
+                ::kill(*pm, SIGQUIT);
+                const auto deadline = std::chrono::steady_clock::now() + 5s;
+                while (process_start(*pm) && std::chrono::steady_clock::now() < deadline)
+                    std::this_thread::sleep_for(10ms);
+            }
+        }
+        std::error_code rec;
+        fs::remove_all(dir, rec);
+    }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PgCluster>> PgCluster::start() {
@@ -303,12 +367,15 @@ Result<std::unique_ptr<PgCluster>> PgCluster::start() {
     if (!usable_base(base, who->drop))
         return fail(Errc::Unsupported, "no directory for the cluster: " + base.string() +
                                            " is not searchable by others, or its path is too long");
+    sweep_abandoned(base, who->drop ? who->uid : ::geteuid());
     std::string tmpl = (base / "faxpg-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) return fail(Errc::Io, "mkdtemp " + tmpl + ": " + errno_text(errno));
 
     std::unique_ptr<PgCluster> c(new PgCluster());
     c->bindir_ = *bindir;
     c->dir_ = tmpl;  // from here on the destructor removes it
+    c->owner_ = ::getpid();
+    FAX_TRY(write_owner(c->dir_));
     c->port_ = pick_port();
     // The directory belongs to the server's user; 0700 (root reaches it by capability).
     if (who->drop && ::chown(tmpl.c_str(), who->uid, who->gid) != 0)
@@ -364,6 +431,9 @@ Status PgCluster::pg_ctl_start() {
 }
 
 PgCluster::~PgCluster() {
+    // A child forked by a multi-process test holds a copy of the object: only the process
+    // that started the cluster tears it down.
+    if (::getpid() != owner_) return;
     if (running_) {
         auto who = server_identity();
         auto rc = who.ok() ? run_logged({(bindir_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-m",

@@ -15,6 +15,8 @@
 // a password. The administrator role is "faxadmin".
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -40,7 +42,11 @@ public:
     // GTEST_SKIP; any other failure carries the tail of the initdb/server log.
     static Result<std::unique_ptr<PgCluster>> start();
 
-    ~PgCluster();  // pg_ctl stop -m immediate, then removes the directory
+    // pg_ctl stop -m immediate, then removes the directory; only in the process that called
+    // start() (a forked child's copy leaves the cluster alone). A cluster whose starting
+    // process died without the destructor is removed by the next start() in the same
+    // temporary directory.
+    ~PgCluster();
     PgCluster(const PgCluster&) = delete;
     PgCluster& operator=(const PgCluster&) = delete;
 
@@ -71,6 +77,7 @@ private:
     std::filesystem::path bindir_;
     std::filesystem::path dir_;
     int port_ = 0;
+    pid_t owner_ = 0;
     bool running_ = false;
 };
 

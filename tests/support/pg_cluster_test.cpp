@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -177,6 +178,69 @@ TEST_F(PgClusterTest, DestructorAfterStopRemovesTheDirectory) {
     ASSERT_TRUE(cluster_->stop().ok());
     cluster_.reset();
     EXPECT_FALSE(fs::exists(dir)) << dir;
+}
+
+TEST_F(PgClusterTest, ForkedChildLeavesTheClusterToItsOwner) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // A multi-process test's worker: uses the server, drops its copy of the object.
+        const bool used = cluster_->exec("SELECT 1").ok();
+        cluster_.reset();
+        ::_exit(used ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_TRUE(fs::exists(cluster_->dir()));
+    auto conn = cluster_->connect();
+    ASSERT_TRUE(conn.ok()) << conn.error().to_string();
+    EXPECT_EQ(scalar(conn->get(), "SELECT 1"), "1");
+}
+
+// A process that dies without the destructor (crash, ctest timeout) leaves a postmaster
+// and a directory; the next start() removes both.
+TEST_F(PgClusterTest, NextStartRemovesTheClusterOfADeadProcess) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(fds[0]);
+        cluster_.release();  // NOLINT: the parent's object, not this process's
+        auto c = PgCluster::start();
+        std::string msg;
+        if (c.ok()) {
+            const auto pm = postmaster_pid(*c.value());
+            msg = c.value()->dir().string() + "\n" + std::to_string(pm.value_or(0)) + "\n";
+            (void)c.value().release();  // "crash": no destructor
+        }
+        (void)!::write(fds[1], msg.data(), msg.size());
+        ::_exit(c.ok() ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[512];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's start() failed";
+    const auto nl = out.find('\n');
+    ASSERT_NE(nl, std::string::npos) << out;
+    const fs::path abandoned = out.substr(0, nl);
+    const pid_t pm = static_cast<pid_t>(std::atol(out.c_str() + nl + 1));
+    ASSERT_GT(pm, 0);
+    ASSERT_TRUE(fs::exists(abandoned));
+    ASSERT_TRUE(process_alive(pm));
+
+    auto next = PgCluster::start();
+    ASSERT_TRUE(next.ok()) << next.error().to_string();
+    EXPECT_FALSE(fs::exists(abandoned)) << abandoned;
+    EXPECT_FALSE(process_alive(pm)) << "abandoned postmaster " << pm << " still runs";
+    EXPECT_TRUE(fs::exists(cluster_->dir())) << "a live owner's cluster was swept";
+    auto conn = cluster_->connect();
+    EXPECT_TRUE(conn.ok()) << conn.error().to_string();
 }
 
 TEST_F(PgClusterTest, RolesDatabasesAndSetUpSql) {
