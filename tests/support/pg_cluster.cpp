@@ -315,9 +315,11 @@ constexpr const char* kOwnerFile = "owner";
 Status write_owner(const fs::path& dir) {
     const auto start = process_start(::getpid());
     if (!start) return fail(Errc::Io, "cannot read this process's start time from /proc");
-    std::ofstream out(dir / kOwnerFile);
-    out << ::getpid() << ' ' << *start << '\n';
-    if (!out.flush()) return fail(Errc::Io, "cannot write " + (dir / kOwnerFile).string());
+    const fs::path file = dir / kOwnerFile;
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    const std::string text = std::to_string(::getpid()) + ' ' + std::to_string(*start) + '\n';
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        return fail(Errc::Io, "cannot write " + file.string() + ": " + errno_text(errno));
     return {};
 }
 
