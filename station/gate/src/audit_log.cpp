@@ -255,8 +255,8 @@ Result<int64_t> AuditLog::append(std::string_view kind, std::string_view job_id,
     const std::string body = canonical(j);
     const std::string hash = sha256_hex(prev + body);
 
-    auto ins = db_->prepare("INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    auto ins = db_->prepare("INSERT INTO audit_entries(seq, kind, job_id, member_ref, at, body, prev_hash, hash, station) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!ins) return fail(ins.take_error());
     ins->bind(1, seq)
         .bind(2, kind)
@@ -563,7 +563,7 @@ Result<std::vector<int>> AuditLog::delivered_pages(std::string_view job_id) cons
 
 Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_reference, TimePoint from,
                                                       TimePoint to) const {
-    auto st = db_->prepare("SELECT body FROM audit_entries WHERE kind = 'decision' AND member_ref = ?1 "
+    auto st = db_->prepare("SELECT body, station FROM audit_entries WHERE kind = 'decision' AND member_ref = ?1 "
                                  "AND at >= ?2 AND at < ?3 ORDER BY seq");
     if (!st) return fail(st.take_error());
     st->bind(1, member_reference).bind(2, to_unix(from)).bind(3, to_unix(to));
@@ -576,6 +576,7 @@ Result<std::vector<Disclosure>> AuditLog::disclosures(std::string_view member_re
         if (!d) return fail(d.take_error());
         if (!d->cleared || d->kind != ReleaseKind::Release) continue;
         Disclosure x;
+        x.station = st->text(1);
         x.job_id = d->job_id;
         x.decided_at = d->decided_at;
         x.requester = d->requester;

@@ -43,7 +43,7 @@ std::string disclosures_to_csv(std::string_view member_reference, const std::vec
     std::string out =
         "member_reference,job_id,decided_at_utc,requester_staff_id,requester_name,recipient_id,"
         "recipient_organisation,recipient_name,recipient_category,purpose,sections,rule_id,pages_cleared,"
-        "pages_delivered,status,completion,finished_at_utc\r\n";
+        "pages_delivered,status,completion,finished_at_utc,station\r\n";
     for (const auto& d : rows) {
         const std::vector<std::string> cells = {
             std::string(member_reference),
@@ -63,6 +63,7 @@ std::string disclosures_to_csv(std::string_view member_reference, const std::vec
             delivery_status(d),
             d.completion ? std::string(to_string(*d.completion)) : "",
             d.finished_at ? detail::iso_utc(*d.finished_at) : "",
+            d.station,
         };
         for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
         out += "\r\n";
@@ -96,6 +97,7 @@ std::string disclosures_to_json(std::string_view member_reference, TimePoint fro
             {"status", delivery_status(d)},
             {"completion", d.completion ? json(std::string(to_string(*d.completion))) : json(nullptr)},
             {"finished_at_utc", d.finished_at ? json(detail::iso_utc(*d.finished_at)) : json(nullptr)},
+            {"station", d.station},
         });
     }
     j["disclosures"] = list;

@@ -857,7 +857,7 @@ TEST_F(Audit, CsvExportIsRfc4180) {
     const std::vector<std::string> header = {
         "member_reference", "job_id", "decided_at_utc", "requester_staff_id", "requester_name", "recipient_id",
         "recipient_organisation", "recipient_name", "recipient_category", "purpose", "sections", "rule_id",
-        "pages_cleared", "pages_delivered", "status", "completion", "finished_at_utc"};
+        "pages_cleared", "pages_delivered", "status", "completion", "finished_at_utc", "station"};
     ASSERT_EQ(csv[0], header);
     auto col = [&](const std::vector<std::string>& row, const std::string& name) {
         for (std::size_t i = 0; i < header.size(); ++i)

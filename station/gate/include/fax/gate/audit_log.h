@@ -237,6 +237,7 @@ struct Disclosure {
     // `faxctl check`: cleared, closed as a dry run, never transmitted (not a disclosure;
     // listed so that the office sees every clearance, marked as what it was).
     bool dry_run = false;
+    std::string station;  // the station that decided it (a shared store; empty before names)
 };
 
 class AuditLog {
