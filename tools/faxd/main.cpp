@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "faxd: %s\n", station.error().to_string().c_str());
         if (station.error().code == fax::Errc::Unavailable) return 6;
         // A data directory that is not private is the operator's to fix, like a bad configuration.
-        return station.error().code == fax::Errc::InvalidInput ? 2 : 1;
+        // So is a store schema this program does not know (faxctl store migrate, or upgrade).
+        return station.error().code == fax::Errc::InvalidInput || station.error().code == fax::Errc::Unsupported ? 2 : 1;
     }
     if (said) std::fprintf(stderr, "faxd: the store is reachable: starting\n");
 
