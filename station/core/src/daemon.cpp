@@ -239,6 +239,29 @@ private:
         next_lease_sweep_ = now + station_.config().lease / 3;
         auto n = station_.dispatcher().recover(station_.context_now(), job::Recovery::ExpiredLeases);
         if (!n) return fail(n.take_error());
+        return drop_copies_of_closed_jobs();
+    }
+
+    // This station's copies of other stations' jobs (fetched from the store to send an
+    // attempt) go once the job is closed, wherever it was closed. A file whose job the
+    // queue does not know (a foreground send) is left alone.
+    Status drop_copies_of_closed_jobs() {
+        std::error_code ec;
+        std::vector<std::string> jobs;
+        for (const auto& e : std::filesystem::directory_iterator(station_.config().spool_dir(), ec)) {
+            const std::string name = e.path().filename().string();
+            if (!name.ends_with(".tif") || name.starts_with(".")) continue;
+            std::string id = name.substr(0, name.size() - 4);
+            if (const auto a = id.find(".a"); a != std::string::npos) id.resize(a);
+            if (std::find(jobs.begin(), jobs.end(), id) == jobs.end()) jobs.push_back(id);
+        }
+        for (const auto& id : jobs) {
+            if (std::any_of(lines_.begin(), lines_.end(), [&](const auto& l) { return l->attempt && l->attempt->job_id == id; }))
+                continue;
+            auto j = station_.queue().find(id);
+            if (!j) return fail(j.take_error());
+            if (*j && job::is_closed((*j)->state)) drop_spool(station_.config(), id);
+        }
         return {};
     }
 
@@ -663,6 +686,7 @@ private:
             f.compression = r.compression;
             f.started_at = l.rx_started;
             f.finished_at = finished;
+            f.station = station_.config().name;
             if (r.pages_received > 0) f.tiff_path = l.rx_path.string();
             FAX_TRY(station_.received().add(f));
             FAX_LOG(Info, kLog,

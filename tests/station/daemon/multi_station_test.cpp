@@ -336,6 +336,13 @@ TEST_F(MultiStation, AStationKilledMidCallIsFinishedByAnotherThatSendsOnlyTheRes
     expect_each_page_delivered_once(job);
     expect_contiguous_trail();
     expect_audit_valid(a, "after the take-over");
+    // A's spooled file outlived A; when A runs again it goes (the job was closed by B).
+    EXPECT_TRUE(fs::exists(a.dir / "data" / "spool" / (job + ".tif")));
+    auto again = run_process(faxd_args(a, true), a.dir, 120s);
+    log_.add("faxd A again", again.all());
+    EXPECT_EQ(again.exit_code, 0) << again.all();
+    EXPECT_FALSE(fs::exists(a.dir / "data" / "spool" / (job + ".tif"))) << "a closed job's copy is kept";
+    EXPECT_FALSE(fs::exists(b.dir / "data" / "spool" / (job + ".tif")));
 }
 
 TEST_F(MultiStation, TheServerRestartedMidRunLosesNothing) {
