@@ -1,12 +1,10 @@
 #include "fax/job/dispatcher.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
-#include "fax/base/private_file.h"
-
+#include "fax/base/bounded_read.h"
 #include "fax/base/log.h"
+#include "fax/base/private_file.h"
 #include "fax/gate/policy.h"
 
 namespace fax::job {
@@ -286,11 +284,9 @@ Result<int> Dispatcher::recover(const gate::Context& ctx, Recovery which) {
 void Dispatcher::set_shared_spool(std::filesystem::path spool_dir) { shared_spool_ = std::move(spool_dir); }
 
 Result<std::string> Dispatcher::read_spooled(const std::string& path) const {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Errc::Io, "queue: cannot read the spooled fax file " + path);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return fail(Errc::Io, "queue: cannot read the spooled fax file " + path);
-    return bytes;
+    // The gate wrote it a moment ago; bounded all the same (a fax file of the largest
+    // document the limits allow is far below this).
+    return read_bounded_regular_file(path, std::size_t{1} << 30, "spooled fax file");
 }
 
 Status Dispatcher::fetch_spooled(const std::string& job_id) const {

@@ -7,10 +7,12 @@
 
 #include <optional>
 
+#include "fax/base/bounded_read.h"
 #include "fax/gate/policy.h"
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_fixture.h"
+#include "store_backends.h"
 #include "itu_chart.h"
 
 namespace fax::job {
@@ -29,18 +31,23 @@ t30::Bitmap chart(int n) {
     return pages.ok() && pages->size() == 1u ? pages->front() : t30::Bitmap{};
 }
 
-class Dispatch : public ::testing::Test {
+// Every test runs on SQLite files and on a PostgreSQL server the suite starts
+// (tests/support/store_backends.h): the same dispatcher over either store.
+class Dispatch : public fax::test::BackendTest {
 protected:
     void SetUp() override {
-        auto d = gate::Directory::open(tmp_ / "directory.db");
-        ASSERT_TRUE(d.ok());
+        BackendTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto d = gate::Directory::open(connect("directory"), store::SchemaPolicy::Migrate);
+        ASSERT_TRUE(d.ok()) << d.error().to_string();
         dir_.emplace(std::move(*d));
-        auto a = gate::AuditLog::open(tmp_ / "audit.db");
-        ASSERT_TRUE(a.ok());
+        auto a = gate::AuditLog::open(connect("audit"), store::SchemaPolicy::Migrate);
+        ASSERT_TRUE(a.ok()) << a.error().to_string();
         audit_.emplace(std::move(*a));
-        auto q = JobQueue::open(tmp_ / "queue.db");
-        ASSERT_TRUE(q.ok());
+        auto q = JobQueue::open(connect("queue"), store::SchemaPolicy::Migrate);
+        ASSERT_TRUE(q.ok()) << q.error().to_string();
         queue_.emplace(std::move(*q));
+        queue_->set_station("ws-test", 30s);
         gate::test::populate(*dir_);
         if (HasFatalFailure()) return;
         record_ = tmp_ / "record.tif";
@@ -54,6 +61,8 @@ protected:
         rp.delays = {60s, 300s};
         rp.max_attempts = 3;
         dispatcher_.emplace(*gate_, *audit_, *queue_, rp);
+        // As Station does on a shared store: the cleared file travels with the job.
+        if (postgres()) dispatcher_->set_shared_spool(tmp_ / "spool");
         ctx_.now = fixed_now();
     }
 
@@ -101,7 +110,6 @@ protected:
         EXPECT_TRUE(v->ok) << v->message;
     }
 
-    TempDir tmp_;
     std::filesystem::path record_;
     std::optional<gate::Directory> dir_;
     std::optional<gate::AuditLog> audit_;
@@ -112,7 +120,7 @@ protected:
     gate::Context ctx_;
 };
 
-TEST_F(Dispatch, EveryAttemptIsReclearedAndRecordedBeforeItCanDial) {
+TEST_P(Dispatch, EveryAttemptIsReclearedAndRecordedBeforeItCanDial) {
     const Job j = submit();
     EXPECT_EQ(j.state, JobState::Queued);
     EXPECT_EQ(j.page_count, 4);
@@ -135,7 +143,7 @@ TEST_F(Dispatch, EveryAttemptIsReclearedAndRecordedBeforeItCanDial) {
     EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(Dispatch, APartialDeliveryResendsOnlyUnconfirmedPagesBehindAContinuationCover) {
+TEST_P(Dispatch, APartialDeliveryResendsOnlyUnconfirmedPagesBehindAContinuationCover) {
     const Job j = submit();
     StartedAttempt a1 = start();
     // Cover and chart 1 confirmed, then the line dropped during chart 2.
@@ -183,7 +191,7 @@ TEST_F(Dispatch, APartialDeliveryResendsOnlyUnconfirmedPagesBehindAContinuationC
     expect_chain_ok();
 }
 
-TEST_F(Dispatch, AnExpiredClearanceIsNeverRun) {
+TEST_P(Dispatch, AnExpiredClearanceIsNeverRun) {
     const Job j = submit();
     ctx_.now += 73h;
     auto a = dispatcher_->start_next("/dev/ttyTEST0", ctx_);
@@ -202,7 +210,7 @@ TEST_F(Dispatch, AnExpiredClearanceIsNeverRun) {
     expect_chain_ok();
 }
 
-TEST_F(Dispatch, ARecipientWhoseNumberChangedIsNeverDialled) {
+TEST_P(Dispatch, ARecipientWhoseNumberChangedIsNeverDialled) {
     const Job j = submit();
     auto changed = dir_->change_fax_number(entry_id(gate::RecipientCategory::KpProvider), "206-555-0999", "E1", ctx_.now);
     ASSERT_TRUE(changed.ok()) << changed.error().to_string();
@@ -217,7 +225,7 @@ TEST_F(Dispatch, ARecipientWhoseNumberChangedIsNeverDialled) {
         << "a changed number is unverified";
 }
 
-TEST_F(Dispatch, AChangedSpoolFileIsNeverSent) {
+TEST_P(Dispatch, AChangedSpoolFileIsNeverSent) {
     const Job j = submit();
     ASSERT_TRUE(t30::write_fax_tiff((tmp_ / "spool" / (j.id + ".tif")).string(), {chart(4)}).ok());
     auto a = dispatcher_->start_next("/dev/ttyTEST0", ctx_);
@@ -228,7 +236,46 @@ TEST_F(Dispatch, AChangedSpoolFileIsNeverSent) {
     EXPECT_EQ((*closure)->reason, "document_changed");
 }
 
-TEST_F(Dispatch, BusyIsRetriedOnScheduleAndThenGivenUp) {
+// A shared store: the station that takes the job has no file of its own. It gets the
+// cleared file from the store; a file changed there is refused like one changed on disk.
+TEST_P(Dispatch, AnotherStationSendsTheClearedFileFromTheStoreAndNeverAChangedOne) {
+    if (!postgres()) GTEST_SKIP() << "one station alone on SQLite files keeps its spool on disk";
+    const Job j = submit();
+    const auto spooled = tmp_ / "spool" / (j.id + ".tif");
+    const auto original = t30::read_tiff(spooled.string());
+    ASSERT_TRUE(original.ok());
+    ASSERT_TRUE(std::filesystem::remove(spooled));
+    StartedAttempt a = start();
+    EXPECT_TRUE(std::filesystem::exists(spooled)) << "fetched from the store";
+    EXPECT_EQ((std::filesystem::status(spooled).permissions() & std::filesystem::perms::all),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto fetched = t30::read_tiff(spooled.string());
+    ASSERT_TRUE(fetched.ok());
+    EXPECT_EQ(fetched->size(), original->size());
+    ASSERT_TRUE(dispatcher_->finish(a, outcome(a, {}, CompletionCode::NoAnswer, 0), false, ctx_.now).ok());
+
+    // Someone with write access to the database swaps the file: the next attempt is refused.
+    ASSERT_TRUE(std::filesystem::remove(spooled));
+    const std::string other = (tmp_ / "other.tif").string();
+    ASSERT_TRUE(t30::write_fax_tiff(other, {chart(4), chart(5), chart(6), chart(7)}).ok());
+    auto bytes = read_bounded_regular_file(other, 1 << 26, "test");
+    ASSERT_TRUE(bytes.ok());
+    auto db = connect("queue");
+    auto st = db->prepare("UPDATE spool_files SET content = ?2 WHERE job_id = ?1");
+    ASSERT_TRUE(st.ok());
+    st->bind(1, j.id).bind_blob(2, std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    ASSERT_TRUE(st->run().ok());
+    ASSERT_EQ(st->changes(), 1);
+    ctx_.now += 10min;
+    auto next = dispatcher_->start_next("/dev/ttyTEST0", ctx_);
+    ASSERT_TRUE(next.ok()) << next.error().to_string();
+    EXPECT_FALSE(next->has_value());
+    auto closure = audit_->find_closure(j.id);
+    ASSERT_TRUE(closure.ok() && *closure);
+    EXPECT_EQ((*closure)->reason, "document_changed");
+}
+
+TEST_P(Dispatch, BusyIsRetriedOnScheduleAndThenGivenUp) {
     const Job j = submit();
     for (int n = 1; n <= 3; ++n) {
         StartedAttempt a = start();
@@ -252,7 +299,7 @@ TEST_F(Dispatch, BusyIsRetriedOnScheduleAndThenGivenUp) {
     expect_chain_ok();
 }
 
-TEST_F(Dispatch, RecoveryUndoesAnAttemptTheGateNeverCleared) {
+TEST_P(Dispatch, RecoveryUndoesAnAttemptTheGateNeverCleared) {
     const Job j = submit();
     ASSERT_TRUE(queue_->start_attempt(j.id, 1, "/dev/ttyTEST0", ctx_.now).ok());  // crash before the re-check
     auto n = dispatcher_->recover(ctx_);
@@ -268,7 +315,7 @@ TEST_F(Dispatch, RecoveryUndoesAnAttemptTheGateNeverCleared) {
     EXPECT_EQ(start().attempt, 1);
 }
 
-TEST_F(Dispatch, RecoveryOfAnInterruptedCallConfirmsOnlyTheRecordedPages) {
+TEST_P(Dispatch, RecoveryOfAnInterruptedCallConfirmsOnlyTheRecordedPages) {
     const Job j = submit();
     StartedAttempt a = start();
     ASSERT_TRUE(dispatcher_->page_confirmed(a, 1, ctx_.now).ok());
@@ -292,7 +339,7 @@ TEST_F(Dispatch, RecoveryOfAnInterruptedCallConfirmsOnlyTheRecordedPages) {
     expect_chain_ok();
 }
 
-TEST_F(Dispatch, RecoveryAppliesAnOutcomeRecordedJustBeforeTheCrash) {
+TEST_P(Dispatch, RecoveryAppliesAnOutcomeRecordedJustBeforeTheCrash) {
     const Job j = submit();
     StartedAttempt a = start();
     // The outcome reached the audit trail, the queue update did not.
@@ -308,7 +355,7 @@ TEST_F(Dispatch, RecoveryAppliesAnOutcomeRecordedJustBeforeTheCrash) {
     expect_chain_ok();
 }
 
-TEST_F(Dispatch, StaffCancelClosesAQueuedJobAndIsRecorded) {
+TEST_P(Dispatch, StaffCancelClosesAQueuedJobAndIsRecorded) {
     const Job j = submit();
     ASSERT_TRUE(dispatcher_->cancel(j.id, {"E104233", "Dana Whitfield"}, ctx_.now).ok());
     auto q = queue_->find(j.id);
@@ -321,7 +368,7 @@ TEST_F(Dispatch, StaffCancelClosesAQueuedJobAndIsRecorded) {
     EXPECT_FALSE(dispatcher_->cancel(j.id, {"E104233", ""}, ctx_.now).ok()) << "a closed job cannot be cancelled";
 }
 
-TEST_F(Dispatch, ACancelDuringTheCallClosesTheJobWhenTheCallEnds) {
+TEST_P(Dispatch, ACancelDuringTheCallClosesTheJobWhenTheCallEnds) {
     const Job j = submit();
     StartedAttempt a = start();
     ASSERT_TRUE(dispatcher_->cancel(j.id, {"E104233", ""}, ctx_.now).ok());
@@ -333,7 +380,7 @@ TEST_F(Dispatch, ACancelDuringTheCallClosesTheJobWhenTheCallEnds) {
     EXPECT_EQ(r->state, JobState::Cancelled);
 }
 
-TEST_F(Dispatch, TheAuditTrailRefusesOutcomesThatDoNotFitTheAttempt) {
+TEST_P(Dispatch, TheAuditTrailRefusesOutcomesThatDoNotFitTheAttempt) {
     const Job j = submit();
     StartedAttempt a = start();
     gate::TransmissionOutcome o = outcome(a, {1}, CompletionCode::Partial, 2);
@@ -348,6 +395,8 @@ TEST_F(Dispatch, TheAuditTrailRefusesOutcomesThatDoNotFitTheAttempt) {
     bad.pages_confirmed = 1;
     EXPECT_FALSE(audit_->append_outcome({j.id, bad}).ok());
 }
+
+FAX_BOTH_BACKENDS(Dispatch);
 
 }  // namespace
 }  // namespace fax::job

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends.h"
+#include "store_backends.h"
 #include "fax/gate/audit_log.h"
 #include "fax/gate/audit_signing.h"
 #include "fax/gate/directory.h"
