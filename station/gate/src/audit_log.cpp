@@ -17,16 +17,20 @@ using namespace detail;
 
 namespace {
 
+// Schema text for both backends (store::schema_sql), applied version by version on
+// either. On PostgreSQL the trail starts at version 4.
+//
 // Version 2. kind: 'decision' (the gate's decision on a request), 'attempt' (the
 // re-check before one transmission attempt of a queued job), 'outcome' (how one
-// attempt ended), 'closed' (the job will not be attempted again).
+// attempt ended), 'closed' (the job will not be attempted again). Append-only
+// (store::append_only_sql); verify() does not rely on that.
 constexpr const char* kTableV2 = R"sql(
 CREATE TABLE audit_entries (
-  seq        INTEGER PRIMARY KEY,
+  seq        %INT% PRIMARY KEY,
   kind       TEXT NOT NULL CHECK (kind IN ('decision', 'attempt', 'outcome', 'closed')),
   job_id     TEXT NOT NULL,
   member_ref TEXT,
-  at         INTEGER NOT NULL,
+  at         %INT% NOT NULL,
   body       TEXT NOT NULL,
   prev_hash  TEXT NOT NULL,
   hash       TEXT NOT NULL
@@ -38,85 +42,36 @@ CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'de
 CREATE UNIQUE INDEX audit_closed_job ON audit_entries(job_id) WHERE kind = 'closed';
 CREATE INDEX audit_job ON audit_entries(job_id, kind);
 CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
-CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql";
 
 // Version 3: signed checkpoints of the chain head, beside the entries they cover (one
-// file, one transaction: an outcome and its checkpoint are committed together).
-// Append-only like the entries; verify() does not rely on that either.
+// transaction: an outcome and its checkpoint are committed together). Append-only.
 constexpr const char* kCheckpointsV3 = R"sql(
 CREATE TABLE audit_checkpoints (
-  seq         INTEGER PRIMARY KEY,
+  seq         %INT% PRIMARY KEY,
   hash        TEXT NOT NULL,
-  at          INTEGER NOT NULL,
-  interval    INTEGER NOT NULL,
-  adopted     INTEGER NOT NULL,
-  prev_seq    INTEGER NOT NULL,
+  at          %INT% NOT NULL,
+  interval    %INT% NOT NULL,
+  adopted     %INT% NOT NULL,
+  prev_seq    %INT% NOT NULL,
   key_fp      TEXT NOT NULL,
   signature   TEXT NOT NULL
 );
-CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql";
 
-// Version 4: each entry names the station that appended it (one trail for many
-// stations on a shared store). Entries from before name none.
+// Version 4: one trail for many stations on a shared store. Each entry names the
+// station that appended it (entries from before name none), and each station's public
+// key is registered (AuditLog::register_signer; used on PostgreSQL). Appends from every
+// station are serialised by an advisory lock held to commit (AuditLog::append), and the
+// primary key on seq refuses a fork even without it.
 constexpr const char* kStationV4 = R"sql(
 ALTER TABLE audit_entries ADD COLUMN station TEXT NOT NULL DEFAULT '';
-)sql";
-
-// Version 4 on the shared PostgreSQL database, where the trail starts at 4. Appends
-// from every station are serialised by an advisory lock held to commit (AuditLog::
-// append), and the primary key on seq refuses a fork even without it. The append-only
-// rule is a trigger here too; `faxctl store migrate --grant ROLE` gives the stations'
-// role SELECT and INSERT only (docs/multi-station.md).
-constexpr const char* kPostgresV4 = R"sql(
-CREATE TABLE audit_entries (
-  seq        BIGINT PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('decision', 'attempt', 'outcome', 'closed')),
-  job_id     TEXT NOT NULL,
-  member_ref TEXT,
-  at         BIGINT NOT NULL,
-  body       TEXT NOT NULL,
-  prev_hash  TEXT NOT NULL,
-  hash       TEXT NOT NULL,
-  station    TEXT NOT NULL DEFAULT ''
-);
-CREATE UNIQUE INDEX audit_decision_job ON audit_entries(job_id) WHERE kind = 'decision';
-CREATE UNIQUE INDEX audit_closed_job ON audit_entries(job_id) WHERE kind = 'closed';
-CREATE INDEX audit_job ON audit_entries(job_id, kind);
-CREATE INDEX audit_member ON audit_entries(member_ref, at) WHERE member_ref IS NOT NULL;
-CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
-  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
-CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
-  FOR EACH STATEMENT EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
-CREATE TABLE audit_checkpoints (
-  seq         BIGINT PRIMARY KEY,
-  hash        TEXT NOT NULL,
-  at          BIGINT NOT NULL,
-  interval    BIGINT NOT NULL,
-  adopted     BIGINT NOT NULL,
-  prev_seq    BIGINT NOT NULL,
-  key_fp      TEXT NOT NULL,
-  signature   TEXT NOT NULL
-);
-CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
-  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
-CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
-  FOR EACH STATEMENT EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
 CREATE TABLE audit_signers (
   key_fp     TEXT PRIMARY KEY,
   public_key TEXT NOT NULL,
   station    TEXT NOT NULL,
-  added_at   BIGINT NOT NULL
+  added_at   %INT% NOT NULL
 );
-CREATE TRIGGER audit_signers_append_only BEFORE UPDATE OR DELETE ON audit_signers
-  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('the audit trail is append-only');
 )sql";
 
 // Version 1 allowed one outcome per job and no attempt or closure entries. The rows
@@ -184,19 +139,22 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
 
 Result<AuditLog> AuditLog::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
     const auto migrate = [&](int version) -> Status {
-        if (db->backend() == store::Backend::Postgres) {
-            if (version != 0) return fail(Errc::Unsupported, "audit: no migration from schema version " + std::to_string(version));
-            FAX_TRY(db->exec(store::kPostgresRefuseFunction));
-            return db->exec(kPostgresV4);
-        }
+        const auto b = db->backend();
+        constexpr const char* kAppendOnly = "the audit trail is append-only";
         if (version < 2) {
+            // Version 1 exists only in SQLite files from before.
             if (version == 1) FAX_TRY(db->exec(kMigrateV1));
-            FAX_TRY(db->exec(kTableV2));
+            FAX_TRY(db->exec(store::schema_sql(b, kTableV2)));
             if (version == 1) FAX_TRY(db->exec(kMigrateV1Copy));
             FAX_TRY(db->exec(kIndexesV2));
+            FAX_TRY(db->exec(store::append_only_sql(b, "audit_entries", kAppendOnly)));
         }
-        if (version < 3) FAX_TRY(db->exec(kCheckpointsV3));
-        return db->exec(kStationV4);
+        if (version < 3) {
+            FAX_TRY(db->exec(store::schema_sql(b, kCheckpointsV3)));
+            FAX_TRY(db->exec(store::append_only_sql(b, "audit_checkpoints", kAppendOnly)));
+        }
+        FAX_TRY(db->exec(store::schema_sql(b, kStationV4)));
+        return db->exec(store::append_only_sql(b, "audit_signers", kAppendOnly));
     };
     FAX_TRY(store::settle_schema(*db, "audit", kSchemaVersion, policy, migrate));
     return AuditLog(std::move(db));

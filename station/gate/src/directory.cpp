@@ -34,6 +34,7 @@ VerificationState verification_state(const DirectoryEntry& e, TimePoint now, std
 
 namespace {
 
+// Both backends (store::schema_sql); times are 64-bit on both.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE recipients (
   id                 TEXT PRIMARY KEY,
@@ -46,69 +47,27 @@ CREATE TABLE recipients (
   voice_dial         TEXT NOT NULL,
   expected_csi       TEXT,
   test_fax_job       TEXT,
-  test_fax_at        INTEGER,
-  test_fax_delivered INTEGER,
+  test_fax_at        %INT%,
+  test_fax_delivered %INT%,
   test_fax_by        TEXT,
   verified_by_id     TEXT,
   verified_by_name   TEXT,
-  verified_at        INTEGER,
+  verified_at        %INT%,
   verified_how       TEXT,
   observed_csi       TEXT,
-  observed_csi_at    INTEGER,
-  created_at         INTEGER NOT NULL,
-  updated_at         INTEGER NOT NULL
+  observed_csi_at    %INT%,
+  created_at         %INT% NOT NULL,
+  updated_at         %INT% NOT NULL
 );
 CREATE TABLE recipient_events (
-  id           INTEGER PRIMARY KEY,
+  id           %ID%,
   recipient_id TEXT NOT NULL REFERENCES recipients(id),
-  at           INTEGER NOT NULL,
+  at           %INT% NOT NULL,
   kind         TEXT NOT NULL,
   by           TEXT NOT NULL,
   detail       TEXT NOT NULL
 );
 CREATE INDEX recipient_events_by_recipient ON recipient_events(recipient_id, id);
-CREATE TRIGGER recipient_events_no_update BEFORE UPDATE ON recipient_events
-BEGIN SELECT RAISE(ABORT, 'directory history is append-only'); END;
-CREATE TRIGGER recipient_events_no_delete BEFORE DELETE ON recipient_events
-BEGIN SELECT RAISE(ABORT, 'directory history is append-only'); END;
-)sql";
-
-// The same tables on the shared PostgreSQL database (times are 64-bit there too).
-constexpr const char* kPostgresV1 = R"sql(
-CREATE TABLE recipients (
-  id                 TEXT PRIMARY KEY,
-  organisation       TEXT NOT NULL,
-  person             TEXT NOT NULL DEFAULT '',
-  category           TEXT NOT NULL,
-  fax_e164           TEXT,
-  fax_dial           TEXT NOT NULL,
-  voice_e164         TEXT,
-  voice_dial         TEXT NOT NULL,
-  expected_csi       TEXT,
-  test_fax_job       TEXT,
-  test_fax_at        BIGINT,
-  test_fax_delivered BIGINT,
-  test_fax_by        TEXT,
-  verified_by_id     TEXT,
-  verified_by_name   TEXT,
-  verified_at        BIGINT,
-  verified_how       TEXT,
-  observed_csi       TEXT,
-  observed_csi_at    BIGINT,
-  created_at         BIGINT NOT NULL,
-  updated_at         BIGINT NOT NULL
-);
-CREATE TABLE recipient_events (
-  id           BIGSERIAL PRIMARY KEY,
-  recipient_id TEXT NOT NULL REFERENCES recipients(id),
-  at           BIGINT NOT NULL,
-  kind         TEXT NOT NULL,
-  by           TEXT NOT NULL,
-  detail       TEXT NOT NULL
-);
-CREATE INDEX recipient_events_by_recipient ON recipient_events(recipient_id, id);
-CREATE TRIGGER recipient_events_append_only BEFORE UPDATE OR DELETE ON recipient_events
-  FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('directory history is append-only');
 )sql";
 
 constexpr const char* kSelectEntry =
@@ -238,9 +197,8 @@ Result<Directory> Directory::open(const std::filesystem::path& path) {
 
 Result<Directory> Directory::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
     const auto migrate = [&](int) -> Status {
-        if (db->backend() == store::Backend::Sqlite) return db->exec(kSchemaV1);
-        FAX_TRY(db->exec(store::kPostgresRefuseFunction));
-        return db->exec(kPostgresV1);
+        FAX_TRY(db->exec(store::schema_sql(db->backend(), kSchemaV1)));
+        return db->exec(store::append_only_sql(db->backend(), "recipient_events", "directory history is append-only"));
     };
     FAX_TRY(store::settle_schema(*db, "directory", kSchemaVersion, policy, migrate));
     return Directory(std::move(db));

@@ -14,32 +14,33 @@ using nlohmann::json;
 
 namespace {
 
+// Schema text for both backends (store::schema_sql), applied version by version.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE jobs (
   job_id           TEXT PRIMARY KEY,
   kind             TEXT NOT NULL CHECK (kind IN ('release', 'verification_test_fax')),
   state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
   recipient_id     TEXT NOT NULL,
-  page_count       INTEGER NOT NULL CHECK (page_count >= 1),
-  submitted_at     INTEGER NOT NULL,
-  not_before       INTEGER NOT NULL,
-  attempts         INTEGER NOT NULL DEFAULT 0,
+  page_count       %INT% NOT NULL CHECK (page_count >= 1),
+  submitted_at     %INT% NOT NULL,
+  not_before       %INT% NOT NULL,
+  attempts         %INT% NOT NULL DEFAULT 0,
   modem            TEXT NOT NULL DEFAULT '',
   max_modulation   TEXT NOT NULL DEFAULT 'V.17',
-  ecm              INTEGER NOT NULL DEFAULT 1,
+  ecm              %INT% NOT NULL DEFAULT 1,
   confirmed_pages  TEXT NOT NULL DEFAULT '[]',
   last_completion  TEXT NOT NULL DEFAULT '',
   last_detail      TEXT NOT NULL DEFAULT '',
-  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  cancel_requested %INT% NOT NULL DEFAULT 0,
   cancel_by        TEXT NOT NULL DEFAULT '',
-  updated_at       INTEGER NOT NULL
+  updated_at       %INT% NOT NULL
 );
 CREATE INDEX jobs_due ON jobs(state, not_before, submitted_at);
 CREATE TABLE page_confirmations (
   job_id  TEXT NOT NULL REFERENCES jobs(job_id),
-  attempt INTEGER NOT NULL,
-  page    INTEGER NOT NULL,
-  at      INTEGER NOT NULL,
+  attempt %INT% NOT NULL,
+  page    %INT% NOT NULL,
+  at      %INT% NOT NULL,
   PRIMARY KEY (job_id, attempt, page)
 );
 )sql";
@@ -55,8 +56,8 @@ CREATE TABLE modem_status (
   state       TEXT NOT NULL,
   job_id      TEXT NOT NULL DEFAULT '',
   detail      TEXT NOT NULL DEFAULT '',
-  pid         INTEGER NOT NULL,
-  updated_at  INTEGER NOT NULL
+  pid         %INT% NOT NULL,
+  updated_at  %INT% NOT NULL
 );
 )sql";
 
@@ -64,69 +65,23 @@ CREATE TABLE modem_status (
 // that runs it, which renews the lease while the call goes on; a station that dies
 // stops renewing, and another applies the recovery rules once the lease has expired
 // (docs/station.md, docs/multi-station.md). The cleared fax file of each open job is
-// kept here on a shared store, so that any station can send any job.
+// kept here on a shared store, so that any station can send any job. Each modem status
+// row names its station.
 constexpr const char* kSchemaV3 = R"sql(
 ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
-ALTER TABLE jobs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN lease_until %INT% NOT NULL DEFAULT 0;
 ALTER TABLE modem_status ADD COLUMN station TEXT NOT NULL DEFAULT '';
 CREATE TABLE spool_files (
   job_id  TEXT PRIMARY KEY REFERENCES jobs(job_id),
   sha256  TEXT NOT NULL,
-  content BLOB NOT NULL
+  content %BLOB% NOT NULL
 );
 )sql";
 
-// Version 3 on the shared PostgreSQL database. modem_status is keyed by station too:
-// every station reports its own modems.
-constexpr const char* kPostgresV3 = R"sql(
-CREATE TABLE jobs (
-  job_id           TEXT PRIMARY KEY,
-  kind             TEXT NOT NULL CHECK (kind IN ('release', 'verification_test_fax')),
-  state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
-  recipient_id     TEXT NOT NULL,
-  page_count       BIGINT NOT NULL CHECK (page_count >= 1),
-  submitted_at     BIGINT NOT NULL,
-  not_before       BIGINT NOT NULL,
-  attempts         BIGINT NOT NULL DEFAULT 0,
-  modem            TEXT NOT NULL DEFAULT '',
-  max_modulation   TEXT NOT NULL DEFAULT 'V.17',
-  ecm              BIGINT NOT NULL DEFAULT 1,
-  confirmed_pages  TEXT NOT NULL DEFAULT '[]',
-  last_completion  TEXT NOT NULL DEFAULT '',
-  last_detail      TEXT NOT NULL DEFAULT '',
-  cancel_requested BIGINT NOT NULL DEFAULT 0,
-  cancel_by        TEXT NOT NULL DEFAULT '',
-  updated_at       BIGINT NOT NULL,
-  lease_owner      TEXT NOT NULL DEFAULT '',
-  lease_until      BIGINT NOT NULL DEFAULT 0
-);
-CREATE INDEX jobs_due ON jobs(state, not_before, submitted_at);
-CREATE TABLE page_confirmations (
-  job_id  TEXT NOT NULL REFERENCES jobs(job_id),
-  attempt BIGINT NOT NULL,
-  page    BIGINT NOT NULL,
-  at      BIGINT NOT NULL,
-  PRIMARY KEY (job_id, attempt, page)
-);
-CREATE TABLE modem_status (
-  station     TEXT NOT NULL DEFAULT '',
-  entry       TEXT NOT NULL,
-  device      TEXT NOT NULL DEFAULT '',
-  modem_class TEXT NOT NULL DEFAULT '',
-  profile     TEXT NOT NULL DEFAULT '',
-  state       TEXT NOT NULL,
-  job_id      TEXT NOT NULL DEFAULT '',
-  detail      TEXT NOT NULL DEFAULT '',
-  pid         BIGINT NOT NULL,
-  updated_at  BIGINT NOT NULL,
-  PRIMARY KEY (station, entry)
-);
-CREATE TABLE spool_files (
-  job_id  TEXT PRIMARY KEY REFERENCES jobs(job_id),
-  sha256  TEXT NOT NULL,
-  content BYTEA NOT NULL
-);
-)sql";
+// On a shared store every station reports its own modems: the same device name may
+// appear once per station. (A SQLite file is one station's: the entry alone is the key.)
+constexpr const char* kPostgresModemKeyV3 =
+    "ALTER TABLE modem_status DROP CONSTRAINT modem_status_pkey, ADD PRIMARY KEY (station, entry)";
 
 constexpr const char* kColumns =
     "job_id, kind, state, recipient_id, page_count, submitted_at, not_before, attempts, modem, max_modulation, ecm, "
@@ -244,13 +199,11 @@ Result<JobQueue> JobQueue::open(const std::filesystem::path& path) {
 
 Result<JobQueue> JobQueue::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
     const auto migrate = [&](int version) -> Status {
-        if (db->backend() == store::Backend::Postgres) {
-            if (version != 0) return fail(Errc::Unsupported, "queue: no migration from schema version " + std::to_string(version));
-            return db->exec(kPostgresV3);
-        }
-        if (version == 0) FAX_TRY(db->exec(kSchema));
-        if (version <= 1) FAX_TRY(db->exec(kSchemaV2));
-        return db->exec(kSchemaV3);
+        const auto b = db->backend();
+        if (version == 0) FAX_TRY(db->exec(store::schema_sql(b, kSchema)));
+        if (version <= 1) FAX_TRY(db->exec(store::schema_sql(b, kSchemaV2)));
+        FAX_TRY(db->exec(store::schema_sql(b, kSchemaV3)));
+        return b == store::Backend::Postgres ? db->exec(kPostgresModemKeyV3) : Status{};
     };
     FAX_TRY(store::settle_schema(*db, "queue", kSchemaVersion, policy, migrate));
     return JobQueue(std::move(db));

@@ -9,21 +9,22 @@ using store::Statement;
 
 namespace {
 
+// Schema text for both backends (store::schema_sql), applied version by version.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE received (
   rx_id       TEXT PRIMARY KEY,
   modem       TEXT NOT NULL,
   remote_tsi  TEXT NOT NULL,
-  pages       INTEGER NOT NULL,
-  complete    INTEGER NOT NULL,
+  pages       %INT% NOT NULL,
+  complete    %INT% NOT NULL,
   completion  TEXT NOT NULL,
   detail      TEXT NOT NULL,
-  bit_rate    INTEGER NOT NULL,
+  bit_rate    %INT% NOT NULL,
   modulation  TEXT NOT NULL,
-  ecm         INTEGER NOT NULL,
+  ecm         %INT% NOT NULL,
   compression TEXT NOT NULL,
-  started_at  INTEGER NOT NULL,
-  finished_at INTEGER NOT NULL,
+  started_at  %INT% NOT NULL,
+  finished_at %INT% NOT NULL,
   tiff_path   TEXT NOT NULL
 );
 )sql";
@@ -32,26 +33,6 @@ CREATE TABLE received (
 // tiff_path is on that station).
 constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE received ADD COLUMN station TEXT NOT NULL DEFAULT '';
-)sql";
-
-constexpr const char* kPostgresV2 = R"sql(
-CREATE TABLE received (
-  rx_id       TEXT PRIMARY KEY,
-  modem       TEXT NOT NULL,
-  remote_tsi  TEXT NOT NULL,
-  pages       BIGINT NOT NULL,
-  complete    BIGINT NOT NULL,
-  completion  TEXT NOT NULL,
-  detail      TEXT NOT NULL,
-  bit_rate    BIGINT NOT NULL,
-  modulation  TEXT NOT NULL,
-  ecm         BIGINT NOT NULL,
-  compression TEXT NOT NULL,
-  started_at  BIGINT NOT NULL,
-  finished_at BIGINT NOT NULL,
-  tiff_path   TEXT NOT NULL,
-  station     TEXT NOT NULL DEFAULT ''
-);
 )sql";
 
 constexpr const char* kColumns =
@@ -94,11 +75,7 @@ Result<ReceiveLog> ReceiveLog::open(const std::filesystem::path& path) {
 
 Result<ReceiveLog> ReceiveLog::open(std::shared_ptr<store::Database> db, store::SchemaPolicy policy) {
     const auto migrate = [&](int version) -> Status {
-        if (db->backend() == store::Backend::Postgres) {
-            if (version != 0) return fail(Errc::Unsupported, "received: no migration from schema version " + std::to_string(version));
-            return db->exec(kPostgresV2);
-        }
-        if (version == 0) FAX_TRY(db->exec(kSchema));
+        if (version == 0) FAX_TRY(db->exec(store::schema_sql(db->backend(), kSchema)));
         return db->exec(kSchemaV2);
     };
     FAX_TRY(store::settle_schema(*db, "received", kSchemaVersion, policy, migrate));

@@ -78,6 +78,34 @@ Status settle_schema(Database& db, std::string_view store, int current, SchemaPo
     return tx->commit();
 }
 
+std::string schema_sql(Backend backend, std::string_view sql) {
+    const bool pg = backend == Backend::Postgres;
+    const std::pair<std::string_view, std::string_view> words[] = {
+        {"%INT%", pg ? "BIGINT" : "INTEGER"},
+        {"%ID%", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY"},
+        {"%BLOB%", pg ? "BYTEA" : "BLOB"},
+    };
+    std::string out(sql);
+    for (const auto& [from, to] : words)
+        for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size()))
+            out.replace(at, from.size(), to);
+    return out;
+}
+
+std::string append_only_sql(Backend backend, std::string_view table, std::string_view message) {
+    const std::string t(table), m(message);
+    if (backend == Backend::Sqlite)
+        return "CREATE TRIGGER " + t + "_no_update BEFORE UPDATE ON " + t + " BEGIN SELECT RAISE(ABORT, '" + m +
+               "'); END;\nCREATE TRIGGER " + t + "_no_delete BEFORE DELETE ON " + t + " BEGIN SELECT RAISE(ABORT, '" +
+               m + "'); END;\n";
+    return "CREATE OR REPLACE FUNCTION faxstack_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+           "BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $f$;\n"
+           "CREATE TRIGGER " + t + "_append_only BEFORE UPDATE OR DELETE ON " + t +
+           " FOR EACH ROW EXECUTE FUNCTION faxstack_refuse('" + m + "');\n"
+           "CREATE TRIGGER " + t + "_no_truncate BEFORE TRUNCATE ON " + t +
+           " FOR EACH STATEMENT EXECUTE FUNCTION faxstack_refuse('" + m + "');\n";
+}
+
 namespace {
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {

@@ -158,12 +158,16 @@ enum class SchemaPolicy { Migrate, RequireCurrent };
 Status settle_schema(Database& db, std::string_view store, int current, SchemaPolicy policy,
                      const std::function<Status(int from)>& migrate);
 
-// The append-only rule on PostgreSQL: a trigger function raising its argument, for the
-// stores' "BEFORE UPDATE OR DELETE ... EXECUTE FUNCTION faxstack_refuse('...')" triggers.
-inline constexpr const char* kPostgresRefuseFunction = R"sql(
-CREATE OR REPLACE FUNCTION faxstack_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$
-BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $f$;
-)sql";
+// Schema text written once for both backends. In `sql`, %INT% is a 64-bit integer
+// column (INTEGER / BIGINT), %ID% an integer key numbered by the database (INTEGER PRIMARY
+// KEY / BIGSERIAL PRIMARY KEY), %BLOB% bytes (BLOB / BYTEA).
+std::string schema_sql(Backend backend, std::string_view sql);
+
+// The statements that make `table` append-only: UPDATE and DELETE (and, on PostgreSQL,
+// TRUNCATE) fail with `message`, for every role, the owner included. SQLite: triggers
+// <table>_no_update and <table>_no_delete; PostgreSQL: <table>_append_only and
+// <table>_no_truncate over one trigger function.
+std::string append_only_sql(Backend backend, std::string_view table, std::string_view message);
 
 // Where the station's stores live (config [store]): SQLite files in a directory, or
 // one PostgreSQL database.
