@@ -370,6 +370,16 @@ Result<StationsBenchResult> run_stations_bench(const StationsBenchOptions& o) {
         }
     } remove{scratch};
     res.sqlite_filesystem = filesystem_of(scratch);
+    // A station that dies is reported when its line does not come, not by SIGPIPE on "go".
+    struct IgnorePipe {
+        struct sigaction old {};
+        IgnorePipe() {
+            struct sigaction ign {};
+            ign.sa_handler = SIG_IGN;
+            ::sigaction(SIGPIPE, &ign, &old);
+        }
+        ~IgnorePipe() { ::sigaction(SIGPIPE, &old, nullptr); }
+    } ignore_pipe;
 
     // The reference: one station on SQLite files.
     std::string first_id;
