@@ -105,3 +105,92 @@ TEST(Faxbench, GatePrepAndCallsSuitesRunAndWriteJson) {
 
 }  // namespace
 }  // namespace fax
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+
+#include "pg_cluster.h"
+
+namespace fax {
+namespace {
+
+using namespace std::chrono_literals;
+
+nlohmann::json run_stations(const std::vector<std::string>& extra, const testing::TempDir& dir, int expected_exit) {
+    const std::string json_path = dir.file("stations.json");
+    std::vector<std::string> argv = {FAX_FAXBENCH_PATH, "--suites", "stations", "--work-dir", dir.path().string(),
+                                     "--json", json_path};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto bench = testing::ChildProcess::spawn(argv, dir.file("stations.log"));
+    EXPECT_TRUE(bench.ok()) << bench.error().to_string();
+    if (!bench.ok()) return {};
+    const auto status = bench->wait_for_exit(300s);
+    EXPECT_TRUE(status.has_value()) << bench->output();
+    EXPECT_EQ(status.value_or(-1), expected_exit) << bench->output();
+    if (expected_exit != 0) return nlohmann::json{{"output", bench->output()}};
+    std::ifstream in(json_path);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << bench->output();
+    return j.is_discarded() ? nlohmann::json{} : j;
+}
+
+// Without --pg-url the suite says why it did not run, and `all` can include it.
+TEST(Faxbench, StationsSuiteIsSkippedWithoutAServer) {
+    testing::TempDir dir;
+    const auto j = run_stations({}, dir, 0);
+    ASSERT_TRUE(j.contains("stations")) << j.dump();
+    EXPECT_NE(j.at("stations").at("skipped").get<std::string>().find("--pg-url"), std::string::npos);
+}
+
+// On a tiny scale against a throw-away cluster: the SQLite reference and one round per
+// station count ran every decision, both trails verified intact; a database that is not
+// empty is refused (exit 2) rather than filled.
+TEST(Faxbench, StationsSuiteRunsOnAServerAndRefusesAUsedDatabase) {
+    auto cluster = test::PgCluster::start();
+    if (!cluster.ok()) {
+        if (std::getenv("FAXSTACK_REQUIRE_POSTGRES") != nullptr) FAIL() << cluster.error().to_string();
+        GTEST_SKIP() << "PostgreSQL server not available: " << cluster.error().to_string();
+    }
+    ASSERT_TRUE((*cluster)->create_database("bench").ok());
+    const std::string url = (*cluster)->url("bench");
+    testing::TempDir dir;
+    const auto j = run_stations({"--pg-url", url, "--stations-decisions", "3", "--station-counts", "1", "2",
+                                 "--stations-verify-entries", "40"},
+                                dir, 0);
+    ASSERT_TRUE(j.contains("stations")) << j.dump();
+    const auto& s = j.at("stations");
+    ASSERT_EQ(s.at("rounds").size(), 3u) << s.dump();
+    const int stations[] = {1, 1, 2};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto& r = s.at("rounds").at(i);
+        EXPECT_EQ(r.at("backend").get<std::string>(), i == 0 ? "sqlite" : "postgresql");
+        EXPECT_EQ(r.at("stations").get<int>(), stations[i]);
+        EXPECT_EQ(r.at("cleared").at("n").get<int>(), 3 * stations[i]);
+        EXPECT_EQ(r.at("refused").at("n").get<int>(), 3 * stations[i]);
+    }
+    ASSERT_EQ(s.at("verify").size(), 2u);
+    for (const auto& v : s.at("verify")) {
+        EXPECT_EQ(v.at("entries").get<int>(), 40) << v.dump();
+        EXPECT_TRUE(v.at("chain_intact").get<bool>()) << v.dump();
+    }
+    // The stations' decisions are in the shared trail: 40 built, then 2 x 3 by each of the
+    // 1 + 2 stations, under their own names.
+    auto conn = (*cluster)->connect("bench");
+    ASSERT_TRUE(conn.ok()) << conn.error().to_string();
+    PGresult* res = PQexec(conn->get(),
+                           "SELECT count(*), count(DISTINCT station) FILTER (WHERE station LIKE 'bench-%') "
+                           "FROM audit_entries");
+    ASSERT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQresultErrorMessage(res);
+    EXPECT_STREQ(PQgetvalue(res, 0, 0), "58");
+    EXPECT_STREQ(PQgetvalue(res, 0, 1), "3");
+    PQclear(res);
+    testing::TempDir again;
+    const auto refused = run_stations({"--pg-url", url, "--stations-decisions", "1", "--station-counts", "1",
+                                       "--stations-verify-entries", "2"},
+                                      again, 2);
+    EXPECT_NE(refused.value("output", "").find("the database is not empty"), std::string::npos) << refused.dump();
+}
+
+}  // namespace
+}  // namespace fax

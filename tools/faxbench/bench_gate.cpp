@@ -9,16 +9,29 @@
 #include "fax/t30/tiff_io.h"
 
 namespace fax::faxbench {
-namespace {
-
 using namespace std::chrono_literals;
 
-// The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
 gate::TimePoint bench_now() {
     return gate::TimePoint(std::chrono::sys_days(std::chrono::year{2026} / 3 / 2).time_since_epoch() + 10h);
 }
 
-}  // namespace
+Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax) {
+    gate::NewEntry e;
+    e.id = id;
+    e.organisation = "Benchmark Clinic";
+    e.person = "Dr. Receiving Physician";
+    e.category = gate::RecipientCategory::KpProvider;
+    e.fax = fax;
+    e.voice = "425-555-0199";
+    auto added = directory.add(e, bench_now() - std::chrono::days(30));
+    if (!added) return fail(added.take_error());
+    const auto tested = bench_now() - std::chrono::days(2);
+    auto t = directory.record_test_fax(id, gate::TestFaxRecord{"JBENCH-TEST-" + id, tested, true, "E100"});
+    if (!t) return fail(t.take_error());
+    auto c = directory.confirm_by_phone(id, gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});
+    if (!c) return fail(c.take_error());
+    return {};
+}
 
 Result<std::unique_ptr<BenchGate>> BenchGate::create(const std::filesystem::path& parent) {
     std::string tmpl = (parent / "faxbench-XXXXXX").string();
@@ -52,21 +65,7 @@ Status BenchGate::open() {
 }
 
 Status BenchGate::add_verified_recipient(const std::string& id, const std::string& fax) {
-    gate::NewEntry e;
-    e.id = id;
-    e.organisation = "Benchmark Clinic";
-    e.person = "Dr. Receiving Physician";
-    e.category = gate::RecipientCategory::KpProvider;
-    e.fax = fax;
-    e.voice = "425-555-0199";
-    auto added = directory_->add(e, bench_now() - std::chrono::days(30));
-    if (!added) return fail(added.take_error());
-    const auto tested = bench_now() - std::chrono::days(2);
-    auto t = directory_->record_test_fax(id, gate::TestFaxRecord{"JBENCH-TEST-" + id, tested, true, "E100"});
-    if (!t) return fail(t.take_error());
-    auto c = directory_->confirm_by_phone(id, gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});
-    if (!c) return fail(c.take_error());
-    return {};
+    return add_bench_recipient(*directory_, id, fax);
 }
 
 gate::ReleaseRequest BenchGate::release_request(const std::string& tiff, int pages, const std::string& recipient_id) {

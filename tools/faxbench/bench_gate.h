@@ -20,6 +20,13 @@
 
 namespace fax::faxbench {
 
+// The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
+gate::TimePoint bench_now();
+
+// Adds `id` to `directory` as a KP provider verified by the two-step workflow (a test
+// fax delivered two days before bench_now(), then the telephone confirmation).
+Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax);
+
 class BenchGate {
 public:
     // The verified recipient's number as the directory holds it, and what the modem dials.

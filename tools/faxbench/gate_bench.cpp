@@ -17,6 +17,30 @@
 #include "fax/t30/tiff_io.h"
 
 namespace fax::faxbench {
+
+Status append_verify_trail(gate::AuditLog& log, const gate::DecisionRecord& cleared_template, std::int64_t entries) {
+    for (std::int64_t i = 0; 2 * i < entries; ++i) {
+        gate::DecisionRecord d = cleared_template;
+        d.job_id = "JBENCH-" + std::to_string(i);
+        d.member_reference = "MRN-VERIFY-" + std::to_string(i % 997);
+        d.decided_at += std::chrono::minutes(i);
+        if (auto s = log.append_decision(d); !s) return fail(s.take_error());
+        if (2 * i + 1 >= entries) break;
+        gate::OutcomeRecord o;
+        o.job_id = d.job_id;
+        o.outcome.pages_sent = d.page_count;
+        o.outcome.pages_confirmed = d.page_count;
+        o.outcome.remote_csi = "+1 206 555 1009";
+        o.outcome.negotiated = {14400, "V.17", "R8x15.4", "T.6", true};
+        o.outcome.completion = gate::CompletionCode::Ok;
+        o.outcome.detail = "all pages confirmed";
+        o.outcome.started_at = d.decided_at + std::chrono::seconds(5);
+        o.outcome.finished_at = d.decided_at + std::chrono::seconds(65);
+        if (auto s = log.append_outcome(o); !s) return fail(s.take_error());
+    }
+    return {};
+}
+
 namespace {
 
 std::string filesystem_of(const std::filesystem::path& p) {
@@ -47,26 +71,7 @@ Result<std::filesystem::path> build_dir() {
 Status populate(const std::filesystem::path& db, const gate::DecisionRecord& cleared_template, std::int64_t entries) {
     auto log = gate::AuditLog::open(db);
     if (!log) return fail(log.take_error());
-    for (std::int64_t i = 0; 2 * i < entries; ++i) {
-        gate::DecisionRecord d = cleared_template;
-        d.job_id = "JBENCH-" + std::to_string(i);
-        d.member_reference = "MRN-VERIFY-" + std::to_string(i % 997);
-        d.decided_at += std::chrono::minutes(i);
-        if (auto s = log->append_decision(d); !s) return fail(s.take_error());
-        if (2 * i + 1 >= entries) break;
-        gate::OutcomeRecord o;
-        o.job_id = d.job_id;
-        o.outcome.pages_sent = d.page_count;
-        o.outcome.pages_confirmed = d.page_count;
-        o.outcome.remote_csi = "+1 206 555 1009";
-        o.outcome.negotiated = {14400, "V.17", "R8x15.4", "T.6", true};
-        o.outcome.completion = gate::CompletionCode::Ok;
-        o.outcome.detail = "all pages confirmed";
-        o.outcome.started_at = d.decided_at + std::chrono::seconds(5);
-        o.outcome.finished_at = d.decided_at + std::chrono::seconds(65);
-        if (auto s = log->append_outcome(o); !s) return fail(s.take_error());
-    }
-    return {};
+    return append_verify_trail(*log, cleared_template, entries);
 }
 
 }  // namespace

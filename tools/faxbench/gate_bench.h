@@ -17,6 +17,7 @@
 #include <string>
 
 #include "fax/base/result.h"
+#include "fax/gate/audit_log.h"
 
 namespace fax::faxbench {
 
@@ -49,6 +50,10 @@ struct GateBenchResult {
 };
 
 Result<GateBenchResult> run_gate_bench(const GateBenchOptions& options);
+
+// Appends `entries` entries to `log`: decisions copied from `cleared_template` (job id,
+// member and time changed) each followed by its outcome, "all pages confirmed".
+Status append_verify_trail(gate::AuditLog& log, const gate::DecisionRecord& cleared_template, std::int64_t entries);
 
 }  // namespace fax::faxbench
 

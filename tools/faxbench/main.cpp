@@ -16,6 +16,8 @@
 //   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
 //   efax   line time per page against efax 0.9a through the real faxsim binary (real time)
 //   calls  concurrent calls one thread keeps in real time (RealtimeLoop pacing), by bisection
+//   stations  decisions/s of 1, 2, 4, 8 station processes on one PostgreSQL database (--pg-url,
+//          an empty database; skipped without it) against one on SQLite; audit verify/s on both
 //
 // Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
 // measurement ran (whether or not the targets were met, which the output states), 1 when
@@ -26,6 +28,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +49,7 @@
 #include "itu_charts.h"
 #include "prep_bench.h"
 #include "report.h"
+#include "stations_bench.h"
 
 #ifndef FAXBENCH_BUILD_TYPE
 #define FAXBENCH_BUILD_TYPE "unknown"
@@ -78,6 +83,11 @@ struct Options {
     std::string json_path = "faxbench.json";
     std::string trace;  // "CHART:MODE", e.g. "1:MMR": trace both calls of that row
     std::string log_level = "error";
+    std::string pg_url;  // stations suite: an empty PostgreSQL database
+    int stations_decisions = 200;
+    std::vector<int> station_counts = {1, 2, 4, 8};
+    long long stations_verify_entries = 20000;
+    std::vector<std::string> station_run;  // internal: one station of the stations suite
 };
 
 void complain(const std::string& s) { std::fprintf(stderr, "faxbench: %s\n", s.c_str()); }
@@ -343,11 +353,49 @@ int run_efax(const Options& o, nlohmann::json& root) {
     return ok ? 0 : 1;
 }
 
+int run_stations(const Options& o, nlohmann::json& root) {
+    StationsBenchOptions so;
+    so.pg_url = o.pg_url;
+    so.decisions = o.stations_decisions;
+    so.station_counts = o.station_counts;
+    so.verify_entries = o.stations_verify_entries;
+    so.work_dir = scratch_parent(o);
+    std::optional<std::unique_ptr<BenchGate>> scratch;  // for the document only
+    if (!so.pg_url.empty()) {
+        auto g = BenchGate::create(scratch_parent(o));
+        if (!g) {
+            complain(g.error().to_string());
+            return 1;
+        }
+        so.document_tiff = ((*g)->scratch() / "chart1.tif").string();
+        if (auto s = write_chart_tiff(o, 1, so.document_tiff); !s) {
+            complain(s.error().to_string());
+            return 1;
+        }
+        scratch = std::move(*g);
+    }
+    const std::string load_before = loadavg();
+    auto r = run_stations_bench(so);
+    if (!r) {
+        complain("stations: " + r.error().to_string());
+        return r.error().code == Errc::InvalidArgument ? 2 : 1;
+    }
+    std::printf("\n== stations: decisions per second, stations on one PostgreSQL server against SQLite; audit "
+                "verify (load %s -> %s)\n",
+                load_before.c_str(), loadavg().c_str());
+    std::fputs(format_stations_table(*r, so.decisions).c_str(), stdout);
+    std::fflush(stdout);
+    root["stations"] = nlohmann::json::parse(stations_json(*r, so));
+    root["stations"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    return r->ok() ? 0 : 1;
+}
+
 int run(const Options& o) {
     log::set_level(log::parse_level(o.log_level, log::Level::Error));
+    if (!o.station_run.empty()) return station_run_main(o.station_run);
     if (!o.prep_one.empty()) return prep_one(o.prep_one.at(0), o.prep_one.at(1));
     if (!o.pty_send.empty()) return pty_send(o.pty_send.at(0), o.pty_send.at(1), o.pty_send.at(2), o.pty_send.at(3));
-    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls", "efax"};
+    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls", "efax", "stations"};
     std::vector<std::string> suites;
     for (const auto& s : o.suites) {
         if (s == "all") {
@@ -355,7 +403,7 @@ int run(const Options& o) {
             break;
         }
         if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
-            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, efax, all");
+            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, efax, stations, all");
             return 2;
         }
         suites.push_back(s);
@@ -372,6 +420,7 @@ int run(const Options& o) {
         else if (s == "prep") rc = run_prep(o, root);
         else if (s == "calls") rc = run_calls(o, root);
         else if (s == "efax") rc = run_efax(o, root);
+        else if (s == "stations") rc = run_stations(o, root);
         if (rc == 2) return 2;
         status = std::max(status, rc);
     }
@@ -400,7 +449,18 @@ int main(int argc, char** argv) {
                  "against the T.30 lower bound, and simulation speed"};
     app.set_version_flag("--version", std::string("faxbench ") + std::string(fax::kVersion));
     Options o;
-    app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, or all (default lines)");
+    app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, stations, or all (default lines)");
+    app.add_option("--pg-url", o.pg_url,
+                   "stations suite: libpq URL of an EMPTY PostgreSQL database faxbench may migrate and fill "
+                   "(without it the suite is skipped)");
+    app.add_option("--stations-decisions", o.stations_decisions,
+                   "stations suite: cleared decisions, and as many refused, per station (default 200)");
+    app.add_option("--station-counts", o.station_counts, "stations suite: stations per round (default 1 2 4 8)");
+    app.add_option("--stations-verify-entries", o.stations_verify_entries,
+                   "stations suite: audit entries to verify on each backend (default 20000)");
+    app.add_option("--station-run", o.station_run, "internal: DIR NAME URL N DOC (one station of the stations suite)")
+        ->expected(5)
+        ->group("");
     app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default all eight)");
     app.add_option("--faxsim", o.faxsim, "efax suite: the faxsim binary (default: next to faxbench in the build tree)");
     app.add_option("--efax-logs", o.efax_logs, "efax suite: copy faxsim's and the senders' logs to this folder");
