@@ -20,10 +20,7 @@ shift || true
 
 ./scripts/setup.sh
 build=build/bench-rel
-# FAX_WERROR=OFF: GCC 12 at -O2 reports a false "potential null pointer dereference" from
-# <streambuf> inlined into station/job/src/dispatcher.cpp; the debug and sanitizer builds,
-# where the suites run, keep warnings as errors.
-cmake --preset release -B "$build" -DFAX_TEST_DIRS="" -DFAX_WERROR=OFF >/dev/null
+cmake --preset release -B "$build" -DFAX_TEST_DIRS="" >/dev/null
 cmake --build "$build" --target faxbench faxsim
 
 pg_dir=$(mktemp -d /tmp/faxbench-pg-XXXXXX)
