@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fax/base/sha256.h"
 #include "fax/t30/tiff_io.h"
 
 namespace fax::faxctl_test {
@@ -232,6 +233,12 @@ RunResult faxctl(const std::string& config, const std::vector<std::string>& args
     for (const auto& a : args) what += " " + a;
     log.add(what + " -> " + std::to_string(r.exit_code), r.all());
     return r;
+}
+
+std::string page_hash(const t30::Bitmap& page) {
+    std::string data = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
+    data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
+    return sha256_hex(data);
 }
 
 }  // namespace fax::faxctl_test

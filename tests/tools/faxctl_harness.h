@@ -101,4 +101,7 @@ RunResult faxctl(const std::string& config, const std::vector<std::string>& args
 
 std::string read_file(const std::filesystem::path& p);
 
+// As the gate hashes a page (docs/policy.md): SHA-256 of its raw PBM encoding.
+std::string page_hash(const t30::Bitmap& page);
+
 }  // namespace fax::faxctl_test

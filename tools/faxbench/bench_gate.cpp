@@ -1,5 +1,6 @@
 #include "bench_gate.h"
 
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -102,6 +103,19 @@ Result<gate::ClearedRelease> BenchGate::clear(const std::string& tiff, const std
         return fail(Errc::PolicyRefused, "faxbench: the gate refused the benchmark release (" + ids + ")");
     }
     return decision->take_release();
+}
+
+std::string filesystem_of(const std::filesystem::path& p) {
+    struct statfs s {};
+    if (::statfs(p.c_str(), &s) != 0) return "unknown";
+    switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53UL: return "ext4";
+    case 0x01021994UL: return "tmpfs";
+    case 0x58465342UL: return "xfs";
+    case 0x9123683EUL: return "btrfs";
+    case 0x794C7630UL: return "overlayfs";
+    default: return "other";
+    }
 }
 
 }  // namespace fax::faxbench

@@ -20,6 +20,11 @@
 
 namespace fax::faxbench {
 
+// The file system a store's files are on (ext4, tmpfs, xfs, btrfs, overlayfs, other):
+// what an fsync at every commit costs depends on it.
+std::string filesystem_of(const std::filesystem::path& p);
+
+
 // The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
 gate::TimePoint bench_now();
 

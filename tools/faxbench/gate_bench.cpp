@@ -1,6 +1,5 @@
 #include "gate_bench.h"
 
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,18 +42,6 @@ Status append_verify_trail(gate::AuditLog& log, const gate::DecisionRecord& clea
 
 namespace {
 
-std::string filesystem_of(const std::filesystem::path& p) {
-    struct statfs s {};
-    if (::statfs(p.c_str(), &s) != 0) return "unknown";
-    switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53UL: return "ext4";
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    default: return "other";
-    }
-}
 
 // A scratch directory for building the trail to verify: on tmpfs when there is one, where
 // the 50,000 commits cost no fsync (the figure is verify(), not the building).

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,18 +275,6 @@ Result<StationsRound> run_round(const StationsBenchOptions& o, const std::filesy
     return res;
 }
 
-std::string filesystem_of(const std::filesystem::path& p) {
-    struct statfs s {};
-    if (::statfs(p.c_str(), &s) != 0) return "unknown";
-    switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53UL: return "ext4";
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    default: return "other";
-    }
-}
 
 // Builds the trail in one transaction (the figure is verify(), not the building), then
 // times verify() `runs` times.

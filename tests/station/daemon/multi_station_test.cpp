@@ -19,7 +19,6 @@
 #include <nlohmann/json.hpp>
 
 #include "faxctl_harness.h"
-#include "fax/base/sha256.h"
 #include "fax/gate/audit_log.h"
 #include "fax/gate/directory.h"
 #include "fax/job/job_queue.h"
@@ -36,11 +35,6 @@ using namespace std::chrono_literals;
 constexpr const char* kEntry = "kp-cardiology-seattle";
 constexpr const char* kDial = "12065550142";
 
-std::string page_hash(const t30::Bitmap& page) {
-    std::string data = "P4\n" + std::to_string(page.width) + " " + std::to_string(page.height) + "\n";
-    data.append(reinterpret_cast<const char*>(page.bits.data()), page.bits.size());
-    return sha256_hex(data);
-}
 
 // One station: its directory, configuration (name ws-N, the shared store) and modem.
 struct Station {
