@@ -69,10 +69,11 @@ Status BenchGate::add_verified_recipient(const std::string& id, const std::strin
     return add_bench_recipient(*directory_, id, fax);
 }
 
-gate::ReleaseRequest BenchGate::release_request(const std::string& tiff, int pages, const std::string& recipient_id) {
+gate::ReleaseRequest bench_release_request(const std::string& tiff, int pages, const std::string& recipient_id,
+                                           const std::string& member_reference) {
     gate::ReleaseRequest req;
     req.requester = {"E100", "Bench Clerk"};
-    req.member_reference = "MRN-BENCH-" + std::to_string(++releases_);
+    req.member_reference = member_reference;
     req.recipient.directory_id = recipient_id;
     req.purpose = gate::Purpose::Treatment;
     req.sections = {"discharge_summary"};
@@ -84,6 +85,10 @@ gate::ReleaseRequest BenchGate::release_request(const std::string& tiff, int pag
     req.documents.push_back(doc);
     req.sender = {"Bench Clerk", "Health Information Management", "206-555-0100", "206-555-0101"};
     return req;
+}
+
+gate::ReleaseRequest BenchGate::release_request(const std::string& tiff, int pages, const std::string& recipient_id) {
+    return bench_release_request(tiff, pages, recipient_id, "MRN-BENCH-" + std::to_string(++releases_));
 }
 
 Result<gate::Decision> BenchGate::evaluate(const gate::ReleaseRequest& request) {

@@ -24,6 +24,11 @@ namespace fax::faxbench {
 // what an fsync at every commit costs depends on it.
 std::string filesystem_of(const std::filesystem::path& p);
 
+// The benchmark's release request: pages 1..`pages` of `tiff` as a discharge summary,
+// for treatment, to `recipient_id`, for member `member_reference`.
+gate::ReleaseRequest bench_release_request(const std::string& tiff, int pages, const std::string& recipient_id,
+                                           const std::string& member_reference);
+
 
 // The gate reads no clock; the benchmark hands it a fixed time: 2026-03-02 10:00 UTC.
 gate::TimePoint bench_now();

@@ -76,19 +76,8 @@ int station_run_main(const std::vector<std::string>& args) {
     // Requests are built before the clock starts: the figure is the gate's and the store's.
     std::vector<gate::ReleaseRequest> cleared, refused;
     for (int i = 0; i < n; ++i) {
-        gate::ReleaseRequest r;
-        r.requester = {"E100", "Bench Clerk"};
-        r.member_reference = "MRN-" + cfg.name + "-" + std::to_string(i);
-        r.recipient.directory_id = BenchGate::kRecipientId;
-        r.purpose = gate::Purpose::Treatment;
-        r.sections = {"discharge_summary"};
-        r.justification = "Benchmark release of ITU-T T.24 test charts.";
-        gate::DocumentSelection d;
-        d.path = doc;
-        for (int p = 1; p <= n_pages; ++p) d.pages.push_back(p);
-        d.sections = {gate::SectionTag{"discharge_summary", d.pages}};
-        r.documents.push_back(d);
-        r.sender = {"Bench Clerk", "Health Information Management", "206-555-0100", "206-555-0101"};
+        gate::ReleaseRequest r = bench_release_request(doc, n_pages, BenchGate::kRecipientId,
+                                                       "MRN-" + cfg.name + "-" + std::to_string(i));
         cleared.push_back(r);
         r.purpose = gate::Purpose::Marketing;  // no rule allows it: refused, and recorded
         refused.push_back(std::move(r));
