@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fax/base/log.h"
+#include "ifp_channel.h"
 #include "spandsp_adapter.h"
 
 namespace fax::sim {
@@ -30,6 +31,14 @@ bool flag(const std::map<std::string, bool>& m, const std::string& key) {
     return it != m.end() && it->second;
 }
 }  // namespace
+
+std::string_view to_string(LineKind kind) {
+    switch (kind) {
+    case LineKind::Audio: return "audio";
+    case LineKind::T38: return "t38";
+    }
+    return "?";
+}
 
 // ---------------------------------------------------------------- CallEvent
 
@@ -80,12 +89,125 @@ std::string CallEvent::describe() const {
 
 // ---------------------------------------------------------------- internals
 
+// The packet side of one end of a T.38 call: an endpoint that speaks T.38, or the
+// gateway in front of one that does not.
+class PacketEnd {
+public:
+    virtual ~PacketEnd() = default;
+    virtual void advance(Samples dt) = 0;
+    virtual std::optional<Samples> next_due() const = 0;
+    virtual void receive(std::span<const uint8_t> ifp, uint16_t seq) = 0;
+};
+
+namespace {
+class EndpointEnd final : public PacketEnd {
+public:
+    explicit EndpointEnd(LineEndpoint& ep) : ep_(ep) {}
+    void advance(Samples dt) override { ep_.t38_advance(dt); }
+    std::optional<Samples> next_due() const override { return ep_.t38_next_due(); }
+    void receive(std::span<const uint8_t> ifp, uint16_t seq) override { ep_.ifp_received(ifp, seq); }
+
+private:
+    LineEndpoint& ep_;
+};
+}  // namespace
+
+// A connected T.38 call: two packet ends and a datagram channel towards each. One end may
+// be a gateway, whose analogue side is the audio of that end's line.
+class Exchange::MediaPath {
+public:
+    class GatewayEnd final : public PacketEnd, public IfpSink {
+    public:
+        GatewayEnd(MediaPath& path, int side) : path_(path), side_(side) {}
+        void advance(Samples) override {}
+        std::optional<Samples> next_due() const override { return std::nullopt; }
+        void receive(std::span<const uint8_t> ifp, uint16_t seq) override { engine->t38_rx(ifp, seq); }
+        void ifp_send(std::span<const uint8_t> ifp, std::uint16_t seq, int count) override {
+            path_.send(side_, ifp, seq, count);
+        }
+        std::unique_ptr<detail::T38GatewayEngine> engine;
+
+    private:
+        MediaPath& path_;
+        int side_;
+    };
+
+    void send(int from, std::span<const uint8_t> ifp, std::uint16_t seq, int count) {
+        to[1 - from]->send(ifp, seq, count, stamp);
+    }
+    void step(Samples now, Samples tick);
+
+    std::unique_ptr<PacketEnd> ends[2];
+    std::unique_ptr<detail::IfpChannel> to[2];  // to[i]: datagrams delivered to end i
+    GatewayEnd* gateway = nullptr;              // the gateway end, if any
+    int gateway_side = -1;
+    Samples stamp{0};  // the simulated time of packets sent now
+};
+
+void Exchange::MediaPath::step(Samples now, Samples tick) {
+    auto deliver = [&](Samples at) {
+        bool any = false;
+        for (int i = 0; i < 2; ++i) {
+            to[i]->deliver_due(at, [&](std::span<const uint8_t> ifp, uint16_t seq) {
+                any = true;
+                ends[i]->receive(ifp, seq);
+            });
+        }
+        return any;
+    };
+    // An event loop over the tick: packets are sent at the sample their front end paces
+    // them for and arrive when the channel says, not rounded to the tick.
+    Samples t{0};
+    for (int guard = 0; guard < 4096; ++guard) {
+        stamp = now + t;
+        // Everything due at t, including what a delivery or a zero-delay step sets off.
+        for (int round = 0; round < 16; ++round) {
+            bool busy = deliver(now + t);
+            for (auto& e : ends) {
+                const auto d = e->next_due();
+                if (d && d->count() == 0) {
+                    e->advance(Samples{0});
+                    busy = true;
+                }
+            }
+            if (!busy) break;
+        }
+        Samples next = tick;
+        for (auto& e : ends)
+            if (const auto d = e->next_due(); d && d->count() > 0) next = std::min(next, t + *d);
+        for (auto& c : to)
+            if (const auto a = c->next_arrival(); a && *a > now + t) next = std::min(next, *a - now);
+        for (auto& e : ends) e->advance(next - t);
+        t = next;
+        if (t >= tick) break;
+    }
+    stamp = now + tick;
+}
+
+// An endpoint's packet sink for its whole life; packets sent outside a T.38 call are dropped.
+class Exchange::LinePort final : public IfpSink {
+public:
+    explicit LinePort(Line& line) : line_(line) {}
+    void ifp_send(std::span<const uint8_t> ifp, std::uint16_t seq, int count) override;
+
+private:
+    Line& line_;
+};
+
 struct Exchange::Line {
     std::string number;
     LineEndpoint* endpoint = nullptr;
     std::vector<int16_t> tx;
     std::vector<int16_t> rx;
+    std::unique_ptr<LinePort> port;
+    MediaPath* media = nullptr;      // the T.38 path of the line's connected call
+    int side = 0;                    // its end of that path (0: caller)
+    Call* step_call = nullptr;       // the connected call, during step()
 };
+
+void Exchange::LinePort::ifp_send(std::span<const uint8_t> ifp, std::uint16_t seq, int count) {
+    if (line_.media && line_.media->gateway_side != line_.side) line_.media->send(line_.side, ifp, seq, count);
+}
 
 // A line's faults and what acting on them needs: the noise generator, the drop
 // generator, the echo path's memory of the line's own audio.
@@ -114,6 +236,7 @@ struct Exchange::Call {
     bool deaf_callee = false;  // set_no_answer: rings reach nobody
     std::optional<Samples> drop_at;  // a line fault releases the call then
     std::string drop_cause;
+    std::unique_ptr<MediaPath> media;  // a T.38 call's packet path
 };
 
 struct Exchange::Request {
@@ -130,6 +253,7 @@ void Exchange::add_line(const std::string& number, LineEndpoint& endpoint) {
     auto line = std::make_unique<Line>();
     line->number = number;
     line->endpoint = &endpoint;
+    line->port = std::make_unique<LinePort>(*line);
     lines_[number] = std::move(line);
 }
 
@@ -138,6 +262,13 @@ bool Exchange::has_line(const std::string& number) const { return lines_.count(n
 void Exchange::set_busy(const std::string& number, bool on) { busy_numbers_[number] = on; }
 void Exchange::set_no_answer(const std::string& number, bool on) { no_answer_numbers_[number] = on; }
 void Exchange::set_no_dialtone(const std::string& number, bool on) { no_dialtone_lines_[number] = on; }
+void Exchange::set_behind_gateway(const std::string& number, bool on) { behind_gateway_[number] = on; }
+bool Exchange::behind_gateway(const std::string& number) const { return flag(behind_gateway_, number); }
+
+PacketStats Exchange::packet_stats(const std::string& number) const {
+    const auto it = packet_stats_.find(number);
+    return it == packet_stats_.end() ? PacketStats{} : it->second;
+}
 
 void Exchange::set_line_noise(const std::string& number, double dbm0) {
     LineFaults f = line_faults(number);
@@ -368,6 +499,9 @@ void Exchange::apply_audio_faults(Line& line, FaultState& fs, const Call& call, 
 
 
 void Exchange::remove_call(const Call& call) {
+    if (call.media)
+        for (const std::string* n : {&call.caller, &call.callee})
+            if (Line* l = find_line(*n); l && l->media == call.media.get()) l->media = nullptr;
     std::erase_if(calls_, [&](const std::unique_ptr<Call>& c) { return c.get() == &call; });
 }
 
@@ -396,9 +530,63 @@ void Exchange::connect(Call& call, Samples now) {
     arm_faults(call, call.caller, true, now);
     arm_faults(call, call.callee, true, now);
     emit(make_event(CallEvent::Kind::Answered, now, call.caller, call.callee));
+    select_media(call);
     // The answerer first: it starts its answer tone in the same step the caller hears the line open.
     if (Line* l = find_line(call.callee)) l->endpoint->call_answered();
     if (Line* l = find_line(call.caller)) l->endpoint->call_connected();
+}
+
+void Exchange::select_media(Call& call) {
+    Line* lines[2] = {find_line(call.caller), find_line(call.callee)};
+    if (options_.line_kind == LineKind::Audio || !lines[0] || !lines[1]) {
+        for (Line* l : lines)
+            if (l) l->endpoint->media_selected(LineKind::Audio, *l->port);
+        return;
+    }
+    bool analogue[2];
+    for (int i = 0; i < 2; ++i)
+        analogue[i] = behind_gateway(lines[i]->number) || !lines[i]->endpoint->t38_capable();
+    if (analogue[0] && analogue[1]) {
+        // Two analogue ends: through two gateways the fax signals cross as they would on
+        // audio, so the call is carried as audio.
+        FAX_LOG(Debug, kComponent, call.caller + " -> " + call.callee + ": both ends analogue, carried as audio");
+        for (Line* l : lines) l->endpoint->media_selected(LineKind::Audio, *l->port);
+        return;
+    }
+    auto path = std::make_unique<MediaPath>();
+    const std::uint64_t call_no = ++media_calls_;
+    for (int i = 0; i < 2; ++i) {
+        Line& l = *lines[i];
+        const LineFaults* f = faults_of(l.number);
+        std::optional<LineFaults::Packets> packets = f ? f->packets : std::nullopt;
+        const std::uint64_t base = packets && packets->seed ? *packets->seed
+                                                             : 0x7438ull * 1000003u + std::hash<std::string>{}(l.number);
+        path->to[i] = std::make_unique<detail::IfpChannel>(packets, base ^ (call_no * 0x9E3779B97F4A7C15ull) ^ (i + 1u),
+                                                           &packet_stats_[l.number]);
+        l.media = path.get();
+        l.side = i;
+        if (analogue[i]) {
+            auto gw = std::make_unique<MediaPath::GatewayEnd>(*path, i);
+            auto engine = detail::T38GatewayEngine::create(*gw, options_.t38_version, "gateway " + l.number);
+            if (!engine) {
+                FAX_LOG(Error, kComponent, engine.error().to_string());
+                for (Line* x : lines) {
+                    x->media = nullptr;
+                    x->endpoint->media_selected(LineKind::Audio, *x->port);
+                }
+                return;
+            }
+            gw->engine = std::move(*engine);
+            path->gateway = gw.get();
+            path->gateway_side = i;
+            path->ends[i] = std::move(gw);
+        } else {
+            path->ends[i] = std::make_unique<EndpointEnd>(*l.endpoint);
+        }
+    }
+    for (int i = 0; i < 2; ++i)
+        lines[i]->endpoint->media_selected(analogue[i] ? LineKind::Audio : LineKind::T38, *lines[i]->port);
+    call.media = std::move(path);
 }
 
 void Exchange::end_call(Call& call, const std::string& by, Samples now) {
@@ -498,21 +686,41 @@ void Exchange::step(Samples now, Samples tick) {
     for (const auto& r : requests) process_request(r, now);
     run_timers(now);
 
+    // Each line's connected call, found once per step (not once per line and call).
+    for (auto& [number, line] : lines_) line->step_call = nullptr;
+    for (auto& c : calls_) {
+        if (c->state != Call::State::Connected) continue;
+        if (Line* l = find_line(c->caller)) l->step_call = c.get();
+        if (Line* l = find_line(c->callee)) l->step_call = c.get();
+    }
+    // A line in a T.38 call carries no audio, unless it is the analogue side of a gateway.
+    auto audio_line = [](const Line& l) { return !l.media || l.media->gateway_side == l.side; };
+
     const auto n = static_cast<std::size_t>(tick.count());
     for (auto& [number, line] : lines_) {
+        if (!audio_line(*line)) continue;
         line->tx.assign(n, 0);
         line->endpoint->audio_tx(line->tx);
     }
     for (auto& [number, line] : lines_) {
+        if (!audio_line(*line)) continue;
         line->rx.assign(n, 0);
-        const Call* call = find_call(number);
-        if (call && call->state == Call::State::Connected) {
+        const Call* call = line->step_call;
+        if (call && line->media) {
+            MediaPath& m = *line->media;
+            m.stamp = now;
+            m.gateway->engine->audio_from_line(line->tx);
+            m.gateway->engine->audio_to_line(line->rx);
+            if (FaultState* fs = fault_state(number)) apply_audio_faults(*line, *fs, *call, now);
+        } else if (call) {
             const std::string& other = call->caller == number ? call->callee : call->caller;
             if (const Line* p = find_line(other)) std::copy(p->tx.begin(), p->tx.end(), line->rx.begin());
             if (FaultState* fs = fault_state(number)) apply_audio_faults(*line, *fs, *call, now);
         }
         line->endpoint->audio_rx(line->rx);
     }
+    for (auto& c : calls_)
+        if (c->media) c->media->step(now, tick);
     for (auto& [number, line] : lines_) line->endpoint->step_done(now + tick);
 }
 

@@ -150,7 +150,17 @@ void ReferenceTerminal::start_session(bool calling_party) {
     result_.files = files;
     result_.calls = calls;
 
-    auto fax = detail::FaxEngine::create(cfg, *listener_, "term " + number_);
+    Result<std::unique_ptr<detail::TerminalEngine>> fax = fail(Errc::Internal, "no engine");
+    if (media_ == LineKind::T38 && sink_) {
+        auto e = detail::T38TerminalEngine::create(cfg, *listener_, *sink_, exchange_.options().t38_version,
+                                                   "term " + number_);
+        if (e) fax = std::unique_ptr<detail::TerminalEngine>(std::move(*e));
+        else fax = fail(e.error());
+    } else {
+        auto e = detail::FaxEngine::create(cfg, *listener_, "term " + number_);
+        if (e) fax = std::unique_ptr<detail::TerminalEngine>(std::move(*e));
+        else fax = fail(e.error());
+    }
     if (!fax) {
         FAX_LOG(Error, kComponent, number_ + ": " + fax.error().to_string());
         result_.finished = true;
@@ -207,6 +217,27 @@ void ReferenceTerminal::audio_tx(std::span<int16_t> out) {
 
 void ReferenceTerminal::audio_rx(std::span<const int16_t> in) {
     if (fax_ && (state_ == State::InCall || state_ == State::Releasing)) fax_->rx(in);
+}
+
+void ReferenceTerminal::media_selected(LineKind kind, IfpSink& sink) {
+    media_ = kind;
+    sink_ = &sink;
+}
+
+void ReferenceTerminal::t38_advance(Samples dt) {
+    if (!fax_ || !(state_ == State::InCall || state_ == State::Releasing)) return;
+    fax_->t38_advance(static_cast<int>(dt.count()));
+    tx_idle_ = fax_->t38_tx_idle();
+}
+
+std::optional<Samples> ReferenceTerminal::t38_next_due() const {
+    if (!fax_ || !(state_ == State::InCall || state_ == State::Releasing)) return std::nullopt;
+    const auto d = fax_->t38_next_due();
+    return d ? std::optional<Samples>(Samples{*d}) : std::nullopt;
+}
+
+void ReferenceTerminal::ifp_received(std::span<const std::uint8_t> ifp, std::uint16_t seq) {
+    if (fax_ && (state_ == State::InCall || state_ == State::Releasing)) fax_->t38_rx(ifp, seq);
 }
 
 void ReferenceTerminal::step_done(Samples now) {

@@ -570,6 +570,7 @@ int SimModem::on_control(int op, const char* num) {
 }
 
 void SimModem::went_on_hook() {
+    t31_->set_t38(false, nullptr, 0);
     off_hook_ = false;
     calling_ = false;
     in_call_ = false;
@@ -636,6 +637,7 @@ void SimModem::call_failed(CallFailure why) {
 
 void SimModem::far_end_hung_up() {
     const bool was_in_call = in_call_;
+    t31_->set_t38(false, nullptr, 0);
     ringing_ = false;
     if (was_in_call) went_on_hook();
     if (class2_active_) {
@@ -655,6 +657,33 @@ void SimModem::audio_tx(std::span<int16_t> out) {
 void SimModem::audio_rx(std::span<const int16_t> in) {
     if (class2_active_) class2_->audio_rx(in);
     else t31_->rx(in);
+}
+
+// ---------------------------------------------------------------- T.38
+
+void SimModem::media_selected(LineKind kind, IfpSink& sink) {
+    if (kind == LineKind::T38 && !class2_active_) {
+        FAX_LOG(Debug, kComponent, number_ + ": call on T.38");
+        t31_->set_t38(true, &sink, exchange_.options().t38_version);
+    } else {
+        t31_->set_t38(false, nullptr, 0);
+    }
+}
+
+bool SimModem::on_t38() const { return t31_->t38(); }
+
+void SimModem::t38_advance(Samples dt) {
+    if (t31_->t38()) t31_->t38_advance(static_cast<int>(dt.count()));
+}
+
+std::optional<Samples> SimModem::t38_next_due() const {
+    if (!t31_->t38()) return std::nullopt;
+    const auto d = t31_->t38_next_due();
+    return d ? std::optional<Samples>(Samples{*d}) : std::nullopt;
+}
+
+void SimModem::ifp_received(std::span<const std::uint8_t> ifp, std::uint16_t seq) {
+    if (t31_->t38()) t31_->t38_rx(ifp, seq);
 }
 
 void SimModem::step_done(Samples now) {

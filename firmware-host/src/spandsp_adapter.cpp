@@ -47,6 +47,8 @@ void span_message(int level, const char* text) {
     if (log::enabled(l)) log::write(l, kComponent, msg);
 }
 
+}  // namespace
+
 // SpanDSP log detail follows our log level: Debug shows protocol flow, Trace everything.
 // No sample-time stamp: these objects' log clocks are never advanced (it read 00:00:00.000).
 void configure_logging(logging_state_t* ls, const std::string& tag) {
@@ -60,8 +62,6 @@ void configure_logging(logging_state_t* ls, const std::string& tag) {
     span_log_set_tag(ls, tag.c_str());
     span_log_set_message_handler(ls, span_message);
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------- T31Engine
 
@@ -82,12 +82,17 @@ T31Engine::~T31Engine() = default;
 Result<std::unique_ptr<T31Engine>> T31Engine::create(T31Listener& listener, const std::string& log_tag) {
     std::unique_ptr<T31Engine> e(new T31Engine(listener));
     e->tag_ = log_tag;  // SpanDSP keeps the pointer: it must live as long as the state
+    // With a T.38 packet handler t31 also sets up its T.38 front end (paced, as over UDP);
+    // it stays on audio until set_t38.
     t31_state_t* s = t31_init(nullptr, &T31Engine::on_at_tx, e.get(), &T31Engine::on_control, e.get(),
-                              nullptr /* audio, not T.38 */, nullptr);
+                              &T31Engine::on_t38_tx, e.get());
     if (!s) return fail(Errc::Internal, "t31_init failed");
     e->state_.reset(s);
     configure_logging(t31_get_logging_state(s), e->tag_);
     configure_logging(&s->at_state.logging, e->tag_);
+    auto front = T31T38Front::create(s, e->tag_);
+    if (!front) return fail(front.error());
+    e->t38_ = std::move(*front);
     return e;
 }
 
@@ -162,7 +167,12 @@ Result<std::unique_ptr<FaxEngine>> FaxEngine::create(const FaxConfig& config, Fa
     configure_logging(fax_get_logging_state(s), e->tag_);
     t30_state_t* t30 = fax_get_t30_state(s);
     configure_logging(t30_get_logging_state(t30), e->tag_);
+    if (auto st = configure_t30(t30, config); !st) return fail(st.error());
+    t30_set_phase_e_handler(t30, &FaxEngine::on_phase_e, e.get());
+    return e;
+}
 
+Status configure_t30(t30_state_t* t30, const FaxConfig& config) {
     if (t30_set_tx_ident(t30, config.ident.c_str()) != 0)
         return fail(Errc::InvalidArgument, "terminal ident '" + config.ident + "' is not a valid T.30 ident");
     t30_set_ecm_capability(t30, config.ecm ? 1 : 0);
@@ -172,8 +182,7 @@ Result<std::unique_ptr<FaxEngine>> FaxEngine::create(const FaxConfig& config, Fa
     if (!config.tx_file.empty()) t30_set_tx_file(t30, config.tx_file.c_str(), -1, -1);
     if (!config.rx_file.empty()) t30_set_rx_file(t30, config.rx_file.c_str(), -1);
     if (config.rx_encoding != 0) t30_set_rx_encoding(t30, config.rx_encoding);
-    t30_set_phase_e_handler(t30, &FaxEngine::on_phase_e, e.get());
-    return e;
+    return {};
 }
 
 void FaxEngine::on_phase_e(t30_state_t*, void* user_data, int completion_code) {

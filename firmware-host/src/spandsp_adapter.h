@@ -1,7 +1,7 @@
 // RAII owners for the SpanDSP objects the simulator uses, and the one place
 // where SpanDSP's C callbacks (void *user_data) are turned into calls on C++
-// interfaces (STYLE.md §5). Nothing outside spandsp_adapter.cpp registers a
-// SpanDSP callback.
+// interfaces (STYLE.md §5). Nothing outside spandsp_adapter.cpp and its T.38 half,
+// spandsp_t38.cpp, registers a SpanDSP callback.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fax/base/result.h"
+#include "fax/sim/exchange.h"
 #include "spandsp_wrap.h"
 
 namespace fax::sim::detail {
@@ -29,6 +30,89 @@ public:
 
 protected:
     ~T31Listener() = default;
+};
+
+// t31's T.38 front end, made whole for a Class 1 DTE (spandsp_t38.cpp). SpanDSP 0.0.6's t31
+// in T.38 mode carries V.21 HDLC and non-ECM image data, but:
+//   - it cannot carry ECM: a Class 1 DTE frames ECM blocks in software over +FTM/+FRM
+//     (HDLC bits inside the image data), while T.38 carries ECM frames as HDLC data fields.
+//     The front end therefore translates in both directions while phase C is ECM: the bit
+//     stream t31 would send as T4_NON_ECM_DATA is deframed (SpanDSP hdlc_rx) and sent as
+//     HDLC_DATA + FCS_OK per frame; HDLC frames arriving on a fast-modem data type are framed
+//     (hdlc_tx) into the bit stream the DTE reads after +FRM. Whether the DTE's phase C is
+//     ECM is read from the DCS it sends (+FTH), bit 27, and the CFR that confirms it (the
+//     TCF between the two is plain data).
+//   - it hands received non-ECM data to the DTE in the wrong bit order (it computes the
+//     reversed buffer, then passes the original): the front end reverses it first.
+// t31's own core is left as it is; its output goes through a decoding core (to see fields)
+// and out through an encoding core, which numbers the packets on the line.
+class T31T38Front {
+public:
+    static Result<std::unique_ptr<T31T38Front>> create(t31_state_t* t31, const std::string& log_tag);
+    ~T31T38Front();
+    T31T38Front(const T31T38Front&) = delete;
+    T31T38Front& operator=(const T31T38Front&) = delete;
+
+    void start(IfpSink* sink, int t38_version);  // a T.38 call begins
+    void stop();                                 // it ended
+    bool active() const { return sink_ != nullptr; }
+    // A packet t31's core emitted (its tx handler).
+    void from_t31(const uint8_t* buf, int len);
+    void advance(int samples);
+    std::optional<int> next_due() const;
+    void from_line(std::span<const uint8_t> ifp, uint16_t seq);
+
+private:
+    explicit T31T38Front(t31_state_t* t31);
+    static int dec_indicator(t38_core_state_t* s, void* user_data, int indicator);
+    static int dec_data(t38_core_state_t* s, void* user_data, int data_type, int field_type, const uint8_t* buf,
+                        int len);
+    static int dec_missing(t38_core_state_t* s, void* user_data, int rx_seq_no, int expected_seq_no);
+    static int enc_tx(t38_core_state_t* s, void* user_data, const uint8_t* buf, int len, int count);
+    static int rx_indicator(t38_core_state_t* s, void* user_data, int indicator);
+    static int rx_data(t38_core_state_t* s, void* user_data, int data_type, int field_type, const uint8_t* buf,
+                       int len);
+    static int rx_missing(t38_core_state_t* s, void* user_data, int rx_seq_no, int expected_seq_no);
+    static void deframed(void* user_data, const uint8_t* msg, int len, int ok);
+    static void framer_underflow(void* user_data);
+
+    void outgoing_data(int data_type, int field_type, const uint8_t* buf, int len);
+    void incoming_data(int data_type, int field_type, const uint8_t* buf, int len);
+    void send(int data_type, int field_type, const uint8_t* buf, int len);
+    void to_dte(int data_type, int field_type, const std::vector<uint8_t>& bytes);
+    void frame_to_dte(int data_type, bool first);
+
+    struct CoreFree {
+        void operator()(t38_core_state_t* s) const noexcept;
+    };
+    struct RxFree {
+        void operator()(hdlc_rx_state_t* s) const noexcept;
+    };
+    struct TxFree {
+        void operator()(hdlc_tx_state_t* s) const noexcept;
+    };
+    t31_state_t* t31_;
+    std::string tag_;
+    IfpSink* sink_ = nullptr;
+    std::unique_ptr<t38_core_state_t, CoreFree> decoder_;  // reads t31's packets
+    std::unique_ptr<t38_core_state_t, CoreFree> encoder_;  // writes the line's packets
+    std::unique_ptr<hdlc_rx_state_t, RxFree> deframer_;    // ECM transmit: DTE bit stream → frames
+    std::unique_ptr<hdlc_tx_state_t, TxFree> framer_;      // ECM receive: frames → DTE bit stream
+    // t31's own receive handlers (the front end sits between its core and them).
+    t38_rx_indicator_handler_t* t31_rx_indicator_ = nullptr;
+    t38_rx_data_handler_t* t31_rx_data_ = nullptr;
+    t38_rx_missing_handler_t* t31_rx_missing_ = nullptr;
+    void* t31_rx_user_ = nullptr;
+    uint16_t last_t31_seq_ = 0;
+    bool seen_t31_packet_ = false;
+    bool ecm_ = false;                   // the DTE's last DCS asked for ECM
+    bool cfr_seen_ = false;              // ... and the far end has answered it with CFR
+    std::vector<uint8_t> v21_out_;       // the V.21 frame being sent (natural bit order)
+    std::vector<uint8_t> v21_in_;        // the V.21 frame being received
+    int ecm_tx_type_ = -1;               // data type of the ECM image data being deframed
+    std::vector<uint8_t> ecm_in_;        // the ECM frame being received (natural bit order)
+    bool ecm_in_burst_ = false;          // frames of this burst have gone to the DTE
+    bool underflow_ = false;
 };
 
 class T31Engine {
@@ -62,10 +146,22 @@ public:
     // Emits an information text line through the interpreter ("\r\n<text>\r\n" when verbose).
     void put_response(const std::string& text);
 
+    // ---- T.38 (spandsp_t38.cpp) ----
+    // Puts the modem on a T.38 call (packets to `sink`, which must outlive the call) or
+    // back on audio. Each call starts with fresh T.38 state (sequence numbers, clocks).
+    void set_t38(bool on, IfpSink* sink, int t38_version);
+    bool t38() const;
+    // The T.38 clock: `samples` pass, then everything due runs (see T31T38Front).
+    void t38_advance(int samples);
+    // Samples until something is due on the T.38 side (a paced packet, a receive timeout).
+    std::optional<int> t38_next_due() const;
+    void t38_rx(std::span<const uint8_t> ifp, uint16_t seq);
+
 private:
     explicit T31Engine(T31Listener& listener);
     static int on_at_tx(at_state_t* s, void* user_data, const uint8_t* buf, size_t len);
     static int on_control(t31_state_t* s, void* user_data, int op, const char* num);
+    static int on_t38_tx(t38_core_state_t* s, void* user_data, const uint8_t* buf, int len, int count);
 
     struct Free {
         void operator()(t31_state_t* s) const noexcept;
@@ -74,6 +170,7 @@ private:
     std::unique_ptr<t31_state_t, Free> state_;
     std::string tag_;
     std::vector<int16_t> scratch_;
+    std::unique_ptr<T31T38Front> t38_;  // declared after state_: destroyed first
 };
 
 // ---------------------------------------------------------------- fax terminal (T.30 over audio)
@@ -106,20 +203,45 @@ struct FaxStats {
     int encoding = 0;
 };
 
-class FaxEngine {
+// A reference fax machine's T.30 session on either line kind: FaxEngine (audio,
+// SpanDSP fax_state_t) or T38TerminalEngine (packets, SpanDSP t38_terminal_state_t).
+class TerminalEngine {
+public:
+    virtual ~TerminalEngine() = default;
+    // Audio line: returns how many samples were generated (fewer: the modem went quiet).
+    virtual std::size_t tx(std::span<int16_t> out) = 0;
+    virtual void rx(std::span<const int16_t> in) = 0;
+    // T.38 line.
+    virtual void t38_advance(int samples) { (void)samples; }
+    virtual std::optional<int> t38_next_due() const { return std::nullopt; }
+    virtual void t38_rx(std::span<const uint8_t> ifp, uint16_t seq) {
+        (void)ifp;
+        (void)seq;
+    }
+    // T.38 line: nothing left to send (the audio line's "tx returned short").
+    virtual bool t38_tx_idle() const { return true; }
+    // The line dropped: ends the session (phase E fires if it was still running).
+    virtual void terminate() = 0;
+    virtual FaxStats stats() const = 0;
+    virtual std::string remote_ident() const = 0;
+};
+
+// The T.30 settings both engines share (FaxConfig → SpanDSP's t30_state_t).
+Status configure_t30(t30_state_t* t30, const FaxConfig& config);
+
+class FaxEngine final : public TerminalEngine {
 public:
     static Result<std::unique_ptr<FaxEngine>> create(const FaxConfig& config, FaxListener& listener,
                                                      const std::string& log_tag);
-    ~FaxEngine();
+    ~FaxEngine() override;
     FaxEngine(const FaxEngine&) = delete;
     FaxEngine& operator=(const FaxEngine&) = delete;
 
-    std::size_t tx(std::span<int16_t> out);
-    void rx(std::span<const int16_t> in);
-    // The line dropped: ends the session (phase E fires if it was still running).
-    void terminate();
-    FaxStats stats() const;
-    std::string remote_ident() const;
+    std::size_t tx(std::span<int16_t> out) override;
+    void rx(std::span<const int16_t> in) override;
+    void terminate() override;
+    FaxStats stats() const override;
+    std::string remote_ident() const override;
 
 private:
     explicit FaxEngine(FaxListener& listener);
@@ -134,7 +256,68 @@ private:
     std::vector<int16_t> scratch_;
 };
 
+// A T.38 fax terminal (spandsp_t38.cpp): the reference machine on a T.38 line.
+class T38TerminalEngine final : public TerminalEngine {
+public:
+    static Result<std::unique_ptr<T38TerminalEngine>> create(const FaxConfig& config, FaxListener& listener,
+                                                             IfpSink& sink, int t38_version,
+                                                             const std::string& log_tag);
+    ~T38TerminalEngine() override;
+    T38TerminalEngine(const T38TerminalEngine&) = delete;
+    T38TerminalEngine& operator=(const T38TerminalEngine&) = delete;
+
+    std::size_t tx(std::span<int16_t> out) override;
+    void rx(std::span<const int16_t> in) override;
+    void t38_advance(int samples) override;
+    std::optional<int> t38_next_due() const override;
+    void t38_rx(std::span<const uint8_t> ifp, uint16_t seq) override;
+    bool t38_tx_idle() const override;
+    void terminate() override;
+    FaxStats stats() const override;
+    std::string remote_ident() const override;
+
+private:
+    T38TerminalEngine(FaxListener& listener, IfpSink& sink);
+    static void on_phase_e(t30_state_t* s, void* user_data, int completion_code);
+    static int on_tx(t38_core_state_t* s, void* user_data, const uint8_t* buf, int len, int count);
+    struct Free {
+        void operator()(t38_terminal_state_t* s) const noexcept;
+    };
+    FaxListener& listener_;
+    IfpSink& sink_;
+    std::unique_ptr<t38_terminal_state_t, Free> state_;
+    std::string tag_;
+};
+
+// A T.38 gateway (spandsp_t38.cpp): an analogue line's audio on one side, T.38 packets
+// on the other, as an ATA or a fax-capable media gateway does.
+class T38GatewayEngine {
+public:
+    static Result<std::unique_ptr<T38GatewayEngine>> create(IfpSink& sink, int t38_version, const std::string& log_tag);
+    ~T38GatewayEngine();
+    T38GatewayEngine(const T38GatewayEngine&) = delete;
+    T38GatewayEngine& operator=(const T38GatewayEngine&) = delete;
+
+    // The analogue side: audio from the line (the gateway's clock), audio to the line.
+    void audio_from_line(std::span<const int16_t> in);
+    void audio_to_line(std::span<int16_t> out);
+    void t38_rx(std::span<const uint8_t> ifp, uint16_t seq);
+
+private:
+    explicit T38GatewayEngine(IfpSink& sink);
+    static int on_tx(t38_core_state_t* s, void* user_data, const uint8_t* buf, int len, int count);
+    struct Free {
+        void operator()(t38_gateway_state_t* s) const noexcept;
+    };
+    IfpSink& sink_;
+    std::unique_ptr<t38_gateway_state_t, Free> state_;
+    std::string tag_;
+    std::vector<int16_t> scratch_;
+};
+
 std::string completion_text(int t30_completion_code);
+// Points SpanDSP's logging of `ls` at fax::log with `tag` (which must outlive `ls`).
+void configure_logging(logging_state_t* ls, const std::string& tag);
 
 // ---------------------------------------------------------------- Class 2.0 modem-side T.30
 

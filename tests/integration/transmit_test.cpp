@@ -13,6 +13,7 @@
 #include "fax/t30/fax_session.h"
 #include "fax/t30/page_compare.h"
 #include "fax/t30/session_driver.h"
+#include "line_kind.h"
 #include "release_fixture.h"
 
 namespace fax {
@@ -66,7 +67,7 @@ TEST_P(DriverToTerminal, SendsItuChartsPixelExact) {
     EXPECT_EQ(release->page_count(), 3);  // cover + 2 charts
     EXPECT_EQ(release->rule_id(), "POL-PROV-KP");
 
-    sim::Simulation sim;
+    sim::Simulation sim(testing::kTestTick, testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001");
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
@@ -148,7 +149,7 @@ TEST_P(TerminalToDriver, ReceivesItuChartsPixelExact) {
     const bool ecm = GetParam();
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {3, 4}, "doc.tif");
-    sim::Simulation sim;
+    sim::Simulation sim(testing::kTestTick, testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001");
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Send;
@@ -186,7 +187,7 @@ INSTANTIATE_TEST_SUITE_P(Ecm, TerminalToDriver, ::testing::Values(false, true),
 TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {5, 6, 7}, "doc.tif");
-    sim::Simulation sim;
+    sim::Simulation sim(testing::kTestTick, testing::test_exchange_options());
     auto& a = sim.add_modem("5551001");
     auto& b = sim.add_modem(testing::kModemBNumber.dial);
     auto release = testing::clear_for_test(dir, doc, testing::kModemBNumber);
@@ -221,7 +222,7 @@ TEST(DriverToDriver, SendsThroughTwoSimulatedModems) {
 TEST(DriverToTerminal, CsiMismatchEndsCallBeforeAnyPage) {
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
-    sim::Simulation sim;
+    sim::Simulation sim(testing::kTestTick, testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001");
     sim::TerminalOptions topts;
     topts.tiff = dir.file("rx.tif");
@@ -247,7 +248,7 @@ TEST(DriverToTerminal, CsiMismatchEndsCallBeforeAnyPage) {
 TEST(DriverToTerminal, BusyNumberIsATypedFailure) {
     TempDir dir;
     const std::string doc = testing::write_charts(dir, {1}, "doc.tif");
-    sim::Simulation sim;
+    sim::Simulation sim(testing::kTestTick, testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001");
     sim.exchange().set_busy(testing::kTerminalNumber.dial);
     auto release = testing::clear_for_test(dir, doc, testing::kTerminalNumber);

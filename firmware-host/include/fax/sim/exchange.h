@@ -41,6 +41,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fax/base/time.h"
@@ -49,6 +50,27 @@ namespace fax::sim {
 
 // Why an outgoing call did not get through.
 enum class CallFailure { Busy, NoAnswer, NoDialtone, Unobtainable };
+
+// What a connected call carries (ExchangeOptions::line_kind):
+//   Audio — 8 kHz 16-bit linear audio, the analogue line;
+//   T38   — T.38 IFP packets (ITU-T T.38, as a SIP trunk or fax gateway carries fax over IP):
+//           the fax signals are sent as indicators and data fields, no audio at all. Two
+//           packet-capable endpoints exchange packets directly; an endpoint that has only
+//           audio (set_behind_gateway, or equipment without T.38) reaches the packet side
+//           through a T.38 gateway (SpanDSP t38_gateway) the exchange puts on its line.
+enum class LineKind { Audio, T38 };
+std::string_view to_string(LineKind kind);
+
+// Where an endpoint sends the T.38 packets it emits. `ifp` is one IFP packet as
+// t38_core encodes it, `seq` its sequence number, `count` how many copies the
+// sender's redundancy setting asks for (repeats of the same sequence number).
+class IfpSink {
+public:
+    virtual void ifp_send(std::span<const uint8_t> ifp, std::uint16_t seq, int count) = 0;
+
+protected:
+    ~IfpSink() = default;
+};
 
 // The subscriber equipment on a line (a simulated modem or a reference
 // terminal), as the exchange sees it.
@@ -74,6 +96,26 @@ public:
     virtual void audio_rx(std::span<const int16_t> in) = 0;
     // After all lines have exchanged this step's audio.
     virtual void step_done(Samples now) { (void)now; }
+
+    // ---- T.38 packets (only equipment that speaks T.38 overrides these) ----
+    virtual bool t38_capable() const { return false; }
+    // Called when a call connects, before call_answered/call_connected: the call carries
+    // `kind`. With LineKind::T38, packets go to `sink` (valid for the endpoint's lifetime)
+    // and audio_tx/audio_rx are not called until the call ends; the endpoint goes back to
+    // audio by itself when the call ends (hang-up either side).
+    virtual void media_selected(LineKind kind, IfpSink& sink) {
+        (void)kind;
+        (void)sink;
+    }
+    // The T.38 clock of a T.38 call: `dt` samples pass (0: only run what is due now).
+    virtual void t38_advance(Samples dt) { (void)dt; }
+    // Samples until the endpoint next has something to send or time out, if anything is pending.
+    virtual std::optional<Samples> t38_next_due() const { return std::nullopt; }
+    // One IFP packet from the far end (each packet once; the channel drops nothing itself).
+    virtual void ifp_received(std::span<const std::uint8_t> ifp, std::uint16_t seq) {
+        (void)ifp;
+        (void)seq;
+    }
 };
 
 struct CallEvent {
@@ -138,6 +180,23 @@ struct LineFaults {
     bool no_dialtone = false;  // calls from the line get NoDialtone
     // Seeds the noise generator; unset: a fixed seed derived from the number.
     std::optional<std::uint32_t> noise_seed;
+    // What happens to the T.38 datagrams delivered TO the line on a T.38 call (audio
+    // faults do not apply there, and these do not apply to audio). Every datagram draws
+    // loss, jitter and reorder in that order from one generator per direction and call,
+    // seeded from `seed` (unset: derived from the number), so a run is reproducible and
+    // setting one knob does not change another's pattern.
+    struct Packets {
+        double loss = 0;             // probability a loss event starts at a datagram (0..1)
+        int burst = 1;               // datagrams lost per loss event
+        Samples delay{0};            // one-way delay
+        Samples jitter{0};           // extra delay drawn uniformly from [0, jitter)
+        double reorder = 0;          // probability a datagram is held back by reorder_by
+        Samples reorder_by{240};     // 30 ms: it arrives after the next one
+        int redundancy = 0;          // UDPTL redundancy (T.38 Annex D): earlier IFPs carried per datagram, 0..4
+        std::optional<std::uint64_t> seed;
+        bool operator==(const Packets&) const = default;
+    };
+    std::optional<Packets> packets;
 
     bool operator==(const LineFaults&) const = default;
 };
@@ -148,6 +207,19 @@ struct ExchangeOptions {
     int ring_limit = 8;                              // unanswered rings before NoAnswer
     Samples dialtone_wait = Samples{2 * 8000};       // S6-like wait before NoDialtone
     Samples unobtainable_delay = Samples{5 * 8000};  // dial → Unobtainable (modem: NO CARRIER)
+    LineKind line_kind = LineKind::Audio;            // what connected calls carry
+    int t38_version = 0;                             // T.38 version both ends and gateways use (0..3)
+};
+
+// T.38 datagrams delivered to one line, over all its calls (Exchange::packet_stats).
+struct PacketStats {
+    std::uint64_t sent = 0;       // datagrams sent towards the line (repeats included)
+    std::uint64_t lost = 0;       // dropped by the line's packet faults
+    std::uint64_t delivered = 0;  // datagrams that arrived
+    std::uint64_t recovered = 0;  // IFPs lost in their own datagram but taken from a later one's redundancy
+    std::uint64_t reordered = 0;  // datagrams held back by the reorder fault
+    std::uint64_t ifp = 0;        // IFP packets handed to the endpoint (repeats included)
+    bool operator==(const PacketStats&) const = default;
 };
 
 class Exchange {
@@ -176,6 +248,12 @@ public:
     // The faults set on `number` ({} if none).
     LineFaults line_faults(const std::string& number) const;
     void set_ring_limit(int rings) { options_.ring_limit = rings; }
+    // On a T.38 exchange: `number`'s equipment is analogue behind a T.38 gateway (an ATA),
+    // so its calls run through a SpanDSP t38_gateway. No effect on an audio exchange.
+    void set_behind_gateway(const std::string& number, bool on = true);
+    bool behind_gateway(const std::string& number) const;
+    // What the calls of `number` have carried in datagrams ({} if none).
+    PacketStats packet_stats(const std::string& number) const;
     const ExchangeOptions& options() const { return options_; }
 
     void set_event_handler(std::function<void(const CallEvent&)> handler) { on_event_ = std::move(handler); }
@@ -200,6 +278,8 @@ private:
     struct Line;
     struct Call;
     struct Request;
+    class MediaPath;
+    class LinePort;
 
     Line* find_line(const std::string& number);
     const Line* find_line(const std::string& number) const;
@@ -219,6 +299,7 @@ private:
     void arm_faults(Call& call, const std::string& number, bool at_answer, Samples now);
     void drop_call(Call& call, Samples now);
     void apply_audio_faults(Line& line, FaultState& fs, const Call& call, Samples now);
+    void select_media(Call& call);
 
     ExchangeOptions options_;
     std::map<std::string, std::unique_ptr<Line>> lines_;
@@ -226,6 +307,9 @@ private:
     std::map<std::string, bool> busy_numbers_;
     std::map<std::string, bool> no_answer_numbers_;
     std::map<std::string, bool> no_dialtone_lines_;
+    std::map<std::string, bool> behind_gateway_;
+    std::map<std::string, PacketStats> packet_stats_;
+    std::uint64_t media_calls_ = 0;
     std::vector<std::unique_ptr<Call>> calls_;
     std::vector<Request> requests_;
     std::vector<CallEvent> events_;

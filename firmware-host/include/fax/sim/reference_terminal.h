@@ -22,7 +22,7 @@
 namespace fax::sim {
 
 namespace detail {
-class FaxEngine;
+class TerminalEngine;
 }
 
 // SpanDSP 0.0.6 capability bits as plain ints (values checked against t30.h in the implementation).
@@ -102,6 +102,12 @@ public:
     void audio_tx(std::span<int16_t> out) override;
     void audio_rx(std::span<const int16_t> in) override;
     void step_done(Samples now) override;
+    // On a T.38 line the terminal is a T.38 fax machine (SpanDSP t38_terminal).
+    bool t38_capable() const override { return true; }
+    void media_selected(LineKind kind, IfpSink& sink) override;
+    void t38_advance(Samples dt) override;
+    std::optional<Samples> t38_next_due() const override;
+    void ifp_received(std::span<const std::uint8_t> ifp, std::uint16_t seq) override;
 
 private:
     class Listener;
@@ -117,7 +123,9 @@ private:
     TerminalOptions options_;
     Exchange& exchange_;
     std::unique_ptr<Listener> listener_;
-    std::unique_ptr<detail::FaxEngine> fax_;
+    std::unique_ptr<detail::TerminalEngine> fax_;
+    LineKind media_ = LineKind::Audio;  // of the call being set up or in progress
+    IfpSink* sink_ = nullptr;
     TerminalResult result_;
     State state_ = State::Idle;
     Samples now_{0};

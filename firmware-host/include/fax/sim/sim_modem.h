@@ -109,6 +109,15 @@ public:
     bool off_hook_idle() const override { return off_hook_ && !in_call_ && !calling_ && !answer_pending_; }
     void audio_tx(std::span<int16_t> out) override;
     void audio_rx(std::span<const int16_t> in) override;
+    // T.38: the Class 1 modem (t31) speaks it; the Class 2.0 personality's T.30 is audio
+    // only, so on a T.38 exchange its calls go through a gateway.
+    bool t38_capable() const override { return !class2_active_; }
+    void media_selected(LineKind kind, IfpSink& sink) override;
+    void t38_advance(Samples dt) override;
+    std::optional<Samples> t38_next_due() const override;
+    void ifp_received(std::span<const std::uint8_t> ifp, std::uint16_t seq) override;
+    // True while the modem is on a T.38 call.
+    bool on_t38() const;
 
 private:
     class Listener;
