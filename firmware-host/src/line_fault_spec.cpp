@@ -90,6 +90,84 @@ std::string format_duration(Samples d) {
     return s + "s";
 }
 
+std::string format_percent(double probability) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.12g", probability * 100.0);
+    return buf;
+}
+
+// PCT: 0..100 (percent), stored as a probability.
+std::optional<double> percent(std::string_view s) {
+    const auto v = number(s);
+    if (!v || *v < 0 || *v > 100) return std::nullopt;
+    return *v / 100.0;
+}
+
+constexpr const char* kKnown =
+    "unknown fault (noise, noise-seed, gain, echo, dropout, drop-at, drop-after-dial, drop-random, busy, no-answer, "
+    "no-dialtone; T.38 packets: loss, delay, jitter, reorder, redundancy, packet-seed)";
+
+// The T.38 packet items (LineFaults::Packets); false if `key` is not one.
+std::optional<Status> parse_packet_item(std::string_view item, std::string_view key, std::string_view value,
+                                        LineFaults& f) {
+    constexpr Samples kMaxPacketDelay{10 * kSampleRate};
+    auto packets = [&]() -> LineFaults::Packets& {
+        if (!f.packets) f.packets = LineFaults::Packets{};
+        return *f.packets;
+    };
+    if (key == "loss") {
+        std::string_view pct = value;
+        int burst = 1;
+        if (const auto parts = split(value, '/')) {
+            pct = parts->first;
+            const auto b = unsigned_number(parts->second);
+            if (!b || *b < 1 || *b > 100) return Status(bad(item, "loss burst must be 1 to 100 datagrams"));
+            burst = static_cast<int>(*b);
+        }
+        const auto p = percent(pct);
+        if (!p) return Status(bad(item, "loss wants PERCENT[/BURST], 0..100 (e.g. loss=2 or loss=5/3)"));
+        packets().loss = *p;
+        packets().burst = burst;
+        return Status{};
+    }
+    if (key == "delay" || key == "jitter") {
+        const auto d = duration(value);
+        if (!d || *d > kMaxPacketDelay)
+            return Status(bad(item, std::string(key) + " wants a duration up to 10 s (e.g. " + std::string(key) + "=40ms)"));
+        (key == "delay" ? packets().delay : packets().jitter) = *d;
+        return Status{};
+    }
+    if (key == "reorder") {
+        std::string_view pct = value;
+        Samples by = LineFaults::Packets{}.reorder_by;
+        if (const auto parts = split(value, '/')) {
+            pct = parts->first;
+            const auto d = duration(parts->second);
+            if (!d || d->count() < 1 || *d > kMaxPacketDelay)
+                return Status(bad(item, "reorder hold-back must be 1 sample to 10 s"));
+            by = *d;
+        }
+        const auto p = percent(pct);
+        if (!p) return Status(bad(item, "reorder wants PERCENT[/HOLD] (e.g. reorder=5/30ms)"));
+        packets().reorder = *p;
+        packets().reorder_by = by;
+        return Status{};
+    }
+    if (key == "redundancy") {
+        const auto n = unsigned_number(value);
+        if (!n || *n > 4) return Status(bad(item, "redundancy wants 0 to 4 earlier packets per datagram"));
+        packets().redundancy = static_cast<int>(*n);
+        return Status{};
+    }
+    if (key == "packet-seed") {
+        const auto n = unsigned_number(value);
+        if (!n) return Status(bad(item, "packet-seed wants an integer"));
+        packets().seed = *n;
+        return Status{};
+    }
+    return std::nullopt;
+}
+
 Status parse_item(std::string_view item, LineFaults& f) {
     const auto kv = split(item, '=');
     const std::string_view key = kv ? kv->first : item;
@@ -102,8 +180,8 @@ Status parse_item(std::string_view item, LineFaults& f) {
     if (key == "busy") return flag(f.busy);
     if (key == "no-answer") return flag(f.no_answer);
     if (key == "no-dialtone") return flag(f.no_dialtone);
-    if (!kv) return bad(item, "unknown fault (noise, noise-seed, gain, echo, dropout, drop-at, drop-after-dial, "
-                              "drop-random, busy, no-answer, no-dialtone)");
+    if (!kv) return bad(item, kKnown);
+    if (auto p = parse_packet_item(item, key, value, f)) return std::move(*p);
     if (key == "noise") {
         const auto v = number(value);
         if (!v) return bad(item, "noise wants a level in dBm0 (e.g. noise=-35)");
@@ -168,8 +246,7 @@ Status parse_item(std::string_view item, LineFaults& f) {
         f.drop_random = r;
         return {};
     }
-    return bad(item, "unknown fault (noise, noise-seed, gain, echo, dropout, drop-at, drop-after-dial, "
-                     "drop-random, busy, no-answer, no-dialtone)");
+    return bad(item, kKnown);
 }
 
 }  // namespace
@@ -221,6 +298,21 @@ std::string to_spec(const LineFaults& f) {
         if (f.drop_random->from != def.from || f.drop_random->to != def.to)
             s += "/" + format_duration(f.drop_random->from) + "-" + format_duration(f.drop_random->to);
         items.push_back(s);
+    }
+    if (f.packets) {
+        const LineFaults::Packets& p = *f.packets;
+        const LineFaults::Packets def;
+        if (p.loss != 0 || p.burst != 1)
+            items.push_back("loss=" + format_percent(p.loss) + (p.burst != 1 ? "/" + std::to_string(p.burst) : ""));
+        if (p.delay.count() != 0) items.push_back("delay=" + format_duration(p.delay));
+        if (p.jitter.count() != 0) items.push_back("jitter=" + format_duration(p.jitter));
+        if (p.reorder != 0 || p.reorder_by != def.reorder_by)
+            items.push_back("reorder=" + format_percent(p.reorder) +
+                            (p.reorder_by != def.reorder_by ? "/" + format_duration(p.reorder_by) : ""));
+        if (p.redundancy != 0) items.push_back("redundancy=" + std::to_string(p.redundancy));
+        if (p.seed) items.push_back("packet-seed=" + std::to_string(*p.seed));
+        // Packets{} with every knob at its default still means "set": say so with no loss.
+        if (p == def) items.push_back("loss=0");
     }
     if (f.busy) items.push_back("busy");
     if (f.no_answer) items.push_back("no-answer");

@@ -55,16 +55,22 @@ void Simulation::attach(Steppable& host) {
     if (std::find(hosts_.begin(), hosts_.end(), &host) == hosts_.end()) hosts_.push_back(&host);
 }
 
-void Simulation::detach(Steppable& host) { std::erase(hosts_, &host); }
+void Simulation::detach(Steppable& host) {
+    std::erase(hosts_, &host);
+    ++detaches_;
+}
 
 void Simulation::step() {
     for (auto& m : modems_) m->take_dte_input();
     exchange_.step(now_, tick_);
     now_ += tick_;
-    // A host may detach itself (or another) while being stepped.
+    // A host may detach itself (or another) while being stepped: until one does, every
+    // host of the snapshot is still attached (no search per host, which with thousands of
+    // calls would cost more than the calls).
     const auto hosts = hosts_;
+    const std::uint64_t detaches = detaches_;
     for (Steppable* h : hosts)
-        if (std::find(hosts_.begin(), hosts_.end(), h) != hosts_.end()) h->step(tick_);
+        if (detaches_ == detaches || std::find(hosts_.begin(), hosts_.end(), h) != hosts_.end()) h->step(tick_);
 }
 
 bool Simulation::run_until(const std::function<bool()>& done, Samples limit) {

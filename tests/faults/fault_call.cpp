@@ -1,3 +1,4 @@
+#include "line_kind.h"
 #include "fault_call.h"
 
 #include <cstdio>
@@ -79,7 +80,7 @@ CallRecord run_release(const CallSetup& setup) {
     const std::string cleared = release->tiff_path();
     rec.pages_cleared = release->page_count();
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = setup.driver == Driver::Class2;
     auto& modem = sim.add_modem(kModemNumber, mo);

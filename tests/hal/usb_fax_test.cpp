@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "line_kind.h"
 #include "itu_chart.h"
 #include "fax/hal/usb_transport.h"
 #include "fax/sim/simulation.h"
@@ -62,7 +63,7 @@ hal::UsbTransportOptions usb_modem() {
 
 // The simulated world with the modem behind the emulated USB device.
 struct UsbWorld {
-    sim::Simulation sim;
+    sim::Simulation sim{fax::testing::kTestTick, fax::testing::test_exchange_options()};
     sim::SimModem& modem = sim.add_modem("5551001");
     testing::EmulatedUsbModem usb;
     testing::UsbSimBridge bridge{usb, modem.link()};

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "test_line.h"
 #include "child_process.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/fax_session.h"
@@ -48,10 +49,11 @@ class FaxLine {
 public:
     explicit FaxLine(const TempDir& dir)
         : link_a_(dir.file("faxA")), link_b_(dir.file("faxB")), rx_dir_(dir.file("refrx")) {
-        auto p = ChildProcess::spawn({FAX_FAXSIM_PATH, "--modem", link_a_ + "=" + kModemANumber, "--modem",
-                                      link_b_ + "=" + testing::kModemBNumber.dial, "--receiver",
-                                      std::string(testing::kTerminalNumber.dial) + "=" + rx_dir_},
-                                     dir.file("faxsim.log"));
+        std::vector<std::string> argv = {FAX_FAXSIM_PATH, "--modem", link_a_ + "=" + kModemANumber, "--modem",
+                                         link_b_ + "=" + testing::kModemBNumber.dial, "--receiver",
+                                         std::string(testing::kTerminalNumber.dial) + "=" + rx_dir_};
+        for (const auto& a : testing::faxsim_line_args()) argv.push_back(a);
+        auto p = ChildProcess::spawn(argv, dir.file("faxsim.log"));
         EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().to_string());
         if (p.ok()) process_.emplace(std::move(*p));
     }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "test_line.h"
 #include "../integration/child_process.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/t30/class2_session.h"
@@ -70,9 +71,10 @@ std::string chart_pbm(const sim::test::TempDir& dir, int n) {
 class Class2Line {
 public:
     explicit Class2Line(const sim::test::TempDir& dir) : link_a_(dir.file("faxA")), link_b_(dir.file("faxB")) {
-        auto p = ChildProcess::spawn({FAX_FAXSIM_PATH, "--class2", "--modem", link_a_ + "=" + kSenderNumber, "--modem",
-                                      link_b_ + "=" + kReceiverNumber},
-                                     dir.file("faxsim.log"));
+        std::vector<std::string> argv = {FAX_FAXSIM_PATH, "--class2", "--modem", link_a_ + "=" + kSenderNumber,
+                                         "--modem", link_b_ + "=" + kReceiverNumber};
+        for (const auto& a : fax::testing::faxsim_line_args()) argv.push_back(a);
+        auto p = ChildProcess::spawn(argv, dir.file("faxsim.log"));
         EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().to_string());
         if (p.ok()) process_.emplace(std::move(*p));
     }

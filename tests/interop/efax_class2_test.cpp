@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "line_kind.h"
 #include "itu_chart.h"
 #include "fax/hal/serial_transport.h"
 #include "fax/sim/pty_modem_port.h"
@@ -153,7 +154,7 @@ TEST(EfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
         ASSERT_TRUE(sim::test::write_fax_tiff(inputs.back(), *chart, sim::test::TiffCoding::G3_1D));
     }
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = true;
     mo.inband_flow_control = true;
@@ -218,7 +219,7 @@ TEST(EfaxClass2, ReceivesThroughAClass2ModemOnAPtyFromTheReferenceTerminal) {
     const std::string doc = dir.file("chart2.tif");
     ASSERT_TRUE(sim::test::write_fax_tiff(doc, *chart, sim::test::TiffCoding::G3_1D));
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = true;
     mo.inband_flow_control = true;
@@ -278,7 +279,7 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToTheReferenceTerminal) {
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = true;
     mo.inband_flow_control = true;
@@ -340,7 +341,7 @@ TEST(ProjectClass2OverPty, SendsAClearedReleaseToEfaxClass2) {
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string cleared = release->tiff_path();
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = true;
     mo.inband_flow_control = true;
@@ -417,7 +418,7 @@ TEST(SendfaxClass2, SendsThroughAClass2ModemOnAPtyToTheReferenceTerminal) {
         ASSERT_EQ(conv.wait(60s), 0) << conv.output();
     }
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = true;
     mo.inband_flow_control = true;

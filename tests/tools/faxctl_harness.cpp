@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_line.h"
 #include "fax/base/sha256.h"
 #include "fax/t30/tiff_io.h"
 
@@ -135,6 +136,8 @@ Faxsim::Faxsim(const fs::path& dir, const std::vector<std::string>& receivers, c
         argv.push_back(n + "=" + rx_dir(n).string());
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
+    // FAX_TEST_LINE=t38: the same tests over the T.38 line.
+    for (const auto& a : fax::testing::faxsim_line_args()) argv.push_back(a);
     pid_ = spawn(argv, dir_ / "faxsim.out", dir_ / "faxsim.err");
     if (pid_ < 0) return;
     // Generous: a loaded CI machine may take a while to start it.

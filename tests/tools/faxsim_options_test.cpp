@@ -89,6 +89,35 @@ TEST(FaxsimOptions, Validation) {
     EXPECT_TRUE(validate(o));
 }
 
+TEST(FaxsimOptions, T38LineAndGateways) {
+    Options o;
+    o.modems = {{"/tmp/a", "5551001"}};
+    o.receivers = {{"5551009", "/tmp/rx"}};
+    o.line = "t38";
+    EXPECT_TRUE(validate(o));
+    o.t38_gateway = {"5551009"};
+    EXPECT_TRUE(validate(o));
+    o.t38_gateway = {"5550000"};
+    auto unknown = validate(o);
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("--t38-gateway"), std::string::npos) << unknown.error().message;
+    o.t38_gateway = {"5551009"};
+    o.line = "audio";
+    auto not_t38 = validate(o);
+    ASSERT_FALSE(not_t38) << "a gateway needs a T.38 line";
+    EXPECT_NE(not_t38.error().message.find("--line t38"), std::string::npos) << not_t38.error().message;
+    o.t38_gateway.clear();
+    o.line = "isdn";
+    auto bad_line = validate(o);
+    ASSERT_FALSE(bad_line);
+    EXPECT_NE(bad_line.error().message.find("--line"), std::string::npos);
+    o.line = "t38";
+    o.t38_version = 4;
+    EXPECT_FALSE(validate(o)) << "T.38 versions are 0..3";
+    o.t38_version = 3;
+    EXPECT_TRUE(validate(o));
+}
+
 }  // namespace
 }  // namespace fax::faxsim
 

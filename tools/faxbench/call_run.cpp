@@ -30,7 +30,9 @@ CallMeasurement run_call(gate::ClearedRelease&& release, const Mode& mode, const
     const std::string dial = release.dial_number();
     const int pages = release.page_count();
 
-    sim::Simulation sim;
+    sim::ExchangeOptions xo;
+    xo.line_kind = options.line;
+    sim::Simulation sim(Samples{160}, xo);
     auto& modem = sim.add_modem("5551001");
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;

@@ -1,6 +1,6 @@
 // One benchmark call: a cleared release sent by the project's FaxSession through a
-// simulated Class 1 modem over an ideal simulated line to a SpanDSP reference
-// terminal, lock-stepped in process (sim::Simulation, as tests/integration does).
+// simulated Class 1 modem over an ideal simulated line (audio or T.38) to a SpanDSP
+// reference terminal, lock-stepped in process (sim::Simulation, as tests/integration does).
 // Line time comes from the simulation's sample clock, CPU time from getrusage().
 #pragma once
 
@@ -8,6 +8,7 @@
 
 #include "encoded_size.h"
 #include "fax/driver/cleared_release.h"
+#include "fax/sim/exchange.h"
 
 namespace fax::faxbench {
 
@@ -36,6 +37,8 @@ struct RunOptions {
     // Print the call's AT dialogue and session events with simulated timestamps on
     // stderr (where the line time goes).
     bool trace = false;
+    // The simulated line: 8 kHz audio, or T.38 packets (sim::LineKind).
+    sim::LineKind line = sim::LineKind::Audio;
 };
 
 // `rx_tiff` is where the reference terminal stores what it receives.

@@ -45,8 +45,9 @@ struct Call {
 
 Status RecipientPool::ensure(int n) {
     for (; added_ < n; ++added_) {
-        // 206-556-0000 ... : dialled as 12065560000 ...
-        FAX_TRY(gate_.add_verified_recipient(id(added_), "206-556-" + digits(added_, 4)));
+        // 206-500-0000 ... 206-599-9999: dialled as 12065000000 ...
+        const std::string d = digits(added_, 6);
+        FAX_TRY(gate_.add_verified_recipient(id(added_), "206-5" + d.substr(0, 2) + "-" + d.substr(2)));
     }
     return {};
 }
@@ -54,13 +55,15 @@ Status RecipientPool::ensure(int n) {
 std::string RecipientPool::id(int i) const { return "bench-rt-" + std::to_string(i); }
 
 Result<RealtimeTrial> run_realtime_trial(RecipientPool& pool, int calls, const ConcurrencyOptions& o) {
-    if (calls < 1 || calls > 9999) return fail(Errc::InvalidArgument, "concurrency: calls must be 1..9999");
+    if (calls < 1 || calls > 99999) return fail(Errc::InvalidArgument, "concurrency: calls must be 1..99999");
     FAX_TRY(pool.ensure(calls));
     BenchGate& gate = pool.gate();
     RealtimeTrial t;
     t.calls = calls;
 
-    sim::Simulation sim;
+    sim::ExchangeOptions xo;
+    xo.line_kind = o.line;
+    sim::Simulation sim(Samples{160}, xo);
     std::vector<Call> cs(static_cast<std::size_t>(calls));
     const auto scratch = gate.scratch() / "realtime";
     std::error_code ec;
@@ -226,6 +229,7 @@ std::string concurrency_json(const ConcurrencyResult& r, const ConcurrencyOption
     j["measure_s"] = o.measure_s;
     j["kept_up_rule"] = "no dropped steps, no failed call, missed steps <= max_late_fraction of steps";
     j["max_late_fraction"] = o.max_late_fraction;
+    j["line"] = std::string(sim::to_string(o.line));
     j["max_calls"] = r.max_calls;
     j["first_failing"] = r.first_failing;
     j["target"] = target;

@@ -12,6 +12,8 @@
 // another process): the sender's session.
 #pragma once
 
+#include "fax/sim/exchange.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -60,7 +62,8 @@ struct ConcurrencyOptions {
     double stagger_s = 5;      // call starts spread over this long
     double measure_s = 15;     // then the trial runs this much longer
     double max_late_fraction = 0.01;
-    int max_calls = 4096;
+    int max_calls = 16384;
+    sim::LineKind line = sim::LineKind::Audio;  // the simulated line of every call
     double precision = 0.05;   // bisection stops when hi - lo <= precision * lo
 };
 

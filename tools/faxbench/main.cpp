@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@
 #include "efax_compare.h"
 #include "encoded_size.h"
 #include "fax/base/log.h"
+#include "fax/sim/exchange.h"
 #include "fax/t30/tiff_io.h"
 #include "gate_bench.h"
 #include "line_bound.h"
@@ -79,6 +81,7 @@ struct Options {
     double calls_measure_s = 15;  // internal: IN OUT (the child side of --suites prep)
     std::vector<int> charts = {1, 2, 3, 4, 5, 6, 7, 8};
     std::vector<std::string> modes = {"MH", "MR", "MMR"};
+    std::string line = "audio";  // lines and calls suites: audio, t38 or both
     std::string itu_dir = default_itu_dir();
     std::string json_path = "faxbench.json";
     std::string trace;  // "CHART:MODE", e.g. "1:MMR": trace both calls of that row
@@ -101,8 +104,9 @@ Result<Mode> mode_named(const std::string& name) {
 
 // One row: two gated calls, the chart's and the cover's encoded sizes, the bounds.
 Result<ChartResult> measure(BenchGate& gate, int chart, const Mode& mode, const std::string& one_page,
-                            const std::string& two_pages, bool trace) {
+                            const std::string& two_pages, bool trace, sim::LineKind line) {
     ChartResult row;
+    row.line = std::string(sim::to_string(line));
     row.chart = chart;
     row.mode = mode.name;
     row.ecm = mode.ecm;
@@ -119,6 +123,7 @@ Result<ChartResult> measure(BenchGate& gate, int chart, const Mode& mode, const 
     const std::string scratch = gate.scratch().string();
     RunOptions ro;
     ro.trace = trace;
+    ro.line = line;
     if (trace) std::fprintf(stderr, "---- chart %d %s: cover + chart ----\n", chart, mode.name.c_str());
     row.call_a = run_call(std::move(*a), mode, scratch + "/rx-a.tif", ro);
 
@@ -154,6 +159,13 @@ Status write_chart_tiff(const Options& o, int chart, const std::string& path, in
     return t30::write_fax_tiff(path, std::vector<t30::Bitmap>(static_cast<std::size_t>(copies), *page));
 }
 
+Result<std::vector<sim::LineKind>> lines_named(const std::string& name) {
+    if (name == "audio") return std::vector<sim::LineKind>{sim::LineKind::Audio};
+    if (name == "t38") return std::vector<sim::LineKind>{sim::LineKind::T38};
+    if (name == "both") return std::vector<sim::LineKind>{sim::LineKind::Audio, sim::LineKind::T38};
+    return fail(Errc::InvalidArgument, "--line: '" + name + "' is not audio, t38 or both");
+}
+
 int run_lines(const Options& o, nlohmann::json& root) {
     std::vector<Mode> modes;
     for (const auto& n : o.modes) {
@@ -169,6 +181,11 @@ int run_lines(const Options& o, nlohmann::json& root) {
             complain("--charts: " + std::to_string(c) + " is not a chart (1..8)");
             return 2;
         }
+    auto kinds = lines_named(o.line);
+    if (!kinds) {
+        complain(kinds.error().message);
+        return 2;
+    }
 
     auto gate = BenchGate::create(scratch_parent(o));
     if (!gate) {
@@ -176,7 +193,7 @@ int run_lines(const Options& o, nlohmann::json& root) {
         return 1;
     }
     const std::string load_before = loadavg();
-    std::vector<ChartResult> results;
+    std::map<sim::LineKind, std::vector<ChartResult>> results;
     for (int c : o.charts) {
         const std::string one = ((*gate)->scratch() / ("chart" + std::to_string(c) + ".tif")).string();
         const std::string two = ((*gate)->scratch() / ("chart" + std::to_string(c) + "x2.tif")).string();
@@ -189,28 +206,50 @@ int run_lines(const Options& o, nlohmann::json& root) {
             return 1;
         }
         for (const auto& m : modes) {
-            const std::string key = std::to_string(c) + ":" + m.name.substr(0, m.name.find('+'));
-            auto row = measure(**gate, c, m, one, two, o.trace == key);
-            if (!row) {
-                complain("chart " + std::to_string(c) + " " + m.name + ": " + row.error().to_string());
-                return 1;
+            for (sim::LineKind kind : *kinds) {
+                const std::string key = std::to_string(c) + ":" + m.name.substr(0, m.name.find('+'));
+                auto row = measure(**gate, c, m, one, two, o.trace == key, kind);
+                if (!row) {
+                    complain("chart " + std::to_string(c) + " " + m.name + ": " + row.error().to_string());
+                    return 1;
+                }
+                results[kind].push_back(std::move(*row));
+                std::fprintf(stderr, "faxbench: chart %d %s (%s line) done\n", c, m.name.c_str(),
+                             std::string(sim::to_string(kind)).c_str());
             }
-            results.push_back(std::move(*row));
-            std::fprintf(stderr, "faxbench: chart %d %s done\n", c, m.name.c_str());
         }
     }
 
+    bool all_ok = true;
     const Targets targets;
-    const Summary summary = summarise(results, targets);
-    std::printf("== lines: line time per page and per call against the bound; CPU per line-second (load %s -> %s)\n",
-                load_before.c_str(), loadavg().c_str());
-    std::fputs(format_table(results, summary, targets).c_str(), stdout);
-    std::fflush(stdout);
-    auto lines = nlohmann::json::parse(to_json(results, summary, targets, BoundModel{}, FAXBENCH_BUILD_TYPE));
-    // The line-time figures stay at the top level of the JSON (as before the suites).
-    for (auto& [k, v] : lines.items()) root[k] = v;
+    for (sim::LineKind kind : *kinds) {
+        Targets t = targets;
+        if (kind == sim::LineKind::T38) t.x_realtime = targets.x_realtime_t38;
+        const auto& rows = results[kind];
+        const Summary summary = summarise(rows, t);
+        all_ok = all_ok && summary.all_calls_ok;
+        std::printf("== lines (%s line): line time per page and per call against the bound; CPU per line-second "
+                    "(load %s -> %s)\n",
+                    std::string(sim::to_string(kind)).c_str(), load_before.c_str(), loadavg().c_str());
+        std::fputs(format_table(rows, summary, t).c_str(), stdout);
+        std::fflush(stdout);
+        auto j = nlohmann::json::parse(to_json(rows, summary, t, BoundModel{}, FAXBENCH_BUILD_TYPE));
+        if (kind == sim::LineKind::Audio) {
+            // The audio line's figures stay at the top level of the JSON (as before the suites).
+            for (auto& [k, v] : j.items()) root[k] = v;
+        } else {
+            root["lines_t38"] = j;
+        }
+    }
+    if (kinds->size() == 2) {
+        const auto cmp = compare_lines(results[sim::LineKind::Audio], results[sim::LineKind::T38]);
+        std::printf("\n== lines: the T.38 line against the audio line, same charts and modes, same run\n");
+        std::fputs(format_comparison(cmp, targets).c_str(), stdout);
+        std::fflush(stdout);
+        root["lines_compare"] = nlohmann::json::parse(comparison_json(cmp, targets));
+    }
     root["lines_load"] = {{"before", load_before}, {"after", loadavg()}};
-    return summary.all_calls_ok ? 0 : 1;
+    return all_ok ? 0 : 1;
 }
 
 int run_gate(const Options& o, nlohmann::json& root) {
@@ -292,7 +331,13 @@ int run_calls(const Options& o, nlohmann::json& root) {
     co.chart_tiff = doc;
     co.stagger_s = o.calls_stagger_s;
     co.measure_s = o.calls_measure_s;
-    constexpr int kTarget = 300;
+    if (o.line == "t38") co.line = sim::LineKind::T38;
+    else if (o.line != "audio") {
+        complain("--line: the calls suite runs on one line, audio or t38");
+        return 2;
+    }
+    // Concurrent real-time calls per core: 300 on the audio line, 3000 on the T.38 line.
+    const int kTarget = co.line == sim::LineKind::T38 ? 3000 : 300;
     RecipientPool pool(**gate);
     const std::string load_before = loadavg();
     ConcurrencyResult r;
@@ -313,8 +358,8 @@ int run_calls(const Options& o, nlohmann::json& root) {
         }
         r = std::move(*found);
     }
-    std::printf("\n== calls: concurrent calls in real time on one thread, MMR+ECM chart 1 (load %s -> %s)\n",
-                load_before.c_str(), loadavg().c_str());
+    std::printf("\n== calls: concurrent calls in real time on one thread, MMR+ECM chart 1, %s line (load %s -> %s)\n",
+                std::string(sim::to_string(co.line)).c_str(), load_before.c_str(), loadavg().c_str());
     std::fputs(format_concurrency_table(r, kTarget).c_str(), stdout);
     std::fflush(stdout);
     root["calls"] = nlohmann::json::parse(concurrency_json(r, co, kTarget));
@@ -484,6 +529,9 @@ int main(int argc, char** argv) {
     app.add_option("--keep-trail", o.keep_trail, "gate suite: copy the verified audit trail to this path");
     app.add_option("--charts", o.charts, "charts to measure (default 1 2 3 4 5 6 7 8)");
     app.add_option("--modes", o.modes, "MH, MR, MMR (MMR is sent with ECM; default all)");
+    app.add_option("--line", o.line,
+                   "lines and calls suites: the simulated line, audio (default), t38 (T.38 packets) or both "
+                   "(lines: each row on both, compared in the same run)");
     app.add_option("--itu-dir", o.itu_dir, "folder holding itu1.tif ... itu8.tif (ITU-T T.24 charts, one G4 page each)");
     app.add_option("--json", o.json_path, "where to write the JSON results (default faxbench.json; '' for none)");
     app.add_option("--trace", o.trace, "CHART:MODE (e.g. 1:MMR): AT dialogue and events of that row on stderr");

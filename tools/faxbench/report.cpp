@@ -99,7 +99,8 @@ std::string to_json(const std::vector<ChartResult>& results, const Summary& summ
     nlohmann::json j;
     j["tool"] = "faxbench";
     j["build_type"] = build_type;
-    j["line"] = {{"modem", "V.17"}, {"bit_rate", model.bit_rate}, {"resolution", "R8x15.4 (fine)"}, {"noise", "none"}};
+    j["line"] = {{"kind", results.empty() ? std::string("audio") : results.front().line},
+                 {"modem", "V.17"}, {"bit_rate", model.bit_rate}, {"resolution", "R8x15.4 (fine)"}, {"noise", "none"}};
     j["bound_model"] = {{"first_page_overhead_s", model.first_page_overhead_s},
                         {"further_page_nonecm_s", model.further_page_nonecm_s},
                         {"further_page_ecm_s", model.further_page_ecm_s},
@@ -140,6 +141,78 @@ std::string to_json(const std::vector<ChartResult>& results, const Summary& summ
                     {"overall_x_realtime", summary.overall_x_realtime},
                     {"x_realtime_target", targets.x_realtime},
                     {"realtime_target_met", summary.realtime_target_met}};
+    return j.dump(2) + "\n";
+}
+
+std::vector<LineComparison> compare_lines(const std::vector<ChartResult>& audio, const std::vector<ChartResult>& t38) {
+    std::vector<LineComparison> out;
+    for (const auto& a : audio) {
+        const auto t = std::find_if(t38.begin(), t38.end(),
+                                    [&](const ChartResult& r) { return r.chart == a.chart && r.mode == a.mode; });
+        if (t == t38.end() || !a.ok() || !t->ok()) continue;
+        LineComparison c;
+        c.chart = a.chart;
+        c.mode = a.mode;
+        c.page_audio_s = a.page_s;
+        c.page_t38_s = t->page_s;
+        c.call_audio_s = a.call_a.answer_to_dcn_s;
+        c.call_t38_s = t->call_a.answer_to_dcn_s;
+        c.x_audio = a.cpu_per_line_s() > 0 ? 1.0 / a.cpu_per_line_s() : 0;
+        c.x_t38 = t->cpu_per_line_s() > 0 ? 1.0 / t->cpu_per_line_s() : 0;
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::string format_comparison(const std::vector<LineComparison>& rows, const Targets& targets) {
+    std::string out;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-5s %-8s %9s %9s %7s %9s %9s %7s %9s %9s %7s\n", "chart", "mode", "page au s",
+                  "page t38", "t38/au", "call au s", "call t38", "t38/au", "x real au", "x real t38", "t38/au");
+    out += line;
+    out += std::string(100, '-') + "\n";
+    double worst_page = 0, worst_call = 0;
+    for (const auto& c : rows) {
+        std::snprintf(line, sizeof line, "%-5d %-8s %9.2f %9.2f %7.3f %9.2f %9.2f %7.3f %9.0f %9.0f %7.1f\n", c.chart,
+                      c.mode.c_str(), c.page_audio_s, c.page_t38_s, c.page_ratio(), c.call_audio_s, c.call_t38_s,
+                      c.call_ratio(), c.x_audio, c.x_t38, c.x_audio > 0 ? c.x_t38 / c.x_audio : 0.0);
+        out += line;
+        worst_page = std::max(worst_page, c.page_ratio());
+        worst_call = std::max(worst_call, c.call_ratio());
+    }
+    out += "\n";
+    std::snprintf(line, sizeof line, "T.38 line time per page / audio line's, worst: %.3f; target <= %.2f: %s\n",
+                  worst_page, targets.t38_vs_audio,
+                  !rows.empty() && worst_page <= targets.t38_vs_audio ? "met" : "NOT met");
+    out += line;
+    std::snprintf(line, sizeof line, "T.38 line time per call (cover + chart) / audio line's, worst: %.3f\n", worst_call);
+    out += line;
+    return out;
+}
+
+std::string comparison_json(const std::vector<LineComparison>& rows, const Targets& targets) {
+    nlohmann::json j;
+    j["t38_vs_audio_target"] = targets.t38_vs_audio;
+    auto& a = j["rows"];
+    a = nlohmann::json::array();
+    double worst_page = 0, worst_call = 0;
+    for (const auto& c : rows) {
+        a.push_back({{"chart", c.chart},
+                     {"mode", c.mode},
+                     {"page_audio_s", c.page_audio_s},
+                     {"page_t38_s", c.page_t38_s},
+                     {"page_ratio", c.page_ratio()},
+                     {"call_audio_s", c.call_audio_s},
+                     {"call_t38_s", c.call_t38_s},
+                     {"call_ratio", c.call_ratio()},
+                     {"x_realtime_audio", c.x_audio},
+                     {"x_realtime_t38", c.x_t38}});
+        worst_page = std::max(worst_page, c.page_ratio());
+        worst_call = std::max(worst_call, c.call_ratio());
+    }
+    j["worst_page_ratio"] = worst_page;
+    j["worst_call_ratio"] = worst_call;
+    j["target_met"] = !rows.empty() && worst_page <= targets.t38_vs_audio;
     return j.dump(2) + "\n";
 }
 

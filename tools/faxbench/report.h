@@ -14,6 +14,7 @@ namespace fax::faxbench {
 // chart + chart ("call B"); the chart page's line time is B - A (answer to DCN), i.e.
 // what one more page of that chart costs as a further page of a call.
 struct ChartResult {
+    std::string line = "audio";  // sim::to_string(LineKind)
     int chart = 0;
     std::string mode;
     bool ecm = false;
@@ -32,8 +33,24 @@ struct ChartResult {
 
 struct Targets {
     double mmr_page_ratio = 1.10;  // MMR+ECM page line time within 1.10x of the bound
-    double x_realtime = 1000.0;    // simulation at least 1000x real time
+    double x_realtime = 1000.0;    // simulation at least 1000x real time (audio line)
+    double x_realtime_t38 = 10000.0;  // ... and 10000x on the T.38 line
+    double t38_vs_audio = 1.02;       // T.38 line time per page within 1.02x of the audio line's
 };
+
+// The same chart and mode on both lines (--line both).
+struct LineComparison {
+    int chart = 0;
+    std::string mode;
+    double page_audio_s = 0, page_t38_s = 0;  // page line time (B - A, answer to DCN)
+    double call_audio_s = 0, call_t38_s = 0;  // call A, answer to DCN
+    double x_audio = 0, x_t38 = 0;            // simulated seconds per CPU second, both calls
+    double page_ratio() const { return page_audio_s > 0 ? page_t38_s / page_audio_s : 0; }
+    double call_ratio() const { return call_audio_s > 0 ? call_t38_s / call_audio_s : 0; }
+};
+std::vector<LineComparison> compare_lines(const std::vector<ChartResult>& audio, const std::vector<ChartResult>& t38);
+std::string format_comparison(const std::vector<LineComparison>& rows, const Targets& targets);
+std::string comparison_json(const std::vector<LineComparison>& rows, const Targets& targets);
 
 struct Summary {
     double worst_mmr_page_ratio = 0;

@@ -134,6 +134,16 @@ Status validate(const Options& o) {
         const bool modem = std::any_of(o.modems.begin(), o.modems.end(), [&](const ModemSpec& m) { return m.number == n; });
         if (!modem) return fail(Errc::InvalidArgument, "--class2-only: number " + n + " is not a --modem");
     }
+    if (o.line != "audio" && o.line != "t38")
+        return fail(Errc::InvalidArgument, "--line '" + o.line + "': must be audio or t38");
+    if (o.t38_version < 0 || o.t38_version > 3)
+        return fail(Errc::InvalidArgument, "--t38-version " + std::to_string(o.t38_version) + ": must be 0 to 3");
+    for (const auto& n : o.t38_gateway) {
+        if (o.line != "t38")
+            return fail(Errc::InvalidArgument, "--t38-gateway " + n + ": only on a T.38 line (--line t38)");
+        if (!numbers.count(n))
+            return fail(Errc::InvalidArgument, "--t38-gateway: number " + n + " is not a modem or terminal");
+    }
     if (o.ring_limit < 1 || o.ring_limit > 100)
         return fail(Errc::InvalidArgument, "--ring-limit " + std::to_string(o.ring_limit) + ": must be 1 to 100");
     return {};

@@ -56,6 +56,9 @@ struct Options {
     std::vector<std::string> class2_only;  // --class2-only NUMBER: that modem offers Class 2.0 and not Class 1
     int ring_limit = 8;
     std::string log_level = "warn";
+    std::string line = "audio";               // --line audio|t38: what connected calls carry
+    std::vector<std::string> t38_gateway;     // --t38-gateway NUMBER: analogue equipment behind a T.38 gateway
+    int t38_version = 0;                      // --t38-version N (0..3)
 };
 
 // "--modem PATH=NUMBER"

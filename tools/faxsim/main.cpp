@@ -2,7 +2,7 @@
 // machines, on one simulated telephone exchange, paced to real time.
 //
 //   faxsim --modem /tmp/faxA=5551001 --modem /tmp/faxB=5551002 [--class2] [--class2-only 5551002]
-//          [--quirks 5551001=slow-atz]
+//          [--quirks 5551001=slow-atz] [--line t38 [--t38-gateway 5551009]]
 //          --receiver 5551009=/tmp/rx --sender 5551010=page.tif@5551001,delay=5
 //
 // Prints one line per call event (and per finished fax) on stdout, and
@@ -96,8 +96,11 @@ int run(const Options& o) {
 
     sim::ExchangeOptions xo;
     xo.ring_limit = o.ring_limit;
+    xo.line_kind = o.line == "t38" ? sim::LineKind::T38 : sim::LineKind::Audio;
+    xo.t38_version = o.t38_version;
     sim::Simulation simulation(Samples{160}, xo);
     auto& exchange = simulation.exchange();
+    for (const auto& n : o.t38_gateway) exchange.set_behind_gateway(n);
     exchange.set_event_handler([](const sim::CallEvent& e) { say(e.describe()); });
     for (const auto& n : o.busy) exchange.set_busy(n);
     for (const auto& n : o.no_answer) exchange.set_no_answer(n);
@@ -186,6 +189,11 @@ int run(const Options& o) {
     });
 
     for (const auto& p : ports) say("faxsim: modem " + p->modem().number() + " at " + p->link_path() + " (" + p->slave_path() + ")");
+    if (xo.line_kind == sim::LineKind::T38) {
+        std::string gw;
+        for (const auto& n : o.t38_gateway) gw += (gw.empty() ? " (behind a gateway: " : ", ") + n;
+        say("faxsim: line t38, T.38 version " + std::to_string(o.t38_version) + (gw.empty() ? "" : gw + ")"));
+    }
     say("faxsim: ready");
 
     if (auto s = loop.run(sfd->get()); !s) {
@@ -234,6 +242,14 @@ int main(int argc, char** argv) {
                    "drop-after-dial=T, drop-random=SEED[/FROM-TO], busy, no-answer, no-dialtone; times in s, ms or "
                    "samples (e.g. 12065550142=noise=-45,drop-at=20s)")
         ->type_name("NUMBER=SPEC");
+    app.add_option("--line", o.line,
+                   "audio (default): calls carry 8 kHz audio; t38: calls carry T.38 packets (fax over IP), "
+                   "the modems' DTEs see the same Class 1 modem")
+        ->type_name("audio|t38");
+    app.add_option("--t38-gateway", o.t38_gateway,
+                   "NUMBER: on a T.38 line, that equipment is analogue behind a T.38 gateway (an ATA)")
+        ->type_name("NUMBER");
+    app.add_option("--t38-version", o.t38_version, "T.38 version of every endpoint and gateway, 0..3 (default 0)");
     app.add_option("--ring-limit", o.ring_limit, "rings before an unanswered call gives NO ANSWER (default 8)");
     app.add_flag("--no-ecm", no_ecm, "reference fax machines do not offer ECM");
     app.add_flag("--class2", o.class2, "modems also offer Class 2.0 (ITU-T T.32): +FCLASS=2.0 runs T.30 in the modem");

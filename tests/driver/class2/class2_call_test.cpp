@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <cstdlib>
 
+#include "line_kind.h"
 #include "fax/base/log.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/class2_session.h"
@@ -79,7 +80,7 @@ TEST_P(Class2Send, ClearedChartsReachTheReferenceTerminalPixelExact) {
     const std::string number = release->dial_number();
     ASSERT_EQ(release->page_count(), 3);  // the cover, then the two charts
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
@@ -146,7 +147,7 @@ TEST(Class2Gate, RemoteIdMismatchEndsTheCallBeforeAnyPage) {
     ASSERT_TRUE(release.ok()) << release.error().to_string();
     const std::string number = release->dial_number();
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
@@ -216,7 +217,7 @@ TEST(Class2Gate, ABusyNumberIsATypedFailureWithNothingSent) {
     ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
     auto release = testing::clear_for_fax(dir, doc, "206-555-0115", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim.exchange().set_busy(release->dial_number());
     auto session = t30::Class2Session::transmit(std::move(*release));
@@ -236,7 +237,7 @@ TEST(Class2Gate, ABusyNumberIsATypedFailureWithNothingSent) {
 
 TEST(Class2Answer, NoCallBeforeTheRingTimeoutIsATimeout) {
     TempDir dir;
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     t30::Class2Options o;
     o.ring_timeout = Samples{8000 * 20};
@@ -263,7 +264,7 @@ TEST(Class2Noise, OnlyPagesTheFarEndConfirmedAreCounted) {
     ASSERT_TRUE(testing::write_charts_at(doc, {1}).ok());
     auto release = testing::clear_for_fax(dir, doc, "206-555-0116", std::nullopt);
     ASSERT_TRUE(release.ok()) << release.error().to_string();
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
@@ -298,7 +299,7 @@ TEST_P(Class2Receive, ChartsFromTheReferenceTerminalArrivePixelExact) {
     const std::string doc = dir.file("send.tif");
     ASSERT_TRUE(testing::write_charts_at(doc, {1, 3, 4}).ok());
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Send;
@@ -414,7 +415,7 @@ TEST_P(Class2SendMultiBlock, EveryPageTheModemConfirmedIsStoredAtTheFarEnd) {
     ASSERT_EQ(in_document, 1 + static_cast<int>(pages.size()));  // the cover, then the dense pages
     expect_dense(cleared, 1, static_cast<int>(pages.size()), m.data_format, m.ecm);
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Receive;
@@ -476,7 +477,7 @@ TEST_P(Class2ReceiveMultiBlock, EveryPageTheFarEndSentArrivesAndIsCountedOnce) {
     ASSERT_TRUE(t30::write_fax_tiff(doc, pages, t30::TiffCompression::T6).ok());
     expect_dense(doc, 0, static_cast<int>(pages.size()), m.data_format, m.ecm);
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", class2_modem());
     sim::TerminalOptions topts;
     topts.role = sim::TerminalOptions::Role::Send;
@@ -536,7 +537,7 @@ TEST(Class2ToClass1, ClearedChartsReachTheClass1SessionPixelExact) {
     const std::string cleared = release->tiff_path();
     const std::string number = release->dial_number();
 
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& c2 = sim.add_modem("5551001", class2_modem());
     auto& c1 = sim.add_modem(number);  // the default personality: Class 1 only
 

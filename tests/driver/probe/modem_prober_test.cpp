@@ -1,5 +1,6 @@
 // ModemProber against the simulated modem (through its in-process link, as a station
 // would see it) and against scripted modems that misbehave.
+#include "line_kind.h"
 #include "fax/driver/modem_prober.h"
 
 #include <gtest/gtest.h>
@@ -47,7 +48,7 @@ private:
 };
 
 ProbeResult probe_sim(sim::ModemOptions mo) {
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", mo);
     EXPECT_TRUE(modem.link().host().open().ok());
     ModemProber prober;

@@ -24,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "line_kind.h"
 #include "fax/gate/request.h"
 #include "fax/sim/pty_modem_port.h"
 #include "fax/sim/realtime_loop.h"
@@ -186,7 +187,7 @@ protected:
 
     TempDir dir_;
     fax::testing::EmulatedUsbModem usb_;
-    sim::Simulation sim_;
+    sim::Simulation sim_{fax::testing::kTestTick, fax::testing::test_exchange_options()};
     sim::SimModem& usb_modem_ = sim_.add_modem(kUsbModemNumber);
     fax::testing::UsbSimBridge bridge_{usb_, usb_modem_.link()};
     StationConfig config_;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "line_kind.h"
 #include "fax/sim/simulation.h"
 #include "fax/t30/class2_session.h"
 #include "fax/t30/fax_session.h"
@@ -37,7 +38,7 @@ Ended run(Kind kind, const Call& c, Options opts) {
     auto release = testing::clear_for_test(dir, doc, testing::kTerminalNumber, c.expected_csi);
     EXPECT_TRUE(release.ok()) << release.error().to_string();
     if (!release) return out;
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = kind == Kind::Class2;
     auto& modem = sim.add_modem("5551001", mo);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "line_kind.h"
 #include "fax/t30/tiff_io.h"
 #include "quirk_call.h"
 
@@ -48,7 +49,7 @@ void expect_clean_failure(const CallOutcome& c, Errc code, const std::string& me
 
 CallOutcome send_through(const std::string& spec, driver::ModemQuirks quirks = {}, bool class2 = false) {
     testing::TempDir dir;
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", quirktest::modem_with(spec, class2));
     if (class2) {
         t30::Class2Options o;

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 
+#include "line_kind.h"
 #include "fax/driver/profile.h"
 #include "quirk_call.h"
 
@@ -40,7 +41,7 @@ CallSpec charts(std::vector<int> c, bool ecm = false, bool mmr = false) {
 }
 
 CallOutcome run_call(const Personality& p, const driver::ModemQuirks& quirks, const testing::TempDir& dir) {
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", quirktest::modem_with(p.spec, p.class2));
     if (p.class2) {
         t30::Class2Options o;
@@ -81,7 +82,7 @@ class Personalities : public ::testing::TestWithParam<Personality> {};
 
 TEST_P(Personalities, TheStationPicksItsProfileByIdentity) {
     const Personality& p = GetParam();
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", quirktest::modem_with(p.spec, p.class2));
     const auto probe = quirktest::probe(sim, modem);
     ASSERT_TRUE(probe.status.ok()) << probe.status.error().to_string();
@@ -95,7 +96,7 @@ TEST_P(Personalities, AWholeCallWithItsProfileIsPixelExact) {
     testing::TempDir dir;
     const driver::ModemProfile* profile = nullptr;
     {
-        sim::Simulation sim;
+        sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
         auto& modem = sim.add_modem("5551001", quirktest::modem_with(p.spec, p.class2));
         profile = &quirktest::profile_for(quirktest::probe(sim, modem));
     }
@@ -142,7 +143,7 @@ INSTANTIATE_TEST_SUITE_P(
 // so there is no personality that fails without it; what the driver does is checked here.
 TEST(ModemQuirksCall, NeedsFarSendsFar1DuringSetUp) {
     testing::TempDir dir;
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001");
     t30::SessionOptions o;
     o.quirks.needs_far = true;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "line_kind.h"
 #include "fax/t30/session_driver.h"
 #include "quirk_call.h"
 
@@ -55,7 +56,7 @@ struct Watch {
 template <class Receive, class Options>
 void receives_privately(Receive receive, Options opts, bool class2) {
     Umask022 umask;
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     sim::ModemOptions mo;
     mo.offer_class2 = class2;
     auto& modem = sim.add_modem("5551001", mo);
@@ -93,7 +94,7 @@ TEST(ReceivedFile, NoCallLeavesNoFileBehind) {
     const std::string rx = dir.file("rx.tif");
     t30::SessionOptions so;
     so.ring_timeout = Samples{8000 * 5};
-    sim::Simulation sim;
+    sim::Simulation sim(fax::testing::kTestTick, fax::testing::test_exchange_options());
     auto& modem = sim.add_modem("5551001", {});
     ASSERT_TRUE(modem.link().host().open().ok());
     auto session = t30::FaxSession::receive(rx, so);

@@ -13,6 +13,13 @@
 //             | drop-random=SEED[/FROM-TO]  at a point drawn from [FROM, TO) after the
 //                                      answer (default 0-60 s)             drop-random=7/5-40
 //             | busy | no-answer | no-dialtone
+//   T.38 datagrams delivered to the line (a T.38 call only; LineFaults::Packets):
+//             | loss=PCT[/BURST]       lose PCT % of datagrams, BURST at a time   loss=2/3
+//             | delay=DURATION         one-way delay, up to 10 s           delay=40ms
+//             | jitter=DURATION        extra delay drawn from [0, DURATION) jitter=20ms
+//             | reorder=PCT[/HOLD]     hold PCT % back by HOLD (30 ms)     reorder=5/30ms
+//             | redundancy=N           UDPTL redundancy, 0..4 earlier IFPs per datagram
+//             | packet-seed=N          seed of the loss, jitter and reorder draws
 //   DURATION := NUMBER [s | ms | samples]   (no unit: seconds; samples are 1/8000 s)
 //
 // An item may appear once. Errors are Errc::InvalidArgument and quote the item at

@@ -11,6 +11,7 @@
 // Nothing here reads the wall clock: time is the sample counter.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -68,6 +69,7 @@ private:
     std::vector<std::unique_ptr<SimModem>> modems_;
     std::vector<std::unique_ptr<ReferenceTerminal>> terminals_;
     std::vector<Steppable*> hosts_;
+    std::uint64_t detaches_ = 0;
 };
 
 }  // namespace fax::sim
