@@ -1,5 +1,6 @@
 // Any document a release station is handed, as bilevel pages ready for normalise_page():
-// PDF (rendered with poppler at fax resolution), TIFF of any common compression and colour
+// PDF (rendered with poppler at fax resolution; a page that is one scanned image mask is
+// read from the PDF's objects with qpdf and placed with poppler's pixels, PdfDocument), TIFF of any common compression and colour
 // (bilevel pages read as they are; grey, palette and colour pages resampled to the fax grid
 // and made bilevel by binarise(): text thresholded, photographs dithered), and PBM.
 // The kind is decided by the file's content, not its name.
