@@ -111,14 +111,42 @@ bool harmless_ext_gstate(QPDFObjectHandle gs) {
     return true;
 }
 
+// SplashClip's rectangle: the clip as doubles and the pixels it keeps (floor of the low
+// edge, ceil of the high edge minus one), narrowed by SplashClip::clipToRect's rule.
+struct Clip {
+    double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
+    int x_min_i = 0, x_max_i = -1, y_min_i = 0, y_max_i = -1;
+
+    void to_rect(double xa, double ya, double xb, double yb) {
+        const double lo_x = std::min(xa, xb), hi_x = std::max(xa, xb), lo_y = std::min(ya, yb), hi_y = std::max(ya, yb);
+        if (lo_x > x_min) x_min = lo_x, x_min_i = static_cast<int>(std::floor(x_min));
+        if (hi_x < x_max) x_max = hi_x, x_max_i = static_cast<int>(std::ceil(x_max)) - 1;
+        if (lo_y > y_min) y_min = lo_y, y_min_i = static_cast<int>(std::floor(y_min));
+        if (hi_y < y_max) y_max = hi_y, y_max_i = static_cast<int>(std::ceil(y_max)) - 1;
+    }
+};
+
+bool finite_in_range(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
+
+// A user-space point through the CTM as SplashXPath transforms a path's points.
+void device(const Matrix& m, double x, double y, double& dx, double& dy) {
+    dx = x * m[0] + y * m[2] + m[4];
+    dy = x * m[1] + y * m[3] + m[5];
+}
+
 // The page's content, checked operator by operator; `image_ctm` is the CTM at the one Do.
 struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle resources;
     std::string image_name;
     Matrix ctm{};
-    std::vector<Matrix> saved;
+    Clip clip;
+    std::vector<std::pair<Matrix, Clip>> saved;
     std::vector<QPDFObjectHandle> operands;
     std::optional<Matrix> image_ctm;
+    Clip image_clip;
+    // A rectangle clip in progress: "x y w h re", "W" (or "W*"), "n".
+    std::optional<std::array<double, 4>> rect;
+    bool clip_pending = false;
     bool bad = false;
 
     void reject() {
@@ -135,12 +163,44 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
         const std::string op = o.getOperatorValue();
         std::vector<QPDFObjectHandle> args;
         args.swap(operands);
-        if (op == "q") {
+        // Only "re W n" (or "re W* n") builds a path: a clip to a rectangle.
+        if (rect && !(op == "W" || op == "W*" || op == "n")) return reject();
+        if (op == "re") {
+            if (rect || args.size() != 4) return reject();
+            std::array<double, 4> r{};
+            for (std::size_t i = 0; i < 4; ++i) {
+                auto n = number(args[i]);
+                if (!n || !finite_in_range(*n)) return reject();
+                r[i] = *n;
+            }
+            if (r[2] == 0 || r[3] == 0) return reject();
+            rect = r;
+        } else if (op == "W" || op == "W*") {
+            if (!rect || clip_pending || !args.empty()) return reject();
+            clip_pending = true;
+        } else if (op == "n") {
+            if (!rect || !clip_pending || !args.empty()) return reject();
+            // Gfx::opRectangle's corners; SplashClip takes the first and third segments' starts.
+            const auto& r = *rect;
+            double xa, ya, xb, yb;
+            device(ctm, r[0], r[1], xa, ya);
+            device(ctm, r[0] + r[2], r[1] + r[3], xb, yb);
+            double xc, yc, xd, yd;  // the other two corners: an axis-aligned rectangle only
+            device(ctm, r[0] + r[2], r[1], xc, yc);
+            device(ctm, r[0], r[1] + r[3], xd, yd);
+            if (!finite_in_range(xa) || !finite_in_range(ya) || !finite_in_range(xb) || !finite_in_range(yb) ||
+                !((xc == xb && yc == ya && xd == xa && yd == yb) || (xc == xa && yc == yb && xd == xb && yd == ya)))
+                return reject();
+            clip.to_rect(xa, ya, xb, yb);
+            rect.reset();
+            clip_pending = false;
+        } else if (op == "q") {
             if (!args.empty() || saved.size() > 64) return reject();
-            saved.push_back(ctm);
+            saved.emplace_back(ctm, clip);
         } else if (op == "Q") {
             if (!args.empty() || saved.empty()) return reject();
-            ctm = saved.back();
+            ctm = saved.back().first;
+            clip = saved.back().second;
             saved.pop_back();
         } else if (op == "cm") {
             if (args.size() != 6) return reject();
@@ -162,6 +222,7 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
         } else if (op == "Do") {
             if (args.size() != 1 || !args[0].isName() || args[0].getName() != image_name || image_ctm) return reject();
             image_ctm = ctm;
+            image_clip = clip;
         } else if (op == "w" || op == "J" || op == "j" || op == "M" || op == "d" || op == "i" || op == "ri" ||
                    op == "G" || op == "RG") {
             // stroke and rendering parameters: nothing is stroked, the mask is not a colour image
@@ -170,7 +231,7 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
         }
     }
     void handleEOF() override {
-        if (!operands.empty()) bad = true;
+        if (!operands.empty() || rect) bad = true;
     }
 };
 
@@ -243,7 +304,6 @@ std::vector<int> replicate(int n, int scaled) {
 
 bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
 int floor_int(double v) { return static_cast<int>(std::floor(v)); }
-int ceil_int(double v) { return static_cast<int>(std::ceil(v)); }
 
 }  // namespace
 
@@ -340,25 +400,24 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     if (static_cast<uint64_t>(bw) * static_cast<uint64_t>(bh) > kMaxScaledPixels) return std::nullopt;
 
     // The clip: the bitmap, and for a slice the crop box (Gfx clips to it then).
-    double cx_min = 0, cx_max = bw, cy_min = 0, cy_max = bh;
-    int cx_min_i = 0, cx_max_i = bw - 1, cy_min_i = 0, cy_max_i = bh - 1;
+    Clip clip;
+    clip.x_max = bw;
+    clip.y_max = bh;
+    clip.x_max_i = bw - 1;
+    clip.y_max_i = bh - 1;
     if (slice) {
-        const double xa = crop.x1 * ctm[0] + crop.y1 * ctm[2] + ctm[4];
-        const double ya = crop.x1 * ctm[1] + crop.y1 * ctm[3] + ctm[5];
-        const double xb = crop.x2 * ctm[0] + crop.y2 * ctm[2] + ctm[4];
-        const double yb = crop.x2 * ctm[1] + crop.y2 * ctm[3] + ctm[5];
+        double xa, ya, xb, yb;
+        device(ctm, crop.x1, crop.y1, xa, ya);
+        device(ctm, crop.x2, crop.y2, xb, yb);
         if (!fits_int(xa) || !fits_int(ya) || !fits_int(xb) || !fits_int(yb)) return std::nullopt;
-        const double lo_x = std::min(xa, xb), hi_x = std::max(xa, xb), lo_y = std::min(ya, yb), hi_y = std::max(ya, yb);
-        if (lo_x > cx_min) cx_min = lo_x, cx_min_i = floor_int(cx_min);
-        if (hi_x < cx_max) cx_max = hi_x, cx_max_i = ceil_int(cx_max) - 1;
-        if (lo_y > cy_min) cy_min = lo_y, cy_min_i = floor_int(cy_min);
-        if (hi_y < cy_max) cy_max = hi_y, cy_max_i = ceil_int(cy_max) - 1;
+        clip.to_rect(xa, ya, xb, yb);
     }
 
     ContentCheck check;
     check.resources = resources;
     check.image_name = image_name;
     check.ctm = ctm;
+    check.clip = clip;
     page.parseContents(&check);
     if (check.bad || !check.image_ctm) return std::nullopt;
     auto mask = read_mask(image);
@@ -383,8 +442,9 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const int out_w = width > 0 ? std::min(width, bw) : bw;
     Bitmap out = Bitmap::blank(out_w, bh, 204.0, 196.0);
     // The pixels both inside the clip and on the image, and within the output.
-    const int dx_lo = std::max({x0, cx_min_i, 0}), dx_hi = std::min({x1 - 1, cx_max_i, out_w - 1});
-    const int dy_lo = std::max({y0, cy_min_i, 0}), dy_hi = std::min({y1 - 1, cy_max_i, bh - 1});
+    const Clip& ic = check.image_clip;
+    const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
+    const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
     const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;

@@ -10,7 +10,8 @@
 //     /Decode absent, [0 1] or [1 0], no /OC), unfiltered or /FlateDecode (what qpdf
 //     decodes; the Flate streams were counted against max_decompressed_bytes before);
 //   - its content is q, Q, cm, a black fill colour (0 g, 0 0 0 rg), gs of an ExtGState that
-//     only sets opacity 1 or the normal blend mode, and one Do of that image;
+//     only sets opacity 1 or the normal blend mode, rectangle clips ("x y w h re W n", as
+//     cairo writes them) and one Do of that image;
 //   - the image lands upright (scaling, optionally flipped vertically) at its own size or
 //     larger in both directions: Splash then copies or replicates samples (whole pixels,
 //     Bresenham steps), never averages them into grey that the halftone screen would

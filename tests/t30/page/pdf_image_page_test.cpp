@@ -250,6 +250,17 @@ TEST(PdfImagePage, ScaledPlacedAndCroppedImagesGivePopplersPixels) {
         p.content = std::string("q ") + cm + " /Im0 Do Q";
         add(p, true);
     }
+    // Clipped to rectangles (cairo clips a page to its whole points: "0 0 609 872 re W n"),
+    // nested, saved and restored.
+    for (const char* content :
+         {"1 0 0 -1 0 872.816327 cm q Q q 0 0 609 872 re W n 0 0 0 rg /a0 gs q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q Q",
+          "q 100.5 200.25 300.7 -150.3 re W n 50 50 500 700 re W* n 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q",
+          "q 10 10 100 100 re W n Q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do"}) {
+        ImagePage p;
+        p.image = pattern(1728, 2376, 5);
+        p.content = content;
+        add(p, true);
+    }
     // Smaller than the image: Splash averages samples into grey, the screen decides: poppler.
     {
         ImagePage p;
