@@ -450,22 +450,43 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
     const uint8_t* src = mask->data->getBuffer();
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
-    const bool identity_x = scaled_w == mask->width && x0 == 0 && dx_lo == 0;
+    // Destination columns in runs whose source columns are consecutive (one run at the
+    // image's own size; Bresenham's repeated columns start new runs).
+    struct Run {
+        int dx, sx, len;
+    };
+    std::vector<Run> runs;
+    for (int x = dx_lo; x <= dx_hi; ++x) {
+        const int sx = xmap[static_cast<std::size_t>(x - x0)];
+        if (!runs.empty() && runs.back().dx + runs.back().len == x && runs.back().sx + runs.back().len == sx)
+            ++runs.back().len;
+        else
+            runs.push_back({x, sx, 1});
+    }
+    const std::size_t src_bytes = src_stride;
     for (int y = dy_lo; y <= dy_hi; ++y) {
         const int r = y - y0;
         const int sr = ymap[static_cast<std::size_t>(flip ? scaled_h - 1 - r : r)];
         const uint8_t* s = src + src_stride * static_cast<std::size_t>(sr);
         uint8_t* d = out.row(y);
-        if (identity_x) {
-            const std::size_t bytes = static_cast<std::size_t>(dx_hi) / 8 + 1;
-            for (std::size_t i = 0; i < bytes; ++i) d[i] = static_cast<uint8_t>(s[i] ^ flip_bits);
-            const int tail = (dx_hi + 1) & 7;
-            if (tail != 0) d[bytes - 1] &= static_cast<uint8_t>(0xffu << (8 - tail));
-        } else {
-            for (int x = dx_lo; x <= dx_hi; ++x) {
-                const int sx = xmap[static_cast<std::size_t>(x - x0)];
-                const bool bit = (s[sx >> 3] >> (7 - (sx & 7))) & 1;
-                if (bit == mask->paint_ones) d[x >> 3] |= static_cast<uint8_t>(0x80u >> (x & 7));
+        // Source bit i of the row, as painted (1 = black).
+        const auto byte_at = [&](int bit) -> uint8_t {  // 8 painted bits from source bit `bit`
+            const std::size_t k = static_cast<std::size_t>(bit) >> 3;
+            const int sh = bit & 7;
+            const unsigned hi = k < src_bytes ? s[k] : 0u, lo = k + 1 < src_bytes ? s[k + 1] : 0u;
+            return static_cast<uint8_t>((((hi << 8) | lo) >> (8 - sh)) ^ flip_bits);
+        };
+        for (const Run& run : runs) {
+            int x = run.dx, sx = run.sx, left = run.len;
+            while (left > 0) {
+                const int off = x & 7;
+                const int n = std::min(left, 8 - off);
+                const uint8_t bits = static_cast<uint8_t>(byte_at(sx) >> off);
+                const uint8_t keep = static_cast<uint8_t>((0xffu >> off) & (0xffu << (8 - off - n)));
+                d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (bits & keep));
+                x += n;
+                sx += n;
+                left -= n;
             }
         }
     }
