@@ -36,6 +36,7 @@ BUILD=(
   libtomlplusplus-dev     # configuration, policy and modem profile files
   libfreetype-dev         # cover sheet rendering
   libpoppler-cpp-dev      # PDF documents
+  libqpdf-dev             # PDF pages that are one scanned image: read from the PDF's objects, not rasterised
   libcairo2-dev           # transmission reports: PNG and PDF confirmation pages
 )
 # What the suites and the demo need.

@@ -30,6 +30,7 @@
 #include <chrono>
 
 #include "document_file.h"
+#include "pdf_image_page.h"
 
 #include "fax/t30/pbm.h"
 #include "fax/t30/tiff_io.h"
@@ -106,6 +107,18 @@ struct PdfDocument::Impl {
     // writing one bit per pixel (poppler does not anti-alias mono output at all).
     poppler::page_renderer grey;
     poppler::page_renderer mono;
+    // Pages that are one bilevel image, read with qpdf (pdf_image_page.h); opened on the
+    // first bilevel page, and not at all when direct_images is off.
+    bool direct_images = true;
+    mutable bool images_tried = false;
+    mutable std::unique_ptr<detail::PdfImagePages> images;
+    detail::PdfImagePages* image_pages() const {
+        if (!images_tried) {
+            images_tried = true;
+            images = detail::PdfImagePages::open("/proc/self/fd/" + std::to_string(fd.get()), pages);
+        }
+        return images.get();
+    }
 
     // The page, and the resolution to render it at so that it is 204 x 196 dpi or, if
     // wider than the 1728-pixel line, scaled to fit it (aspect kept).
@@ -262,6 +275,8 @@ Result<PdfDocument> PdfDocument::open(const std::string& path, const DocumentLim
 
 int PdfDocument::pages() const { return impl_->pages; }
 
+void PdfDocument::set_direct_images(bool on) { impl_->direct_images = on; }
+
 Result<GreyImage> PdfDocument::render_grey(int index) const {
     auto img = impl_->render(index, impl_->grey, poppler::image::format_gray8);
     if (!img) return fail(img.take_error());
@@ -305,7 +320,20 @@ Result<Bitmap> PdfDocument::render_bilevel(int index, const BinariseOptions& opt
         }
     }
     std::optional<Bitmap> mono;
-    if (width > 0) {
+    bool direct = false;
+    // A page that is one image at its size or larger: read from the PDF's objects and placed
+    // as Splash places it (pdf_image_page.h), the same pixels without rasterising the page.
+    if (width > 0 && impl_->direct_images) {
+        if (detail::PdfImagePages* images = impl_->image_pages()) {
+            // Unsliced, poppler's rows are usable only at a multiple of 32 pixels (see above).
+            auto b = images->render(index, p->xres, p->yres, slice_w, slice_h, slice_w < 0 ? -1 : width);
+            if (b && (slice_w >= 0 || b->width % 32 == 0)) {
+                mono = std::move(*b);
+                direct = true;
+            }
+        }
+    }
+    if (width > 0 && !mono) {
         auto img = impl_->render(index, *p, impl_->mono, poppler::image::format_mono, slice_w, slice_h);
         if (!img) return fail(img.take_error());
         if (slice_w < 0) width = img->width();
@@ -326,7 +354,7 @@ Result<Bitmap> PdfDocument::render_bilevel(int index, const BinariseOptions& opt
         }
     }
     if (mono && !looks_halftoned(*mono)) {
-        if (path) *path = PdfPagePath::Mono;
+        if (path) *path = direct ? PdfPagePath::Image : PdfPagePath::Mono;
         return std::move(*mono);
     }
     mono.reset();  // one page image at a time

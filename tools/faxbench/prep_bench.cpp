@@ -318,21 +318,20 @@ std::string format_prep_table(const std::vector<PrepRow>& rows, const PrepTarget
                   "CPU s", "pg/CPU s", "pg/wall s", "peak MB", "out WxH", "ratio");
     out += line;
     out += std::string(108, '-') + "\n";
-    double worst_pdf = 0;
-    bool any_pdf = false;
+    double scanned = -1, text = -1;
     for (const auto& r : rows) {
         char ratio[32];
         std::snprintf(ratio, sizeof ratio, "%.2f", r.ratio());
         tool_line(out, r.input.name, r.input.pages, r.ours, r.ratio() > 0 ? ratio : "-");
         tool_line(out, "", r.input.pages, r.reference, "ref");
-        if (r.input.pdf) {
-            worst_pdf = any_pdf ? std::min(worst_pdf, r.ratio()) : r.ratio();
-            any_pdf = true;
-        }
+        if (r.input.pdf) (r.input.name.rfind("charts.pdf", 0) == 0 ? scanned : text) = r.ratio();
     }
     out += "\n";
-    std::snprintf(line, sizeof line, "PDF: faxstack / gs pages per CPU second, worst %.2f; target >= %.1f: %s\n", worst_pdf,
-                  t.vs_ghostscript, any_pdf && worst_pdf >= t.vs_ghostscript ? "met" : "NOT met");
+    std::snprintf(line, sizeof line, "scanned PDF: faxstack / gs pages per CPU second %.2f; target >= %.2f: %s\n", scanned,
+                  t.scanned_vs_ghostscript, scanned >= t.scanned_vs_ghostscript ? "met" : "NOT met");
+    out += line;
+    std::snprintf(line, sizeof line, "text PDF:    faxstack / gs pages per CPU second %.2f; target >= %.2f (no slower than before): %s\n",
+                  text, t.text_vs_ghostscript, text >= t.text_vs_ghostscript ? "met" : "NOT met");
     out += line;
     return out;
 }
@@ -341,7 +340,8 @@ std::string prep_json(const std::vector<PrepRow>& rows, const PrepTargets& t) {
     nlohmann::json j;
     j["output"] = "multi-page TIFF G4, 1728 px wide, 204 x 196 dpi (text.pdf: Letter fitted to 1728 px)";
     j["measure"] = "each tool a child process; fastest of the runs by CPU (user+sys, wait4); peak RSS the largest";
-    j["target_vs_ghostscript"] = t.vs_ghostscript;
+    j["target_scanned_vs_ghostscript"] = t.scanned_vs_ghostscript;
+    j["target_text_vs_ghostscript"] = t.text_vs_ghostscript;
     auto& a = j["inputs"];
     a = nlohmann::json::array();
     for (const auto& r : rows)

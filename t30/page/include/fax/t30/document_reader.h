@@ -1,5 +1,6 @@
 // Any document a release station is handed, as bilevel pages ready for normalise_page():
-// PDF (rendered with poppler at fax resolution), TIFF of any common compression and colour
+// PDF (rendered with poppler at fax resolution; a page that is one scanned image mask is
+// read from the PDF's objects with qpdf and placed with poppler's pixels, PdfDocument), TIFF of any common compression and colour
 // (bilevel pages read as they are; grey, palette and colour pages resampled to the fax grid
 // and made bilevel by binarise(): text thresholded, photographs dithered), and PBM.
 // The kind is decided by the file's content, not its name.
@@ -47,6 +48,8 @@ Result<std::vector<GreyImage>> render_pdf(const std::string& path);
 enum class PdfPagePath {
     Mono,  // rendered bilevel by poppler directly: the page has only black and white
     Grey,  // the page has tones: rendered in grey and made bilevel by binarise()
+    Image, // one bilevel image: read from the PDF's objects (qpdf) and placed as poppler
+           // places it, without rasterising the page (the same pixels as Mono)
 };
 
 // A PDF opened once and rendered one page at a time, so that memory holds one page image
@@ -67,6 +70,12 @@ public:
     ~PdfDocument();
 
     int pages() const;
+    // On (the default), a page that is one bilevel image drawn at its own size or larger
+    // (a scan: an image mask, /Rotate 0) is read from the PDF's objects with qpdf and placed
+    // exactly as poppler's renderer places it, without rasterising the page
+    // (PdfPagePath::Image); every other page is rendered by poppler. Off: every page is
+    // rendered by poppler (the tests compare the two).
+    void set_direct_images(bool on);
     // One page (0-based index) in 8-bit grey at fax resolution (see render_pdf()). Errors
     // name the file and the page (1-based): implausible or too large a page, not renderable;
     // InvalidArgument for an index out of range.

@@ -1,0 +1,496 @@
+#include "pdf_image_page.h"
+
+// qpdf 11: std::shared_ptr throughout, no PointerHolder.
+#define POINTERHOLDER_TRANSITION 4
+
+#include <qpdf/Buffer.hh>
+#include <qpdf/Pl_Discard.hh>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFLogger.hh>
+#include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace fax::t30::detail {
+namespace {
+
+constexpr uint64_t kMaxScaledPixels = 120'000'000;  // as document_reader.cpp's kMaxPixels
+
+// A real number as poppler's lexer reads it: the integer part, then each fraction digit
+// added as digit * 0.1^k with the power built by repeated multiplication (not strtod:
+// the two can differ in the last bit, and a last bit decides floor() at a page's edge).
+std::optional<double> lexed_real(std::string_view s) {
+    std::size_t i = 0;
+    bool neg = false;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    int xi = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (xi > 100'000'000) return std::nullopt;  // poppler switches to other arithmetic
+        xi = xi * 10 + (s[i++] - '0');
+    }
+    if (i == s.size() || s[i] != '.') return std::nullopt;
+    ++i;
+    double xf = xi, scale = 0.1;
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+        xf = xf + scale * (s[i] - '0');
+        scale *= 0.1;
+    }
+    return neg ? -xf : xf;
+}
+
+std::optional<double> number(QPDFObjectHandle o) {
+    if (o.isInteger()) {
+        const long long v = o.getIntValue();
+        if (v < INT_MIN || v > INT_MAX) return std::nullopt;
+        return static_cast<double>(v);
+    }
+    if (o.isReal()) return lexed_real(o.getRealValue());
+    return std::nullopt;
+}
+
+struct Box {
+    double x1, y1, x2, y2;
+};
+
+std::optional<Box> box(QPDFObjectHandle o) {
+    if (!o.isArray() || o.getArrayNItems() != 4) return std::nullopt;
+    std::array<double, 4> v{};
+    for (int i = 0; i < 4; ++i) {
+        auto n = number(o.getArrayItem(i));
+        if (!n || !std::isfinite(*n)) return std::nullopt;
+        v[static_cast<std::size_t>(i)] = *n;
+    }
+    if (!(v[0] < v[2]) || !(v[1] < v[3])) return std::nullopt;  // poppler would reorder them
+    return Box{v[0], v[1], v[2], v[3]};
+}
+
+using Matrix = std::array<double, 6>;
+
+// GfxState::concatCTM's arithmetic.
+void concat(Matrix& ctm, const double* m) {
+    const double a1 = ctm[0], b1 = ctm[1], c1 = ctm[2], d1 = ctm[3];
+    ctm[0] = m[0] * a1 + m[1] * c1;
+    ctm[1] = m[0] * b1 + m[1] * d1;
+    ctm[2] = m[2] * a1 + m[3] * c1;
+    ctm[3] = m[2] * b1 + m[3] * d1;
+    ctm[4] = m[4] * a1 + m[5] * c1 + ctm[4];
+    ctm[5] = m[4] * b1 + m[5] * d1 + ctm[5];
+}
+
+bool is_zero(QPDFObjectHandle o) {
+    auto n = number(o);
+    return n && *n == 0;
+}
+
+// An ExtGState that changes nothing an opaque black image mask shows.
+bool harmless_ext_gstate(QPDFObjectHandle gs) {
+    if (!gs.isDictionary()) return false;
+    for (const auto& key : gs.getKeys()) {
+        QPDFObjectHandle v = gs.getKey(key);
+        if (key == "/Type") continue;
+        if (key == "/CA" || key == "/ca") {
+            auto n = number(v);
+            if (!n || *n != 1) return false;
+        } else if (key == "/BM") {
+            if (!v.isName() || (v.getName() != "/Normal" && v.getName() != "/Compatible")) return false;
+        } else if (key == "/SA" || key == "/LW" || key == "/LC" || key == "/LJ" || key == "/ML" || key == "/FL") {
+            continue;  // stroke parameters: nothing is stroked
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// SplashClip's rectangle: the clip as doubles and the pixels it keeps (floor of the low
+// edge, ceil of the high edge minus one), narrowed by SplashClip::clipToRect's rule.
+struct Clip {
+    double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
+    int x_min_i = 0, x_max_i = -1, y_min_i = 0, y_max_i = -1;
+
+    void to_rect(double xa, double ya, double xb, double yb) {
+        const double lo_x = std::min(xa, xb), hi_x = std::max(xa, xb), lo_y = std::min(ya, yb), hi_y = std::max(ya, yb);
+        if (lo_x > x_min) x_min = lo_x, x_min_i = static_cast<int>(std::floor(x_min));
+        if (hi_x < x_max) x_max = hi_x, x_max_i = static_cast<int>(std::ceil(x_max)) - 1;
+        if (lo_y > y_min) y_min = lo_y, y_min_i = static_cast<int>(std::floor(y_min));
+        if (hi_y < y_max) y_max = hi_y, y_max_i = static_cast<int>(std::ceil(y_max)) - 1;
+    }
+};
+
+bool finite_in_range(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
+
+// A user-space point through the CTM as SplashXPath transforms a path's points.
+void device(const Matrix& m, double x, double y, double& dx, double& dy) {
+    dx = x * m[0] + y * m[2] + m[4];
+    dy = x * m[1] + y * m[3] + m[5];
+}
+
+// The page's content, checked operator by operator; `image_ctm` is the CTM at the one Do.
+struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
+    QPDFObjectHandle resources;
+    std::string image_name;
+    Matrix ctm{};
+    Clip clip;
+    std::vector<std::pair<Matrix, Clip>> saved;
+    std::vector<QPDFObjectHandle> operands;
+    std::optional<Matrix> image_ctm;
+    Clip image_clip;
+    // A rectangle clip in progress: "x y w h re", "W" (or "W*"), "n".
+    std::optional<std::array<double, 4>> rect;
+    bool clip_pending = false;
+    bool bad = false;
+
+    void reject() {
+        bad = true;
+        terminateParsing();
+    }
+    void handleObject(QPDFObjectHandle o) override {
+        if (bad) return;
+        if (!o.isOperator()) {
+            if (o.isInlineImage() || operands.size() >= 8) return reject();
+            operands.push_back(o);
+            return;
+        }
+        const std::string op = o.getOperatorValue();
+        std::vector<QPDFObjectHandle> args;
+        args.swap(operands);
+        // Only "re W n" (or "re W* n") builds a path: a clip to a rectangle.
+        if (rect && !(op == "W" || op == "W*" || op == "n")) return reject();
+        if (op == "re") {
+            if (rect || args.size() != 4) return reject();
+            std::array<double, 4> r{};
+            for (std::size_t i = 0; i < 4; ++i) {
+                auto n = number(args[i]);
+                if (!n || !finite_in_range(*n)) return reject();
+                r[i] = *n;
+            }
+            if (r[2] == 0 || r[3] == 0) return reject();
+            rect = r;
+        } else if (op == "W" || op == "W*") {
+            if (!rect || clip_pending || !args.empty()) return reject();
+            clip_pending = true;
+        } else if (op == "n") {
+            if (!rect || !clip_pending || !args.empty()) return reject();
+            // Gfx::opRectangle's corners; SplashClip takes the first and third segments' starts.
+            const auto& r = *rect;
+            double xa, ya, xb, yb;
+            device(ctm, r[0], r[1], xa, ya);
+            device(ctm, r[0] + r[2], r[1] + r[3], xb, yb);
+            double xc, yc, xd, yd;  // the other two corners: an axis-aligned rectangle only
+            device(ctm, r[0] + r[2], r[1], xc, yc);
+            device(ctm, r[0], r[1] + r[3], xd, yd);
+            if (!finite_in_range(xa) || !finite_in_range(ya) || !finite_in_range(xb) || !finite_in_range(yb) ||
+                !((xc == xb && yc == ya && xd == xa && yd == yb) || (xc == xa && yc == yb && xd == xb && yd == ya)))
+                return reject();
+            clip.to_rect(xa, ya, xb, yb);
+            rect.reset();
+            clip_pending = false;
+        } else if (op == "q") {
+            if (!args.empty() || saved.size() > 64) return reject();
+            saved.emplace_back(ctm, clip);
+        } else if (op == "Q") {
+            if (!args.empty() || saved.empty()) return reject();
+            ctm = saved.back().first;
+            clip = saved.back().second;
+            saved.pop_back();
+        } else if (op == "cm") {
+            if (args.size() != 6) return reject();
+            double m[6];
+            for (std::size_t i = 0; i < 6; ++i) {
+                auto n = number(args[i]);
+                if (!n || !std::isfinite(*n)) return reject();
+                m[i] = *n;
+            }
+            concat(ctm, m);
+        } else if (op == "g") {
+            if (args.size() != 1 || !is_zero(args[0])) return reject();
+        } else if (op == "rg") {
+            if (args.size() != 3 || !is_zero(args[0]) || !is_zero(args[1]) || !is_zero(args[2])) return reject();
+        } else if (op == "gs") {
+            if (args.size() != 1 || !args[0].isName()) return reject();
+            QPDFObjectHandle d = resources.getKey("/ExtGState");
+            if (!d.isDictionary() || !harmless_ext_gstate(d.getKey(args[0].getName()))) return reject();
+        } else if (op == "Do") {
+            if (args.size() != 1 || !args[0].isName() || args[0].getName() != image_name || image_ctm) return reject();
+            image_ctm = ctm;
+            image_clip = clip;
+        } else if (op == "w" || op == "J" || op == "j" || op == "M" || op == "d" || op == "i" || op == "ri" ||
+                   op == "G" || op == "RG") {
+            // stroke and rendering parameters: nothing is stroked, the mask is not a colour image
+        } else {
+            return reject();
+        }
+    }
+    void handleEOF() override {
+        if (!operands.empty() || rect) bad = true;
+    }
+};
+
+// The image mask the page draws, decoded, or nothing.
+struct Mask {
+    int width = 0, height = 0;
+    bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints
+    std::shared_ptr<Buffer> data;
+};
+
+std::optional<Mask> read_mask(QPDFObjectHandle image) {
+    if (!image.isStream()) return std::nullopt;
+    QPDFObjectHandle d = image.getDict();
+    for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/F", "/DP", "/SMask", "/Mask", "/OC", "/SMaskInData"})
+        if (d.hasKey(abbreviated)) return std::nullopt;
+    if (!d.getKey("/Subtype").isNameAndEquals("/Image")) return std::nullopt;
+    QPDFObjectHandle im = d.getKey("/ImageMask");
+    if (!im.isBool() || !im.getBoolValue()) return std::nullopt;
+    QPDFObjectHandle w = d.getKey("/Width"), h = d.getKey("/Height"), bpc = d.getKey("/BitsPerComponent");
+    if (!w.isInteger() || !h.isInteger()) return std::nullopt;
+    if (!bpc.isNull() && !(bpc.isInteger() && bpc.getIntValue() == 1)) return std::nullopt;
+    Mask m;
+    const long long wv = w.getIntValue(), hv = h.getIntValue();
+    if (wv < 1 || hv < 1 || wv > 1'000'000 || hv > 1'000'000 ||
+        static_cast<uint64_t>(wv) * static_cast<uint64_t>(hv) > kMaxScaledPixels)
+        return std::nullopt;
+    m.width = static_cast<int>(wv);
+    m.height = static_cast<int>(hv);
+    QPDFObjectHandle decode = d.getKey("/Decode");
+    if (!decode.isNull()) {
+        if (!decode.isArray() || decode.getArrayNItems() != 2) return std::nullopt;
+        auto a = number(decode.getArrayItem(0)), b = number(decode.getArrayItem(1));
+        if (!a || !b) return std::nullopt;
+        if (*a == 1 && *b == 0) m.paint_ones = true;
+        else if (!(*a == 0 && *b == 1)) return std::nullopt;
+    }
+    QPDFObjectHandle filter = d.getKey("/Filter");
+    if (filter.isArray()) {
+        if (filter.getArrayNItems() == 0) filter = QPDFObjectHandle::newNull();
+        else if (filter.getArrayNItems() == 1) filter = filter.getArrayItem(0);
+        else return std::nullopt;
+    }
+    if (!filter.isNull() && !filter.isNameAndEquals("/FlateDecode")) return std::nullopt;
+    QPDFObjectHandle parms = d.getKey("/DecodeParms");
+    if (!parms.isNull() && !(parms.isArray() && parms.getArrayNItems() == 1 && parms.getArrayItem(0).isNull()))
+        return std::nullopt;
+    m.data = image.getStreamData(qpdf_dl_generalized);
+    const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
+    if (!m.data || m.data->getSize() < need) return std::nullopt;  // poppler pads short data its own way
+    return m;
+}
+
+// Splash's Bresenham replication of n source samples onto scaled >= n pixels: for each
+// scaled pixel, its source sample.
+std::vector<int> replicate(int n, int scaled) {
+    std::vector<int> map;
+    map.reserve(static_cast<std::size_t>(scaled));
+    const int p = scaled / n, q = scaled % n;
+    int t = 0;
+    for (int i = 0; i < n; ++i) {
+        int step = p;
+        if ((t += q) >= n) {
+            t -= n;
+            step = p + 1;
+        }
+        for (int k = 0; k < step; ++k) map.push_back(i);
+    }
+    return map;
+}
+
+bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
+int floor_int(double v) { return static_cast<int>(std::floor(v)); }
+
+}  // namespace
+
+struct PdfImagePages::Impl {
+    QPDF pdf;
+    std::vector<QPDFPageObjectHelper> pages;
+
+    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width);
+};
+
+PdfImagePages::PdfImagePages(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PdfImagePages::~PdfImagePages() = default;
+
+std::unique_ptr<PdfImagePages> PdfImagePages::open(const std::string& path, int pages) noexcept {
+    try {
+        auto impl = std::make_unique<Impl>();
+        auto logger = QPDFLogger::create();
+        auto discard = std::make_shared<Pl_Discard>();
+        logger->setInfo(discard);
+        logger->setWarn(discard);
+        logger->setError(discard);
+        impl->pdf.setLogger(logger);
+        impl->pdf.setSuppressWarnings(true);
+        impl->pdf.setAttemptRecovery(false);
+        impl->pdf.processFile(path.c_str());
+        if (impl->pdf.isEncrypted()) return nullptr;
+        impl->pages = QPDFPageDocumentHelper(impl->pdf).getAllPages();
+        if (static_cast<int>(impl->pages.size()) != pages) return nullptr;
+        return std::unique_ptr<PdfImagePages>(new PdfImagePages(std::move(impl)));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+std::optional<Bitmap> PdfImagePages::render(int index, double xres, double yres, int slice_w, int slice_h,
+                                            int width) const noexcept {
+    try {
+        return impl_->render(index, xres, yres, slice_w, slice_h, width);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double yres, int slice_w, int slice_h,
+                                                  int width) {
+    if (index < 0 || index >= static_cast<int>(pages.size()) || !(xres > 0) || !(yres > 0)) return std::nullopt;
+    QPDFPageObjectHelper& page = pages[static_cast<std::size_t>(index)];
+    QPDFObjectHandle obj = page.getObjectHandle();
+    QPDFObjectHandle rotate = page.getAttribute("/Rotate", false);
+    if (!rotate.isNull() && !(rotate.isInteger() && rotate.getIntValue() == 0)) return std::nullopt;
+    if (obj.hasKey("/UserUnit")) return std::nullopt;
+    QPDFObjectHandle annots = obj.getKey("/Annots");
+    if (!annots.isNull() && !(annots.isArray() && annots.getArrayNItems() == 0)) return std::nullopt;
+    auto media = box(page.getAttribute("/MediaBox", false));
+    if (!media) return std::nullopt;
+    Box crop = *media;
+    QPDFObjectHandle crop_obj = page.getAttribute("/CropBox", false);
+    if (!crop_obj.isNull()) {
+        auto c = box(crop_obj);
+        if (!c || c->x1 < media->x1 || c->y1 < media->y1 || c->x2 > media->x2 || c->y2 > media->y2) return std::nullopt;
+        crop = *c;
+    }
+    QPDFObjectHandle resources = page.getAttribute("/Resources", false);
+    if (!resources.isDictionary() || resources.hasKey("/Font") || resources.hasKey("/Shading") ||
+        resources.hasKey("/Pattern") || resources.hasKey("/Properties"))
+        return std::nullopt;
+    QPDFObjectHandle xobjects = resources.getKey("/XObject");
+    if (!xobjects.isDictionary()) return std::nullopt;
+    const auto names = xobjects.getKeys();
+    if (names.size() != 1) return std::nullopt;
+    const std::string image_name = *names.begin();
+    QPDFObjectHandle image = xobjects.getKey(image_name);
+    if (!image.isStream() || !image.getDict().getKey("/Subtype").isNameAndEquals("/Image") ||
+        !image.getDict().getKey("/ImageMask").isBool())
+        return std::nullopt;
+
+    // The page box and device transform of poppler's renderer (Page::makeBox, GfxState;
+    // Splash draws top-down, so the transform is "upside down"), for /Rotate 0.
+    const bool slice = slice_w >= 0 && slice_h >= 0;
+    Box b = crop;
+    if (slice) {
+        const double kxs = 72.0 / xres, kys = 72.0 / yres;
+        b.x1 = crop.x1 + kxs * 0;
+        b.x2 = crop.x1 + kxs * slice_w;
+        b.y1 = crop.y2 - kys * slice_h;
+        b.y2 = crop.y2 - kys * 0;
+    }
+    const double kx = xres / 72.0, ky = yres / 72.0;
+    Matrix ctm{kx, 0, 0, -ky, -kx * b.x1, ky * b.y2};
+    const double page_w = kx * (b.x2 - b.x1), page_h = ky * (b.y2 - b.y1);
+    if (!fits_int(page_w) || !fits_int(page_h)) return std::nullopt;
+    const int bw = std::max(1, static_cast<int>(page_w + 0.5)), bh = std::max(1, static_cast<int>(page_h + 0.5));
+    if (slice && (bw != slice_w || bh != slice_h)) return std::nullopt;
+    if (static_cast<uint64_t>(bw) * static_cast<uint64_t>(bh) > kMaxScaledPixels) return std::nullopt;
+
+    // The clip: the bitmap, and for a slice the crop box (Gfx clips to it then).
+    Clip clip;
+    clip.x_max = bw;
+    clip.y_max = bh;
+    clip.x_max_i = bw - 1;
+    clip.y_max_i = bh - 1;
+    if (slice) {
+        double xa, ya, xb, yb;
+        device(ctm, crop.x1, crop.y1, xa, ya);
+        device(ctm, crop.x2, crop.y2, xb, yb);
+        if (!fits_int(xa) || !fits_int(ya) || !fits_int(xb) || !fits_int(yb)) return std::nullopt;
+        clip.to_rect(xa, ya, xb, yb);
+    }
+
+    ContentCheck check;
+    check.resources = resources;
+    check.image_name = image_name;
+    check.ctm = ctm;
+    check.clip = clip;
+    page.parseContents(&check);
+    if (check.bad || !check.image_ctm) return std::nullopt;
+    auto mask = read_mask(image);
+    if (!mask) return std::nullopt;
+
+    // SplashOutputDev::drawImageMask's image matrix, and Splash::fillImageMask's target
+    // rectangle for an upright image (flipped vertically when mat[3] < 0).
+    const Matrix& c = *check.image_ctm;
+    const double mat[6] = {c[0], c[1], -c[2], -c[3], c[2] + c[4], c[3] + c[5]};
+    for (double v : mat)
+        if (!fits_int(v)) return std::nullopt;
+    if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) return std::nullopt;
+    const bool flip = mat[3] < 0;
+    int x0 = floor_int(mat[4]), x1 = floor_int(mat[0] + mat[4]) + 1;
+    int y0 = flip ? floor_int(mat[3] + mat[5]) : floor_int(mat[5]);
+    int y1 = flip ? floor_int(mat[5]) + 1 : floor_int(mat[3] + mat[5]) + 1;
+    const int scaled_w = x1 - x0, scaled_h = y1 - y0;
+    // Copied or replicated only: a smaller image is averaged into grey (the screen decides).
+    if (scaled_w < mask->width || scaled_h < mask->height) return std::nullopt;
+    if (static_cast<uint64_t>(scaled_w) * static_cast<uint64_t>(scaled_h) > kMaxScaledPixels) return std::nullopt;
+
+    const int out_w = width > 0 ? std::min(width, bw) : bw;
+    Bitmap out = Bitmap::blank(out_w, bh, 204.0, 196.0);
+    // The pixels both inside the clip and on the image, and within the output.
+    const Clip& ic = check.image_clip;
+    const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
+    const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
+    if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
+    const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
+    const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
+    const uint8_t* src = mask->data->getBuffer();
+    const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
+    // Destination columns in runs whose source columns are consecutive (one run at the
+    // image's own size; Bresenham's repeated columns start new runs).
+    struct Run {
+        int dx, sx, len;
+    };
+    std::vector<Run> runs;
+    for (int x = dx_lo; x <= dx_hi; ++x) {
+        const int sx = xmap[static_cast<std::size_t>(x - x0)];
+        if (!runs.empty() && runs.back().dx + runs.back().len == x && runs.back().sx + runs.back().len == sx)
+            ++runs.back().len;
+        else
+            runs.push_back({x, sx, 1});
+    }
+    const std::size_t src_bytes = src_stride;
+    for (int y = dy_lo; y <= dy_hi; ++y) {
+        const int r = y - y0;
+        const int sr = ymap[static_cast<std::size_t>(flip ? scaled_h - 1 - r : r)];
+        const uint8_t* s = src + src_stride * static_cast<std::size_t>(sr);
+        uint8_t* d = out.row(y);
+        // Source bit i of the row, as painted (1 = black).
+        const auto byte_at = [&](int bit) -> uint8_t {  // 8 painted bits from source bit `bit`
+            const std::size_t k = static_cast<std::size_t>(bit) >> 3;
+            const int sh = bit & 7;
+            const unsigned hi = k < src_bytes ? s[k] : 0u, lo = k + 1 < src_bytes ? s[k + 1] : 0u;
+            return static_cast<uint8_t>((((hi << 8) | lo) >> (8 - sh)) ^ flip_bits);
+        };
+        for (const Run& run : runs) {
+            int x = run.dx, sx = run.sx, left = run.len;
+            while (left > 0) {
+                const int off = x & 7;
+                const int n = std::min(left, 8 - off);
+                const uint8_t bits = static_cast<uint8_t>(byte_at(sx) >> off);
+                const uint8_t keep = static_cast<uint8_t>((0xffu >> off) & (0xffu << (8 - off - n)));
+                d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (bits & keep));
+                x += n;
+                sx += n;
+                left -= n;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace fax::t30::detail

@@ -1,0 +1,55 @@
+// Internal to fax_page: PDF pages that are one bilevel image, read from the PDF's objects
+// with qpdf and placed at fax resolution without rasterising the page through poppler.
+// Not installed; PdfDocument (document_reader.cpp) uses it before poppler's mono renderer.
+//
+// The result is the bitmap poppler's Splash renderer (mono, no anti-aliasing) makes of the
+// same page, pixel for pixel, or nothing: every page the rules below do not prove identical
+// is left to poppler. A page takes this path only when all of these hold:
+//   - /Rotate 0, no /Annots, no /UserUnit, a crop box inside the media box;
+//   - its resources have no fonts, and one XObject: an image mask (/ImageMask true, 1 bit,
+//     /Decode absent, [0 1] or [1 0], no /OC), unfiltered or /FlateDecode (what qpdf
+//     decodes; the Flate streams were counted against max_decompressed_bytes before);
+//   - its content is q, Q, cm, a black fill colour (0 g, 0 0 0 rg), gs of an ExtGState that
+//     only sets opacity 1 or the normal blend mode, rectangle clips ("x y w h re W n", as
+//     cairo writes them) and one Do of that image;
+//   - the image lands upright (scaling, optionally flipped vertically) at its own size or
+//     larger in both directions: Splash then copies or replicates samples (whole pixels,
+//     Bresenham steps), never averages them into grey that the halftone screen would
+//     decide. Smaller, rotated or skewed images, and every other page, go to poppler.
+// The device transform, image bounds, clip and replication are computed with the same
+// double arithmetic, in the same order, as poppler's GfxState, Splash::fillImageMask and
+// SplashClip, so that floor() lands on the same pixel (a page 609.882353 pt wide at
+// 204 dpi is 1727.99999 pixels, and the image covers pixels 0..1727).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "fax/t30/bitmap.h"
+
+namespace fax::t30::detail {
+
+class PdfImagePages {
+public:
+    // The PDF at `path` parsed by qpdf (no recovery of damaged files, warnings discarded),
+    // or nullptr if qpdf cannot read it or finds another page count than `pages` (poppler's):
+    // then every page takes poppler's path.
+    static std::unique_ptr<PdfImagePages> open(const std::string& path, int pages) noexcept;
+    ~PdfImagePages();
+
+    // Page `index` (0-based) as poppler's mono renderer draws it at xres x yres dpi (the
+    // whole crop box, or with slice_w, slice_h >= 0 the top-left slice of that many pixels),
+    // cut to its first `width` columns (width < 0: all of them); 1 = black, resolution
+    // fields 204 x 196 as PdfDocument labels its pages. Nothing when the page is not one this
+    // path reproduces exactly. Never throws.
+    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h,
+                                 int width) const noexcept;
+
+private:
+    struct Impl;
+    explicit PdfImagePages(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fax::t30::detail

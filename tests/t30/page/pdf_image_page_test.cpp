@@ -1,0 +1,397 @@
+// PDF pages that are one bilevel image, read from the PDF's objects (qpdf) instead of being
+// rasterised by poppler: every page is rendered both ways (PdfDocument::set_direct_images)
+// and must give the same pixels; pages the direct path does not reproduce fall back.
+// The test PDFs are written here with qpdf's writer (every box, matrix, encoding and
+// number spelled out) and, for the benchmark's own case, with cairo.
+#define POINTERHOLDER_TRANSITION 4
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <gtest/gtest.h>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
+#include <qpdf/QPDFWriter.hh>
+#include <zlib.h>
+
+#include <bit>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "fax/t30/document_reader.h"
+#include "page_test_util.h"
+
+namespace fax::t30 {
+namespace {
+
+using test::ScratchDir;
+
+// A w x h image with structure at every scale: pseudo-random 2 x 2 blocks (no isolated
+// pixel, so the page does not look halftoned) on a grid shifted by one pixel in every other
+// band, in bands of different densities, so that any column or row landing one pixel off
+// shows.
+Bitmap pattern(int w, int h, unsigned seed = 7) {
+    Bitmap b = Bitmap::blank(w, h);
+    const int bw = w / 2 + 2, bh = h / 2 + 2;
+    std::vector<uint8_t> blocks(static_cast<std::size_t>(bw) * static_cast<std::size_t>(bh));
+    for (int by = 0; by < bh; ++by)
+        for (int bx = 0; bx < bw; ++bx) {
+            seed = seed * 1103515245u + 12345u;
+            const unsigned density = 1u + static_cast<unsigned>((by / 19 + bx / 27) % 4);
+            blocks[static_cast<std::size_t>(by) * static_cast<std::size_t>(bw) + static_cast<std::size_t>(bx)] =
+                (seed >> 16) % 5 < density;
+        }
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const int shift = (y / 40) % 2;
+            const std::size_t at = static_cast<std::size_t>((y + shift) / 2) * static_cast<std::size_t>(bw) +
+                                   static_cast<std::size_t>((x + shift) / 2);
+            if (blocks[at]) b.set(x, y, true);
+        }
+    return b;
+}
+
+// Rows of ceil(w/8) bytes, MSB first, 1 = `one_is_black` ? black : white (the Decode array
+// decides which samples the mask paints).
+std::string samples(const Bitmap& b, bool one_is_black) {
+    std::string s(b.bits.size(), '\0');
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(one_is_black ? b.bits[i] : ~b.bits[i]);
+    return s;
+}
+
+std::string deflate(const std::string& in) {
+    uLongf n = compressBound(static_cast<uLong>(in.size()));
+    std::string out(n, '\0');
+    EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(in.data()),
+                        static_cast<uLong>(in.size()), 6),
+              Z_OK);
+    out.resize(n);
+    return out;
+}
+
+struct ImagePage {
+    std::string media = "[0 0 609.882353 872.816327]";
+    std::string crop;         // "" : none
+    int rotate = 0;
+    Bitmap image;             // drawn as /Im0
+    std::string decode = "[1 0]";  // "" : none ([0 1])
+    bool flate = true;
+    std::string content = "1 0 0 -1 0 872.816327 cm q 0 0 0 rg /a0 gs q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q Q";
+    bool second_image = false;  // a second XObject /Im1 (the content may draw it)
+    bool font = false;          // a /Font /F1 (Helvetica) in the resources
+};
+
+void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
+    QPDF q;
+    q.emptyPDF();
+    QPDFPageDocumentHelper doc(q);
+    for (const ImagePage& p : pages) {
+        auto image_of = [&](const Bitmap& bm) {
+            const bool one_is_black = p.decode == "[1 0]";
+            std::string data = samples(bm, one_is_black);
+            std::string dict = "<< /Type /XObject /Subtype /Image /ImageMask true /BitsPerComponent 1 /Width " +
+                               std::to_string(bm.width) + " /Height " + std::to_string(bm.height);
+            if (!p.decode.empty()) dict += " /Decode " + p.decode;
+            if (p.flate) {
+                data = deflate(data);
+                dict += " /Filter /FlateDecode";
+            }
+            dict += " >>";
+            QPDFObjectHandle s = QPDFObjectHandle::newStream(&q, data);
+            QPDFObjectHandle d = QPDFObjectHandle::parse(dict);
+            for (const auto& k : d.getKeys()) s.getDict().replaceKey(k, d.getKey(k));
+            return s;
+        };
+        QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+        xobjects.replaceKey("/Im0", image_of(p.image));
+        if (p.second_image) xobjects.replaceKey("/Im1", image_of(pattern(64, 64, 3)));
+        QPDFObjectHandle resources = QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> >>");
+        resources.replaceKey("/XObject", xobjects);
+        if (p.font)
+            resources.replaceKey("/Font", QPDFObjectHandle::parse(
+                                              "<< /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >>"));
+        std::string dict = "<< /Type /Page /MediaBox " + p.media;
+        if (!p.crop.empty()) dict += " /CropBox " + p.crop;
+        if (p.rotate != 0) dict += " /Rotate " + std::to_string(p.rotate);
+        dict += " >>";
+        QPDFObjectHandle page = QPDFObjectHandle::parse(dict);
+        page.replaceKey("/Resources", resources);
+        page.replaceKey("/Contents", QPDFObjectHandle::newStream(&q, p.content));
+        doc.addPage(QPDFPageObjectHelper(q.makeIndirectObject(page)), false);
+    }
+    QPDFWriter w(q, path.c_str());
+    w.setCompressStreams(false);  // the image streams stay as written (Flate or not)
+    w.setDecodeLevel(qpdf_dl_none);
+    w.setStaticID(true);
+    w.write();
+}
+
+// Every page rendered both ways; `direct` says which pages must take the direct path.
+void expect_same_pixels(const std::string& pdf, const std::vector<bool>& direct, const std::string& what) {
+    auto fast = PdfDocument::open(pdf);
+    auto slow = PdfDocument::open(pdf);
+    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
+    ASSERT_TRUE(slow.ok());
+    slow->set_direct_images(false);
+    ASSERT_EQ(fast->pages(), static_cast<int>(direct.size()));
+    for (int i = 0; i < fast->pages(); ++i) {
+        PdfPagePath fp = PdfPagePath::Grey, sp = PdfPagePath::Grey;
+        auto a = fast->render_bilevel(i, {}, &fp);
+        auto b = slow->render_bilevel(i, {}, &sp);
+        ASSERT_TRUE(a.ok()) << a.error().to_string();
+        ASSERT_TRUE(b.ok()) << b.error().to_string();
+        EXPECT_NE(sp, PdfPagePath::Image) << what << ": direct images off";
+        EXPECT_EQ(fp == PdfPagePath::Image, direct[static_cast<std::size_t>(i)]) << what << ", page " << i + 1;
+        ASSERT_TRUE(a->well_formed());
+        EXPECT_EQ(a->width, b->width) << what << ", page " << i + 1;
+        EXPECT_EQ(a->height, b->height) << what << ", page " << i + 1;
+        long differ = 0, black = 0;
+        if (a->width == b->width && a->height == b->height)
+            for (int y = 0; y < a->height; ++y)
+                for (int x = 0; x < a->width; ++x) {
+                    differ += a->get(x, y) != b->get(x, y);
+                    black += b->get(x, y);
+                }
+        EXPECT_EQ(differ, 0) << what << ", page " << i + 1 << ": pixels that differ from poppler's";
+        EXPECT_GT(black, 0) << what << ", page " << i + 1 << ": the image was drawn";
+        EXPECT_TRUE(*a == *b) << what << ", page " << i + 1;
+    }
+}
+
+TEST(PdfImagePage, TheScanAtThePagesPixelSizeIsReadDirectlyWithPopplersPixels) {
+    // The benchmark's charts.pdf page: an ITU chart, 1728 x 2376 at 204 x 196 dpi, as cairo
+    // writes it (outer flip, black fill, opacity ExtGState, /Decode [1 0], Flate).
+    ScratchDir dir;
+    ImagePage p;
+    p.image = test::load_itu(1);
+    ASSERT_EQ(p.image.width, 1728);
+    write_pdf(dir.path("chart.pdf"), {p});
+    expect_same_pixels(dir.path("chart.pdf"), {true}, "chart");
+}
+
+TEST(PdfImagePage, CairosOwnImageMaskPageIsReadDirectly) {
+    // Written exactly as tools/faxbench/prep_bench.cpp writes charts.pdf.
+    ScratchDir dir;
+    const std::string pdf = dir.path("cairo.pdf");
+    std::vector<Bitmap> charts = {test::load_itu(2), pattern(1728, 2376)};
+    cairo_surface_t* surface = cairo_pdf_surface_create(pdf.c_str(), 1728 * 72.0 / 204.0, 2376 * 72.0 / 196.0);
+    cairo_t* cr = cairo_create(surface);
+    for (const Bitmap& page : charts) {
+        cairo_surface_t* mask = cairo_image_surface_create(CAIRO_FORMAT_A1, page.width, page.height);
+        cairo_surface_flush(mask);
+        unsigned char* d = cairo_image_surface_get_data(mask);
+        const int stride = cairo_image_surface_get_stride(mask);
+        for (int y = 0; y < page.height; ++y) {
+            unsigned char* row = d + static_cast<std::ptrdiff_t>(y) * stride;
+            std::fill(row, row + stride, 0);
+            for (int x = 0; x < page.width; ++x)
+                if (page.get(x, y)) {
+                    const int bit = std::endian::native == std::endian::little ? (x & 7) : 7 - (x & 7);
+                    row[x >> 3] = static_cast<unsigned char>(row[x >> 3] | (1u << bit));
+                }
+        }
+        cairo_surface_mark_dirty(mask);
+        cairo_save(cr);
+        cairo_scale(cr, 72.0 / 204.0, 72.0 / 196.0);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_mask_surface(cr, mask, 0, 0);
+        cairo_restore(cr);
+        cairo_show_page(cr);
+        cairo_surface_destroy(mask);
+    }
+    cairo_destroy(cr);
+    cairo_surface_finish(surface);
+    ASSERT_EQ(cairo_surface_status(surface), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(surface);
+    expect_same_pixels(pdf, {true, true}, "cairo");
+}
+
+TEST(PdfImagePage, EveryEncodingAndDecodeArrayGivesPopplersPixels) {
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    for (bool flate : {true, false})
+        for (const char* decode : {"[1 0]", "[0 1]", ""}) {
+            ImagePage p;
+            p.image = pattern(1728, 2376, flate ? 11u : 13u);
+            p.flate = flate;
+            p.decode = decode;
+            pages.push_back(p);
+        }
+    write_pdf(dir.path("enc.pdf"), pages);
+    expect_same_pixels(dir.path("enc.pdf"), std::vector<bool>(pages.size(), true), "encodings");
+}
+
+TEST(PdfImagePage, ScaledPlacedAndCroppedImagesGivePopplersPixels) {
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    // Larger than the image: exactly 2x, and non-integer ratios (replicated by Bresenham).
+    for (auto [w, h] : {std::pair{864, 1188}, std::pair{1000, 1500}, std::pair{1727, 2375}, std::pair{613, 997}}) {
+        ImagePage p;
+        p.image = pattern(w, h, static_cast<unsigned>(w));
+        add(p, true);
+    }
+    // Not flipped (the image drawn with a positive height: upside down on the page).
+    {
+        ImagePage p;
+        p.image = pattern(900, 1300);
+        p.content = "q 609.882353 0 0 872.816327 0 0 cm /Im0 Do Q";
+        add(p, true);
+    }
+    // Placed inside the page at fractional positions, in part off the page.
+    for (const char* cm : {"300.25 0 0 -400.5 100.3 700.7 cm", "500 0 0 -500 250.5 300 cm", "310 0 0 -431.3 -20.6 450 cm"}) {
+        ImagePage p;
+        p.image = pattern(700, 900);
+        p.content = std::string("q ") + cm + " /Im0 Do Q";
+        add(p, true);
+    }
+    // Clipped to rectangles (cairo clips a page to its whole points: "0 0 609 872 re W n"),
+    // nested, saved and restored.
+    for (const char* content :
+         {"1 0 0 -1 0 872.816327 cm q Q q 0 0 609 872 re W n 0 0 0 rg /a0 gs q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q Q",
+          "q 100.5 200.25 300.7 -150.3 re W n 50 50 500 700 re W* n 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q",
+          "q 10 10 100 100 re W n Q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do"}) {
+        ImagePage p;
+        p.image = pattern(1728, 2376, 5);
+        p.content = content;
+        add(p, true);
+    }
+    // Smaller than the image: Splash averages samples into grey, the screen decides: poppler.
+    {
+        ImagePage p;
+        p.image = pattern(2000, 2500);
+        add(p, false);
+    }
+    // Letter (scaled to fit 1728) and A4 (1687 wide: rendered as a 1696-pixel slice).
+    for (const char* media : {"[0 0 612 792]", "[0 0 595.28 841.89]", "[0 0 500.5 700]"}) {
+        ImagePage p;
+        p.media = media;
+        p.image = pattern(1100, 1500);
+        p.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        add(p, true);
+    }
+    // Crop boxes inside the media box, Letter and A4 (a slice, clipped to the crop box).
+    for (const auto& [media, crop] : {std::pair{"[0 0 612 792]", "[20.5 30 580 760.25]"},
+                                      std::pair{"[0 0 595.28 841.89]", "[10 10 585.28 831.89]"},
+                                      std::pair{"[0 0 609.882353 872.816327]", "[0 0 609.882353 800]"},
+                                      std::pair{"[0 0 612 792]", "[100 100 400.7 600.3]"}}) {
+        ImagePage p;
+        p.media = media;
+        p.crop = crop;
+        p.image = pattern(1000, 1400);
+        p.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        add(p, true);
+    }
+    write_pdf(dir.path("scaled.pdf"), pages);
+    expect_same_pixels(dir.path("scaled.pdf"), direct, "scaled/placed/cropped");
+}
+
+TEST(PdfImagePage, RotatedPagesKeepPopplersPath) {
+    // /Rotate turns the device transform: Splash then maps pixels by its general
+    // transform, which this path does not reproduce; such pages are rendered by poppler.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    for (int rotate : {0, 90, 180, 270}) {
+        ImagePage p;
+        p.image = pattern(1728, 2376);
+        p.rotate = rotate;
+        pages.push_back(p);
+    }
+    write_pdf(dir.path("rot.pdf"), pages);
+    expect_same_pixels(dir.path("rot.pdf"), {true, false, false, false}, "rotation");
+}
+
+TEST(PdfImagePage, PagesThatAreNotOneImageKeepPopplersPath) {
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    ImagePage text_and_image;
+    text_and_image.image = pattern(1728, 2376);
+    text_and_image.font = true;
+    text_and_image.content += " BT /F1 24 Tf 100 100 Td (Page) Tj ET";
+    pages.push_back(text_and_image);
+    ImagePage two_images;
+    two_images.image = pattern(1728, 2376);
+    two_images.second_image = true;
+    two_images.content += " q 100 0 0 100 50 50 cm /Im1 Do Q";
+    pages.push_back(two_images);
+    ImagePage drawn_twice;
+    drawn_twice.image = pattern(800, 800);
+    drawn_twice.content = "q 300 0 0 -300 0 300 cm /Im0 Do Q q 300 0 0 -300 300 600 cm /Im0 Do Q";
+    pages.push_back(drawn_twice);
+    ImagePage grey_ink;
+    grey_ink.image = pattern(1728, 2376);
+    grey_ink.content = "0.5 g q 609.882353 0 0 -872.816327 0 872.816327 cm /Im0 Do Q";
+    pages.push_back(grey_ink);
+    ImagePage with_a_rectangle;
+    with_a_rectangle.image = pattern(1728, 2376);
+    with_a_rectangle.content += " 10 10 100 100 re f";
+    pages.push_back(with_a_rectangle);
+    write_pdf(dir.path("mixed.pdf"), pages);
+    // The grey ink is halftoned by poppler's mono renderer: the grey path, where both agree too.
+    auto fast = PdfDocument::open(dir.path("mixed.pdf"));
+    ASSERT_TRUE(fast.ok());
+    for (int i = 0; i < fast->pages(); ++i) {
+        PdfPagePath path = PdfPagePath::Image;
+        auto b = fast->render_bilevel(i, {}, &path);
+        ASSERT_TRUE(b.ok()) << b.error().to_string();
+        EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
+    }
+}
+
+TEST(PdfImagePage, DamagedImagesFallBackOrFailCleanly) {
+    ScratchDir dir;
+    // Image data shorter than the image, and a dimension far beyond any page: poppler's path
+    // (which the limits bound), never a crash in the direct one.
+    ImagePage short_data;
+    short_data.image = pattern(1728, 2376);
+    short_data.flate = false;
+    ImagePage huge = short_data;
+    huge.image = pattern(64, 64);
+    write_pdf(dir.path("short.pdf"), {short_data, huge});
+    // Declare more rows than the data holds, and a 900000-row image.
+    std::string bytes;
+    {
+        std::FILE* f = std::fopen(dir.path("short.pdf").c_str(), "rb");
+        ASSERT_NE(f, nullptr);
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.append(buf, n);
+        std::fclose(f);
+    }
+    auto patch = [&](const std::string& from, const std::string& to) {
+        const auto at = bytes.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        bytes.replace(at, from.size(), to);
+    };
+    patch("/Height 2376", "/Height 2377");
+    patch("/Height 64", "/Height 9e5");  // not an integer: poppler's path decides
+    {
+        std::FILE* f = std::fopen(dir.path("damaged.pdf").c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        std::fwrite(bytes.data(), 1, bytes.size(), f);
+        std::fclose(f);
+    }
+    auto doc = PdfDocument::open(dir.path("damaged.pdf"));
+    ASSERT_TRUE(doc.ok()) << doc.error().to_string();
+    for (int i = 0; i < doc->pages(); ++i) {
+        PdfPagePath path = PdfPagePath::Image;
+        auto b = doc->render_bilevel(i, {}, &path);
+        if (b.ok()) {
+            EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
+        } else {
+            EXPECT_EQ(b.error().code, Errc::InvalidInput);
+        }
+    }
+    // Through the bounded reader as the station reads it: pages or a typed error.
+    auto pages = read_document_pages(dir.path("damaged.pdf"), {}, DocumentLimits{});
+    if (!pages.ok()) {
+        EXPECT_EQ(pages.error().code, Errc::InvalidInput);
+    }
+}
+
+}  // namespace
+}  // namespace fax::t30
