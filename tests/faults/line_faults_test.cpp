@@ -18,6 +18,7 @@
 #include <string>
 
 #include "fault_call.h"
+#include "test_line.h"
 #include "fax/base/error.h"
 #include "fax/sim/line_fault_spec.h"
 
@@ -291,8 +292,19 @@ void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
 
 class LineFault : public ::testing::TestWithParam<FaultCase> {};
 
+// Faults that act on audio (noise, gain, echo, dropouts): a T.38 call carries none.
+bool has_audio_fault(const FaultCase& c) {
+    for (std::string_view spec : {std::string_view(c.modem_spec), std::string_view(c.terminal_spec)})
+        for (std::string_view item : {"noise=", "gain=", "echo=", "dropout="})
+            if (spec.find(item) != std::string_view::npos) return true;
+    return false;
+}
+
 TEST_P(LineFault, OutcomeAsTabledAndNoPageClaimedThatWasNotDelivered) {
     const FaultCase& c = GetParam();
+    if (fax::testing::on_t38_line() && c.driver == Driver::Class1 && has_audio_fault(c))
+        GTEST_SKIP() << "an audio fault on a T.38 line, which carries packets (packet loss, delay and "
+                        "redundancy: tests/firmware-host/t38_line_test.cpp)";
     const CallSetup setup = make_setup(c);
     const CallRecord rec = run_release(setup);
     ASSERT_TRUE(rec.setup_error.empty()) << rec.setup_error;
@@ -326,6 +338,10 @@ TEST_P(LineFault, OutcomeAsTabledAndNoPageClaimedThatWasNotDelivered) {
     }
 
     // ---- the expected outcome
+    // A drop at a random time lands where the audio line's timeline puts it; the T.38
+    // line's timeline differs by its packet tails (under 2 % a page), so there only the
+    // invariant above holds.
+    if (fax::testing::on_t38_line() && std::string_view(c.terminal_spec).starts_with("drop-random")) return;
     EXPECT_EQ(r.pages_confirmed, x.pages_confirmed);
     EXPECT_EQ(r.call_completed, x.completed) << r.completion_text;
     if (x.error) {
