@@ -33,5 +33,5 @@ else
 fi
 
 echo "bench: load average before: $(cat /proc/loadavg)"
-"$build/tools/faxbench/faxbench" --suites all --json "$out" "${pg[@]}" "$@"
+"$build/tools/faxbench/faxbench" --suites all --line both --json "$out" "${pg[@]}" "$@"
 echo "bench: load average after: $(cat /proc/loadavg)"

@@ -51,6 +51,43 @@ TEST(Faxbench, OneRowCompletesThroughTheGateAndWritesJson) {
     EXPECT_GT(row.at("x_realtime").get<double>(), 0.0);
 }
 
+// --line both: the same row on the audio and the T.38 line in one run, compared. The T.38
+// line keeps T.30's timing: the page costs what it costs on audio, within the 1.02 target.
+TEST(Faxbench, BothLinesRunTheSameRowAndCompareThem) {
+    testing::TempDir dir;
+    const std::string json_path = dir.file("bench.json");
+    auto bench = testing::ChildProcess::spawn({FAX_FAXBENCH_PATH, "--charts", "2", "--modes", "MMR", "--line", "both",
+                                               "--suites", "lines", "calls", "--calls", "2", "--calls-stagger", "1",
+                                               "--calls-measure", "1", "--json", json_path},
+                                              dir.file("bench.log"));
+    ASSERT_TRUE(bench.ok()) << bench.error().to_string();
+    const auto status = bench->wait_for_exit(300s);
+    ASSERT_TRUE(status.has_value()) << bench->output();
+    ASSERT_EQ(*status, 0) << bench->output();
+    EXPECT_NE(bench->output().find("T.38 line time per page / audio line's"), std::string::npos) << bench->output();
+    std::ifstream in(json_path);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(j.is_discarded());
+    ASSERT_EQ(j.at("results").size(), 1u);
+    EXPECT_EQ(j.at("line").at("kind").get<std::string>(), "audio");
+    const auto& t38 = j.at("lines_t38");
+    EXPECT_EQ(t38.at("line").at("kind").get<std::string>(), "t38");
+    ASSERT_EQ(t38.at("results").size(), 1u);
+    const auto& row = t38.at("results").at(0);
+    EXPECT_TRUE(row.at("ok").get<bool>());
+    EXPECT_EQ(row.at("call_cover_chart_chart").at("pages_confirmed").get<int>(), 3);
+    EXPECT_TRUE(row.at("call_cover_chart").at("ecm").get<bool>());
+    EXPECT_GE(row.at("page_s").get<double>(), row.at("page_bound_s").get<double>());
+    const auto& cmp = j.at("lines_compare").at("rows");
+    ASSERT_EQ(cmp.size(), 1u);
+    EXPECT_GE(cmp.at(0).at("page_ratio").get<double>(), 1.0);
+    EXPECT_LE(cmp.at(0).at("page_ratio").get<double>(), 1.02);
+    // Both calls suites ran, one per line.
+    EXPECT_EQ(j.at("calls").at("line").get<std::string>(), "audio");
+    EXPECT_EQ(j.at("calls_t38").at("line").get<std::string>(), "t38");
+    EXPECT_EQ(j.at("calls_t38").at("trials").size(), 1u);
+}
+
 }  // namespace
 }  // namespace fax
 

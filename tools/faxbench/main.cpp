@@ -317,6 +317,11 @@ int run_prep(const Options& o, nlohmann::json& root) {
 }
 
 int run_calls(const Options& o, nlohmann::json& root) {
+    auto kinds = lines_named(o.line);
+    if (!kinds) {
+        complain(kinds.error().message);
+        return 2;
+    }
     auto gate = BenchGate::create(scratch_parent(o));
     if (!gate) {
         complain(gate.error().to_string());
@@ -327,43 +332,42 @@ int run_calls(const Options& o, nlohmann::json& root) {
         complain(s.error().to_string());
         return 1;
     }
-    ConcurrencyOptions co;
-    co.chart_tiff = doc;
-    co.stagger_s = o.calls_stagger_s;
-    co.measure_s = o.calls_measure_s;
-    if (o.line == "t38") co.line = sim::LineKind::T38;
-    else if (o.line != "audio") {
-        complain("--line: the calls suite runs on one line, audio or t38");
-        return 2;
-    }
-    // Concurrent real-time calls per core: 300 on the audio line, 3000 on the T.38 line.
-    const int kTarget = co.line == sim::LineKind::T38 ? 3000 : 300;
     RecipientPool pool(**gate);
-    const std::string load_before = loadavg();
-    ConcurrencyResult r;
-    if (o.calls_only > 0) {
-        auto t = run_realtime_trial(pool, o.calls_only, co);
-        if (!t) {
-            complain("calls: " + t.error().to_string());
-            return 1;
+    for (sim::LineKind kind : *kinds) {
+        ConcurrencyOptions co;
+        co.chart_tiff = doc;
+        co.stagger_s = o.calls_stagger_s;
+        co.measure_s = o.calls_measure_s;
+        co.line = kind;
+        // Concurrent real-time calls per core: 300 on the audio line, 3000 on the T.38 line.
+        const int target = kind == sim::LineKind::T38 ? 3000 : 300;
+        const std::string load_before = loadavg();
+        ConcurrencyResult r;
+        if (o.calls_only > 0) {
+            auto t = run_realtime_trial(pool, o.calls_only, co);
+            if (!t) {
+                complain("calls: " + t.error().to_string());
+                return 1;
+            }
+            r.trials.push_back(*t);
+            r.max_calls = t->kept_up ? t->calls : 0;
+            r.first_failing = t->kept_up ? 0 : t->calls;
+        } else {
+            auto found = find_max_calls(pool, co, kind == sim::LineKind::T38 ? o.calls_guess * 4 : o.calls_guess);
+            if (!found) {
+                complain("calls: " + found.error().to_string());
+                return 1;
+            }
+            r = std::move(*found);
         }
-        r.trials.push_back(*t);
-        r.max_calls = t->kept_up ? t->calls : 0;
-        r.first_failing = t->kept_up ? 0 : t->calls;
-    } else {
-        auto found = find_max_calls(pool, co, o.calls_guess);
-        if (!found) {
-            complain("calls: " + found.error().to_string());
-            return 1;
-        }
-        r = std::move(*found);
+        std::printf("\n== calls: concurrent calls in real time on one thread, MMR+ECM chart 1, %s line (load %s -> %s)\n",
+                    std::string(sim::to_string(kind)).c_str(), load_before.c_str(), loadavg().c_str());
+        std::fputs(format_concurrency_table(r, target).c_str(), stdout);
+        std::fflush(stdout);
+        const char* key = kind == sim::LineKind::T38 ? "calls_t38" : "calls";
+        root[key] = nlohmann::json::parse(concurrency_json(r, co, target));
+        root[key]["load"] = {{"before", load_before}, {"after", loadavg()}};
     }
-    std::printf("\n== calls: concurrent calls in real time on one thread, MMR+ECM chart 1, %s line (load %s -> %s)\n",
-                std::string(sim::to_string(co.line)).c_str(), load_before.c_str(), loadavg().c_str());
-    std::fputs(format_concurrency_table(r, kTarget).c_str(), stdout);
-    std::fflush(stdout);
-    root["calls"] = nlohmann::json::parse(concurrency_json(r, co, kTarget));
-    root["calls"]["load"] = {{"before", load_before}, {"after", loadavg()}};
     return 0;
 }
 
