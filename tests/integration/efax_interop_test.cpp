@@ -66,7 +66,11 @@ public:
     FaxLine(const FaxLine&) = delete;
     FaxLine& operator=(const FaxLine&) = delete;
 
-    bool wait_ready() { return process_ && process_->wait_for_output("faxsim: ready", 30s); }
+    bool wait_ready() {
+        // On the T.38 registration the line must really be T.38 (faxsim says so before "ready").
+        return process_ && process_->wait_for_output("faxsim: ready", 30s) &&
+               (!fax::testing::on_t38_line() || process_->wait_for_output("faxsim: line t38", 1s));
+    }
     bool wait_for(const std::string& text, std::chrono::seconds timeout) {
         return process_ && process_->wait_for_output(text, timeout);
     }

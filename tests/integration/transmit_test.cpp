@@ -98,6 +98,13 @@ TEST_P(DriverToTerminal, SendsItuChartsPixelExact) {
     EXPECT_EQ(term.result().completion_code, 0) << term.result().completion_text;
     EXPECT_EQ(term.result().pages, 3);
     testing::expect_release_received(doc, spooled, topts.tiff);
+    // On the T.38 registration the call really went as packets.
+    const auto packets = sim.exchange().packet_stats(testing::kTerminalNumber.dial);
+    if (testing::on_t38_line()) {
+        EXPECT_GT(packets.ifp, 100u);
+    } else {
+        EXPECT_EQ(packets.ifp, 0u);
+    }
 
     // The outcome closes the job in the audit trail: the accounting of disclosures
     // shows the release with every page delivered, and the hash chain verifies.

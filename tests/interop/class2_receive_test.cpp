@@ -86,7 +86,11 @@ public:
     Class2Line(const Class2Line&) = delete;
     Class2Line& operator=(const Class2Line&) = delete;
 
-    bool wait_ready() { return process_ && process_->wait_for_output("faxsim: ready", 30s); }
+    bool wait_ready() {
+        // On the T.38 registration the line must really be T.38 (faxsim says so before "ready").
+        return process_ && process_->wait_for_output("faxsim: ready", 30s) &&
+               (!fax::testing::on_t38_line() || process_->wait_for_output("faxsim: line t38", 1s));
+    }
     std::string log() const { return process_ ? process_->output() : std::string("(faxsim not started)"); }
     const std::string& link_a() const { return link_a_; }
     const std::string& link_b() const { return link_b_; }

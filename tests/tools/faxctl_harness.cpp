@@ -143,8 +143,10 @@ Faxsim::Faxsim(const fs::path& dir, const std::vector<std::string>& receivers, c
     // Generous: a loaded CI machine may take a while to start it.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-        if (read_file(dir_ / "faxsim.out").find("faxsim: ready") != std::string::npos) {
-            ready_ = true;
+        const std::string out = read_file(dir_ / "faxsim.out");
+        if (out.find("faxsim: ready") != std::string::npos) {
+            // On the T.38 registration the line must really be T.38, not silently audio.
+            ready_ = !fax::testing::on_t38_line() || out.find("faxsim: line t38") != std::string::npos;
             return;
         }
         int status = 0;
