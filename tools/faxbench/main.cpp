@@ -12,11 +12,11 @@
 //
 // --suites picks what runs (default: lines; "all" = every suite, as scripts/bench.sh runs):
 //   lines  the table above (in process, deterministic line time; CPU per line-second)
-//   gate   gate decisions per second with the durable audit, audit entries verified per second
+//   gate   refused gate decisions per second with the durable audit, audit entries verified per second
 //   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
 //   efax   line time per page against efax 0.9a through the real faxsim binary (real time)
 //   calls  concurrent calls one thread keeps in real time (RealtimeLoop pacing), by bisection
-//   stations  decisions/s of 1, 2, 4, 8 station processes on one PostgreSQL database (--pg-url,
+//   stations  refused decisions/s of 1, 2, 4, 8 station processes on one PostgreSQL database (--pg-url,
 //          an empty database; skipped without it) against one on SQLite; audit verify/s on both
 //   release   `faxctl send` to the first byte on the modem for a 20-page scanned and a 20-page
 //          text PDF, the real faxctl and faxsim binaries, faxctl on one CPU, with the breakdown
@@ -64,7 +64,6 @@ namespace {
 struct Options {
     std::vector<std::string> suites = {"lines"};
     std::string work_dir;  // scratch databases and files (default: the temp directory)
-    int gate_cleared = 200;
     int gate_refused = 1000;
     long long verify_entries = 50000;
     std::string keep_trail;
@@ -235,7 +234,6 @@ int run_gate(const Options& o, nlohmann::json& root) {
     GateBenchOptions go;
     go.work_dir = scratch_parent(o);
     go.document_tiff = doc;
-    go.cleared = o.gate_cleared;
     go.refused = o.gate_refused;
     go.verify_entries = o.verify_entries;
     go.keep_trail = o.keep_trail;
@@ -246,7 +244,7 @@ int run_gate(const Options& o, nlohmann::json& root) {
         return 1;
     }
     const GateTargets t;
-    std::printf("\n== gate: decisions and audit verification per second (load %s -> %s)\n", load_before.c_str(),
+    std::printf("\n== gate: refused decisions and audit verification per second (load %s -> %s)\n", load_before.c_str(),
                 loadavg().c_str());
     std::fputs(format_gate_table(*r, t).c_str(), stdout);
     std::fflush(stdout);
@@ -498,7 +496,7 @@ int main(int argc, char** argv) {
                    "stations suite: libpq URL of an EMPTY PostgreSQL database faxbench may migrate and fill "
                    "(without it the suite is skipped)");
     app.add_option("--stations-decisions", o.stations_decisions,
-                   "stations suite: cleared decisions, and as many refused, per station (default 200)");
+                   "stations suite: refused decisions per station (default 200)");
     app.add_option("--station-counts", o.station_counts, "stations suite: stations per round (default 1 2 4 8)");
     app.add_option("--stations-verify-entries", o.stations_verify_entries,
                    "stations suite: audit entries to verify on each backend (default 20000)");
@@ -522,7 +520,6 @@ int main(int argc, char** argv) {
         ->expected(2)
         ->group("");
     app.add_option("--work-dir", o.work_dir, "where scratch databases and files go (default: the temp directory)");
-    app.add_option("--gate-cleared", o.gate_cleared, "gate suite: cleared decisions to time (default 200)");
     app.add_option("--gate-refused", o.gate_refused, "gate suite: refused decisions to time (default 1000)");
     app.add_option("--verify-entries", o.verify_entries, "gate suite: audit entries to verify (default 50000)");
     app.add_option("--keep-trail", o.keep_trail, "gate suite: copy the verified audit trail to this path");
