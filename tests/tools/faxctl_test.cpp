@@ -452,7 +452,7 @@ TEST_F(Station, SendTimingsBreakDownTheTimeToTheFirstByteOnTheModem) {
                                                "document_read", "page_preparation", "document_read", "page_preparation",
                                                "cover",         "spool",           "page_hashes",  "audit_append",
                                                "journal",       "modem_open",      "first_byte",   "modem_identify",
-                                               "session",       "call_end"};
+                                               "session",       "dial",            "call_end"};
     EXPECT_EQ(steps, expected) << t.dump();
     ASSERT_TRUE(t["first_byte_ms"].is_number()) << t.dump();
     ASSERT_TRUE(t["gate_decision_ms"].is_number()) << t.dump();

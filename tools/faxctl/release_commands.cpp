@@ -225,10 +225,19 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
     InterruptGuard interrupts;
     Progress progress(out, release.job_id(), release.page_count());
     station::TransmitOptions options = foreground_options(ev.station->config(), progress);
-    if (timings)
+    if (timings) {
         options.on_step = [&timings](station::TransmitStep s, std::chrono::steady_clock::time_point at) {
             timings->mark(station::to_string(s), at);
         };
+        // The session's dial (ATD queued, written in the same turn of the call loop).
+        options.on_event = [&timings, &progress, dialled = false](const t30::SessionEvent& e) mutable {
+            if (e.phase == t30::CallPhase::Dialing && !dialled) {
+                dialled = true;
+                timings->mark("dial");
+            }
+            progress.on_event(e);
+        };
+    }
     Transmitter tx(ev.station->gate(), std::move(options));
     const TransmitReport rep = tx.run(std::move(release));
     if (timings) timings->mark("call_end");
