@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release preset's tools and runs every benchmark suite of faxbench once:
-# line time against the bound (in process), gate and audit throughput, page preparation
-# against ghostscript and tiffcp, concurrent calls in real time, line time against efax
+# line time against the bound (in process), refused decisions and audit verification per
+# second, page preparation against ghostscript and tiffcp, faxctl send to the first byte
+# on the modem (faxctl and faxsim), concurrent calls in real time, line time against efax
 # through faxsim in real time, and stations sharing one PostgreSQL server (on a throw-away
 # server scripts/pg-scratch.sh starts here and stops at exit). Prints one table per suite
 # and writes one JSON file.
@@ -21,7 +22,7 @@ shift || true
 ./scripts/setup.sh
 build=build/bench-rel
 cmake --preset release -B "$build" -DFAX_TEST_DIRS="" >/dev/null
-cmake --build "$build" --target faxbench faxsim
+cmake --build "$build" --target faxbench faxsim faxctl
 
 pg_dir=$(mktemp -d /tmp/faxbench-pg-XXXXXX)
 trap './scripts/pg-scratch.sh stop "$pg_dir"' EXIT

@@ -413,6 +413,62 @@ TEST_F(Station, SendToABusyNumberExitsFourAndRecordsBusy) {
     EXPECT_EQ(json::parse(audit.out)["entries"], 2);
 }
 
+// send --timings: every step from faxctl's start to the first byte on the modem, in the
+// order they ran, none negative, and the first byte only after the gate's decision (its
+// durable audit append); with --json one line on stderr, otherwise a table there.
+TEST_F(Station, SendTimingsBreakDownTheTimeToTheFirstByteOnTheModem) {
+    Faxsim sim(dir_.path(), {}, {"--busy", kDial});
+    ASSERT_TRUE(sim.ready()) << sim.stop();
+    import_directory();
+    verify_directly();
+    auto send = run({"--json", "send", request("request-treatment.json"), "--timings", "--modem", sim.modem()},
+                    std::chrono::seconds(300));
+    EXPECT_EQ(send.exit_code, 4) << send.all();
+    EXPECT_EQ(last_json_line(send.out)["event"], "result");  // stdout's stream is unchanged
+    json t;
+    std::istringstream lines(send.err);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty() && line.front() == '{') {
+            auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.value("event", "") == "timings") t = j;
+        }
+    ASSERT_TRUE(t.is_object()) << send.err;
+    EXPECT_EQ(t["clock"], "CLOCK_MONOTONIC");
+    EXPECT_GT(t["start_ns"].get<long long>(), 0);
+    std::vector<std::string> steps;
+    double prev_end = 0, sum = 0;
+    for (const auto& s : t["steps"]) {
+        steps.push_back(s["step"].get<std::string>());
+        const double ms = s["ms"].get<double>(), end = s["end_ms"].get<double>();
+        EXPECT_GE(ms, 0) << s.dump();
+        EXPECT_GE(end, prev_end) << s.dump();
+        prev_end = end;
+        sum += ms;
+    }
+    EXPECT_NEAR(sum, prev_end, 0.01);
+    // Two documents in the request; the modem is probed (profile and class "auto"), so
+    // its first byte is the probe's, inside modem_identify.
+    const std::vector<std::string> expected = {"config",        "request",         "station_open", "policy",
+                                               "document_read", "page_preparation", "document_read", "page_preparation",
+                                               "cover",         "spool",           "page_hashes",  "audit_append",
+                                               "journal",       "modem_open",      "first_byte",   "modem_identify",
+                                               "session",       "dial",            "call_end"};
+    EXPECT_EQ(steps, expected) << t.dump();
+    ASSERT_TRUE(t["first_byte_ms"].is_number()) << t.dump();
+    ASSERT_TRUE(t["gate_decision_ms"].is_number()) << t.dump();
+    EXPECT_GT(t["first_byte_ms"].get<double>(), t["gate_decision_ms"].get<double>());
+    EXPECT_LT(t["first_byte_ms"].get<double>(), prev_end);
+
+    // For a person: a table on stderr.
+    auto text = run({"send", request("request-treatment.json"), "--timings", "--modem", sim.modem()},
+                    std::chrono::seconds(300));
+    EXPECT_EQ(text.exit_code, 4) << text.all();
+    EXPECT_NE(text.err.find("timings (ms; from faxctl's start)"), std::string::npos) << text.err;
+    EXPECT_NE(text.err.find("audit_append"), std::string::npos) << text.err;
+    EXPECT_NE(text.err.find("first byte on the modem"), std::string::npos) << text.err;
+    EXPECT_EQ(text.out.find("timings"), std::string::npos) << text.out;
+}
+
 TEST_F(Station, RemoteWithAnotherStationIdGetsNoPage) {
     Faxsim sim(dir_.path(), {kDial});
     ASSERT_TRUE(sim.ready()) << sim.stop();

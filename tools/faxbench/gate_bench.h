@@ -1,10 +1,9 @@
-// Gate throughput (docs/benchmarks.md, "Gate and audit trail"): decisions per second
-// with the durable audit trail (SQLite WAL, synchronous=FULL: one fsync per decision),
-// and audit-trail verification entries per second.
+// Gate throughput (docs/benchmarks.md, "Gate and audit trail"): refused decisions per
+// second with the durable audit trail (SQLite WAL, synchronous=FULL: one fsync per
+// decision), and audit-trail verification entries per second. A cleared decision is the
+// page work of a whole release, not a decision: what it costs a station user is measured
+// from file to line by the release suite (release_bench.h).
 //
-//   cleared  the whole evaluate() of a one-page release (directory lookup, policy,
-//            cover rendered and validated, document read and normalised, cover + page
-//            written to the spool, SHA-256 of file and pages, audit entry committed);
 //   refused  a request the policy refuses (KP provider, purpose marketing): directory
 //            lookup, policy, cover checks, audit entry committed;
 //   verify   AuditLog::verify() over a trail of cleared decisions and their outcomes
@@ -23,8 +22,7 @@ namespace fax::faxbench {
 
 struct GateBenchOptions {
     std::filesystem::path work_dir;  // the audit databases go here (its filesystem matters)
-    std::string document_tiff;       // a one-page fax TIFF for the cleared releases
-    int cleared = 200;
+    std::string document_tiff;       // a one-page fax TIFF for the releases
     int refused = 1000;
     std::int64_t verify_entries = 50000;
     int verify_runs = 3;
@@ -41,7 +39,6 @@ struct Throughput {
 
 struct GateBenchResult {
     std::string filesystem;  // of work_dir, e.g. "ext4"
-    Throughput cleared;
     Throughput refused;
     Throughput verify;       // the fastest of verify_runs runs (n = entries)
     double verify_median_wall_s = 0;

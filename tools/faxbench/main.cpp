@@ -12,12 +12,14 @@
 //
 // --suites picks what runs (default: lines; "all" = every suite, as scripts/bench.sh runs):
 //   lines  the table above (in process, deterministic line time; CPU per line-second)
-//   gate   gate decisions per second with the durable audit, audit entries verified per second
+//   gate   refused gate decisions per second with the durable audit, audit entries verified per second
 //   prep   page preparation from PDF and TIFF against gs -sDEVICE=tiffg4 and tiffcp -c g4
 //   efax   line time per page against efax 0.9a through the real faxsim binary (real time)
 //   calls  concurrent calls one thread keeps in real time (RealtimeLoop pacing), by bisection
-//   stations  decisions/s of 1, 2, 4, 8 station processes on one PostgreSQL database (--pg-url,
+//   stations  refused decisions/s of 1, 2, 4, 8 station processes on one PostgreSQL database (--pg-url,
 //          an empty database; skipped without it) against one on SQLite; audit verify/s on both
+//   release   `faxctl send` to the first byte on the modem for a 20-page scanned and a 20-page
+//          text PDF, the real faxctl and faxsim binaries, faxctl on one CPU, with the breakdown
 //
 // Prints a table per suite on stdout and writes one JSON file (--json). Exit 0 when every
 // measurement ran (whether or not the targets were met, which the output states), 1 when
@@ -50,6 +52,7 @@
 #include "line_bound.h"
 #include "itu_charts.h"
 #include "prep_bench.h"
+#include "release_bench.h"
 #include "report.h"
 #include "stations_bench.h"
 
@@ -63,7 +66,6 @@ namespace {
 struct Options {
     std::vector<std::string> suites = {"lines"};
     std::string work_dir;  // scratch databases and files (default: the temp directory)
-    int gate_cleared = 200;
     int gate_refused = 1000;
     long long verify_entries = 50000;
     std::string keep_trail;
@@ -91,6 +93,11 @@ struct Options {
     std::vector<int> station_counts = {1, 2, 4, 8};
     long long stations_verify_entries = 20000;
     std::vector<std::string> station_run;  // internal: one station of the stations suite
+    std::string faxctl;
+    int release_runs = 5;
+    int release_pages = 20;
+    int release_cpu = -1;
+    std::string release_keep;
 };
 
 void complain(const std::string& s) { std::fprintf(stderr, "faxbench: %s\n", s.c_str()); }
@@ -266,7 +273,6 @@ int run_gate(const Options& o, nlohmann::json& root) {
     GateBenchOptions go;
     go.work_dir = scratch_parent(o);
     go.document_tiff = doc;
-    go.cleared = o.gate_cleared;
     go.refused = o.gate_refused;
     go.verify_entries = o.verify_entries;
     go.keep_trail = o.keep_trail;
@@ -277,7 +283,7 @@ int run_gate(const Options& o, nlohmann::json& root) {
         return 1;
     }
     const GateTargets t;
-    std::printf("\n== gate: decisions and audit verification per second (load %s -> %s)\n", load_before.c_str(),
+    std::printf("\n== gate: refused decisions and audit verification per second (load %s -> %s)\n", load_before.c_str(),
                 loadavg().c_str());
     std::fputs(format_gate_table(*r, t).c_str(), stdout);
     std::fflush(stdout);
@@ -376,6 +382,36 @@ std::string default_faxsim() {
     return (std::filesystem::path(self_exe()).parent_path().parent_path() / "faxsim" / "faxsim").string();
 }
 
+std::string default_faxctl() {
+    // build/<preset>/tools/faxbench/faxbench -> build/<preset>/tools/faxctl/faxctl
+    return (std::filesystem::path(self_exe()).parent_path().parent_path() / "faxctl" / "faxctl").string();
+}
+
+int run_release(const Options& o, nlohmann::json& root) {
+    ReleaseBenchOptions ro;
+    ro.itu_dir = o.itu_dir;
+    ro.work_dir = scratch_parent(o);
+    ro.faxctl = o.faxctl.empty() ? default_faxctl() : o.faxctl;
+    ro.faxsim = o.faxsim.empty() ? default_faxsim() : o.faxsim;
+    ro.pages = o.release_pages;
+    ro.runs = o.release_runs;
+    ro.cpu = o.release_cpu;
+    ro.keep_inputs = o.release_keep;
+    const std::string load_before = loadavg();
+    auto r = run_release_bench(ro);
+    if (!r) {
+        complain("release: " + r.error().to_string());
+        return r.error().code == Errc::InvalidArgument ? 2 : 1;
+    }
+    std::printf("\n== release: faxctl send to the first byte on the modem, %d-page PDFs, one core (load %s -> %s)\n",
+                ro.pages, load_before.c_str(), loadavg().c_str());
+    std::fputs(format_release_table(*r).c_str(), stdout);
+    std::fflush(stdout);
+    root["release"] = nlohmann::json::parse(release_json(*r, ro));
+    root["release"]["load"] = {{"before", load_before}, {"after", loadavg()}};
+    return r->ok() ? 0 : 1;
+}
+
 int run_efax(const Options& o, nlohmann::json& root) {
     EfaxOptions eo;
     eo.itu_dir = o.itu_dir;
@@ -444,7 +480,7 @@ int run(const Options& o) {
     if (!o.station_run.empty()) return station_run_main(o.station_run);
     if (!o.prep_one.empty()) return prep_one(o.prep_one.at(0), o.prep_one.at(1));
     if (!o.pty_send.empty()) return pty_send(o.pty_send.at(0), o.pty_send.at(1), o.pty_send.at(2), o.pty_send.at(3));
-    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "calls", "efax", "stations"};
+    static const std::vector<std::string> kAll = {"lines", "gate", "prep", "release", "calls", "efax", "stations"};
     std::vector<std::string> suites;
     for (const auto& s : o.suites) {
         if (s == "all") {
@@ -452,7 +488,7 @@ int run(const Options& o) {
             break;
         }
         if (std::find(kAll.begin(), kAll.end(), s) == kAll.end()) {
-            complain("--suites: '" + s + "' is not one of lines, gate, prep, calls, efax, stations, all");
+            complain("--suites: '" + s + "' is not one of lines, gate, prep, release, calls, efax, stations, all");
             return 2;
         }
         suites.push_back(s);
@@ -470,6 +506,7 @@ int run(const Options& o) {
         else if (s == "calls") rc = run_calls(o, root);
         else if (s == "efax") rc = run_efax(o, root);
         else if (s == "stations") rc = run_stations(o, root);
+        else if (s == "release") rc = run_release(o, root);
         if (rc == 2) return 2;
         status = std::max(status, rc);
     }
@@ -498,12 +535,17 @@ int main(int argc, char** argv) {
                  "against the T.30 lower bound, and simulation speed"};
     app.set_version_flag("--version", std::string("faxbench ") + std::string(fax::kVersion));
     Options o;
-    app.add_option("--suites", o.suites, "lines, gate, prep, calls, efax, stations, or all (default lines)");
+    app.add_option("--suites", o.suites, "lines, gate, prep, release, calls, efax, stations, or all (default lines)");
+    app.add_option("--faxctl", o.faxctl, "release suite: the faxctl binary (default: next to faxbench in the build tree)");
+    app.add_option("--release-runs", o.release_runs, "release suite: timed sends per document, after one warm-up (default 5)");
+    app.add_option("--release-pages", o.release_pages, "release suite: record pages per document (default 20)");
+    app.add_option("--release-cpu", o.release_cpu, "release suite: the CPU faxctl is pinned to (default: the last allowed)");
+    app.add_option("--release-keep", o.release_keep, "release suite: copy the PDFs, requests and configuration to this folder");
     app.add_option("--pg-url", o.pg_url,
                    "stations suite: libpq URL of an EMPTY PostgreSQL database faxbench may migrate and fill "
                    "(without it the suite is skipped)");
     app.add_option("--stations-decisions", o.stations_decisions,
-                   "stations suite: cleared decisions, and as many refused, per station (default 200)");
+                   "stations suite: refused decisions per station (default 200)");
     app.add_option("--station-counts", o.station_counts, "stations suite: stations per round (default 1 2 4 8)");
     app.add_option("--stations-verify-entries", o.stations_verify_entries,
                    "stations suite: audit entries to verify on each backend (default 20000)");
@@ -511,7 +553,7 @@ int main(int argc, char** argv) {
         ->expected(5)
         ->group("");
     app.add_option("--efax-charts", o.efax_charts, "efax suite: charts to send (default all eight)");
-    app.add_option("--faxsim", o.faxsim, "efax suite: the faxsim binary (default: next to faxbench in the build tree)");
+    app.add_option("--faxsim", o.faxsim, "efax and release suites: the faxsim binary (default: next to faxbench in the build tree)");
     app.add_option("--efax-logs", o.efax_logs, "efax suite: copy faxsim's and the senders' logs to this folder");
     app.add_option("--pty-send", o.pty_send, "internal: LINK TIFF FAX RESULT (the child of the efax suite)")
         ->expected(4)
@@ -527,7 +569,6 @@ int main(int argc, char** argv) {
         ->expected(2)
         ->group("");
     app.add_option("--work-dir", o.work_dir, "where scratch databases and files go (default: the temp directory)");
-    app.add_option("--gate-cleared", o.gate_cleared, "gate suite: cleared decisions to time (default 200)");
     app.add_option("--gate-refused", o.gate_refused, "gate suite: refused decisions to time (default 1000)");
     app.add_option("--verify-entries", o.verify_entries, "gate suite: audit entries to verify (default 50000)");
     app.add_option("--keep-trail", o.keep_trail, "gate suite: copy the verified audit trail to this path");

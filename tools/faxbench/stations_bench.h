@@ -1,5 +1,5 @@
 // Many stations on one PostgreSQL server (docs/benchmarks.md, `stations`; issue #13):
-// gate decisions per second with 1, 2, 4 and 8 stations sharing one PostgreSQL
+// refused gate decisions per second with 1, 2, 4 and 8 stations sharing one PostgreSQL
 // database, against SQLite on one station in the same run, and audit entries verified
 // per second on both backends.
 //
@@ -7,8 +7,9 @@
 // its own data directory, station name and signing key, station::Station::open() as
 // faxctl and faxd open it (on PostgreSQL: the shared database, migrated beforehand by
 // migrate_stores as `faxctl store migrate` does). The stations open, build their
-// requests and say "ready"; then all are told "go" at once for N cleared decisions,
-// and again for N refused ones. A phase's figure is every station's decisions over the
+// requests, make one cleared decision (not timed: a cleared decision is page work, which
+// the release suite measures from file to line) and say "ready"; then all are told "go"
+// at once for N refused decisions. The figure is every station's decisions over the
 // wall time from "go" to the last station's report; each station's own time is kept too.
 //
 // Verify: a trail of `verify_entries` entries (decisions copied from a real cleared
@@ -33,7 +34,7 @@ struct StationsBenchOptions {
     std::string pg_url;               // libpq URL of an empty database (required)
     std::filesystem::path work_dir;   // data directories and the SQLite files go here
     std::string document_tiff;        // the one-page document of the cleared releases
-    int decisions = 200;              // per station: this many cleared, and as many refused
+    int decisions = 200;              // per station: this many refused (after one cleared, not timed)
     std::vector<int> station_counts = {1, 2, 4, 8};
     std::int64_t verify_entries = 20000;
     int verify_runs = 3;
@@ -43,10 +44,8 @@ struct StationsBenchOptions {
 struct StationsRound {
     std::string backend;  // "sqlite" or "postgresql"
     int stations = 0;
-    Throughput cleared;   // all stations: n = total, wall = "go" to the last report, cpu = the stations' sum
-    Throughput refused;
-    double cleared_station_rate = 0;  // mean over stations of their own decisions / own wall s
-    double refused_station_rate = 0;
+    Throughput refused;   // all stations: n = total, wall = "go" to the last report, cpu = the stations' sum
+    double refused_station_rate = 0;  // mean over stations of their own decisions / own wall s
 };
 
 struct VerifyFigure {
@@ -73,7 +72,7 @@ struct StationsBenchResult {
 Result<StationsBenchResult> run_stations_bench(const StationsBenchOptions& options);
 
 // The child: args = {DATA_DIR, NAME, URL or "-" for SQLite, N, DOCUMENT}. Speaks on
-// stdin/stdout: "ready", then per "go" a line "cleared N WALL CPU FIRST_ID" or
+// stdin/stdout: "ready CLEARED_ID" (its one cleared decision), then on "go" a line
 // "refused N WALL CPU -". Errors on stderr, exit 1.
 int station_run_main(const std::vector<std::string>& args);
 

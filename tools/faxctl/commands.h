@@ -3,6 +3,7 @@
 // Printer; none throws.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct Globals {
     bool json = false;
     int verbose = 0;      // -v: info, -vv: debug, -vvv: trace (AT dialogue)
     bool keep_spool = false;
+    // send --timings: where the time goes up to the first byte on the modem (stderr).
+    bool timings = false;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();  // main() sets it first
 };
 
 // The configuration with the command line's overrides applied; also sets the log level.

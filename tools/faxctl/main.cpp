@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,7 @@ std::vector<std::string> category_names() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const auto started = std::chrono::steady_clock::now();  // send --timings counts from here
     // A second line of defence: every file and directory the station makes is created
     // with its final mode (fax/base/private_file.h); anything else made here is private too.
     ::umask(077);
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     Globals g;
+    g.started = started;
     std::string config_file, data_dir, modem;
     app.add_option("--config", config_file, "configuration file (default /etc/faxstack/faxstack.toml if present)")
         ->type_name("FILE");
@@ -60,6 +63,8 @@ int main(int argc, char** argv) {
     send->add_option("REQUEST", request, "release request file (JSON)")->required();
     bool to_queue = false;
     send->add_flag("--queue", to_queue, "put the cleared release in the durable queue for faxd instead of sending now");
+    send->add_flag("--timings", g.timings,
+                   "on stderr at the end: how long each step took, to the first byte on the modem (--json: one JSON line)");
 
     // queue / status / cancel
     bool queue_all = false;

@@ -1,6 +1,8 @@
 // faxctl check / send: a release request through the gate, and (send) onto the line.
 #include <algorithm>
 #include <system_error>
+#include <cstdio>
+#include <optional>
 
 #include "commands.h"
 #include "fax/station/report_files.h"
@@ -8,6 +10,7 @@
 #include "fax/gate/release_gate.h"
 #include "fax/station/station.h"
 #include "fax/station/transmitter.h"
+#include "send_timings.h"
 #include "transmit_ui.h"
 
 namespace fax::faxctl {
@@ -86,14 +89,21 @@ struct Evaluated {
     int exit = 0;  // non-zero: the command is over with this status
 };
 
-// Loads the configuration, the request and the stores, and runs the gate.
-Evaluated evaluate(const Globals& g, const std::filesystem::path& request_file, const Printer& out) {
+void mark(SendTimings* timings, std::string_view step) {
+    if (timings != nullptr) timings->mark(step);
+}
+
+// Loads the configuration, the request and the stores, and runs the gate (its steps
+// marked in `timings`, if given).
+Evaluated evaluate(const Globals& g, const std::filesystem::path& request_file, const Printer& out,
+                   SendTimings* timings = nullptr) {
     Evaluated ev;
     auto cfg = effective_config(g);
     if (!cfg) {
         ev.exit = report_error(out, cfg.error());
         return ev;
     }
+    mark(timings, "config");
     auto req = gate::load_request_file(request_file);
     if (!req) {
         // parse errors already read "<file>: <field>: <problem>" and never quote the member reference.
@@ -102,13 +112,18 @@ Evaluated evaluate(const Globals& g, const std::filesystem::path& request_file, 
         ev.exit = report_error(out, e);
         return ev;
     }
+    mark(timings, "request");
     auto station = Station::open(*cfg);
     if (!station) {
         ev.exit = report_error(out, station.error());
         return ev;
     }
     ev.station = std::move(*station);
+    mark(timings, "station_open");
+    if (timings != nullptr)
+        ev.station->gate().set_step_observer([timings](gate::GateStep s) { timings->mark(gate::to_string(s)); });
     auto decision = ev.station->gate().evaluate(*req, ev.station->context_now());
+    ev.station->gate().set_step_observer({});
     if (!decision) {
         // Not a decision: an unreadable or short document, or a store failure.
         Error e = decision.take_error();
@@ -177,6 +192,19 @@ int finish_transmission(const TransmitReport& rep, const Globals& g, const Print
     return code(rep.delivered() ? Exit::Ok : Exit::TransmissionFailed);
 }
 
+namespace {
+
+// --timings: the steps so far, on stderr, as the command ends.
+int with_timings(const Globals& g, const std::optional<SendTimings>& timings, int exit_status) {
+    if (timings) {
+        if (g.json) std::fprintf(stderr, "%s\n", timings->to_json().dump().c_str());
+        else std::fputs(timings->to_text().c_str(), stderr);
+    }
+    return exit_status;
+}
+
+}  // namespace
+
 int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
     const Printer out(g.json);
     {
@@ -186,16 +214,33 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
         if (cfg->modem_device.empty())
             return report_error(out, Error{Errc::InvalidInput, "no modem: give --modem DEVICE or set modem.device"});
     }
-    Evaluated ev = evaluate(g, request_file, out);
-    if (ev.exit != 0) return ev.exit;
+    std::optional<SendTimings> timings;
+    if (g.timings) timings.emplace(g.started);
+    Evaluated ev = evaluate(g, request_file, out, timings ? &*timings : nullptr);
+    if (ev.exit != 0) return with_timings(g, timings, ev.exit);
     gate::ClearedRelease release = ev.decision->take_release();
     const Cleared c = describe(release, ev.station->directory(), ev.attention);
     out.emit(cleared_json(c), cleared_text(c));
     const std::string tiff = release.tiff_path();
     InterruptGuard interrupts;
     Progress progress(out, release.job_id(), release.page_count());
-    Transmitter tx(ev.station->gate(), foreground_options(ev.station->config(), progress));
+    station::TransmitOptions options = foreground_options(ev.station->config(), progress);
+    if (timings) {
+        options.on_step = [&timings](station::TransmitStep s, std::chrono::steady_clock::time_point at) {
+            timings->mark(station::to_string(s), at);
+        };
+        // The session's dial (ATD queued, written in the same turn of the call loop).
+        options.on_event = [&timings, &progress, dialled = false](const t30::SessionEvent& e) mutable {
+            if (e.phase == t30::CallPhase::Dialing && !dialled) {
+                dialled = true;
+                timings->mark("dial");
+            }
+            progress.on_event(e);
+        };
+    }
+    Transmitter tx(ev.station->gate(), std::move(options));
     const TransmitReport rep = tx.run(std::move(release));
+    if (timings) timings->mark("call_end");
     // The report is filed whatever the result; failing to write it does not change what
     // happened on the line (the outcome is already in the audit trail), so it only warns.
     ReportRecipient who{c.organisation, c.attention, c.number, ""};
@@ -207,24 +252,27 @@ int cmd_send(const Globals& g, const std::filesystem::path& request_file) {
         out.error(Error{files.error().code, "job " + rep.job_id + ": the transmission report was not written: " +
                                                 files.error().message});
     }
-    return finish_transmission(rep, g, out, tiff);
+    return with_timings(g, timings, finish_transmission(rep, g, out, tiff));
 }
 
 int cmd_submit(const Globals& g, const std::filesystem::path& request_file) {
     const Printer out(g.json);
-    Evaluated ev = evaluate(g, request_file, out);
-    if (ev.exit != 0) return ev.exit;
+    std::optional<SendTimings> timings;
+    if (g.timings) timings.emplace(g.started);
+    Evaluated ev = evaluate(g, request_file, out, timings ? &*timings : nullptr);
+    if (ev.exit != 0) return with_timings(g, timings, ev.exit);
     gate::ClearedRelease release = ev.decision->take_release();
     const Cleared c = describe(release, ev.station->directory(), ev.attention);
     out.emit(cleared_json(c), cleared_text(c));
     job::Tuning tuning;
     tuning.ecm = ev.station->config().ecm;
     auto job = ev.station->dispatcher().submit(std::move(release), std::chrono::system_clock::now(), tuning);
-    if (!job) return report_error(out, job.error());
+    if (!job) return with_timings(g, timings, report_error(out, job.error()));
+    if (timings) timings->mark("queue_write");
     // The spooled file stays: the daemon sends it (and removes it when the job closes).
     out.emit(json{{"event", "queued"}, {"job_id", job->id}, {"pages", job->page_count}},
              "  queued:    job " + job->id + " (faxd sends it; `faxctl status " + job->id + "` follows it)");
-    return code(Exit::Ok);
+    return with_timings(g, timings, code(Exit::Ok));
 }
 
 }  // namespace fax::faxctl

@@ -59,6 +59,39 @@ bool auto_candidate(const hal::DeviceDescription& d) {
     return d.vendor_id.has_value();
 }
 
+// The transport the port hands out: the opened one, with the moment of its first
+// accepted write noted (first_write_at()). Everything else is passed through.
+class WriteStampedTransport final : public hal::Transport {
+public:
+    explicit WriteStampedTransport(std::unique_ptr<hal::Transport> inner) : inner_(std::move(inner)) {}
+
+    Status open() override { return inner_->open(); }
+    void close() override { inner_->close(); }
+    bool is_open() const override { return inner_->is_open(); }
+    Result<std::size_t> read(std::span<uint8_t> buf, std::chrono::milliseconds timeout) override {
+        return inner_->read(buf, timeout);
+    }
+    Result<std::size_t> write(std::span<const uint8_t> data, std::chrono::milliseconds timeout) override {
+        auto n = inner_->write(data, timeout);
+        if (n.ok() && *n > 0 && !first_write_) first_write_ = std::chrono::steady_clock::now();
+        return n;
+    }
+    Status flush(hal::FlushQueue which) override { return inner_->flush(which); }
+    Status drain(std::chrono::milliseconds timeout) override { return inner_->drain(timeout); }
+    Status set_dtr(bool on) override { return inner_->set_dtr(on); }
+    Status set_rts(bool on) override { return inner_->set_rts(on); }
+    Status configure(const hal::LineSettings& settings) override { return inner_->configure(settings); }
+    Status set_flow_control(hal::FlowControl flow) override { return inner_->set_flow_control(flow); }
+    int poll_fd() const override { return inner_->poll_fd(); }
+    std::string describe() const override { return inner_->describe(); }
+
+    const std::optional<std::chrono::steady_clock::time_point>& first_write() const { return first_write_; }
+
+private:
+    std::unique_ptr<hal::Transport> inner_;
+    std::optional<std::chrono::steady_clock::time_point> first_write_;
+};
+
 }  // namespace
 
 // The retry ladder's step for a Class 2.0 modem (T.32 §8.5.1.1 +FIS/+FCC): the bit
@@ -195,8 +228,14 @@ Status ModemPort::open(std::span<const std::string> claimed) {
     // modem): what it is must be asked again.
     if (attached_ && attached_->stable_id != d->stable_id) forget_identity();
     attached_ = std::move(*d);
-    transport_ = std::move(*t);
+    transport_ = std::make_unique<WriteStampedTransport>(std::move(*t));
     return {};
+}
+
+std::optional<std::chrono::steady_clock::time_point> ModemPort::first_write_at() const {
+    if (!transport_) return std::nullopt;
+    // transport_ is only ever set by open(), to a WriteStampedTransport.
+    return static_cast<const WriteStampedTransport&>(*transport_).first_write();
 }
 
 void ModemPort::close() {

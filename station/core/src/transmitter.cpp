@@ -17,6 +17,17 @@ constexpr const char* kLog = "transmit";
 
 }  // namespace
 
+std::string_view to_string(TransmitStep step) {
+    switch (step) {
+    case TransmitStep::Journal: return "journal";
+    case TransmitStep::ModemOpen: return "modem_open";
+    case TransmitStep::ModemIdentify: return "modem_identify";
+    case TransmitStep::Session: return "session";
+    case TransmitStep::FirstByte: return "first_byte";
+    }
+    return "unknown";
+}
+
 Transmitter::Transmitter(gate::ReleaseGate& gate, TransmitOptions options)
     : gate_(gate), options_(std::move(options)) {}
 
@@ -25,6 +36,9 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
     rep.job_id = release.job_id();
     rep.pages_total = release.page_count();
     const auto started = std::chrono::system_clock::now();
+    auto reached = [this](TransmitStep step) {
+        if (options_.on_step) options_.on_step(step, std::chrono::steady_clock::now());
+    };
 
     // From here until the outcome is recorded, a kill leaves a journal the next start
     // reconciles (send_journal.h): the send is known to have started, and which pages
@@ -51,16 +65,29 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         }
         journal.emplace(std::move(*j));
     }
+    reached(TransmitStep::Journal);
 
     ModemPort port(options_.modem, default_port_environment());
+    bool first_byte_seen = false;
+    auto check_first_byte = [&] {
+        if (first_byte_seen) return;
+        if (auto at = port.first_write_at()) {
+            first_byte_seen = true;
+            if (options_.on_step) options_.on_step(TransmitStep::FirstByte, *at);
+        }
+    };
     if (auto s = port.open(); !s) {
         FAX_LOG(Error, kLog, "job " + rep.job_id + ": modem " + options_.modem.device + ": " + s.error().to_string());
         return give_up(gate::CompletionCode::Failed, "modem could not be opened: " + std::string(to_string(s.error().code)));
     }
+    reached(TransmitStep::ModemOpen);
     if (auto s = port.identify(); !s) {
+        check_first_byte();
         FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + s.error().to_string());
         return give_up(gate::CompletionCode::Failed, "modem not usable: " + std::string(to_string(s.error().code)));
     }
+    check_first_byte();
+    reached(TransmitStep::ModemIdentify);
     // A foreground send starts at the top of the ladder (fastest modulation, ECM as
     // configured); faxd's queued attempts step down after failures.
     auto session = port.make_session(SendRole{std::move(release), job::Tuning{}, options_.local_ident});
@@ -68,6 +95,7 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
         FAX_LOG(Error, kLog, "job " + rep.job_id + ": " + session.error().to_string());
         return give_up(gate::CompletionCode::Failed, "not started: " + session.error().message);
     }
+    reached(TransmitStep::Session);
     t30::CallSession& s = **session;
     // Every page the remote confirmed is durable before anything else is reported (the
     // progress the operator sees never runs ahead of what a kill would keep).
@@ -103,6 +131,7 @@ TransmitReport Transmitter::run(gate::ClearedRelease&& release) {
             while (!runner.finished()) {
                 if (ro.stop_requested()) runner.cancel();
                 runner.service(ro.poll);
+                check_first_byte();
                 journal_pages();
             }
             run_status = runner.status();

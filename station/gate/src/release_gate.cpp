@@ -99,6 +99,19 @@ DecisionRecord base_record(const std::string& job_id, const StaffMember& request
 
 }  // namespace
 
+std::string_view to_string(GateStep step) {
+    switch (step) {
+    case GateStep::Policy: return "policy";
+    case GateStep::DocumentRead: return "document_read";
+    case GateStep::PagePreparation: return "page_preparation";
+    case GateStep::Cover: return "cover";
+    case GateStep::Spool: return "spool";
+    case GateStep::PageHashes: return "page_hashes";
+    case GateStep::AuditAppend: return "audit_append";
+    }
+    return "unknown";
+}
+
 ReleaseGate::ReleaseGate(Policy policy, Directory& directory, AuditLog& audit, DocumentIo& documents,
                          GateConfig config)
     : policy_(std::move(policy)),
@@ -152,6 +165,7 @@ Result<Decision> ReleaseGate::refuse(DecisionRecord record, std::vector<Finding>
     record.findings = refusal.findings;
     auto seq = audit_.append_decision(record);
     if (!seq) return fail(seq.take_error());
+    step(GateStep::AuditAppend);
     // The requested id is free text until the directory knows it (a record number
     // pasted into the wrong field must not reach the log); a known id is directory data.
     const std::string recipient =
@@ -174,9 +188,11 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
     const int total = static_cast<int>(pages.size());
     if (auto f = validate_cover(cover, total); !f.empty())
         return fail(Errc::Internal, "gate: the cover stopped matching the job (" + f.front().rule_id + ")");
+    step(GateStep::Cover);
 
     auto content_hash = spool_pages(record.job_id + ".tif", pages);
     if (!content_hash) return fail(content_hash.take_error());
+    step(GateStep::Spool);
     const auto final_path = config_.spool_dir / (record.job_id + ".tif");
     std::error_code ec;
 
@@ -188,6 +204,7 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
     for (const auto& p : pages) record.page_sha256.push_back(page_hash(p));
     record.cover_sha256 = record.page_sha256.front();
     record.cover = cover;
+    step(GateStep::PageHashes);
 
     // No token without its audit entry.
     auto seq = audit_.append_decision(record);
@@ -195,6 +212,7 @@ Result<Decision> ReleaseGate::clear(DecisionRecord record, const CoverFields& co
         std::filesystem::remove(final_path, ec);
         return fail(seq.take_error());
     }
+    step(GateStep::AuditAppend);
 
     ClearedRelease token;
     token.valid_ = true;
@@ -239,6 +257,7 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
         for (auto& f : validate_cover(cover, total)) findings.push_back(std::move(f));
         check_no_member_reference(cover, req.member_reference, findings);
     }
+    step(GateStep::Policy);
     if (!findings.empty() || verdict.rule_id.empty()) {
         if (findings.empty()) return fail(Errc::Internal, "gate: no rule matched and nothing refused");
         return refuse(std::move(record), std::move(findings));
@@ -256,6 +275,7 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
         const std::string where = "documents[" + std::to_string(i) + "]";
         // Only the selected pages are decoded, under the station's limits.
         auto doc = documents_.read_selected(d.path, d.pages);
+        step(GateStep::DocumentRead);
         if (!doc) {
             FAX_LOG(Warn, kLog, "decision " + *job_id + ": " + where + " could not be read");
             const bool limit = t30::is_limit_error(doc.error());
@@ -293,6 +313,7 @@ Result<Decision> ReleaseGate::evaluate(const ReleaseRequest& req, const Context&
             }
             pages.push_back(std::move(*norm));
         }
+        step(GateStep::PagePreparation);
     }
     if (!doc_findings.empty()) return refuse(std::move(record), std::move(doc_findings));
     return clear(std::move(record), cover, std::move(pages), *entry);
@@ -324,6 +345,7 @@ Result<Decision> ReleaseGate::evaluate_verification_test(const VerificationTestR
                      " to confirm that you received it.";
         for (auto& f : validate_cover(cover, 1)) findings.push_back(std::move(f));
     }
+    step(GateStep::Policy);
     if (!findings.empty() || verdict.rule_id.empty()) {
         if (findings.empty()) return fail(Errc::Internal, "gate: no rule matched and nothing refused");
         return refuse(std::move(record), std::move(findings));

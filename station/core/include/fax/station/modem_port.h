@@ -122,6 +122,10 @@ public:
     void close();
     bool is_open() const { return transport_ != nullptr; }
     hal::Transport& transport() { return *transport_; }
+    // When the first byte was written to the modem since the last open() (by the probe or
+    // the session), if any: the moment the station first acts on the modem (faxctl send
+    // --timings). Written means accepted by the transport (the device's output queue).
+    std::optional<std::chrono::steady_clock::time_point> first_write_at() const;
     // The device the port was last opened on (its stable id names it across re-plugs).
     const std::optional<hal::DeviceDescription>& attached() const { return attached_; }
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fax/base/result.h"
@@ -26,6 +27,19 @@
 
 namespace fax::station {
 
+// How far a foreground send got before its call, for a caller that times it (faxctl
+// send --timings). FirstByte is the moment the first byte was written to the modem
+// (the probe's or the session's: ModemPort::first_write_at()); it falls inside
+// ModemIdentify when the modem is probed, after Session otherwise.
+enum class TransmitStep {
+    Journal,        // the send journal written beside the spooled file
+    ModemOpen,      // the device located and opened
+    ModemIdentify,  // profile and class settled (probed unless both are configured)
+    Session,        // the session made: it re-checked the spooled file's SHA-256, consumed the release
+    FirstByte,      // the first byte written to the modem
+};
+std::string_view to_string(TransmitStep step);  // "journal", "modem_open", ...
+
 struct TransmitOptions {
     ModemConfig modem;  // opened through ModemPort (any device form, any class)
     std::string local_ident = "FAXSTACK";
@@ -33,6 +47,9 @@ struct TransmitOptions {
     std::function<bool()> stop_requested;
     // Every session event, for live progress (no document content in them).
     std::function<void(const t30::SessionEvent&)> on_event;
+    // Each step with the moment it was reached (steady clock), once, in the order
+    // reached; FirstByte is reported as soon as the send sees it happened.
+    std::function<void(TransmitStep, std::chrono::steady_clock::time_point)> on_step;
 };
 
 struct TransmitReport {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,20 @@ private:
     std::variant<ClearedRelease, Refusal> v_;
 };
 
+// The steps of a decision as they finish, in the order evaluate() runs them (a document's
+// read and its page preparation repeat per document; a refusal ends with AuditAppend).
+// For a caller that times them (faxctl send --timings): the gate itself reads no clock.
+enum class GateStep {
+    Policy,           // recipient looked up, policy decided, cover fields checked
+    DocumentRead,     // one document read (TIFF/PBM decoded, PDF rendered) under the limits
+    PagePreparation,  // its selected pages normalised to fax pages
+    Cover,            // the cover rendered, normalised and validated against the pages
+    Spool,            // cover + pages written to the spool as one fax TIFF, the file hashed
+    PageHashes,       // every page hashed for the audit record
+    AuditAppend,      // the decision durably appended to the audit trail
+};
+std::string_view to_string(GateStep step);  // "policy", "document_read", ...
+
 // A request to verify a directory entry's number with a cover-only test fax.
 struct VerificationTestRequest {
     StaffMember requester;
@@ -92,6 +107,9 @@ public:
     ReleaseGate(Policy policy, Directory& directory, AuditLog& audit, DocumentIo& documents, GateConfig config);
 
     const Policy& policy() const { return policy_; }
+
+    // Called as each step of a decision finishes (none by default). It must not throw.
+    void set_step_observer(std::function<void(GateStep)> observer) { on_step_ = std::move(observer); }
 
     Result<Decision> evaluate(const ReleaseRequest& request, const Context& context);
 
@@ -137,6 +155,10 @@ private:
     GateConfig config_;
     // Fonts and rendered glyphs kept from one cover to the next (cover_sheet.h).
     CoverRenderer covers_;
+    std::function<void(GateStep)> on_step_;
+    void step(GateStep s) const {
+        if (on_step_) on_step_(s);
+    }
 };
 
 }  // namespace fax::gate
