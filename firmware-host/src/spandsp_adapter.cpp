@@ -202,8 +202,16 @@ void FaxEngine::rx(std::span<const int16_t> in) {
 void FaxEngine::terminate() { t30_terminate(fax_get_t30_state(state_.get())); }
 
 FaxStats FaxEngine::stats() const {
+    return t30_stats(fax_get_t30_state(state_.get()));
+}
+
+std::string FaxEngine::remote_ident() const {
+    return t30_remote_ident(fax_get_t30_state(state_.get()));
+}
+
+FaxStats t30_stats(t30_state_t* t30) {
     t30_stats_t st{};
-    t30_get_transfer_statistics(fax_get_t30_state(state_.get()), &st);
+    t30_get_transfer_statistics(t30, &st);
     FaxStats out;
     out.pages_tx = st.pages_tx;
     out.pages_rx = st.pages_rx;
@@ -213,8 +221,8 @@ FaxStats FaxEngine::stats() const {
     return out;
 }
 
-std::string FaxEngine::remote_ident() const {
-    const char* id = t30_get_rx_ident(fax_get_t30_state(state_.get()));
+std::string t30_remote_ident(t30_state_t* t30) {
+    const char* id = t30_get_rx_ident(t30);
     return id ? std::string(id) : std::string();
 }
 
@@ -478,20 +486,11 @@ void Class2T30Engine::rx(std::span<const int16_t> in) {
 void Class2T30Engine::terminate() { t30_terminate(fax_get_t30_state(state_.get())); }
 
 FaxStats Class2T30Engine::stats() const {
-    t30_stats_t st{};
-    t30_get_transfer_statistics(fax_get_t30_state(state_.get()), &st);
-    FaxStats out;
-    out.pages_tx = st.pages_tx;
-    out.pages_rx = st.pages_rx;
-    out.bit_rate = st.bit_rate;
-    out.ecm = st.error_correcting_mode != 0;
-    out.encoding = st.encoding;
-    return out;
+    return t30_stats(fax_get_t30_state(state_.get()));
 }
 
 std::string Class2T30Engine::remote_ident() const {
-    const char* id = t30_get_rx_ident(fax_get_t30_state(state_.get()));
-    return id ? std::string(id) : std::string();
+    return t30_remote_ident(fax_get_t30_state(state_.get()));
 }
 
 // ---------------------------------------------------------------- T.4 page codec

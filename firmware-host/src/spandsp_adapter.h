@@ -316,6 +316,9 @@ private:
 };
 
 std::string completion_text(int t30_completion_code);
+// A T.30 engine's transfer statistics and the far end's ident (CSI/TSI), whichever front end it has.
+FaxStats t30_stats(t30_state_t* t30);
+std::string t30_remote_ident(t30_state_t* t30);
 // Points SpanDSP's logging of `ls` at fax::log with `tag` (which must outlive `ls`).
 void configure_logging(logging_state_t* ls, const std::string& tag);
 

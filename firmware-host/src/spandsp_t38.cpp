@@ -458,21 +458,10 @@ bool T38TerminalEngine::t38_tx_idle() const { return state_->t38_fe.timed_step =
 
 void T38TerminalEngine::terminate() { t30_terminate(t38_terminal_get_t30_state(state_.get())); }
 
-FaxStats T38TerminalEngine::stats() const {
-    t30_stats_t st{};
-    t30_get_transfer_statistics(t38_terminal_get_t30_state(state_.get()), &st);
-    FaxStats out;
-    out.pages_tx = st.pages_tx;
-    out.pages_rx = st.pages_rx;
-    out.bit_rate = st.bit_rate;
-    out.ecm = st.error_correcting_mode != 0;
-    out.encoding = st.encoding;
-    return out;
-}
+FaxStats T38TerminalEngine::stats() const { return t30_stats(t38_terminal_get_t30_state(state_.get())); }
 
 std::string T38TerminalEngine::remote_ident() const {
-    const char* id = t30_get_rx_ident(t38_terminal_get_t30_state(state_.get()));
-    return id ? std::string(id) : std::string();
+    return t30_remote_ident(t38_terminal_get_t30_state(state_.get()));
 }
 
 // ---------------------------------------------------------------- T38GatewayEngine
