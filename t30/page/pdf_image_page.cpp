@@ -3,7 +3,7 @@
 // qpdf 11: std::shared_ptr throughout, no PointerHolder.
 #define POINTERHOLDER_TRANSITION 4
 
-#include <qpdf/Buffer.hh>
+#include <qpdf/Pipeline.hh>
 #include <qpdf/Pl_Discard.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFLogger.hh>
@@ -239,10 +239,33 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
 struct Mask {
     int width = 0, height = 0;
     bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints
-    std::shared_ptr<Buffer> data;
+    const uint8_t* data = nullptr;  // the first (width + 7) / 8 * height decoded bytes
 };
 
-std::optional<Mask> read_mask(QPDFObjectHandle image) {
+// Decoded stream data into a buffer that is kept from page to page (a scan's pages are the
+// same size: no allocation, no fresh memory to fault in, no growing copies). Only the first
+// `want` bytes are kept, which is all poppler reads of an image; the rest is counted.
+class SampleSink final : public Pipeline {
+public:
+    explicit SampleSink(std::vector<uint8_t>& buf) : Pipeline("fax image samples", nullptr), buf_(buf) {}
+    void start(std::size_t want) {
+        want_ = want;
+        got_ = 0;
+        if (buf_.size() < want) buf_.resize(want);
+    }
+    void write(unsigned char const* data, size_t len) override {
+        if (got_ < want_) std::memcpy(buf_.data() + got_, data, std::min(len, want_ - got_));
+        got_ += len;
+    }
+    void finish() override {}
+    std::size_t got() const { return got_; }
+
+private:
+    std::vector<uint8_t>& buf_;
+    std::size_t want_ = 0, got_ = 0;
+};
+
+std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
     if (!image.isStream()) return std::nullopt;
     QPDFObjectHandle d = image.getDict();
     for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/F", "/DP", "/SMask", "/Mask", "/OC", "/SMaskInData"})
@@ -278,9 +301,14 @@ std::optional<Mask> read_mask(QPDFObjectHandle image) {
     QPDFObjectHandle parms = d.getKey("/DecodeParms");
     if (!parms.isNull() && !(parms.isArray() && parms.getArrayNItems() == 1 && parms.getArrayItem(0).isNull()))
         return std::nullopt;
-    m.data = image.getStreamData(qpdf_dl_generalized);
     const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
-    if (!m.data || m.data->getSize() < need) return std::nullopt;  // poppler pads short data its own way
+    SampleSink sink(buffer);
+    sink.start(static_cast<std::size_t>(need));
+    bool filtered = false;
+    if (!image.pipeStreamData(&sink, &filtered, 0, qpdf_dl_generalized, true) || (!filter.isNull() && !filtered))
+        return std::nullopt;  // damaged, or a filter qpdf did not apply
+    if (sink.got() < need) return std::nullopt;  // poppler pads short data its own way
+    m.data = buffer.data();
     return m;
 }
 
@@ -310,6 +338,7 @@ int floor_int(double v) { return static_cast<int>(std::floor(v)); }
 struct PdfImagePages::Impl {
     QPDF pdf;
     std::vector<QPDFPageObjectHelper> pages;
+    std::vector<uint8_t> samples;  // the decoded image of the page in hand, reused
 
     std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width);
 };
@@ -420,7 +449,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     check.clip = clip;
     page.parseContents(&check);
     if (check.bad || !check.image_ctm) return std::nullopt;
-    auto mask = read_mask(image);
+    auto mask = read_mask(image, samples);
     if (!mask) return std::nullopt;
 
     // SplashOutputDev::drawImageMask's image matrix, and Splash::fillImageMask's target
@@ -448,7 +477,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
     const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
-    const uint8_t* src = mask->data->getBuffer();
+    const uint8_t* src = mask->data;
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
     // Destination columns in runs whose source columns are consecutive (one run at the
     // image's own size; Bresenham's repeated columns start new runs).
@@ -478,6 +507,16 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
         };
         for (const Run& run : runs) {
             int x = run.dx, sx = run.sx, left = run.len;
+            if (((x | sx) & 7) == 0 && left >= 8) {
+                // Both on byte boundaries (a scan drawn at its own size): whole bytes.
+                const int whole = left >> 3;
+                uint8_t* dp = d + (x >> 3);
+                const uint8_t* sp = s + (sx >> 3);
+                for (int i = 0; i < whole; ++i) dp[i] = static_cast<uint8_t>(dp[i] | (sp[i] ^ flip_bits));
+                x += 8 * whole;
+                sx += 8 * whole;
+                left -= 8 * whole;
+            }
             while (left > 0) {
                 const int off = x & 7;
                 const int n = std::min(left, 8 - off);

@@ -229,8 +229,10 @@ int prep_one(const std::string& in, const std::string& out) {
     }
     std::vector<t30::Bitmap> norm;
     norm.reserve(pages->size());
-    for (const auto& p : *pages) {
-        auto n = t30::normalise_page(p);
+    for (auto& p : *pages) {
+        // Moved, as the station's gate does (normalise_owned): a page already at fax
+        // resolution and width is kept, not copied.
+        auto n = t30::normalise_page(std::move(p));
         if (!n) {
             std::fprintf(stderr, "faxbench --prep-one: %s\n", n.error().to_string().c_str());
             return 1;
