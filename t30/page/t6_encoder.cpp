@@ -96,14 +96,25 @@ constexpr std::array<uint8_t, 256> kReversed = [] {
     return r;
 }();
 
-// Codes packed first bit first into a 64-bit accumulator, flushed a byte at a time.
+// Codes packed first bit first into a 64-bit accumulator, stored 32 bits at a time into
+// `out` (grown as needed; `size()` bytes are the data).
 class BitWriter {
 public:
     explicit BitWriter(std::vector<uint8_t>& out) : out_(out) {}
     void put(Code c) {
-        if (used_ + c.len > 64) flush_bytes();
-        acc_ |= static_cast<uint64_t>(c.bits) << (64 - used_ - c.len);
+        acc_ |= static_cast<uint64_t>(c.bits) << (64 - used_ - c.len);  // used_ < 32, len <= 13
         used_ += c.len;
+        if (used_ >= 32) {
+            if (pos_ + 4 > out_.size()) out_.resize(2 * out_.size() + 64);
+            const auto word = static_cast<uint32_t>(acc_ >> 32);
+            out_[pos_] = static_cast<uint8_t>(word >> 24);
+            out_[pos_ + 1] = static_cast<uint8_t>(word >> 16);
+            out_[pos_ + 2] = static_cast<uint8_t>(word >> 8);
+            out_[pos_ + 3] = static_cast<uint8_t>(word);
+            pos_ += 4;
+            acc_ <<= 32;
+            used_ -= 32;
+        }
     }
     // A run's make-up codes (while longer than 2623: 2560 at a time, then one for the
     // multiple of 64 left) and its terminating code.
@@ -118,37 +129,31 @@ public:
         }
         put(t.term[static_cast<std::size_t>(n)]);
     }
-    // The last bits, padded with zeros to a byte.
+    // The last bits, padded with zeros to a byte; the buffer cut to the data.
     void finish() {
-        flush_bytes();
-        if (used_ > 0) {
-            out_.push_back(static_cast<uint8_t>(acc_ >> 56));
-            acc_ = 0;
-            used_ = 0;
+        out_.resize(pos_ + 4);
+        for (; used_ > 0; used_ -= 8) {
+            out_[pos_++] = static_cast<uint8_t>(acc_ >> 56);
+            acc_ <<= 8;
         }
+        out_.resize(pos_);
     }
 
 private:
-    void flush_bytes() {
-        while (used_ >= 8) {
-            out_.push_back(static_cast<uint8_t>(acc_ >> 56));
-            acc_ <<= 8;
-            used_ -= 8;
-        }
-    }
     std::vector<uint8_t>& out_;
+    std::size_t pos_ = 0;
     uint64_t acc_ = 0;
     int used_ = 0;
 };
 
 // The changing elements of a row (T.4 §4.2.1.3.1: a pixel of another colour than the one
 // before it, the one before the first being white), ascending, followed by `width` three
-// times so that the coder can look two past any element. Even indices are changes to
-// black, odd ones to white.
-void changing_elements(const uint8_t* row, std::size_t stride, int width, std::vector<int>& out) {
-    out.clear();
+// times so that the coder can look two past any element: written to `out`, which holds
+// width + 3 elements. Even indices are changes to black, odd ones to white.
+void changing_elements(const uint8_t* row, std::size_t stride, int width, int* out) {
     uint64_t prev_last = 0;  // the last pixel of the previous word, as bit 63 after the shift
     const std::size_t words = (stride + 7) / 8;
+    int* o = out;
     for (std::size_t w = 0; w < words; ++w) {
         uint64_t v = 0;
         const std::size_t at = 8 * w, n = std::min<std::size_t>(8, stride - at);
@@ -160,20 +165,16 @@ void changing_elements(const uint8_t* row, std::size_t stride, int width, std::v
         }
         // Pixel x of the word is bit 63 - x; a change is a pixel unlike the one to its left.
         const int base = static_cast<int>(64 * w);
-        if (base + 64 > width) {
-            const int keep = width - base;  // 1..63 here: the pixels of the last word
-            v &= ~(~uint64_t{0} >> keep);
-        }
         uint64_t changes = v ^ ((v >> 1) | prev_last);
         prev_last = v << 63;
+        if (base + 64 > width) changes &= ~(~uint64_t{0} >> (width - base));  // pixels < width only
         while (changes != 0) {
-            const int x = base + std::countl_zero(changes);
-            if (x >= width) break;
-            out.push_back(x);
-            changes &= ~(uint64_t{1} << (63 - (x - base)));
+            const int bit = std::countl_zero(changes);
+            *o++ = base + bit;
+            changes &= ~(uint64_t{1} << (63 - bit));
         }
     }
-    out.insert(out.end(), 3, width);
+    o[0] = o[1] = o[2] = width;
 }
 
 }  // namespace
@@ -181,13 +182,14 @@ void changing_elements(const uint8_t* row, std::size_t stride, int width, std::v
 std::vector<uint8_t> encode_t6(const Bitmap& page, BitOrder order) {
     std::vector<uint8_t> out;
     if (!page.well_formed()) return out;
-    out.reserve(page.bits.size() / 8 + 64);
+    out.resize(page.bits.size() / 8 + 64);
     BitWriter bw(out);
     const int width = page.width;
-    std::vector<int> ref, cur;
-    ref.assign(3, width);  // the line above the first: all white
-    cur.reserve(static_cast<std::size_t>(width) + 4);
-    ref.reserve(static_cast<std::size_t>(width) + 4);
+    // A row has at most `width` changes (a change at x < width only), then three sentinels.
+    // The line above the first is all white: no change, only the sentinels.
+    std::vector<int> lists(2 * (static_cast<std::size_t>(width) + 3), width);
+    int* ref = lists.data();
+    int* cur = lists.data() + width + 3;
     for (int y = 0; y < page.height; ++y) {
         changing_elements(page.row(y), page.stride(), width, cur);
         // T.4 §4.2.1.3.2 as T.6 codes it: a0 starts before the first pixel (white).
