@@ -3,6 +3,7 @@
 // qpdf 11: std::shared_ptr throughout, no PointerHolder.
 #define POINTERHOLDER_TRANSITION 4
 
+#include <qpdf/Buffer.hh>
 #include <qpdf/Pipeline.hh>
 #include <qpdf/Pl_Discard.hh>
 #include <qpdf/QPDF.hh>
@@ -11,6 +12,8 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
 
+#include <tiffio.h>
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -18,6 +21,8 @@
 #include <cstring>
 #include <string_view>
 #include <vector>
+
+#include "fax/t30/tiff_io.h"
 
 namespace fax::t30::detail {
 namespace {
@@ -265,6 +270,139 @@ private:
     std::size_t want_ = 0, got_ = 0;
 };
 
+// --- CCITTFaxDecode (T.6, "Group 4") image data, decoded by libtiff ---------------------
+//
+// The stream's bytes are wrapped in a one-strip TIFF in memory and read through
+// TIFFClientOpen. Only data that decodes cleanly is used: exactly the image's rows, no
+// warning or error from the decoder (a bad code, data ending early); poppler's own decoder
+// gives the same pixels for such data (both follow T.6), and anything else is left to it.
+
+struct MemoryTiff {
+    std::vector<uint8_t> bytes;
+    toff_t pos = 0;
+};
+
+tsize_t mem_read(thandle_t h, tdata_t buf, tsize_t n) {
+    auto* m = static_cast<MemoryTiff*>(h);
+    if (n < 0 || m->pos >= m->bytes.size()) return 0;
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(n), m->bytes.size() - m->pos);
+    std::memcpy(buf, m->bytes.data() + m->pos, k);
+    m->pos += k;
+    return static_cast<tsize_t>(k);
+}
+tsize_t mem_write(thandle_t, tdata_t, tsize_t) { return 0; }
+toff_t mem_seek(thandle_t h, toff_t off, int whence) {
+    auto* m = static_cast<MemoryTiff*>(h);
+    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : static_cast<toff_t>(m->bytes.size());
+    if (off > UINT64_MAX - base) return static_cast<toff_t>(-1);
+    m->pos = base + off;
+    return m->pos;
+}
+int mem_close(thandle_t) { return 0; }
+toff_t mem_size(thandle_t h) { return static_cast<MemoryTiff*>(h)->bytes.size(); }
+int mem_map(thandle_t, tdata_t*, toff_t*) { return 0; }
+void mem_unmap(thandle_t, tdata_t, toff_t) {}
+
+void put16(std::vector<uint8_t>& b, uint16_t v) {
+    b.push_back(static_cast<uint8_t>(v));
+    b.push_back(static_cast<uint8_t>(v >> 8));
+}
+void put32(std::vector<uint8_t>& b, uint32_t v) {
+    put16(b, static_cast<uint16_t>(v));
+    put16(b, static_cast<uint16_t>(v >> 16));
+}
+
+// T.6 data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
+// or false.
+bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std::vector<uint8_t>& out) {
+    if (size == 0 || size > (1u << 30)) return false;
+    // Little-endian classic TIFF: header, one directory of 11 entries (ascending tags), data.
+    struct Entry {
+        uint16_t tag, type;
+        uint32_t value;
+    };
+    constexpr uint16_t kShort = 3, kLong = 4;
+    constexpr uint32_t kDataAt = 8 + 2 + 11 * 12 + 4;
+    const Entry entries[] = {
+        {TIFFTAG_IMAGEWIDTH, kLong, static_cast<uint32_t>(width)},
+        {TIFFTAG_IMAGELENGTH, kLong, static_cast<uint32_t>(height)},
+        {TIFFTAG_BITSPERSAMPLE, kShort, 1},
+        {TIFFTAG_COMPRESSION, kShort, COMPRESSION_CCITTFAX4},
+        {TIFFTAG_PHOTOMETRIC, kShort, PHOTOMETRIC_MINISWHITE},
+        {TIFFTAG_FILLORDER, kShort, FILLORDER_MSB2LSB},
+        {TIFFTAG_STRIPOFFSETS, kLong, kDataAt},
+        {TIFFTAG_SAMPLESPERPIXEL, kShort, 1},
+        {TIFFTAG_ROWSPERSTRIP, kLong, static_cast<uint32_t>(height)},
+        {TIFFTAG_STRIPBYTECOUNTS, kLong, static_cast<uint32_t>(size)},
+        {TIFFTAG_T6OPTIONS, kLong, 0},
+    };
+    MemoryTiff m;
+    m.bytes.reserve(kDataAt + size);
+    m.bytes.insert(m.bytes.end(), {'I', 'I', 42, 0});
+    put32(m.bytes, 8);
+    put16(m.bytes, 11);
+    for (const Entry& e : entries) {
+        put16(m.bytes, e.tag);
+        put16(m.bytes, e.type);
+        put32(m.bytes, 1);
+        if (e.type == kShort) {
+            put16(m.bytes, static_cast<uint16_t>(e.value));
+            put16(m.bytes, 0);
+        } else {
+            put32(m.bytes, e.value);
+        }
+    }
+    put32(m.bytes, 0);
+    if (m.bytes.size() != kDataAt) return false;
+    m.bytes.insert(m.bytes.end(), data, data + size);
+
+    TiffDiagnostics diag;  // any warning of the decoder (a bad code, too few rows) is a refusal
+    struct Close {
+        void operator()(TIFF* t) const { TIFFClose(t); }
+    };
+    std::unique_ptr<TIFF, Close> t(TIFFClientOpen("fax image", "rm", &m, mem_read, mem_write, mem_seek, mem_close,
+                                                  mem_size, mem_map, mem_unmap));
+    if (!t) return false;
+    const std::size_t need = (static_cast<std::size_t>(width) + 7) / 8 * static_cast<std::size_t>(height);
+    if (out.size() < need) out.resize(need);
+    const tmsize_t got = TIFFReadEncodedStrip(t.get(), 0, out.data(), static_cast<tmsize_t>(need));
+    return got == static_cast<tmsize_t>(need) && !diag.has_error() && diag.warnings().empty();
+}
+
+// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does: T.6
+// (K < 0), Columns equal to the image's width, Rows absent or its height, no byte-aligned
+// rows and no EOL codes. black_is_1 says which decoded colour the samples give as 1.
+bool t6_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1) {
+    if (!parms.isDictionary()) return false;
+    black_is_1 = false;
+    bool t6 = false, columns = false;
+    for (const auto& key : parms.getKeys()) {
+        QPDFObjectHandle v = parms.getKey(key);
+        if (key == "/K") {
+            if (!v.isInteger() || v.getIntValue() >= 0) return false;
+            t6 = true;
+        } else if (key == "/Columns") {
+            if (!v.isInteger() || v.getIntValue() != width) return false;
+            columns = true;
+        } else if (key == "/Rows") {
+            if (!v.isInteger() || v.getIntValue() != height) return false;
+        } else if (key == "/BlackIs1") {
+            if (!v.isBool()) return false;
+            black_is_1 = v.getBoolValue();
+        } else if (key == "/EncodedByteAlign" || key == "/EndOfLine") {
+            if (!v.isBool() || v.getBoolValue()) return false;
+        } else if (key == "/EndOfBlock") {
+            if (!v.isBool()) return false;
+        } else if (key == "/DamagedRowsBeforeError") {
+            if (!v.isInteger()) return false;
+        } else {
+            return false;
+        }
+    }
+    // Columns defaults to 1728 in a PDF: spelled out or that.
+    return t6 && (columns || width == 1728);
+}
+
 std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
     if (!image.isStream()) return std::nullopt;
     QPDFObjectHandle d = image.getDict();
@@ -292,16 +430,35 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
         else if (!(*a == 0 && *b == 1)) return std::nullopt;
     }
     QPDFObjectHandle filter = d.getKey("/Filter");
+    const bool filter_array = filter.isArray();
     if (filter.isArray()) {
         if (filter.getArrayNItems() == 0) filter = QPDFObjectHandle::newNull();
         else if (filter.getArrayNItems() == 1) filter = filter.getArrayItem(0);
         else return std::nullopt;
     }
-    if (!filter.isNull() && !filter.isNameAndEquals("/FlateDecode")) return std::nullopt;
     QPDFObjectHandle parms = d.getKey("/DecodeParms");
-    if (!parms.isNull() && !(parms.isArray() && parms.getArrayNItems() == 1 && parms.getArrayItem(0).isNull()))
-        return std::nullopt;
+    if (parms.isArray()) {
+        if (parms.getArrayNItems() != 1) return std::nullopt;
+        parms = parms.getArrayItem(0);
+    }
     const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
+    if (filter.isNameAndEquals("/CCITTFaxDecode")) {
+        // What a scanner writes: the raw T.6 data, decoded here by libtiff (1 = black).
+        // The parameters as poppler pairs them with the filter: an array for an array.
+        if (d.getKey("/DecodeParms").isArray() != filter_array) return std::nullopt;
+        bool black_is_1 = false;
+        if (!t6_parameters(parms, m.width, m.height, black_is_1)) return std::nullopt;
+        std::shared_ptr<Buffer> raw = image.getRawStreamData();
+        if (!raw) return std::nullopt;
+        if (!decode_t6(raw->getBuffer(), raw->getSize(), m.width, m.height, buffer)) return std::nullopt;
+        // The samples as the PDF defines them: BlackIs1 false makes black pixels 0.
+        if (!black_is_1)
+            for (std::size_t i = 0; i < static_cast<std::size_t>(need); ++i) buffer[i] = static_cast<uint8_t>(~buffer[i]);
+        m.data = buffer.data();
+        return m;
+    }
+    if (!filter.isNull() && !filter.isNameAndEquals("/FlateDecode")) return std::nullopt;
+    if (!parms.isNull()) return std::nullopt;
     SampleSink sink(buffer);
     sink.start(static_cast<std::size_t>(need));
     bool filtered = false;
