@@ -102,7 +102,7 @@ class BitWriter {
 public:
     explicit BitWriter(std::vector<uint8_t>& out) : out_(out) {}
     void put(Code c) {
-        acc_ |= static_cast<uint64_t>(c.bits) << (64 - used_ - c.len);  // used_ < 32, len <= 13
+        acc_ |= static_cast<uint64_t>(c.bits) << (64 - used_ - c.len);  // used_ < 32, len <= 32
         used_ += c.len;
         if (used_ >= 32) {
             if (pos_ + 4 > out_.size()) out_.resize(2 * out_.size() + 64);
@@ -150,7 +150,7 @@ private:
 // before it, the one before the first being white), ascending, followed by `width` three
 // times so that the coder can look two past any element: written to `out`, which holds
 // width + 3 elements. Even indices are changes to black, odd ones to white.
-void changing_elements(const uint8_t* row, std::size_t stride, int width, int* out) {
+int changing_elements(const uint8_t* row, std::size_t stride, int width, int* out) {
     uint64_t prev_last = 0;  // the last pixel of the previous word, as bit 63 after the shift
     const std::size_t words = (stride + 7) / 8;
     int* o = out;
@@ -175,6 +175,13 @@ void changing_elements(const uint8_t* row, std::size_t stride, int width, int* o
         }
     }
     o[0] = o[1] = o[2] = width;
+    return static_cast<int>(o - out);
+}
+
+// The row's pixels equal those of `above` (the padding bits of the last byte aside).
+bool same_pixels(const uint8_t* row, const uint8_t* above, std::size_t stride, uint8_t last_mask) {
+    if (std::memcmp(row, above, stride - 1) != 0) return false;
+    return ((row[stride - 1] ^ above[stride - 1]) & last_mask) == 0;
 }
 
 }  // namespace
@@ -190,8 +197,19 @@ std::vector<uint8_t> encode_t6(const Bitmap& page, BitOrder order) {
     std::vector<int> lists(2 * (static_cast<std::size_t>(width) + 3), width);
     int* ref = lists.data();
     int* cur = lists.data() + width + 3;
+    int ref_changes = 0;
+    const uint8_t last_mask = page.last_byte_mask();
     for (int y = 0; y < page.height; ++y) {
-        changing_elements(page.row(y), page.stride(), width, cur);
+        if (y > 0 && same_pixels(page.row(y), page.row(y - 1), page.stride(), last_mask)) {
+            // The row above again: every changing element, and the end of the row, is V0
+            // (a1 = b1 at each step), one bit "1" each; the reference line stays.
+            for (int left = ref_changes + 1; left > 0; left -= 32) {
+                const int n = std::min(left, 32);
+                bw.put(Code{n == 32 ? 0xffffffffu : (1u << n) - 1, n});
+            }
+            continue;
+        }
+        const int changes = changing_elements(page.row(y), page.stride(), width, cur);
         // T.4 §4.2.1.3.2 as T.6 codes it: a0 starts before the first pixel (white).
         int a0 = -1;
         std::size_t ca = 0;  // cur[ca] = a1, the first change after a0; its parity is a0's colour
@@ -220,6 +238,7 @@ std::vector<uint8_t> encode_t6(const Bitmap& page, BitOrder order) {
             }
         }
         std::swap(ref, cur);
+        ref_changes = changes;
     }
     bw.put(kEol);  // EOFB
     bw.put(kEol);
