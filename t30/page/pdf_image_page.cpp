@@ -277,29 +277,43 @@ private:
 // warning or error from the decoder (a bad code, data ending early); poppler's own decoder
 // gives the same pixels for such data (both follow T.6), and anything else is left to it.
 
+// The TIFF's header and directory (`bytes`), then the stream's data where it is (not copied).
 struct MemoryTiff {
     std::vector<uint8_t> bytes;
+    const uint8_t* data = nullptr;
+    std::size_t data_size = 0;
     toff_t pos = 0;
+    std::size_t size() const { return bytes.size() + data_size; }
 };
 
 tsize_t mem_read(thandle_t h, tdata_t buf, tsize_t n) {
     auto* m = static_cast<MemoryTiff*>(h);
-    if (n < 0 || m->pos >= m->bytes.size()) return 0;
-    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(n), m->bytes.size() - m->pos);
-    std::memcpy(buf, m->bytes.data() + m->pos, k);
-    m->pos += k;
-    return static_cast<tsize_t>(k);
+    if (n < 0 || m->pos >= m->size()) return 0;
+    auto* out = static_cast<uint8_t*>(buf);
+    std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(n), m->size() - m->pos), done = 0;
+    if (m->pos < m->bytes.size()) {
+        const std::size_t k = std::min<std::size_t>(want, m->bytes.size() - m->pos);
+        std::memcpy(out, m->bytes.data() + m->pos, k);
+        done = k;
+    }
+    if (done < want) {
+        const std::size_t at = m->pos + done - m->bytes.size();
+        std::memcpy(out + done, m->data + at, want - done);
+        done = want;
+    }
+    m->pos += done;
+    return static_cast<tsize_t>(done);
 }
 tsize_t mem_write(thandle_t, tdata_t, tsize_t) { return 0; }
 toff_t mem_seek(thandle_t h, toff_t off, int whence) {
     auto* m = static_cast<MemoryTiff*>(h);
-    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : static_cast<toff_t>(m->bytes.size());
+    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : static_cast<toff_t>(m->size());
     if (off > UINT64_MAX - base) return static_cast<toff_t>(-1);
     m->pos = base + off;
     return m->pos;
 }
 int mem_close(thandle_t) { return 0; }
-toff_t mem_size(thandle_t h) { return static_cast<MemoryTiff*>(h)->bytes.size(); }
+toff_t mem_size(thandle_t h) { return static_cast<MemoryTiff*>(h)->size(); }
 int mem_map(thandle_t, tdata_t*, toff_t*) { return 0; }
 void mem_unmap(thandle_t, tdata_t, toff_t) {}
 
@@ -337,7 +351,7 @@ bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std
         {TIFFTAG_T6OPTIONS, kLong, 0},
     };
     MemoryTiff m;
-    m.bytes.reserve(kDataAt + size);
+    m.bytes.reserve(kDataAt);
     m.bytes.insert(m.bytes.end(), {'I', 'I', 42, 0});
     put32(m.bytes, 8);
     put16(m.bytes, 11);
@@ -354,7 +368,8 @@ bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std
     }
     put32(m.bytes, 0);
     if (m.bytes.size() != kDataAt) return false;
-    m.bytes.insert(m.bytes.end(), data, data + size);
+    m.data = data;
+    m.data_size = size;
 
     TiffDiagnostics diag;  // any warning of the decoder (a bad code, too few rows) is a refusal
     struct Close {
