@@ -4,12 +4,15 @@
 #define POINTERHOLDER_TRANSITION 4
 
 #include <qpdf/Buffer.hh>
+#include <qpdf/Pipeline.hh>
 #include <qpdf/Pl_Discard.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFLogger.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
+
+#include <tiffio.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +21,8 @@
 #include <cstring>
 #include <string_view>
 #include <vector>
+
+#include "fax/t30/tiff_io.h"
 
 namespace fax::t30::detail {
 namespace {
@@ -239,10 +244,181 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
 struct Mask {
     int width = 0, height = 0;
     bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints
-    std::shared_ptr<Buffer> data;
+    const uint8_t* data = nullptr;  // the first (width + 7) / 8 * height decoded bytes
 };
 
-std::optional<Mask> read_mask(QPDFObjectHandle image) {
+// Decoded stream data into a buffer that is kept from page to page (a scan's pages are the
+// same size: no allocation, no fresh memory to fault in, no growing copies). Only the first
+// `want` bytes are kept, which is all poppler reads of an image; the rest is counted.
+class SampleSink final : public Pipeline {
+public:
+    explicit SampleSink(std::vector<uint8_t>& buf) : Pipeline("fax image samples", nullptr), buf_(buf) {}
+    void start(std::size_t want) {
+        want_ = want;
+        got_ = 0;
+        if (buf_.size() < want) buf_.resize(want);
+    }
+    void write(unsigned char const* data, size_t len) override {
+        if (got_ < want_) std::memcpy(buf_.data() + got_, data, std::min(len, want_ - got_));
+        got_ += len;
+    }
+    void finish() override {}
+    std::size_t got() const { return got_; }
+
+private:
+    std::vector<uint8_t>& buf_;
+    std::size_t want_ = 0, got_ = 0;
+};
+
+// --- CCITTFaxDecode (T.6, "Group 4") image data, decoded by libtiff ---------------------
+//
+// The stream's bytes are wrapped in a one-strip TIFF in memory and read through
+// TIFFClientOpen. Only data that decodes cleanly is used: exactly the image's rows, no
+// warning or error from the decoder (a bad code, data ending early); poppler's own decoder
+// gives the same pixels for such data (both follow T.6), and anything else is left to it.
+
+// The TIFF's header and directory (`bytes`), then the stream's data where it is (not copied).
+struct MemoryTiff {
+    std::vector<uint8_t> bytes;
+    const uint8_t* data = nullptr;
+    std::size_t data_size = 0;
+    toff_t pos = 0;
+    std::size_t size() const { return bytes.size() + data_size; }
+};
+
+tsize_t mem_read(thandle_t h, tdata_t buf, tsize_t n) {
+    auto* m = static_cast<MemoryTiff*>(h);
+    if (n < 0 || m->pos >= m->size()) return 0;
+    auto* out = static_cast<uint8_t*>(buf);
+    std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(n), m->size() - m->pos), done = 0;
+    if (m->pos < m->bytes.size()) {
+        const std::size_t k = std::min<std::size_t>(want, m->bytes.size() - m->pos);
+        std::memcpy(out, m->bytes.data() + m->pos, k);
+        done = k;
+    }
+    if (done < want) {
+        const std::size_t at = m->pos + done - m->bytes.size();
+        std::memcpy(out + done, m->data + at, want - done);
+        done = want;
+    }
+    m->pos += done;
+    return static_cast<tsize_t>(done);
+}
+tsize_t mem_write(thandle_t, tdata_t, tsize_t) { return 0; }
+toff_t mem_seek(thandle_t h, toff_t off, int whence) {
+    auto* m = static_cast<MemoryTiff*>(h);
+    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : static_cast<toff_t>(m->size());
+    if (off > UINT64_MAX - base) return static_cast<toff_t>(-1);
+    m->pos = base + off;
+    return m->pos;
+}
+int mem_close(thandle_t) { return 0; }
+toff_t mem_size(thandle_t h) { return static_cast<MemoryTiff*>(h)->size(); }
+int mem_map(thandle_t, tdata_t*, toff_t*) { return 0; }
+void mem_unmap(thandle_t, tdata_t, toff_t) {}
+
+void put16(std::vector<uint8_t>& b, uint16_t v) {
+    b.push_back(static_cast<uint8_t>(v));
+    b.push_back(static_cast<uint8_t>(v >> 8));
+}
+void put32(std::vector<uint8_t>& b, uint32_t v) {
+    put16(b, static_cast<uint16_t>(v));
+    put16(b, static_cast<uint16_t>(v >> 16));
+}
+
+// T.6 data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
+// or false.
+bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std::vector<uint8_t>& out) {
+    if (size == 0 || size > (1u << 30)) return false;
+    // Little-endian classic TIFF: header, one directory of 11 entries (ascending tags), data.
+    struct Entry {
+        uint16_t tag, type;
+        uint32_t value;
+    };
+    constexpr uint16_t kShort = 3, kLong = 4;
+    constexpr uint32_t kDataAt = 8 + 2 + 11 * 12 + 4;
+    const Entry entries[] = {
+        {TIFFTAG_IMAGEWIDTH, kLong, static_cast<uint32_t>(width)},
+        {TIFFTAG_IMAGELENGTH, kLong, static_cast<uint32_t>(height)},
+        {TIFFTAG_BITSPERSAMPLE, kShort, 1},
+        {TIFFTAG_COMPRESSION, kShort, COMPRESSION_CCITTFAX4},
+        {TIFFTAG_PHOTOMETRIC, kShort, PHOTOMETRIC_MINISWHITE},
+        {TIFFTAG_FILLORDER, kShort, FILLORDER_MSB2LSB},
+        {TIFFTAG_STRIPOFFSETS, kLong, kDataAt},
+        {TIFFTAG_SAMPLESPERPIXEL, kShort, 1},
+        {TIFFTAG_ROWSPERSTRIP, kLong, static_cast<uint32_t>(height)},
+        {TIFFTAG_STRIPBYTECOUNTS, kLong, static_cast<uint32_t>(size)},
+        {TIFFTAG_T6OPTIONS, kLong, 0},
+    };
+    MemoryTiff m;
+    m.bytes.reserve(kDataAt);
+    m.bytes.insert(m.bytes.end(), {'I', 'I', 42, 0});
+    put32(m.bytes, 8);
+    put16(m.bytes, 11);
+    for (const Entry& e : entries) {
+        put16(m.bytes, e.tag);
+        put16(m.bytes, e.type);
+        put32(m.bytes, 1);
+        if (e.type == kShort) {
+            put16(m.bytes, static_cast<uint16_t>(e.value));
+            put16(m.bytes, 0);
+        } else {
+            put32(m.bytes, e.value);
+        }
+    }
+    put32(m.bytes, 0);
+    if (m.bytes.size() != kDataAt) return false;
+    m.data = data;
+    m.data_size = size;
+
+    TiffDiagnostics diag;  // any warning of the decoder (a bad code, too few rows) is a refusal
+    struct Close {
+        void operator()(TIFF* t) const { TIFFClose(t); }
+    };
+    std::unique_ptr<TIFF, Close> t(TIFFClientOpen("fax image", "rm", &m, mem_read, mem_write, mem_seek, mem_close,
+                                                  mem_size, mem_map, mem_unmap));
+    if (!t) return false;
+    const std::size_t need = (static_cast<std::size_t>(width) + 7) / 8 * static_cast<std::size_t>(height);
+    if (out.size() < need) out.resize(need);
+    const tmsize_t got = TIFFReadEncodedStrip(t.get(), 0, out.data(), static_cast<tmsize_t>(need));
+    return got == static_cast<tmsize_t>(need) && !diag.has_error() && diag.warnings().empty();
+}
+
+// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does: T.6
+// (K < 0), Columns equal to the image's width, Rows absent or its height, no byte-aligned
+// rows and no EOL codes. black_is_1 says which decoded colour the samples give as 1.
+bool t6_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1) {
+    if (!parms.isDictionary()) return false;
+    black_is_1 = false;
+    bool t6 = false, columns = false;
+    for (const auto& key : parms.getKeys()) {
+        QPDFObjectHandle v = parms.getKey(key);
+        if (key == "/K") {
+            if (!v.isInteger() || v.getIntValue() >= 0) return false;
+            t6 = true;
+        } else if (key == "/Columns") {
+            if (!v.isInteger() || v.getIntValue() != width) return false;
+            columns = true;
+        } else if (key == "/Rows") {
+            if (!v.isInteger() || v.getIntValue() != height) return false;
+        } else if (key == "/BlackIs1") {
+            if (!v.isBool()) return false;
+            black_is_1 = v.getBoolValue();
+        } else if (key == "/EncodedByteAlign" || key == "/EndOfLine") {
+            if (!v.isBool() || v.getBoolValue()) return false;
+        } else if (key == "/EndOfBlock") {
+            if (!v.isBool()) return false;
+        } else if (key == "/DamagedRowsBeforeError") {
+            if (!v.isInteger()) return false;
+        } else {
+            return false;
+        }
+    }
+    // Columns defaults to 1728 in a PDF: spelled out or that.
+    return t6 && (columns || width == 1728);
+}
+
+std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
     if (!image.isStream()) return std::nullopt;
     QPDFObjectHandle d = image.getDict();
     for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/F", "/DP", "/SMask", "/Mask", "/OC", "/SMaskInData"})
@@ -269,18 +445,42 @@ std::optional<Mask> read_mask(QPDFObjectHandle image) {
         else if (!(*a == 0 && *b == 1)) return std::nullopt;
     }
     QPDFObjectHandle filter = d.getKey("/Filter");
+    const bool filter_array = filter.isArray();
     if (filter.isArray()) {
         if (filter.getArrayNItems() == 0) filter = QPDFObjectHandle::newNull();
         else if (filter.getArrayNItems() == 1) filter = filter.getArrayItem(0);
         else return std::nullopt;
     }
-    if (!filter.isNull() && !filter.isNameAndEquals("/FlateDecode")) return std::nullopt;
     QPDFObjectHandle parms = d.getKey("/DecodeParms");
-    if (!parms.isNull() && !(parms.isArray() && parms.getArrayNItems() == 1 && parms.getArrayItem(0).isNull()))
-        return std::nullopt;
-    m.data = image.getStreamData(qpdf_dl_generalized);
+    if (parms.isArray()) {
+        if (parms.getArrayNItems() != 1) return std::nullopt;
+        parms = parms.getArrayItem(0);
+    }
     const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
-    if (!m.data || m.data->getSize() < need) return std::nullopt;  // poppler pads short data its own way
+    if (filter.isNameAndEquals("/CCITTFaxDecode")) {
+        // What a scanner writes: the raw T.6 data, decoded here by libtiff (1 = black).
+        // The parameters as poppler pairs them with the filter: an array for an array.
+        if (d.getKey("/DecodeParms").isArray() != filter_array) return std::nullopt;
+        bool black_is_1 = false;
+        if (!t6_parameters(parms, m.width, m.height, black_is_1)) return std::nullopt;
+        std::shared_ptr<Buffer> raw = image.getRawStreamData();
+        if (!raw) return std::nullopt;
+        if (!decode_t6(raw->getBuffer(), raw->getSize(), m.width, m.height, buffer)) return std::nullopt;
+        // The samples as the PDF defines them: BlackIs1 false makes black pixels 0.
+        if (!black_is_1)
+            for (std::size_t i = 0; i < static_cast<std::size_t>(need); ++i) buffer[i] = static_cast<uint8_t>(~buffer[i]);
+        m.data = buffer.data();
+        return m;
+    }
+    if (!filter.isNull() && !filter.isNameAndEquals("/FlateDecode")) return std::nullopt;
+    if (!parms.isNull()) return std::nullopt;
+    SampleSink sink(buffer);
+    sink.start(static_cast<std::size_t>(need));
+    bool filtered = false;
+    if (!image.pipeStreamData(&sink, &filtered, 0, qpdf_dl_generalized, true) || (!filter.isNull() && !filtered))
+        return std::nullopt;  // damaged, or a filter qpdf did not apply
+    if (sink.got() < need) return std::nullopt;  // poppler pads short data its own way
+    m.data = buffer.data();
     return m;
 }
 
@@ -310,6 +510,7 @@ int floor_int(double v) { return static_cast<int>(std::floor(v)); }
 struct PdfImagePages::Impl {
     QPDF pdf;
     std::vector<QPDFPageObjectHelper> pages;
+    std::vector<uint8_t> samples;  // the decoded image of the page in hand, reused
 
     std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width);
 };
@@ -420,7 +621,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     check.clip = clip;
     page.parseContents(&check);
     if (check.bad || !check.image_ctm) return std::nullopt;
-    auto mask = read_mask(image);
+    auto mask = read_mask(image, samples);
     if (!mask) return std::nullopt;
 
     // SplashOutputDev::drawImageMask's image matrix, and Splash::fillImageMask's target
@@ -448,7 +649,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
     const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
-    const uint8_t* src = mask->data->getBuffer();
+    const uint8_t* src = mask->data;
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
     // Destination columns in runs whose source columns are consecutive (one run at the
     // image's own size; Bresenham's repeated columns start new runs).
@@ -478,6 +679,16 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
         };
         for (const Run& run : runs) {
             int x = run.dx, sx = run.sx, left = run.len;
+            if (((x | sx) & 7) == 0 && left >= 8) {
+                // Both on byte boundaries (a scan drawn at its own size): whole bytes.
+                const int whole = left >> 3;
+                uint8_t* dp = d + (x >> 3);
+                const uint8_t* sp = s + (sx >> 3);
+                for (int i = 0; i < whole; ++i) dp[i] = static_cast<uint8_t>(dp[i] | (sp[i] ^ flip_bits));
+                x += 8 * whole;
+                sx += 8 * whole;
+                left -= 8 * whole;
+            }
             while (left > 0) {
                 const int off = x & 7;
                 const int n = std::min(left, 8 - off);

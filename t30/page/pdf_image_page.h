@@ -8,7 +8,10 @@
 //   - /Rotate 0, no /Annots, no /UserUnit, a crop box inside the media box;
 //   - its resources have no fonts, and one XObject: an image mask (/ImageMask true, 1 bit,
 //     /Decode absent, [0 1] or [1 0], no /OC), unfiltered or /FlateDecode (what qpdf
-//     decodes; the Flate streams were counted against max_decompressed_bytes before);
+//     decodes; the Flate streams were counted against max_decompressed_bytes before), or
+//     /CCITTFaxDecode with T.6 data (K < 0, what scanners write; Columns the image's width,
+//     Rows absent or its height, no EncodedByteAlign or EndOfLine) that libtiff decodes to
+//     exactly the image's rows without a warning (damaged data is left to poppler);
 //   - its content is q, Q, cm, a black fill colour (0 g, 0 0 0 rg), gs of an ExtGState that
 //     only sets opacity 1 or the normal blend mode, rectangle clips ("x y w h re W n", as
 //     cairo writes them) and one Do of that image;

@@ -2,6 +2,8 @@
 // (STYLE.md §5).
 #include "fax/t30/tiff_io.h"
 
+#include "fax/t30/t6_encoder.h"
+
 #include <fcntl.h>
 #include <tiffio.h>
 #include <unistd.h>
@@ -486,6 +488,16 @@ Status write_fax_tiff(const std::string& path, const std::vector<Bitmap>& pages,
         // the file); TIFFWriteDirectory below rewrites it in place with the strip's offset.
         if (!TIFFCheckpointDirectory(t)) return failed(n, "cannot write the image directory");
 
+        if (c == TiffCompression::T6) {
+            // Coded here (t6_encoder.h: libtiff's bytes, several times faster), written raw.
+            const std::vector<uint8_t> coded = encode_t6(p, BitOrder::LsbFirst);
+            if (coded.empty() ||
+                TIFFWriteRawStrip(t, 0, const_cast<uint8_t*>(coded.data()), static_cast<tmsize_t>(coded.size())) < 0)
+                return failed(n, "cannot write the image data");
+            if (!TIFFWriteDirectory(t)) return failed(n, "cannot write the image directory");
+            if (diag.has_error()) return failed(n, "");
+            continue;
+        }
         scratch.assign(p.bits.begin(), p.bits.end());
         const uint8_t mask = p.last_byte_mask();
         for (int y = 0; y < p.height; ++y) scratch[p.stride() * static_cast<std::size_t>(y) + p.stride() - 1] &= mask;

@@ -57,12 +57,13 @@ inline bool write_tiff_directories(const std::string& path, int pages, uint32_t 
 
 // One Flate content stream of `zeros` zero bytes, shared by every one of `pages` pages of
 // w_pt x h_pt points: poppler parses the whole stream again for every page it draws.
+// `window_bits` is the deflate window (9..15; the zlib header declares it).
 inline bool write_zero_stream_pdf(const std::string& path, int pages, uint64_t zeros, int level = Z_BEST_COMPRESSION,
-                                  double w_pt = 612, double h_pt = 792) {
+                                  double w_pt = 612, double h_pt = 792, int window_bits = 15) {
     std::string stream;
     {
         z_stream z{};
-        if (deflateInit(&z, level) != Z_OK) return false;
+        if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
         std::vector<unsigned char> in(1 << 20, 0), out(1 << 16);
         uint64_t left = zeros;
         int rc = Z_OK;

@@ -7,6 +7,9 @@
 // Inputs, made from the ITU-T T.24 charts (each document holds charts 1..8, `copies` times):
 //   charts.pdf        the charts as 1-bit image masks, page 1728 x 2376 px at 204 x 196 dpi (a scan;
 //                     read directly from the PDF's objects, pdf_image_page.h)
+//   charts-t6.pdf     the same pages with the masks coded CCITT T.6 (CCITTFaxDecode, K -1), as
+//                     scanners write them
+//   (process start)   no document: `faxbench --help` and `gs -c quit`, what starting each costs
 //   text.pdf          US Letter pages of 10 pt text in DejaVu Sans (a printed record)
 //   charts-<c>.tif    the charts as bilevel TIFF at 204 x 196 dpi, compression c:
 //                     none, packbits, lzw (64-row strips), g3 (T.4 1-D), g4 (T.6)
@@ -21,10 +24,19 @@
 
 namespace fax::faxbench {
 
+enum class PrepKind {
+    ScanPdf,      // charts.pdf: the target's scanned PDF (Flate image masks, as cairo writes them)
+    ScanPdfT6,    // charts-t6.pdf: the same pages as CCITT T.6 image masks (as scanners write them)
+    TextPdf,      // text.pdf
+    Tiff,         // charts-<c>.tif
+    ProcessStart, // no document: each tool started and ended (its fixed cost)
+};
+
 struct PrepInput {
     std::string name;   // "charts.pdf"
     std::string path;
     bool pdf = false;
+    PrepKind kind = PrepKind::Tiff;
     int pages = 0;
     int out_height = 0;  // rows of a 1728-wide output page (the reference tool's -g for PDFs)
 };

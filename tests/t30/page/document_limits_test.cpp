@@ -117,6 +117,22 @@ TEST(DocumentLimits, APdfWhoseStreamsDecompressBeyondTheLimitIsRefusedBeforeRend
     EXPECT_LT(seconds_since(t0), 5.0);
 }
 
+// The count reads past the zlib header itself: a stream that declares a smaller window
+// (9..14 bits; the Adler-32 checksum at its end is not computed) is counted all the same.
+TEST(DocumentLimits, FlateStreamsWithSmallerWindowsAreCountedToo) {
+    ScratchDir dir;
+    for (int bits : {9, 10, 12, 14}) {
+        const std::string pdf = dir.path("zeros-" + std::to_string(bits) + ".pdf");
+        ASSERT_TRUE(test::write_zero_stream_pdf(pdf, 2, 24ull << 20, Z_BEST_COMPRESSION, 612, 792, bits));
+        DocumentLimits l;
+        l.max_decompressed_bytes = 16ull << 20;
+        expect_limit(read_document_pages(pdf, {1}, l), kLimitDecompressedBytes, pdf);
+        l.max_decompressed_bytes = 32ull << 20;  // under the limit: read (two blank pages)
+        auto doc = read_document_pages(pdf, {1}, l);
+        EXPECT_TRUE(doc.ok()) << bits << " bits: " << doc.error().to_string();
+    }
+}
+
 // What the count cannot see (a stream that is not Flate, a page that is simply slow) is
 // bounded by the rendering child's CPU limit.
 TEST(DocumentLimits, PdfRenderingIsBoundedByTheCpuLimit) {
