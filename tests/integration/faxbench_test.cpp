@@ -124,8 +124,16 @@ TEST(Faxbench, GatePrepAndCallsSuitesRunAndWriteJson) {
     EXPECT_TRUE(gate.at("verify").at("chain_intact").get<bool>());
 
     const auto& inputs = j.at("prep").at("inputs");
-    ASSERT_EQ(inputs.size(), 7u);  // two PDFs, five TIFF compressions
+    // Three PDFs (1-bit image masks, T.6 image masks, text), five TIFF compressions, and the
+    // tools' process start on its own (no pages).
+    ASSERT_EQ(inputs.size(), 9u);
+    int start_rows = 0;
     for (const auto& row : inputs) {
+        if (row.at("pages").get<int>() == 0) {  // the process-start row
+            EXPECT_EQ(row.at("input").get<std::string>(), "(process start)") << row.dump();
+            ++start_rows;
+            continue;
+        }
         EXPECT_EQ(row.at("pages").get<int>(), 8) << row.dump();
         for (const char* tool : {"faxstack", "reference"}) {
             EXPECT_TRUE(row.at(tool).at("ok").get<bool>()) << row.dump();
@@ -133,6 +141,7 @@ TEST(Faxbench, GatePrepAndCallsSuitesRunAndWriteJson) {
             EXPECT_EQ(row.at(tool).at("out_pages").get<int>(), 8) << row.dump();
         }
     }
+    EXPECT_EQ(start_rows, 1);
 
     const auto& trials = j.at("calls").at("trials");
     ASSERT_EQ(trials.size(), 1u);
