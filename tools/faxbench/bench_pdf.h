@@ -1,6 +1,6 @@
-// The release suite's PDFs (docs/benchmarks.md, "release"), made as the prep suite makes
-// its own: a scan is each page one 1-bit image mask, the page exactly the image's size at
-// 204 x 196 dpi; a printed record is US Letter pages of 10 pt DejaVu Sans text.
+// The PDFs of the prep and release suites (docs/benchmarks.md): a scan is each page one 1-bit
+// image mask, the page exactly the image's size at 204 x 196 dpi; a printed record is US Letter
+// pages of 10 pt DejaVu Sans text.
 #pragma once
 
 #include <string>

@@ -1,16 +1,14 @@
 #include "prep_bench.h"
 
-#include <cairo-pdf.h>
-#include <cairo.h>
 #include <tiffio.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstdio>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
+#include "bench_pdf.h"
 #include "fax/t30/document_reader.h"
 #include "fax/t30/page_prep.h"
 #include "fax/t30/t6_encoder.h"
@@ -23,63 +21,9 @@ namespace {
 constexpr const char* kGs = "/usr/bin/gs";
 constexpr const char* kTiffcp = "/usr/bin/tiffcp";
 
-struct CairoSurfaceFree {
-    void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-struct CairoFree {
-    void operator()(cairo_t* c) const { cairo_destroy(c); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, CairoSurfaceFree>;
-using Cairo = std::unique_ptr<cairo_t, CairoFree>;
 struct TiffClose {
     void operator()(TIFF* t) const { TIFFClose(t); }
 };
-
-uint8_t reverse_bits(uint8_t b) {
-    b = static_cast<uint8_t>((b & 0xF0) >> 4 | (b & 0x0F) << 4);
-    b = static_cast<uint8_t>((b & 0xCC) >> 2 | (b & 0x33) << 2);
-    return static_cast<uint8_t>((b & 0xAA) >> 1 | (b & 0x55) << 1);
-}
-
-Status finish_pdf(cairo_surface_t* pdf, const std::string& path) {
-    cairo_surface_finish(pdf);
-    if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS)
-        return fail(Errc::Io, path + ": cairo: " + cairo_status_to_string(cairo_surface_status(pdf)));
-    return {};
-}
-
-// Each chart as a 1-bit image mask painted black, the page exactly the chart's size at
-// 204 x 196 dpi: what a scanned record in a PDF is.
-Status write_charts_pdf(const std::vector<t30::Bitmap>& pages, const std::string& path) {
-    const auto& first = pages.front();
-    Surface pdf(cairo_pdf_surface_create(path.c_str(), first.width * 72.0 / 204.0, first.height * 72.0 / 196.0));
-    Cairo cr(cairo_create(pdf.get()));
-    for (const auto& p : pages) {
-        cairo_pdf_surface_set_size(pdf.get(), p.width * 72.0 / 204.0, p.height * 72.0 / 196.0);
-        Surface mask(cairo_image_surface_create(CAIRO_FORMAT_A1, p.width, p.height));
-        cairo_surface_flush(mask.get());
-        unsigned char* d = cairo_image_surface_get_data(mask.get());
-        const int stride = cairo_image_surface_get_stride(mask.get());
-        // A1 packs pixels in 32-bit words in the platform's bit order: on a little-endian
-        // machine the first pixel is the least significant bit (of the first byte).
-        const bool lsb_first = std::endian::native == std::endian::little;
-        for (int y = 0; y < p.height; ++y) {
-            unsigned char* dst = d + static_cast<std::ptrdiff_t>(y) * stride;
-            std::fill(dst, dst + stride, 0);
-            const uint8_t* src = p.row(y);
-            for (std::size_t i = 0; i < p.stride(); ++i) dst[i] = lsb_first ? reverse_bits(src[i]) : src[i];
-        }
-        cairo_surface_mark_dirty(mask.get());
-        cairo_save(cr.get());
-        cairo_scale(cr.get(), 72.0 / 204.0, 72.0 / 196.0);
-        cairo_set_source_rgb(cr.get(), 0, 0, 0);
-        cairo_mask_surface(cr.get(), mask.get(), 0, 0);
-        cairo_restore(cr.get());
-        cairo_show_page(cr.get());
-    }
-    cr.reset();
-    return finish_pdf(pdf.get(), path);
-}
 
 // The same pages as charts.pdf, each chart a 1-bit image mask coded T.6 (CCITTFaxDecode,
 // K -1, BlackIs1 false: the black pixels are the 0 samples, painted by /Decode [0 1]), as a
@@ -131,42 +75,6 @@ Status write_charts_t6_pdf(const std::vector<t30::Bitmap>& pages, const std::str
     return {};
 }
 
-// US Letter pages of running text (no patient data: a fixed vocabulary).
-Status write_text_pdf(int n_pages, const std::string& path) {
-    Surface pdf(cairo_pdf_surface_create(path.c_str(), 612, 792));
-    Cairo cr(cairo_create(pdf.get()));
-    static const char* kWords[] = {"assessment", "plan", "history", "medication", "review", "follow-up", "clinic",
-                                   "discharge", "summary", "reported", "stable", "normal", "results", "within",
-                                   "limits", "continue", "current", "dose", "weeks", "patient", "denies", "pain",
-                                   "examination", "unremarkable", "laboratory", "imaging", "recommended", "and",
-                                   "the", "of", "with", "no", "for", "in", "was", "to"};
-    constexpr int kWordCount = sizeof kWords / sizeof kWords[0];
-    unsigned seed = 12345;
-    for (int pg = 0; pg < n_pages; ++pg) {
-        cairo_set_source_rgb(cr.get(), 0, 0, 0);
-        cairo_select_font_face(cr.get(), "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-        cairo_set_font_size(cr.get(), 14);
-        cairo_move_to(cr.get(), 54, 60);
-        const std::string title = "Discharge summary (benchmark text), page " + std::to_string(pg + 1);
-        cairo_show_text(cr.get(), title.c_str());
-        cairo_select_font_face(cr.get(), "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr.get(), 10);
-        for (int line = 0; line < 54; ++line) {
-            std::string text;
-            while (text.size() < 95) {
-                seed = seed * 1103515245u + 12345u;
-                text += kWords[(seed >> 16) % kWordCount];
-                text += ' ';
-            }
-            cairo_move_to(cr.get(), 54, 90 + line * 12.5);
-            cairo_show_text(cr.get(), text.c_str());
-        }
-        cairo_show_page(cr.get());
-    }
-    cr.reset();
-    return finish_pdf(pdf.get(), path);
-}
-
 // Bilevel pages in a TIFF compression write_fax_tiff does not offer, 64-row strips.
 Status write_tiff(const std::vector<t30::Bitmap>& pages, const std::string& path, uint16_t compression) {
     t30::install_tiff_handlers();
@@ -212,14 +120,14 @@ Result<std::vector<PrepInput>> make_inputs(const PrepBenchOptions& o) {
     auto at = [&](const std::string& name) { return (o.work_dir / name).string(); };
     std::vector<PrepInput> in;
     in.push_back({"charts.pdf (1-bit images)", at("charts.pdf"), true, PrepKind::ScanPdf, n, chart_rows});
-    FAX_TRY(write_charts_pdf(charts, in.back().path));
+    FAX_TRY(write_scanned_pdf(charts, in.back().path));
     in.push_back({"charts-t6.pdf (T.6 images)", at("charts-t6.pdf"), true, PrepKind::ScanPdfT6, n, chart_rows});
     FAX_TRY(write_charts_t6_pdf(charts, in.back().path));
     // Letter is 8.5 in wide: fitted to 1728 px the page is rendered at 1728/8.5 dpi across
     // and 196 * 1728/(8.5 * 204) lpi down (document_reader.h): 2148 rows.
     in.push_back({"text.pdf (vector text)", at("text.pdf"), true, PrepKind::TextPdf, n,
                   static_cast<int>(11.0 * 196.0 * 1728.0 / (8.5 * 204.0) + 0.5)});
-    FAX_TRY(write_text_pdf(n, in.back().path));
+    FAX_TRY(write_text_record_pdf(n, in.back().path));
     const std::pair<const char*, uint16_t> plain[] = {
         {"none", COMPRESSION_NONE}, {"packbits", COMPRESSION_PACKBITS}, {"lzw", COMPRESSION_LZW}};
     for (const auto& [name, c] : plain) {
