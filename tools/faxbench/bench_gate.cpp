@@ -16,7 +16,8 @@ gate::TimePoint bench_now() {
     return gate::TimePoint(std::chrono::sys_days(std::chrono::year{2026} / 3 / 2).time_since_epoch() + 10h);
 }
 
-Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax) {
+Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax,
+                           gate::TimePoint now) {
     gate::NewEntry e;
     e.id = id;
     e.organisation = "Benchmark Clinic";
@@ -24,9 +25,9 @@ Status add_bench_recipient(gate::Directory& directory, const std::string& id, co
     e.category = gate::RecipientCategory::KpProvider;
     e.fax = fax;
     e.voice = "425-555-0199";
-    auto added = directory.add(e, bench_now() - std::chrono::days(30));
+    auto added = directory.add(e, now - std::chrono::days(30));
     if (!added) return fail(added.take_error());
-    const auto tested = bench_now() - std::chrono::days(2);
+    const auto tested = now - std::chrono::days(2);
     auto t = directory.record_test_fax(id, gate::TestFaxRecord{"JBENCH-TEST-" + id, tested, true, "E100"});
     if (!t) return fail(t.take_error());
     auto c = directory.confirm_by_phone(id, gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + 1h});

@@ -34,8 +34,10 @@ gate::ReleaseRequest bench_release_request(const std::string& tiff, int pages, c
 gate::TimePoint bench_now();
 
 // Adds `id` to `directory` as a KP provider verified by the two-step workflow (a test
-// fax delivered two days before bench_now(), then the telephone confirmation).
-Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax);
+// fax delivered two days before `now`, then the telephone confirmation). `now` is
+// bench_now() for the in-process gate, the wall clock for a station faxctl runs.
+Status add_bench_recipient(gate::Directory& directory, const std::string& id, const std::string& fax,
+                           gate::TimePoint now = bench_now());
 
 class BenchGate {
 public:

@@ -100,24 +100,7 @@ Status add_verified_recipient(const fs::path& config) {
     if (!cfg) return fail(cfg.take_error());
     auto st = station::Station::open(*cfg);
     if (!st) return fail(st.take_error());
-    auto& dir = (*st)->directory();
-    const auto now = std::chrono::system_clock::now();
-    gate::NewEntry e;
-    e.id = kRecipient;
-    e.organisation = "Benchmark Clinic";
-    e.person = "Dr. Receiving Physician";
-    e.category = gate::RecipientCategory::KpProvider;
-    e.fax = kFax;
-    e.voice = "425-555-0199";
-    if (auto a = dir.add(e, now - std::chrono::hours(24 * 30)); !a) return fail(a.take_error());
-    const auto tested = now - std::chrono::hours(48);
-    if (auto t = dir.record_test_fax(kRecipient, gate::TestFaxRecord{"JBENCH-TEST", tested, true, "E100"}); !t)
-        return fail(t.take_error());
-    if (auto c = dir.confirm_by_phone(kRecipient,
-                                      gate::PhoneConfirmation{"E100", "Bench Clerk", "Front desk", tested + std::chrono::hours(1)});
-        !c)
-        return fail(c.take_error());
-    return {};
+    return add_bench_recipient((*st)->directory(), kRecipient, kFax, std::chrono::system_clock::now());
 }
 
 // The CPUs this process may use.
