@@ -240,10 +240,15 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
     }
 };
 
-// The image mask the page draws, decoded, or nothing.
+// The bilevel image the page draws, decoded, or nothing: an image mask, or an opaque 1-bit
+// /DeviceGray image. Splash draws the image's samples as grey 0 or 255 (its colour map),
+// which its mono screen makes exactly black or white; white on the blank page changes
+// nothing, so the image's black samples are what a mask with the same /Decode paints.
 struct Mask {
     int width = 0, height = 0;
-    bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints
+    bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints (is black)
+    bool opaque = false;      // an image, not a mask: Splash::drawImage, which interpolates
+    bool interpolate = false;  // /Interpolate true (an image's: masks are never interpolated)
     const uint8_t* data = nullptr;  // the first (width + 7) / 8 * height decoded bytes
 };
 
@@ -421,15 +426,27 @@ bool t6_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is
 std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
     if (!image.isStream()) return std::nullopt;
     QPDFObjectHandle d = image.getDict();
-    for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/F", "/DP", "/SMask", "/Mask", "/OC", "/SMaskInData"})
+    for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/CS", "/I", "/F", "/DP", "/SMask", "/Mask", "/OC",
+                                    "/SMaskInData"})
         if (d.hasKey(abbreviated)) return std::nullopt;
     if (!d.getKey("/Subtype").isNameAndEquals("/Image")) return std::nullopt;
+    Mask m;
     QPDFObjectHandle im = d.getKey("/ImageMask");
-    if (!im.isBool() || !im.getBoolValue()) return std::nullopt;
+    if (!im.isNull() && !im.isBool()) return std::nullopt;
+    m.opaque = !(im.isBool() && im.getBoolValue());
     QPDFObjectHandle w = d.getKey("/Width"), h = d.getKey("/Height"), bpc = d.getKey("/BitsPerComponent");
     if (!w.isInteger() || !h.isInteger()) return std::nullopt;
-    if (!bpc.isNull() && !(bpc.isInteger() && bpc.getIntValue() == 1)) return std::nullopt;
-    Mask m;
+    if (m.opaque) {
+        // 1 bit of /DeviceGray (the name itself: the page's resources have no /ColorSpace
+        // that could redefine it as /DefaultGray): samples 0 and 1 are grey 0 and 255.
+        if (!(bpc.isInteger() && bpc.getIntValue() == 1)) return std::nullopt;
+        if (!d.getKey("/ColorSpace").isNameAndEquals("/DeviceGray")) return std::nullopt;
+        QPDFObjectHandle interpolate = d.getKey("/Interpolate");
+        if (!interpolate.isNull() && !interpolate.isBool()) return std::nullopt;
+        m.interpolate = interpolate.isBool() && interpolate.getBoolValue();
+    } else if (!bpc.isNull() && !(bpc.isInteger() && bpc.getIntValue() == 1)) {
+        return std::nullopt;
+    }
     const long long wv = w.getIntValue(), hv = h.getIntValue();
     if (wv < 1 || hv < 1 || wv > 1'000'000 || hv > 1'000'000 ||
         static_cast<uint64_t>(wv) * static_cast<uint64_t>(hv) > kMaxScaledPixels)
@@ -578,7 +595,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const std::string image_name = *names.begin();
     QPDFObjectHandle image = xobjects.getKey(image_name);
     if (!image.isStream() || !image.getDict().getKey("/Subtype").isNameAndEquals("/Image") ||
-        !image.getDict().getKey("/ImageMask").isBool())
+        resources.hasKey("/ColorSpace"))
         return std::nullopt;
 
     // The page box and device transform of poppler's renderer (Page::makeBox, GfxState;
@@ -624,8 +641,9 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     auto mask = read_mask(image, samples);
     if (!mask) return std::nullopt;
 
-    // SplashOutputDev::drawImageMask's image matrix, and Splash::fillImageMask's target
-    // rectangle for an upright image (flipped vertically when mat[3] < 0).
+    // SplashOutputDev::drawImageMask's (and drawImage's) image matrix, and the target
+    // rectangle Splash::fillImageMask and Splash::drawImage compute alike for an upright
+    // image (flipped vertically when mat[3] < 0).
     const Matrix& c = *check.image_ctm;
     const double mat[6] = {c[0], c[1], -c[2], -c[3], c[2] + c[4], c[3] + c[5]};
     for (double v : mat)
@@ -638,6 +656,13 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const int scaled_w = x1 - x0, scaled_h = y1 - y0;
     // Copied or replicated only: a smaller image is averaged into grey (the screen decides).
     if (scaled_w < mask->width || scaled_h < mask->height) return std::nullopt;
+    // Splash::scaleImage enlarges an image by less than 4x in both directions (or any image
+    // with /Interpolate) bilinearly: grey between samples, which the mono screen dithers
+    // (and looks_halftoned() then sends the page to the grey path): poppler's. At its own
+    // size the interpolation's steps are whole and its weights 1 and 0: the samples.
+    if (mask->opaque && !(scaled_w == mask->width && scaled_h == mask->height) &&
+        (mask->interpolate || (scaled_w / mask->width < 4 && scaled_h / mask->height < 4)))
+        return std::nullopt;
     if (static_cast<uint64_t>(scaled_w) * static_cast<uint64_t>(scaled_h) > kMaxScaledPixels) return std::nullopt;
 
     const int out_w = width > 0 ? std::min(width, bw) : bw;
@@ -647,10 +672,10 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
     const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
-    const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
     const uint8_t* src = mask->data;
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
+    const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     // Destination columns in runs whose source columns are consecutive (one run at the
     // image's own size; Bresenham's repeated columns start new runs).
     struct Run {

@@ -6,8 +6,11 @@
 // same page, pixel for pixel, or nothing: every page the rules below do not prove identical
 // is left to poppler. A page takes this path only when all of these hold:
 //   - /Rotate 0, no /Annots, no /UserUnit, a crop box inside the media box;
-//   - its resources have no fonts, and one XObject: an image mask (/ImageMask true, 1 bit,
-//     /Decode absent, [0 1] or [1 0], no /OC), unfiltered or /FlateDecode (what qpdf
+//   - its resources have no fonts and no /ColorSpace, and one XObject: an image mask
+//     (/ImageMask true, 1 bit) or an opaque 1-bit /DeviceGray image (/ImageMask absent or
+//     false; Splash maps its samples to grey 0 and 255, which its mono screen makes exactly
+//     black and white, and white on the blank page changes nothing), /Decode absent, [0 1]
+//     or [1 0], no /OC, /Mask or /SMask, unfiltered or /FlateDecode (what qpdf
 //     decodes; the Flate streams were counted against max_decompressed_bytes before), or
 //     /CCITTFaxDecode with T.6 data (K < 0, what scanners write; Columns the image's width,
 //     Rows absent or its height, no EncodedByteAlign or EndOfLine) that libtiff decodes to
@@ -18,11 +21,14 @@
 //   - the image lands upright (scaling, optionally flipped vertically) at its own size or
 //     larger in both directions: Splash then copies or replicates samples (whole pixels,
 //     Bresenham steps), never averages them into grey that the halftone screen would
-//     decide. Smaller, rotated or skewed images, and every other page, go to poppler.
+//     decide. An opaque image must moreover be at exactly its own size, or enlarged 4x or
+//     more in one direction without /Interpolate: less enlarged, Splash::scaleImage
+//     interpolates it bilinearly into grey (and the dithered page then takes the grey
+//     path anyway). Smaller, rotated or skewed images, and every other page, go to poppler.
 // The device transform, image bounds, clip and replication are computed with the same
-// double arithmetic, in the same order, as poppler's GfxState, Splash::fillImageMask and
-// SplashClip, so that floor() lands on the same pixel (a page 609.882353 pt wide at
-// 204 dpi is 1727.99999 pixels, and the image covers pixels 0..1727).
+// double arithmetic, in the same order, as poppler's GfxState, Splash::fillImageMask,
+// Splash::drawImage and SplashClip, so that floor() lands on the same pixel (a page
+// 609.882353 pt wide at 204 dpi is 1727.99999 pixels, and the image covers pixels 0..1727).
 #pragma once
 
 #include <memory>

@@ -85,6 +85,10 @@ struct ImagePage {
     std::size_t ccitt_cut = 0;  // with ccitt: bytes cut from the end of the coded data
     bool second_image = false;  // a second XObject /Im1 (the content may draw it)
     bool font = false;          // a /Font /F1 (Helvetica) in the resources
+    // What the image is: "" an image mask (/ImageMask true), else these keys (an opaque
+    // image, e.g. "/ColorSpace /DeviceGray"); its samples are the same either way.
+    std::string kind;
+    std::string resources_extra;  // more entries for the page's resources ("/ColorSpace << ... >>")
 };
 
 void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
@@ -95,7 +99,8 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
         auto image_of = [&](const Bitmap& bm) {
             const bool one_is_black = p.decode == "[1 0]";
             std::string data = samples(bm, one_is_black);
-            std::string dict = "<< /Type /XObject /Subtype /Image /ImageMask true /BitsPerComponent 1 /Width " +
+            std::string dict = "<< /Type /XObject /Subtype /Image " + (p.kind.empty() ? "/ImageMask true" : p.kind) +
+                               " /BitsPerComponent 1 /Width " +
                                std::to_string(bm.width) + " /Height " + std::to_string(bm.height);
             if (!p.decode.empty()) dict += " /Decode " + p.decode;
             if (p.ccitt) {
@@ -125,7 +130,8 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
         QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
         xobjects.replaceKey("/Im0", image_of(p.image));
         if (p.second_image) xobjects.replaceKey("/Im1", image_of(pattern(64, 64, 3)));
-        QPDFObjectHandle resources = QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> >>");
+        QPDFObjectHandle resources =
+            QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> " + p.resources_extra + " >>");
         resources.replaceKey("/XObject", xobjects);
         if (p.font)
             resources.replaceKey("/Font", QPDFObjectHandle::parse(
@@ -347,6 +353,95 @@ TEST(PdfImagePage, CcittT6ImageMasksGivePopplersPixels) {
     pages.push_back(letter);
     write_pdf(dir.path("ccitt.pdf"), pages);
     expect_same_pixels(dir.path("ccitt.pdf"), std::vector<bool>(pages.size(), true), "CCITT T.6");
+}
+
+TEST(PdfImagePage, OpaqueOneBitGreyImagesGivePopplersPixels) {
+    // What most scanners write: not a mask but a 1-bit /DeviceGray image, which Splash draws
+    // opaque (white too) through its colour map and mono screen: the same pixels as a mask
+    // when its samples are copied (at its own size) or replicated (enlarged 4x or more in a
+    // direction); enlarged less, it is interpolated into grey, and that is poppler's.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        if (p.kind.empty()) p.kind = "/ColorSpace /DeviceGray";
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    // At its own size on the whole page (1728 x 2376 pixels: 609.882352 x 872.632653 pt
+    // from the top is 1727.999997 x 2375.5 pixels): every encoding and Decode array.
+    const std::string own_size = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+    for (int enc = 0; enc < 4; ++enc)
+        for (const char* decode : {"[1 0]", "[0 1]", ""}) {
+            ImagePage p;
+            p.image = pattern(1728, 2376, static_cast<unsigned>(31 + enc));
+            p.content = own_size;
+            p.flate = enc == 0;
+            p.ccitt = enc >= 2;
+            p.black_is_1 = enc == 3;
+            p.decode = decode;
+            add(p, true);
+        }
+    // /Interpolate at its own size changes nothing (whole steps, weights 1 and 0).
+    ImagePage smooth;
+    smooth.image = pattern(1728, 2376, 41);
+    smooth.content = own_size;
+    smooth.kind = "/ColorSpace /DeviceGray /Interpolate true";
+    add(smooth, true);
+    // At its own size placed at fractional positions (999.5 x 1399.5 pixels from 100.3,
+    // 2177.8: 1000 x 1400 pixels), on a cropped page and in a clip.
+    ImagePage placed;
+    placed.image = pattern(1000, 1400, 37);
+    placed.content = "q 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    add(placed, true);
+    ImagePage cropped = placed;  // 1700 pixels wide: a slice
+    cropped.crop = "[0 0 600 792]";
+    add(cropped, true);
+    ImagePage clipped = placed;
+    clipped.content = "q 100.5 300.25 200.7 400.3 re W n 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    add(clipped, true);
+    // Enlarged 4x or more in at least one direction: replicated (Bresenham), also on the
+    // page's 1729 x 2377 pixels (609.882353 x 872.816327 pt are 1728.0000002 x 2376.00001).
+    for (auto [w, h] : {std::pair{432, 594}, std::pair{400, 500}, std::pair{1728, 500}, std::pair{1000, 580},
+                        std::pair{300, 2376}}) {
+        ImagePage p;
+        p.image = pattern(w, h, static_cast<unsigned>(w + h));
+        add(p, true);
+    }
+    ImagePage upside_down;  // not flipped: drawn with a positive height, placed and clipped
+    upside_down.image = pattern(100, 130, 45);
+    upside_down.content = "q 50.5 60 500 700 re W n 400.3 0 0 600.7 30.2 100.9 cm /Im0 Do Q";
+    add(upside_down, true);
+    // Enlarged less than 4x both ways (the whole page's 1728 x 2376 on 1729 x 2377 among them),
+    // or with /Interpolate: bilinear grey, poppler's.
+    for (auto [w, h] : {std::pair{1728, 2376}, std::pair{1000, 1500}, std::pair{1728, 2000}, std::pair{1700, 2376}}) {
+        ImagePage p;
+        p.image = pattern(w, h, static_cast<unsigned>(w * 3 + h));
+        add(p, false);
+    }
+    ImagePage smooth4x;
+    smooth4x.image = pattern(432, 594, 43);
+    smooth4x.kind = "/ColorSpace /DeviceGray /Interpolate true";
+    add(smooth4x, false);
+    // Colour spaces and Decode arrays whose grey is not proven 0 and 255, and /DeviceGray
+    // redefined by the page's /DefaultGray (here inverted): poppler's.
+    for (const char* kind : {"/ColorSpace [/CalGray << /WhitePoint [0.9505 1 1.089] /Gamma 2.2 >>]",
+                             "/ColorSpace [/CalGray << /WhitePoint [0.9505 1 1.089] >>]",
+                             "/ColorSpace [/Indexed /DeviceGray 1 <00ff>]", "/ColorSpace /DeviceGray /Decode [0 0.5]"}) {
+        ImagePage p;
+        p.image = pattern(1728, 2376, 47);
+        p.content = own_size;
+        p.kind = kind;
+        if (std::string(kind).find("/Decode") != std::string::npos) p.decode = "";
+        add(p, false);
+    }
+    ImagePage redefined;
+    redefined.image = pattern(1728, 2376, 53);
+    redefined.content = own_size;
+    redefined.resources_extra = "/ColorSpace << /DefaultGray [/Indexed /DeviceGray 1 <ff00>] >>";
+    add(redefined, false);
+    write_pdf(dir.path("opaque.pdf"), pages);
+    expect_same_pixels(dir.path("opaque.pdf"), direct, "1-bit grey images");
 }
 
 TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
