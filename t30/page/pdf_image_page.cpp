@@ -275,12 +275,13 @@ private:
     std::size_t want_ = 0, got_ = 0;
 };
 
-// --- CCITTFaxDecode (T.6, "Group 4") image data, decoded by libtiff ---------------------
+// --- CCITTFaxDecode (T.6 "Group 4", T.4 "Group 3") image data, decoded by libtiff -------
 //
 // The stream's bytes are wrapped in a one-strip TIFF in memory and read through
 // TIFFClientOpen. Only data that decodes cleanly is used: exactly the image's rows, no
-// warning or error from the decoder (a bad code, data ending early); poppler's own decoder
-// gives the same pixels for such data (both follow T.6), and anything else is left to it.
+// warning or error from the decoder (a bad code, a row of the wrong length, data ending
+// early); poppler's own decoder gives the same pixels for such data (both follow T.4/T.6),
+// and anything else is left to it.
 
 // The TIFF's header and directory (`bytes`), then the stream's data where it is (not copied).
 struct MemoryTiff {
@@ -331,35 +332,53 @@ void put32(std::vector<uint8_t>& b, uint32_t v) {
     put16(b, static_cast<uint16_t>(v >> 16));
 }
 
-// T.6 data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
+// How CCITTFaxDecode data is coded, as libtiff's Fax3 codecs read it.
+enum class Ccitt {
+    T6,          // K < 0: T.6 ("Group 4"), TIFF compression 4
+    MhEol,       // K = 0 with EndOfLine: T.4 one-dimensional rows each after an EOL, compression 3
+    MrEol,       // K > 0 with EndOfLine: T.4 two-dimensional (an EOL and a tag bit per row), compression 3
+    MhAligned,   // K = 0, no EOL, each row byte-aligned: TIFF's "CCITT RLE", compression 2
+};
+
+// CCITT data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
 // or false.
-bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std::vector<uint8_t>& out) {
+bool decode_ccitt(const uint8_t* data, std::size_t size, int width, int height, Ccitt coding,
+                  std::vector<uint8_t>& out) {
     if (size == 0 || size > (1u << 30)) return false;
-    // Little-endian classic TIFF: header, one directory of 11 entries (ascending tags), data.
+    // Little-endian classic TIFF: header, one directory (ascending tags), data.
     struct Entry {
         uint16_t tag, type;
         uint32_t value;
     };
     constexpr uint16_t kShort = 3, kLong = 4;
-    constexpr uint32_t kDataAt = 8 + 2 + 11 * 12 + 4;
-    const Entry entries[] = {
+    const uint32_t compression = coding == Ccitt::T6          ? COMPRESSION_CCITTFAX4
+                                 : coding == Ccitt::MhAligned ? COMPRESSION_CCITTRLE
+                                                              : COMPRESSION_CCITTFAX3;
+    const bool options = coding != Ccitt::MhAligned;  // T4Options (G3) or T6Options; RLE has none
+    const uint32_t entry_count = options ? 11 : 10;
+    const uint32_t kDataAt = 8 + 2 + entry_count * 12 + 4;
+    std::vector<Entry> entries = {
         {TIFFTAG_IMAGEWIDTH, kLong, static_cast<uint32_t>(width)},
         {TIFFTAG_IMAGELENGTH, kLong, static_cast<uint32_t>(height)},
         {TIFFTAG_BITSPERSAMPLE, kShort, 1},
-        {TIFFTAG_COMPRESSION, kShort, COMPRESSION_CCITTFAX4},
+        {TIFFTAG_COMPRESSION, kShort, compression},
         {TIFFTAG_PHOTOMETRIC, kShort, PHOTOMETRIC_MINISWHITE},
         {TIFFTAG_FILLORDER, kShort, FILLORDER_MSB2LSB},
         {TIFFTAG_STRIPOFFSETS, kLong, kDataAt},
         {TIFFTAG_SAMPLESPERPIXEL, kShort, 1},
         {TIFFTAG_ROWSPERSTRIP, kLong, static_cast<uint32_t>(height)},
         {TIFFTAG_STRIPBYTECOUNTS, kLong, static_cast<uint32_t>(size)},
-        {TIFFTAG_T6OPTIONS, kLong, 0},
     };
+    if (coding == Ccitt::T6) entries.push_back({TIFFTAG_T6OPTIONS, kLong, 0});
+    // Bit 0: two-dimensional rows. Fill bits before EOLs need no option: the decoder skips
+    // zero bits up to each EOL.
+    if (coding == Ccitt::MhEol || coding == Ccitt::MrEol)
+        entries.push_back({TIFFTAG_T4OPTIONS, kLong, coding == Ccitt::MrEol ? GROUP3OPT_2DENCODING : 0u});
     MemoryTiff m;
     m.bytes.reserve(kDataAt);
     m.bytes.insert(m.bytes.end(), {'I', 'I', 42, 0});
     put32(m.bytes, 8);
-    put16(m.bytes, 11);
+    put16(m.bytes, static_cast<uint16_t>(entries.size()));
     for (const Entry& e : entries) {
         put16(m.bytes, e.tag);
         put16(m.bytes, e.type);
@@ -389,38 +408,59 @@ bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std
     return got == static_cast<tmsize_t>(need) && !diag.has_error() && diag.warnings().empty();
 }
 
-// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does: T.6
-// (K < 0), Columns equal to the image's width, Rows absent or its height, no byte-aligned
-// rows and no EOL codes. black_is_1 says which decoded colour the samples give as 1.
-bool t6_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1) {
-    if (!parms.isDictionary()) return false;
+// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does, and how
+// its data is coded: T.6 (K < 0) without byte-aligned rows or EOLs; T.4 one- or
+// two-dimensional (K = 0, K > 0) with EndOfLine (every row after an EOL, as both decoders
+// find it: the first 1 after eleven or more 0 bits, so fill bits and EncodedByteAlign make
+// no difference); or one-dimensional with EncodedByteAlign and no EOLs (each row starts on a
+// byte). Columns the image's width, Rows absent or its height. black_is_1 says which decoded
+// colour the samples give as 1.
+bool ccitt_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1, Ccitt& coding) {
+    if (!parms.isNull() && !parms.isDictionary()) return false;
     black_is_1 = false;
-    bool t6 = false, columns = false;
-    for (const auto& key : parms.getKeys()) {
-        QPDFObjectHandle v = parms.getKey(key);
-        if (key == "/K") {
-            if (!v.isInteger() || v.getIntValue() >= 0) return false;
-            t6 = true;
-        } else if (key == "/Columns") {
-            if (!v.isInteger() || v.getIntValue() != width) return false;
-            columns = true;
-        } else if (key == "/Rows") {
-            if (!v.isInteger() || v.getIntValue() != height) return false;
-        } else if (key == "/BlackIs1") {
-            if (!v.isBool()) return false;
-            black_is_1 = v.getBoolValue();
-        } else if (key == "/EncodedByteAlign" || key == "/EndOfLine") {
-            if (!v.isBool() || v.getBoolValue()) return false;
-        } else if (key == "/EndOfBlock") {
-            if (!v.isBool()) return false;
-        } else if (key == "/DamagedRowsBeforeError") {
-            if (!v.isInteger()) return false;
-        } else {
-            return false;
+    long long k = 0;
+    bool columns = false, eol = false, aligned = false;
+    if (parms.isDictionary())
+        for (const auto& key : parms.getKeys()) {
+            QPDFObjectHandle v = parms.getKey(key);
+            if (key == "/K") {
+                if (!v.isInteger()) return false;
+                k = v.getIntValue();
+            } else if (key == "/Columns") {
+                if (!v.isInteger() || v.getIntValue() != width) return false;
+                columns = true;
+            } else if (key == "/Rows") {
+                if (!v.isInteger() || v.getIntValue() != height) return false;
+            } else if (key == "/BlackIs1") {
+                if (!v.isBool()) return false;
+                black_is_1 = v.getBoolValue();
+            } else if (key == "/EncodedByteAlign") {
+                if (!v.isBool()) return false;
+                aligned = v.getBoolValue();
+            } else if (key == "/EndOfLine") {
+                if (!v.isBool()) return false;
+                eol = v.getBoolValue();
+            } else if (key == "/EndOfBlock") {
+                if (!v.isBool()) return false;
+            } else if (key == "/DamagedRowsBeforeError") {
+                if (!v.isInteger()) return false;
+            } else {
+                return false;
+            }
         }
-    }
     // Columns defaults to 1728 in a PDF: spelled out or that.
-    return t6 && (columns || width == 1728);
+    if (!columns && width != 1728) return false;
+    if (k < 0) {
+        if (eol || aligned) return false;
+        coding = Ccitt::T6;
+    } else if (eol) {
+        coding = k == 0 ? Ccitt::MhEol : Ccitt::MrEol;
+    } else if (k == 0 && aligned) {
+        coding = Ccitt::MhAligned;
+    } else {
+        return false;  // T.4 rows neither after EOLs nor on bytes: libtiff has no such codec
+    }
+    return true;
 }
 
 std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
@@ -475,14 +515,15 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
     }
     const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
     if (filter.isNameAndEquals("/CCITTFaxDecode")) {
-        // What a scanner writes: the raw T.6 data, decoded here by libtiff (1 = black).
+        // What a scanner writes: the raw T.6 (or T.4) data, decoded here by libtiff (1 = black).
         // The parameters as poppler pairs them with the filter: an array for an array.
         if (d.getKey("/DecodeParms").isArray() != filter_array) return std::nullopt;
         bool black_is_1 = false;
-        if (!t6_parameters(parms, m.width, m.height, black_is_1)) return std::nullopt;
+        Ccitt coding = Ccitt::T6;
+        if (!ccitt_parameters(parms, m.width, m.height, black_is_1, coding)) return std::nullopt;
         std::shared_ptr<Buffer> raw = image.getRawStreamData();
         if (!raw) return std::nullopt;
-        if (!decode_t6(raw->getBuffer(), raw->getSize(), m.width, m.height, buffer)) return std::nullopt;
+        if (!decode_ccitt(raw->getBuffer(), raw->getSize(), m.width, m.height, coding, buffer)) return std::nullopt;
         // The samples as the PDF defines them: BlackIs1 false makes black pixels 0.
         if (!black_is_1)
             for (std::size_t i = 0; i < static_cast<std::size_t>(need); ++i) buffer[i] = static_cast<uint8_t>(~buffer[i]);

@@ -12,9 +12,11 @@
 //     black and white, and white on the blank page changes nothing), /Decode absent, [0 1]
 //     or [1 0], no /OC, /Mask or /SMask, unfiltered or /FlateDecode (what qpdf
 //     decodes; the Flate streams were counted against max_decompressed_bytes before), or
-//     /CCITTFaxDecode with T.6 data (K < 0, what scanners write; Columns the image's width,
-//     Rows absent or its height, no EncodedByteAlign or EndOfLine) that libtiff decodes to
-//     exactly the image's rows without a warning (damaged data is left to poppler);
+//     /CCITTFaxDecode (Columns the image's width, Rows absent or its height) with T.6 data
+//     (K < 0, what scanners write; no EncodedByteAlign or EndOfLine), T.4 1-D or 2-D data
+//     with EndOfLine (K = 0 or K > 0; fill bits and EncodedByteAlign either way), or T.4
+//     1-D data with EncodedByteAlign and no EOLs, that libtiff decodes to exactly the
+//     image's rows without a warning (damaged data is left to poppler);
 //   - its content is q, Q, cm, a black fill colour (0 g, 0 0 0 rg), gs of an ExtGState that
 //     only sets opacity 1 or the normal blend mode, rectangle clips ("x y w h re W n", as
 //     cairo writes them) and one Do of that image;

@@ -12,6 +12,7 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
 #include <qpdf/QPDFWriter.hh>
+#include <tiffio.h>
 #include <zlib.h>
 
 #include <bit>
@@ -83,6 +84,11 @@ struct ImagePage {
     bool black_is_1 = false;    // with ccitt: /BlackIs1 true
     std::string ccitt_parms;    // with ccitt: "" : << /K -1 /Columns W /Rows H [/BlackIs1 true] >>
     std::size_t ccitt_cut = 0;  // with ccitt: bytes cut from the end of the coded data
+    // With ccitt: "" T.6 (the project's encoder), else T.4 as libtiff codes it: "mh" (1-D
+    // rows after EOLs), "mr" (2-D, K 4), either "-fill" (EOLs ending on a byte), or "rle"
+    // (1-D rows each starting on a byte, no EOL: TIFF's CCITT RLE).
+    std::string t4;
+    bool ccitt_damage = false;  // with ccitt: a byte in the middle of the data inverted
     bool second_image = false;  // a second XObject /Im1 (the content may draw it)
     bool font = false;          // a /Font /F1 (Helvetica) in the resources
     // What the image is: "" an image mask (/ImageMask true), else these keys (an opaque
@@ -90,6 +96,43 @@ struct ImagePage {
     std::string kind;
     std::string resources_extra;  // more entries for the page's resources ("/ColorSpace << ... >>")
 };
+
+// `coded` (1 = black) as libtiff's T.4 coder writes it (`how` as ImagePage::t4), through a
+// scratch TIFF at `scratch`: the strip's bytes.
+std::vector<uint8_t> encode_t4(const Bitmap& coded, const std::string& how, const std::string& scratch) {
+    const bool rle = how == "rle";
+    uint32_t options = 0;
+    if (how.rfind("mr", 0) == 0) options |= GROUP3OPT_2DENCODING;
+    if (how.find("-fill") != std::string::npos) options |= GROUP3OPT_FILLBITS;
+    TIFF* t = TIFFOpen(scratch.c_str(), "w");
+    EXPECT_NE(t, nullptr);
+    if (!t) return {};
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<uint32_t>(coded.width));
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<uint32_t>(coded.height));
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, rle ? COMPRESSION_CCITTRLE : COMPRESSION_CCITTFAX3);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+    TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, static_cast<uint32_t>(coded.height));
+    TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0);
+    TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0);
+    if (!rle) TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, options);
+    std::vector<uint8_t> row(coded.stride());
+    for (int y = 0; y < coded.height; ++y) {
+        std::copy(coded.row(y), coded.row(y) + coded.stride(), row.begin());
+        EXPECT_EQ(TIFFWriteScanline(t, row.data(), static_cast<uint32_t>(y), 0), 1);
+    }
+    TIFFClose(t);
+    t = TIFFOpen(scratch.c_str(), "r");
+    EXPECT_NE(t, nullptr);
+    if (!t) return {};
+    std::vector<uint8_t> out(static_cast<std::size_t>(TIFFRawStripSize(t, 0)));
+    EXPECT_EQ(TIFFReadRawStrip(t, 0, out.data(), static_cast<tmsize_t>(out.size())), static_cast<tmsize_t>(out.size()));
+    TIFFClose(t);
+    std::remove(scratch.c_str());
+    return out;
+}
 
 void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
     QPDF q;
@@ -109,12 +152,19 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
                 Bitmap coded = Bitmap::blank(bm.width, bm.height);
                 for (std::size_t i = 0; i < data.size(); ++i)
                     coded.bits[i] = static_cast<uint8_t>(p.black_is_1 ? data[i] : ~data[i]);
-                std::vector<uint8_t> t6 = encode_t6(coded, BitOrder::MsbFirst);
+                std::vector<uint8_t> t6 = p.t4.empty() ? encode_t6(coded, BitOrder::MsbFirst)
+                                                       : encode_t4(coded, p.t4, path + ".t4.tif");
                 t6.resize(t6.size() - std::min(p.ccitt_cut, t6.size()));
+                if (p.ccitt_damage && !t6.empty()) t6[t6.size() / 2] = static_cast<uint8_t>(~t6[t6.size() / 2]);
                 data.assign(t6.begin(), t6.end());
+                std::string coding = " /K -1";
+                if (p.t4 == "rle") coding = " /K 0 /EncodedByteAlign true";
+                else if (!p.t4.empty())
+                    coding = std::string(p.t4.rfind("mr", 0) == 0 ? " /K 4" : " /K 0") + " /EndOfLine true" +
+                             (p.t4.find("-fill") != std::string::npos ? " /EncodedByteAlign true" : "");
                 dict += " /Filter /CCITTFaxDecode /DecodeParms ";
                 dict += !p.ccitt_parms.empty() ? p.ccitt_parms
-                                               : "<< /K -1 /Columns " + std::to_string(bm.width) + " /Rows " +
+                                               : "<<" + coding + " /Columns " + std::to_string(bm.width) + " /Rows " +
                                                      std::to_string(bm.height) +
                                                      (p.black_is_1 ? " /BlackIs1 true >>" : " >>");
             } else if (p.flate) {
@@ -442,6 +492,95 @@ TEST(PdfImagePage, OpaqueOneBitGreyImagesGivePopplersPixels) {
     add(redefined, false);
     write_pdf(dir.path("opaque.pdf"), pages);
     expect_same_pixels(dir.path("opaque.pdf"), direct, "1-bit grey images");
+}
+
+TEST(PdfImagePage, CcittG3ImagesGivePopplersPixels) {
+    // T.4 ("Group 3") data as libtiff codes it: 1-D and 2-D rows after EOLs (with and
+    // without fill bits), and 1-D rows on bytes without EOLs; masks and opaque images,
+    // BlackIs1 either way, at the page's size and scaled and placed.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    unsigned seed = 61;
+    for (const char* how : {"mh", "mh-fill", "mr", "mr-fill", "rle"})
+        for (int variant = 0; variant < 3; ++variant) {
+            ImagePage p;
+            p.ccitt = true;
+            p.t4 = how;
+            p.black_is_1 = variant == 1;
+            if (variant == 2) {
+                p.kind = "/ColorSpace /DeviceGray";
+                p.image = pattern(1728, 2376, seed++);
+                p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+            } else {
+                p.image = variant == 0 ? test::load_itu(1) : pattern(1000, 1400, seed++);
+                if (variant == 1) p.content = "q 500 0 0 -700 50.5 760 cm /Im0 Do Q";
+            }
+            pages.push_back(p);
+        }
+    // Columns and Rows left out (1728 is the default).
+    ImagePage sparse;
+    sparse.image = pattern(1728, 2376, 71);
+    sparse.ccitt = true;
+    sparse.t4 = "mr";
+    sparse.ccitt_parms = "<< /K 2 /EndOfLine true >>";
+    pages.push_back(sparse);
+    write_pdf(dir.path("g3.pdf"), pages);
+    expect_same_pixels(dir.path("g3.pdf"), std::vector<bool>(pages.size(), true), "CCITT T.4");
+}
+
+TEST(PdfImagePage, CcittG3DataTheDirectPathCannotProveKeepsPopplersPath) {
+    // T.4 rows neither after EOLs nor on bytes (libtiff has no codec for them), EOL-coded
+    // rows labelled as byte-aligned ones and the other way round, 2-D rows without EOLs,
+    // data cut short: poppler's path (a damaged byte in the middle: either path, but the
+    // direct one only with poppler's pixels).
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    ImagePage base;
+    base.image = pattern(1728, 2376, 73);
+    base.ccitt = true;
+    base.t4 = "mh";
+    for (const auto& [how, parms] :
+         {std::pair{"mh", "<< /K 0 /Columns 1728 >>"}, std::pair{"mr", "<< /K 1 /Columns 1728 >>"},
+          std::pair{"rle", "<< /K 0 /Columns 1728 /EndOfLine true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1728 /EncodedByteAlign true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1728 /EndOfLine true /Uncompressed true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1720 /EndOfLine true >>"}}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_parms = parms;
+        pages.push_back(p);
+    }
+    for (const char* how : {"mh", "mr", "rle"}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_cut = 3000;
+        pages.push_back(p);
+    }
+    const std::size_t must_fall_back = pages.size();
+    for (const char* how : {"mh", "mr", "rle"}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_damage = true;
+        pages.push_back(p);
+    }
+    write_pdf(dir.path("g3-other.pdf"), pages);
+    auto fast = PdfDocument::open(dir.path("g3-other.pdf"));
+    auto slow = PdfDocument::open(dir.path("g3-other.pdf"));
+    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
+    ASSERT_TRUE(slow.ok());
+    slow->set_direct_images(false);
+    ASSERT_EQ(fast->pages(), static_cast<int>(pages.size()));
+    for (int i = 0; i < fast->pages(); ++i) {
+        PdfPagePath path = PdfPagePath::Image;
+        auto a = fast->render_bilevel(i, {}, &path);
+        auto b = slow->render_bilevel(i, {}, nullptr);
+        ASSERT_EQ(a.ok(), b.ok()) << "page " << i + 1;
+        if (!a.ok()) continue;
+        if (static_cast<std::size_t>(i) < must_fall_back) {
+            EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
+        }
+        EXPECT_TRUE(*a == *b) << "page " << i + 1 << (path == PdfPagePath::Image ? " (direct)" : "");
+    }
 }
 
 TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
