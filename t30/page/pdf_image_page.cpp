@@ -249,6 +249,8 @@ struct Mask {
     bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints (is black)
     bool opaque = false;      // an image, not a mask: Splash::drawImage, which interpolates
     bool interpolate = false;  // /Interpolate true (an image's: masks are never interpolated)
+    int bits = 1;              // 8: an opaque 8-bit /DeviceGray image, one byte a sample
+    std::array<uint8_t, 256> grey{};  // with bits 8: the grey Splash draws for each sample
     const uint8_t* data = nullptr;  // the first (width + 7) / 8 * height decoded bytes
 };
 
@@ -477,9 +479,10 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
     QPDFObjectHandle w = d.getKey("/Width"), h = d.getKey("/Height"), bpc = d.getKey("/BitsPerComponent");
     if (!w.isInteger() || !h.isInteger()) return std::nullopt;
     if (m.opaque) {
-        // 1 bit of /DeviceGray (the name itself: the page's resources have no /ColorSpace
-        // that could redefine it as /DefaultGray): samples 0 and 1 are grey 0 and 255.
-        if (!(bpc.isInteger() && bpc.getIntValue() == 1)) return std::nullopt;
+        // 1 or 8 bits of /DeviceGray (the name itself: the page's resources have no
+        // /ColorSpace that could redefine it as /DefaultGray): 1-bit samples are grey 0 and 255.
+        if (!(bpc.isInteger() && (bpc.getIntValue() == 1 || bpc.getIntValue() == 8))) return std::nullopt;
+        m.bits = static_cast<int>(bpc.getIntValue());
         if (!d.getKey("/ColorSpace").isNameAndEquals("/DeviceGray")) return std::nullopt;
         QPDFObjectHandle interpolate = d.getKey("/Interpolate");
         if (!interpolate.isNull() && !interpolate.isBool()) return std::nullopt;
@@ -501,6 +504,17 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
         if (*a == 1 && *b == 0) m.paint_ones = true;
         else if (!(*a == 0 && *b == 1)) return std::nullopt;
     }
+    if (m.bits == 8) {
+        // GfxImageColorMap's grey for each sample (the decoded value as a 16.16 colour
+        // component, truncated, clipped), then SplashOutputDev's byte of it (colToByte).
+        const double low = m.paint_ones ? 1 : 0, range = m.paint_ones ? -1 : 1;
+        for (int i = 0; i < 256; ++i) {
+            const double v = low + (i * range) / 255;
+            long long c = static_cast<long long>(v * 65536.0);
+            c = std::clamp(c, 0LL, 65536LL);
+            m.grey[static_cast<std::size_t>(i)] = static_cast<uint8_t>(((c << 8) - c + 0x8000) >> 16);
+        }
+    }
     QPDFObjectHandle filter = d.getKey("/Filter");
     const bool filter_array = filter.isArray();
     if (filter.isArray()) {
@@ -513,8 +527,10 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
         if (parms.getArrayNItems() != 1) return std::nullopt;
         parms = parms.getArrayItem(0);
     }
-    const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
+    const uint64_t need = (m.bits == 8 ? static_cast<uint64_t>(m.width) : (static_cast<uint64_t>(m.width) + 7) / 8) *
+                          static_cast<uint64_t>(m.height);
     if (filter.isNameAndEquals("/CCITTFaxDecode")) {
+        if (m.bits != 1) return std::nullopt;
         // What a scanner writes: the raw T.6 (or T.4) data, decoded here by libtiff (1 = black).
         // The parameters as poppler pairs them with the filter: an array for an array.
         if (d.getKey("/DecodeParms").isArray() != filter_array) return std::nullopt;
@@ -560,6 +576,25 @@ std::vector<int> replicate(int n, int scaled) {
     return map;
 }
 
+// The threshold matrix of the screen SplashOutputDev gives its mono renderer below 300 dpi
+// (dispersed, 4 x 4, gamma 1, thresholds 0 and 1): grey v at device pixel (x, y) is white
+// when v >= at[y & 3][x & 3]. Recursive ordered dither; levels 1..16 mapped onto 1..255.
+struct DispersedScreen {
+    uint8_t at[4][4] = {};
+    DispersedScreen() { fill(2, 2, 1, 2, 1); }
+    void fill(int row, int col, int level, int delta, int offset) {
+        if (delta == 0) {
+            at[row][col] = static_cast<uint8_t>(1 + 254 * (level - 1) / 15);
+            return;
+        }
+        const int half = delta / 2, next = 4 * offset;
+        fill(row, col, level, half, next);
+        fill((row + delta) % 4, (col + delta) % 4, level + offset, half, next);
+        fill((row + delta) % 4, col, level + 2 * offset, half, next);
+        fill((row + 2 * delta) % 4, (col + delta) % 4, level + 3 * offset, half, next);
+    }
+};
+
 bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
 int floor_int(double v) { return static_cast<int>(std::floor(v)); }
 
@@ -570,7 +605,9 @@ struct PdfImagePages::Impl {
     std::vector<QPDFPageObjectHelper> pages;
     std::vector<uint8_t> samples;  // the decoded image of the page in hand, reused
 
-    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width);
+    // With `grey`, the page's grey into it instead (the returned bitmap is a placeholder).
+    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width,
+                                 GreyImage* grey);
 };
 
 PdfImagePages::PdfImagePages(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -600,14 +637,24 @@ std::unique_ptr<PdfImagePages> PdfImagePages::open(const std::string& path, int 
 std::optional<Bitmap> PdfImagePages::render(int index, double xres, double yres, int slice_w, int slice_h,
                                             int width) const noexcept {
     try {
-        return impl_->render(index, xres, yres, slice_w, slice_h, width);
+        return impl_->render(index, xres, yres, slice_w, slice_h, width, nullptr);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<GreyImage> PdfImagePages::render_grey(int index, double xres, double yres) const noexcept {
+    try {
+        GreyImage g;
+        if (!impl_->render(index, xres, yres, -1, -1, -1, &g)) return std::nullopt;
+        return g;
     } catch (...) {
         return std::nullopt;
     }
 }
 
 std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double yres, int slice_w, int slice_h,
-                                                  int width) {
+                                                  int width, GreyImage* grey) {
     if (index < 0 || index >= static_cast<int>(pages.size()) || !(xres > 0) || !(yres > 0)) return std::nullopt;
     QPDFPageObjectHelper& page = pages[static_cast<std::size_t>(index)];
     QPDFObjectHandle obj = page.getObjectHandle();
@@ -705,14 +752,41 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
         (mask->interpolate || (scaled_w / mask->width < 4 && scaled_h / mask->height < 4)))
         return std::nullopt;
     if (static_cast<uint64_t>(scaled_w) * static_cast<uint64_t>(scaled_h) > kMaxScaledPixels) return std::nullopt;
+    // An 8-bit image only at its own size (whole steps: each pixel one sample's grey).
+    if (mask->bits == 8 && (scaled_w != mask->width || scaled_h != mask->height)) return std::nullopt;
+    // At 300 dpi and more both ways SplashOutputDev screens with another (stochastic) matrix.
+    if (mask->bits == 8 && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;
+    if (grey && mask->bits != 8) return std::nullopt;  // only such a page's grey is drawn here
 
     const int out_w = width > 0 ? std::min(width, bw) : bw;
-    Bitmap out = Bitmap::blank(out_w, bh, 204.0, 196.0);
+    Bitmap out = Bitmap::blank(grey ? 1 : out_w, grey ? 1 : bh, 204.0, 196.0);
+    if (grey) *grey = GreyImage::blank(out_w, bh, 204.0, 196.0);
     // The pixels both inside the clip and on the image, and within the output.
     const Clip& ic = check.image_clip;
     const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
     const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
+    if (mask->bits == 8) {
+        // Each pixel its sample's grey: poppler's grey renderer (Splash mono8) stores it, the
+        // mono one (mono1) makes it white where it reaches the screen's threshold.
+        static const DispersedScreen screen;
+        for (int y = dy_lo; y <= dy_hi; ++y) {
+            const int r = y - y0;
+            const uint8_t* s = mask->data + static_cast<std::size_t>(mask->width) *
+                                                static_cast<std::size_t>(flip ? scaled_h - 1 - r : r);
+            if (grey) {
+                uint8_t* g = &grey->at(0, y);
+                for (int x = dx_lo; x <= dx_hi; ++x) g[x] = mask->grey[s[x - x0]];
+            } else {
+                const uint8_t* threshold = screen.at[y & 3];
+                uint8_t* d = out.row(y);
+                for (int x = dx_lo; x <= dx_hi; ++x)
+                    if (mask->grey[s[x - x0]] < threshold[x & 3])
+                        d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
+            }
+        }
+        return out;
+    }
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
     const uint8_t* src = mask->data;
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;

@@ -1,4 +1,5 @@
-// Internal to fax_page: PDF pages that are one bilevel image, read from the PDF's objects
+// Internal to fax_page: PDF pages that are one scanned image (bilevel, or 8-bit grey drawn at
+// its own size), read from the PDF's objects
 // with qpdf and placed at fax resolution without rasterising the page through poppler.
 // Not installed; PdfDocument (document_reader.cpp) uses it before poppler's mono renderer.
 //
@@ -9,11 +10,14 @@
 //   - its resources have no fonts and no /ColorSpace, and one XObject: an image mask
 //     (/ImageMask true, 1 bit) or an opaque 1-bit /DeviceGray image (/ImageMask absent or
 //     false; Splash maps its samples to grey 0 and 255, which its mono screen makes exactly
-//     black and white, and white on the blank page changes nothing), /Decode absent, [0 1]
+//     black and white, and white on the blank page changes nothing), or an opaque 8-bit
+//     /DeviceGray image (each sample's grey as GfxImageColorMap and colToByte make it;
+//     render() screens it with Splash's 4 x 4 dispersed matrix, below 300 dpi only, and
+//     render_grey() gives it as poppler's grey renderer does), /Decode absent, [0 1]
 //     or [1 0], no /OC, /Mask or /SMask, unfiltered or /FlateDecode (what qpdf
 //     decodes; the Flate streams were counted against max_decompressed_bytes before), or
-//     /CCITTFaxDecode (Columns the image's width, Rows absent or its height) with T.6 data
-//     (K < 0, what scanners write; no EncodedByteAlign or EndOfLine), T.4 1-D or 2-D data
+//     /CCITTFaxDecode (1 bit; Columns the image's width, Rows absent or its height) with
+//     T.6 data (K < 0, what scanners write; no EncodedByteAlign or EndOfLine), T.4 1-D or 2-D data
 //     with EndOfLine (K = 0 or K > 0; fill bits and EncodedByteAlign either way), or T.4
 //     1-D data with EncodedByteAlign and no EOLs, that libtiff decodes to exactly the
 //     image's rows without a warning (damaged data is left to poppler);
@@ -23,8 +27,9 @@
 //   - the image lands upright (scaling, optionally flipped vertically) at its own size or
 //     larger in both directions: Splash then copies or replicates samples (whole pixels,
 //     Bresenham steps), never averages them into grey that the halftone screen would
-//     decide. An opaque image must moreover be at exactly its own size, or enlarged 4x or
-//     more in one direction without /Interpolate: less enlarged, Splash::scaleImage
+//     decide. An opaque 1-bit image must moreover be at exactly its own size, or enlarged
+//     4x or more in one direction without /Interpolate (an 8-bit one at exactly its own
+//     size, whatever its /Interpolate): less enlarged, Splash::scaleImage
 //     interpolates it bilinearly into grey (and the dithered page then takes the grey
 //     path anyway). Smaller, rotated or skewed images, and every other page, go to poppler.
 // The device transform, image bounds, clip and replication are computed with the same
@@ -38,6 +43,7 @@
 #include <string>
 
 #include "fax/t30/bitmap.h"
+#include "fax/t30/grey_image.h"
 
 namespace fax::t30::detail {
 
@@ -56,6 +62,11 @@ public:
     // path reproduces exactly. Never throws.
     std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h,
                                  int width) const noexcept;
+
+    // Page `index` as poppler's grey renderer (Splash mono8, no anti-aliasing) draws it at
+    // xres x yres dpi (the whole crop box), for a page whose image is 8-bit grey (the rules
+    // above); nothing for every other page. Labelled 204 x 196. Never throws.
+    std::optional<GreyImage> render_grey(int index, double xres, double yres) const noexcept;
 
 private:
     struct Impl;

@@ -95,6 +95,10 @@ struct ImagePage {
     // image, e.g. "/ColorSpace /DeviceGray"); its samples are the same either way.
     std::string kind;
     std::string resources_extra;  // more entries for the page's resources ("/ColorSpace << ... >>")
+    // Non-empty: /Im0 is instead an 8-bit /DeviceGray image of these samples (grey_w x
+    // grey_h, Flate if `flate`, /Decode `decode` unless it is the default "[1 0]").
+    std::vector<uint8_t> grey;
+    int grey_w = 0, grey_h = 0;
 };
 
 // `coded` (1 = black) as libtiff's T.4 coder writes it (`how` as ImagePage::t4), through a
@@ -177,8 +181,23 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
             for (const auto& k : d.getKeys()) s.getDict().replaceKey(k, d.getKey(k));
             return s;
         };
+        auto grey_image = [&]() {
+            std::string data(p.grey.begin(), p.grey.end());
+            std::string dict = "<< /Type /XObject /Subtype /Image /ColorSpace /DeviceGray /BitsPerComponent 8 /Width " +
+                               std::to_string(p.grey_w) + " /Height " + std::to_string(p.grey_h);
+            if (p.decode != "[1 0]" && !p.decode.empty()) dict += " /Decode " + p.decode;
+            if (p.flate) {
+                data = deflate(data);
+                dict += " /Filter /FlateDecode";
+            }
+            dict += " >>";
+            QPDFObjectHandle s = QPDFObjectHandle::newStream(&q, data);
+            QPDFObjectHandle d = QPDFObjectHandle::parse(dict);
+            for (const auto& k : d.getKeys()) s.getDict().replaceKey(k, d.getKey(k));
+            return s;
+        };
         QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
-        xobjects.replaceKey("/Im0", image_of(p.image));
+        xobjects.replaceKey("/Im0", p.grey.empty() ? image_of(p.image) : grey_image());
         if (p.second_image) xobjects.replaceKey("/Im1", image_of(pattern(64, 64, 3)));
         QPDFObjectHandle resources =
             QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> " + p.resources_extra + " >>");
@@ -217,7 +236,9 @@ void expect_same_pixels(const std::string& pdf, const std::vector<bool>& direct,
         ASSERT_TRUE(a.ok()) << a.error().to_string();
         ASSERT_TRUE(b.ok()) << b.error().to_string();
         EXPECT_NE(sp, PdfPagePath::Image) << what << ": direct images off";
-        EXPECT_EQ(fp == PdfPagePath::Image, direct[static_cast<std::size_t>(i)]) << what << ", page " << i + 1;
+        EXPECT_NE(sp, PdfPagePath::ImageGrey) << what << ": direct images off";
+        EXPECT_EQ(fp == PdfPagePath::Image || fp == PdfPagePath::ImageGrey, direct[static_cast<std::size_t>(i)])
+            << what << ", page " << i + 1;
         ASSERT_TRUE(a->well_formed());
         EXPECT_EQ(a->width, b->width) << what << ", page " << i + 1;
         EXPECT_EQ(a->height, b->height) << what << ", page " << i + 1;
@@ -580,6 +601,81 @@ TEST(PdfImagePage, CcittG3DataTheDirectPathCannotProveKeepsPopplersPath) {
             EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
         }
         EXPECT_TRUE(*a == *b) << "page " << i + 1 << (path == PdfPagePath::Image ? " (direct)" : "");
+    }
+}
+
+// A w x h grey image: the pattern's blocks black on every grey level in bands (a scan's
+// tones: 0), on white (1), or on white with every grey level only in the pixels right of a
+// black one (2: whatever the screen makes of them, no isolated pixel, so the page stays mono).
+std::vector<uint8_t> grey_scan(int w, int h, unsigned seed, int tones) {
+    const Bitmap b = pattern(w, h, seed);
+    std::vector<uint8_t> g(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const auto level = static_cast<uint8_t>((x / 3 + y * 7) % 256);
+            uint8_t v = 255;
+            if (b.get(x, y)) v = 0;
+            else if (tones == 0 || (tones == 2 && x > 0 && b.get(x - 1, y))) v = level;
+            g[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] = v;
+        }
+    return g;
+}
+
+TEST(PdfImagePage, EightBitGreyImagesAtTheirOwnSizeGivePopplersPixels) {
+    // A grey scan drawn at its own size: Splash's mono renderer screens each sample's grey
+    // (a page of tones then looks halftoned, and its grey, as poppler's grey renderer draws
+    // it, is made bilevel by binarise()); a grey image of only black and white stays mono.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    const PdfPagePath want[] = {PdfPagePath::ImageGrey, PdfPagePath::ImageGrey, PdfPagePath::Image,
+                                PdfPagePath::Image, PdfPagePath::Image};
+    for (int i = 0; i < 5; ++i) {
+        ImagePage p;
+        p.grey_w = 1728;
+        p.grey_h = 2376;
+        p.grey = grey_scan(1728, 2376, 81u + static_cast<unsigned>(i), i < 2 ? 0 : i < 4 ? 1 : 2);
+        p.flate = i % 2 == 0;
+        p.decode = i == 1 ? "[1 0]" : i == 3 ? "[0 1]" : "";
+        p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+        pages.push_back(p);
+        direct.push_back(true);
+    }
+    // At its own size, placed at a fractional position; on an A4-wide crop (the mono page a
+    // 1696-pixel slice, the grey one whole); not flipped; in a clip.
+    ImagePage placed;
+    placed.grey_w = 1000;
+    placed.grey_h = 1400;
+    placed.grey = grey_scan(1000, 1400, 91, 0);
+    placed.content = "q 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    pages.push_back(placed);
+    ImagePage cropped = placed;
+    cropped.crop = "[0 0 595.28 792]";
+    pages.push_back(cropped);
+    ImagePage upright = placed;
+    upright.content = "q 352.764706 0 0 514.102041 35.4 285.9 cm /Im0 Do Q";
+    pages.push_back(upright);
+    ImagePage clipped = placed;
+    clipped.content = "q 100.5 300.25 200.7 400.3 re W n 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    pages.push_back(clipped);
+    for (int i = 0; i < 4; ++i) direct.push_back(true);
+    // Scaled (up or down): interpolated or averaged, poppler's.
+    for (auto [w, h] : {std::pair{1000, 1400}, std::pair{2000, 2600}}) {
+        ImagePage p;
+        p.grey_w = w;
+        p.grey_h = h;
+        p.grey = grey_scan(w, h, 93, 0);
+        pages.push_back(p);
+        direct.push_back(false);
+    }
+    write_pdf(dir.path("grey8.pdf"), pages);
+    expect_same_pixels(dir.path("grey8.pdf"), direct, "8-bit grey images");
+    auto doc = PdfDocument::open(dir.path("grey8.pdf"));
+    ASSERT_TRUE(doc.ok());
+    for (int i = 0; i < 5; ++i) {
+        PdfPagePath path = PdfPagePath::Mono;
+        ASSERT_TRUE(doc->render_bilevel(i, {}, &path).ok());
+        EXPECT_EQ(path, want[i]) << "page " << i + 1;
     }
 }
 
