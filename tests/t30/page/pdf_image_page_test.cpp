@@ -726,14 +726,27 @@ TEST(PdfImagePage, RotatedPagesKeepPopplersPath) {
     // transform, which this path does not reproduce; such pages are rendered by poppler.
     ScratchDir dir;
     std::vector<ImagePage> pages;
-    for (int rotate : {0, 90, 180, 270}) {
-        ImagePage p;
-        p.image = pattern(1728, 2376);
-        p.rotate = rotate;
-        pages.push_back(p);
-    }
+    // (Splash's arbitraryTransformMask/Image: every device pixel mapped back through the
+    // inverted matrix, with their own scaled sizes and sections.) Masks, opaque 1-bit and
+    // 8-bit grey images alike.
+    std::vector<bool> direct;
+    for (int kind = 0; kind < 3; ++kind)
+        for (int rotate : {0, 90, 180, 270}) {
+            ImagePage p;
+            p.image = pattern(1728, 2376);
+            p.rotate = rotate;
+            if (kind > 0) p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+            if (kind == 1) p.kind = "/ColorSpace /DeviceGray";
+            if (kind == 2) {
+                p.grey_w = 1728;
+                p.grey_h = 2376;
+                p.grey = grey_scan(1728, 2376, 97, 1);
+            }
+            pages.push_back(p);
+            direct.push_back(rotate == 0);
+        }
     write_pdf(dir.path("rot.pdf"), pages);
-    expect_same_pixels(dir.path("rot.pdf"), {true, false, false, false}, "rotation");
+    expect_same_pixels(dir.path("rot.pdf"), direct, "rotation");
 }
 
 TEST(PdfImagePage, PagesThatAreNotOneImageKeepPopplersPath) {
