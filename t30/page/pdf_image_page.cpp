@@ -598,6 +598,90 @@ struct DispersedScreen {
 bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
 int floor_int(double v) { return static_cast<int>(std::floor(v)); }
 
+// An image turned a quarter or a half in device space (mat axis-aligned but not upright:
+// mat[1] = mat[2] = 0 with mat[0] < 0, or mat[0] = mat[3] = 0), drawn as
+// Splash::arbitraryTransformMask and arbitraryTransformImage draw it: the image scaled
+// (replicated: only at its size or larger, as upright) to sizes computed from the
+// matrix, then every device pixel of the rectangle whose centre maps back, through the
+// inverted matrix, onto a scaled sample (floor, clamped). Into `bits` (mono: 8-bit samples
+// screened) or `grey`; false when this is not reproduced.
+bool draw_turned(const Mask& m, const double* mat, const Clip& ic, int out_w, int bh, double xres, double yres,
+                 Bitmap* bits, GreyImage* grey) {
+    const bool quarter = mat[0] == 0 && mat[3] == 0 && mat[1] != 0 && mat[2] != 0;
+    const bool half = mat[1] == 0 && mat[2] == 0 && mat[0] < 0 && mat[3] != 0;
+    if (!quarter && !half) return false;
+    const double vx[4] = {mat[4], mat[2] + mat[4], mat[0] + mat[2] + mat[4], mat[0] + mat[4]};
+    const double vy[4] = {mat[5], mat[3] + mat[5], mat[1] + mat[3] + mat[5], mat[1] + mat[5]};
+    for (int i = 0; i < 4; ++i)
+        if (!fits_int(vx[i]) || !fits_int(vy[i])) return false;
+    // An axis-aligned rectangle: its corners pairwise equal (one section, vertical edges).
+    if (quarter ? !(vx[0] == vx[3] && vx[1] == vx[2] && vy[0] == vy[1] && vy[2] == vy[3])
+                : !(vx[0] == vx[1] && vx[2] == vx[3] && vy[0] == vy[3] && vy[1] == vy[2]))
+        return false;
+    const double lo_x = std::min(vx[0], vx[2]), hi_x = std::max(vx[0], vx[2]);
+    const double lo_y = std::min(vy[0], vy[2]), hi_y = std::max(vy[0], vy[2]);
+    const int x_min = floor_int(lo_x), x_max = floor_int(hi_x) + 1, y_min = floor_int(lo_y), y_max = floor_int(hi_y) + 1;
+    int sw = 0, sh = 0;
+    if (!m.opaque) {
+        // arbitraryTransformMask: each axis's extent of each matrix column, the larger.
+        const auto extent = [](double a, double off) {
+            return a >= 0 ? floor_int(a + off) + 1 - floor_int(off) : floor_int(off) + 1 - floor_int(a + off);
+        };
+        sw = std::max(extent(mat[0], mat[4]), extent(mat[1], mat[5]));
+        sh = std::max(extent(mat[2], mat[4]), extent(mat[3], mat[5]));
+    } else {
+        // arbitraryTransformImage: the bounding box, swapped when the image lies across.
+        if (std::fabs(mat[0]) >= std::fabs(mat[1])) {
+            sw = x_max - x_min;
+            sh = y_max - y_min;
+        } else {
+            sw = y_max - y_min;
+            sh = x_max - x_min;
+        }
+        if (sw <= 1 || sh <= 1) return false;  // it sizes such images otherwise
+    }
+    if (sw < m.width || sh < m.height) return false;
+    if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > kMaxScaledPixels) return false;
+    if (m.opaque && !(sw == m.width && sh == m.height) &&
+        (m.bits == 8 || m.interpolate || (sw / m.width < 4 && sh / m.height < 4)))
+        return false;
+    if (m.bits == 8 && bits && xres > 299.9 && yres > 299.9) return false;
+    const double r00 = mat[0] / sw, r01 = mat[1] / sw, r10 = mat[2] / sh, r11 = mat[3] / sh;
+    const double det = r00 * r11 - r01 * r10;
+    if (!(std::fabs(det) >= 1e-6)) return false;
+    const double ir00 = r11 / det, ir01 = -r01 / det, ir10 = -r10 / det, ir11 = r00 / det;
+    const int dx_lo = std::max({x_min, ic.x_min_i, 0}), dx_hi = std::min({x_max - 1, ic.x_max_i, out_w - 1});
+    const int dy_lo = std::max({y_min, ic.y_min_i, 0}), dy_hi = std::min({y_max - 1, ic.y_max_i, bh - 1});
+    if (dx_lo > dx_hi || dy_lo > dy_hi) return true;
+    const std::vector<int> xmap = replicate(m.width, sw), ymap = replicate(m.height, sh);
+    const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
+    const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
+    static const DispersedScreen screen;
+    for (int y = dy_lo; y <= dy_hi; ++y) {
+        const double fy = static_cast<double>(y) + 0.5 - mat[5];
+        for (int x = dx_lo; x <= dx_hi; ++x) {
+            const double fx = static_cast<double>(x) + 0.5 - mat[4];
+            const int xx = std::clamp(floor_int(fx * ir00 + fy * ir10), 0, sw - 1);
+            const int yy = std::clamp(floor_int(fx * ir01 + fy * ir11), 0, sh - 1);
+            const int sx = xmap[static_cast<std::size_t>(xx)];
+            const uint8_t* row = m.data + stride * static_cast<std::size_t>(ymap[static_cast<std::size_t>(yy)]);
+            bool black = false;
+            if (m.bits == 8) {
+                const uint8_t v = m.grey[row[sx]];
+                if (grey) {
+                    grey->at(x, y) = v;
+                    continue;
+                }
+                black = v < screen.at[y & 3][x & 3];
+            } else {
+                black = ((row[static_cast<std::size_t>(sx) >> 3] ^ flip_bits) >> (7 - (sx & 7))) & 1;
+            }
+            if (black) bits->row(y)[x >> 3] = static_cast<uint8_t>(bits->row(y)[x >> 3] | (0x80u >> (x & 7)));
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 struct PdfImagePages::Impl {
@@ -659,7 +743,13 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     QPDFPageObjectHelper& page = pages[static_cast<std::size_t>(index)];
     QPDFObjectHandle obj = page.getObjectHandle();
     QPDFObjectHandle rotate = page.getAttribute("/Rotate", false);
-    if (!rotate.isNull() && !(rotate.isInteger() && rotate.getIntValue() == 0)) return std::nullopt;
+    int rot = 0;
+    if (!rotate.isNull()) {
+        if (!rotate.isInteger()) return std::nullopt;
+        const long long r = rotate.getIntValue();
+        if (r != 0 && r != 90 && r != 180 && r != 270) return std::nullopt;
+        rot = static_cast<int>(r);
+    }
     if (obj.hasKey("/UserUnit")) return std::nullopt;
     QPDFObjectHandle annots = obj.getKey("/Annots");
     if (!annots.isNull() && !(annots.isArray() && annots.getArrayNItems() == 0)) return std::nullopt;
@@ -687,19 +777,48 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
         return std::nullopt;
 
     // The page box and device transform of poppler's renderer (Page::makeBox, GfxState;
-    // Splash draws top-down, so the transform is "upside down"), for /Rotate 0.
+    // Splash draws top-down, so the transform is "upside down"), turned by /Rotate.
     const bool slice = slice_w >= 0 && slice_h >= 0;
     Box b = crop;
     if (slice) {
         const double kxs = 72.0 / xres, kys = 72.0 / yres;
-        b.x1 = crop.x1 + kxs * 0;
-        b.x2 = crop.x1 + kxs * slice_w;
-        b.y1 = crop.y2 - kys * slice_h;
-        b.y2 = crop.y2 - kys * 0;
+        const double sx = 0, sy = 0, sw = slice_w, sh = slice_h;
+        if (rot == 90) {
+            b.x1 = crop.x1 + kys * sy;
+            b.x2 = crop.x1 + kys * (sy + sh);
+            b.y1 = crop.y1 + kxs * sx;
+            b.y2 = crop.y1 + kxs * (sx + sw);
+        } else if (rot == 180) {
+            b.x1 = crop.x2 - kxs * (sx + sw);
+            b.x2 = crop.x2 - kxs * sx;
+            b.y1 = crop.y1 + kys * sy;
+            b.y2 = crop.y1 + kys * (sy + sh);
+        } else if (rot == 270) {
+            b.x1 = crop.x2 - kys * (sy + sh);
+            b.x2 = crop.x2 - kys * sy;
+            b.y1 = crop.y2 - kxs * (sx + sw);
+            b.y2 = crop.y2 - kxs * sx;
+        } else {
+            b.x1 = crop.x1 + kxs * sx;
+            b.x2 = crop.x1 + kxs * (sx + sw);
+            b.y1 = crop.y2 - kys * (sy + sh);
+            b.y2 = crop.y2 - kys * sy;
+        }
     }
     const double kx = xres / 72.0, ky = yres / 72.0;
     Matrix ctm{kx, 0, 0, -ky, -kx * b.x1, ky * b.y2};
-    const double page_w = kx * (b.x2 - b.x1), page_h = ky * (b.y2 - b.y1);
+    double page_w = kx * (b.x2 - b.x1), page_h = ky * (b.y2 - b.y1);
+    if (rot == 90) {
+        ctm = {0, ky, kx, 0, -kx * b.y1, ky * -b.x1};
+    } else if (rot == 180) {
+        ctm = {-kx, 0, 0, ky, kx * b.x2, ky * -b.y1};
+    } else if (rot == 270) {
+        ctm = {0, -ky, -kx, 0, kx * b.y2, ky * b.x2};
+    }
+    if (rot == 90 || rot == 270) {
+        page_w = kx * (b.y2 - b.y1);
+        page_h = ky * (b.x2 - b.x1);
+    }
     if (!fits_int(page_w) || !fits_int(page_h)) return std::nullopt;
     const int bw = std::max(1, static_cast<int>(page_w + 0.5)), bh = std::max(1, static_cast<int>(page_h + 0.5));
     if (slice && (bw != slice_w || bh != slice_h)) return std::nullopt;
@@ -736,7 +855,16 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const double mat[6] = {c[0], c[1], -c[2], -c[3], c[2] + c[4], c[3] + c[5]};
     for (double v : mat)
         if (!fits_int(v)) return std::nullopt;
-    if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) return std::nullopt;
+    if (grey && mask->bits != 8) return std::nullopt;  // only such a page's grey is drawn here
+    const int out_w = width > 0 ? std::min(width, bw) : bw;
+    if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) {
+        // Turned a quarter or a half (a /Rotate page): Splash's arbitrary transform.
+        Bitmap out = Bitmap::blank(grey ? 1 : out_w, grey ? 1 : bh, 204.0, 196.0);
+        if (grey) *grey = GreyImage::blank(out_w, bh, 204.0, 196.0);
+        if (!draw_turned(*mask, mat, check.image_clip, out_w, bh, xres, yres, grey ? nullptr : &out, grey))
+            return std::nullopt;
+        return out;
+    }
     const bool flip = mat[3] < 0;
     int x0 = floor_int(mat[4]), x1 = floor_int(mat[0] + mat[4]) + 1;
     int y0 = flip ? floor_int(mat[3] + mat[5]) : floor_int(mat[5]);
@@ -756,9 +884,7 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     if (mask->bits == 8 && (scaled_w != mask->width || scaled_h != mask->height)) return std::nullopt;
     // At 300 dpi and more both ways SplashOutputDev screens with another (stochastic) matrix.
     if (mask->bits == 8 && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;
-    if (grey && mask->bits != 8) return std::nullopt;  // only such a page's grey is drawn here
 
-    const int out_w = width > 0 ? std::min(width, bw) : bw;
     Bitmap out = Bitmap::blank(grey ? 1 : out_w, grey ? 1 : bh, 204.0, 196.0);
     if (grey) *grey = GreyImage::blank(out_w, bh, 204.0, 196.0);
     // The pixels both inside the clip and on the image, and within the output.

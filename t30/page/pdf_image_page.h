@@ -6,7 +6,7 @@
 // The result is the bitmap poppler's Splash renderer (mono, no anti-aliasing) makes of the
 // same page, pixel for pixel, or nothing: every page the rules below do not prove identical
 // is left to poppler. A page takes this path only when all of these hold:
-//   - /Rotate 0, no /Annots, no /UserUnit, a crop box inside the media box;
+//   - /Rotate 0, 90, 180 or 270, no /Annots, no /UserUnit, a crop box inside the media box;
 //   - its resources have no fonts and no /ColorSpace, and one XObject: an image mask
 //     (/ImageMask true, 1 bit) or an opaque 1-bit /DeviceGray image (/ImageMask absent or
 //     false; Splash maps its samples to grey 0 and 255, which its mono screen makes exactly
@@ -24,17 +24,21 @@
 //   - its content is q, Q, cm, a black fill colour (0 g, 0 0 0 rg), gs of an ExtGState that
 //     only sets opacity 1 or the normal blend mode, rectangle clips ("x y w h re W n", as
 //     cairo writes them) and one Do of that image;
-//   - the image lands upright (scaling, optionally flipped vertically) at its own size or
+//   - the image lands upright (scaling, optionally flipped vertically), or turned a
+//     quarter or a half (a /Rotate page: Splash's arbitraryTransformMask/Image, which maps
+//     every device pixel's centre back through the inverted matrix onto the scaled image;
+//     the scaled sizes computed as each of them computes them), at its own size or
 //     larger in both directions: Splash then copies or replicates samples (whole pixels,
 //     Bresenham steps), never averages them into grey that the halftone screen would
 //     decide. An opaque 1-bit image must moreover be at exactly its own size, or enlarged
 //     4x or more in one direction without /Interpolate (an 8-bit one at exactly its own
 //     size, whatever its /Interpolate): less enlarged, Splash::scaleImage
 //     interpolates it bilinearly into grey (and the dithered page then takes the grey
-//     path anyway). Smaller, rotated or skewed images, and every other page, go to poppler.
+//     path anyway). Smaller, otherwise rotated or skewed images, and every other page, go
+//     to poppler.
 // The device transform, image bounds, clip and replication are computed with the same
-// double arithmetic, in the same order, as poppler's GfxState, Splash::fillImageMask,
-// Splash::drawImage and SplashClip, so that floor() lands on the same pixel (a page
+// double arithmetic, in the same order, as poppler's Page::makeBox, GfxState,
+// Splash::fillImageMask, Splash::drawImage, their arbitrary transforms and SplashClip, so that floor() lands on the same pixel (a page
 // 609.882353 pt wide at 204 dpi is 1727.99999 pixels, and the image covers pixels 0..1727).
 #pragma once
 

@@ -721,30 +721,91 @@ TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
     }
 }
 
-TEST(PdfImagePage, RotatedPagesKeepPopplersPath) {
-    // /Rotate turns the device transform: Splash then maps pixels by its general
-    // transform, which this path does not reproduce; such pages are rendered by poppler.
+// The content drawing /Im0 upright in user space onto the device rectangle (dx, dy) wd x hd
+// (pixels at 204 x 196 dpi) of the default page (609.882353 x 872.816327 pt, turned by
+// `rotate`: sideways its media box is given turned too, so the device is 1728 x 2376).
+std::string place(int rotate, double dx, double dy, double wd, double hd) {
+    const double kx = 204.0 / 72.0, ky = 196.0 / 72.0, pw = 609.882353, ph = 872.816327;
+    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    if (rotate == 0) {
+        x0 = dx / kx, x1 = (dx + wd) / kx, y0 = ph - (dy + hd) / ky, y1 = ph - dy / ky;
+    } else if (rotate == 90) {  // media box [0 0 ph pw]
+        y0 = dx / kx, y1 = (dx + wd) / kx, x0 = dy / ky, x1 = (dy + hd) / ky;
+    } else if (rotate == 180) {
+        x0 = pw - (dx + wd) / kx, x1 = pw - dx / kx, y0 = dy / ky, y1 = (dy + hd) / ky;
+    } else {  // 270, media box [0 0 ph pw]
+        y0 = pw - (dx + wd) / kx, y1 = pw - dx / kx, x0 = ph - (dy + hd) / ky, x1 = ph - dy / ky;
+    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "q %.9f 0 0 %.9f %.9f %.9f cm /Im0 Do Q", x1 - x0, y1 - y0, x0, y0);
+    return buf;
+}
+
+TEST(PdfImagePage, RotatedPagesGivePopplersPixels) {
+    // /Rotate turns the device transform: Splash draws the image with its arbitrary
+    // transform (arbitraryTransformMask/Image: every device pixel mapped back through the
+    // inverted matrix, with scaled sizes of their own). Masks, opaque 1-bit and 8-bit grey
+    // images, on all four rotations: at their own size (the whole page and placed), enlarged,
+    // on Letter and A4 (slices) pages and cropped.
     ScratchDir dir;
     std::vector<ImagePage> pages;
-    // (Splash's arbitraryTransformMask/Image: every device pixel mapped back through the
-    // inverted matrix, with their own scaled sizes and sections.) Masks, opaque 1-bit and
-    // 8-bit grey images alike.
     std::vector<bool> direct;
-    for (int kind = 0; kind < 3; ++kind)
-        for (int rotate : {0, 90, 180, 270}) {
-            ImagePage p;
-            p.image = pattern(1728, 2376);
-            p.rotate = rotate;
-            if (kind > 0) p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
-            if (kind == 1) p.kind = "/ColorSpace /DeviceGray";
-            if (kind == 2) {
-                p.grey_w = 1728;
-                p.grey_h = 2376;
-                p.grey = grey_scan(1728, 2376, 97, 1);
+    auto add = [&](ImagePage p, bool d) {
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    for (int rotate : {0, 90, 180, 270}) {
+        const bool sideways = rotate == 90 || rotate == 270;
+        for (int kind = 0; kind < 3; ++kind)
+            for (int where = 0; where < 2; ++where) {
+                ImagePage p;
+                p.rotate = rotate;
+                if (sideways) p.media = "[0 0 872.816327 609.882353]";
+                // At its own size: 1728 x 2376 pixels on the whole page (0.2 to 1727.7: at
+                // exactly 0 the sums of the content's numbers can land a hair below, a 1729th
+                // column, and Splash interpolates), or 1000 x 1400 at a fractional position.
+                const int w = where == 0 ? 1728 : 1000, h = where == 0 ? 2376 : 1400;
+                p.content = where == 0 ? place(rotate, 0.2, 0.2, w - 0.5, h - 0.5)
+                                       : place(rotate, 100.3, 200.2, w - 0.5, h - 0.5);
+                // The image's own width lies along the device's y sideways.
+                const int iw = sideways ? h : w, ih = sideways ? w : h;
+                p.image = pattern(iw, ih, static_cast<unsigned>(rotate + kind + where));
+                if (kind == 1) p.kind = "/ColorSpace /DeviceGray";
+                if (kind == 2) {
+                    p.grey_w = iw;
+                    p.grey_h = ih;
+                    p.grey = grey_scan(iw, ih, 97, where == 0 ? 2 : 0);
+                }
+                add(p, true);
             }
-            pages.push_back(p);
-            direct.push_back(rotate == 0);
-        }
+        // Enlarged: a mask 1.3x, an opaque image 4.2x (replicated), an opaque one 2x
+        // (interpolated: poppler's).
+        ImagePage mask;
+        mask.rotate = rotate;
+        if (sideways) mask.media = "[0 0 872.816327 609.882353]";
+        mask.image = pattern(sideways ? 500 : 400, sideways ? 400 : 500, 5);
+        mask.content = place(rotate, 50.3, 60.2, 520, 650);
+        add(mask, true);
+        ImagePage opaque = mask;
+        opaque.kind = "/ColorSpace /DeviceGray";
+        opaque.image = pattern(sideways ? 120 : 100, sideways ? 100 : 120, 9);
+        opaque.content = place(rotate, 30.1, 40.4, 420, 504);
+        add(opaque, true);
+        ImagePage twice = opaque;
+        twice.content = place(rotate, 30.1, 40.4, 200, 240);
+        add(twice, false);
+        // Letter (scaled to fit the line) and an A4 crop (a slice).
+        ImagePage letter;
+        letter.rotate = rotate;
+        letter.media = "[0 0 612 792]";
+        letter.image = pattern(1000, 1300, 11);
+        letter.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        add(letter, true);
+        ImagePage a4 = letter;
+        a4.media = "[0 0 595.28 841.89]";
+        a4.crop = "[10 20 585.28 831.89]";
+        add(a4, true);
+    }
     write_pdf(dir.path("rot.pdf"), pages);
     expect_same_pixels(dir.path("rot.pdf"), direct, "rotation");
 }

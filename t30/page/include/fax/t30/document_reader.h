@@ -73,8 +73,8 @@ public:
 
     int pages() const;
     // On (the default), a page that is one scanned image (an image mask drawn at its own
-    // size or larger, an opaque 1-bit or 8-bit grey image: pdf_image_page.h says which,
-    // /Rotate 0) is read from the PDF's objects with qpdf and placed exactly as poppler's
+    // size or larger, an opaque 1-bit or 8-bit grey image, on any quarter /Rotate:
+    // pdf_image_page.h says which) is read from the PDF's objects with qpdf and placed exactly as poppler's
     // renderer places it, without rasterising the page (PdfPagePath::Image, ImageGrey);
     // every other page is rendered by poppler. Off: every page is rendered by poppler (the
     // tests compare the two).
