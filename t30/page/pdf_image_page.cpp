@@ -654,17 +654,40 @@ bool draw_turned(const Mask& m, const double* mat, const Clip& ic, int out_w, in
     const int dy_lo = std::max({y_min, ic.y_min_i, 0}), dy_hi = std::min({y_max - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return true;
     const std::vector<int> xmap = replicate(m.width, sw), ymap = replicate(m.height, sh);
+    // Turned by quarters, the inverted matrix has two zero entries (r11 / det and r00 / det
+    // for a quarter, -r01 / det and -r10 / det for a half), and a zero times a finite value
+    // adds a zero: each scaled coordinate depends on the device row alone or on the column
+    // alone. Both maps are computed once, with Splash's expressions.
+    const auto scaled_x = [&](int x, int y) {
+        const double fx = static_cast<double>(x) + 0.5 - mat[4], fy = static_cast<double>(y) + 0.5 - mat[5];
+        return xmap[static_cast<std::size_t>(std::clamp(floor_int(fx * ir00 + fy * ir10), 0, sw - 1))];
+    };
+    const auto scaled_y = [&](int x, int y) {
+        const double fx = static_cast<double>(x) + 0.5 - mat[4], fy = static_cast<double>(y) + 0.5 - mat[5];
+        return ymap[static_cast<std::size_t>(std::clamp(floor_int(fx * ir01 + fy * ir11), 0, sh - 1))];
+    };
+    // For each device column and row: the source column and row it reads (one of each is
+    // used per direction).
+    std::vector<int> col_sx(static_cast<std::size_t>(dx_hi - dx_lo + 1)), col_sy(col_sx.size());
+    std::vector<int> row_sx(static_cast<std::size_t>(dy_hi - dy_lo + 1)), row_sy(row_sx.size());
+    for (int x = dx_lo; x <= dx_hi; ++x) {
+        col_sx[static_cast<std::size_t>(x - dx_lo)] = quarter ? 0 : scaled_x(x, dy_lo);
+        col_sy[static_cast<std::size_t>(x - dx_lo)] = quarter ? scaled_y(x, dy_lo) : 0;
+    }
+    for (int y = dy_lo; y <= dy_hi; ++y) {
+        row_sx[static_cast<std::size_t>(y - dy_lo)] = quarter ? scaled_x(dx_lo, y) : 0;
+        row_sy[static_cast<std::size_t>(y - dy_lo)] = quarter ? 0 : scaled_y(dx_lo, y);
+    }
     const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
     const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
     static const DispersedScreen screen;
     for (int y = dy_lo; y <= dy_hi; ++y) {
-        const double fy = static_cast<double>(y) + 0.5 - mat[5];
+        const int rsx = row_sx[static_cast<std::size_t>(y - dy_lo)], rsy = row_sy[static_cast<std::size_t>(y - dy_lo)];
+        uint8_t* d = bits ? bits->row(y) : nullptr;
         for (int x = dx_lo; x <= dx_hi; ++x) {
-            const double fx = static_cast<double>(x) + 0.5 - mat[4];
-            const int xx = std::clamp(floor_int(fx * ir00 + fy * ir10), 0, sw - 1);
-            const int yy = std::clamp(floor_int(fx * ir01 + fy * ir11), 0, sh - 1);
-            const int sx = xmap[static_cast<std::size_t>(xx)];
-            const uint8_t* row = m.data + stride * static_cast<std::size_t>(ymap[static_cast<std::size_t>(yy)]);
+            const std::size_t i = static_cast<std::size_t>(x - dx_lo);
+            const int sx = quarter ? rsx : col_sx[i], sy = quarter ? col_sy[i] : rsy;
+            const uint8_t* row = m.data + stride * static_cast<std::size_t>(sy);
             bool black = false;
             if (m.bits == 8) {
                 const uint8_t v = m.grey[row[sx]];
@@ -676,7 +699,7 @@ bool draw_turned(const Mask& m, const double* mat, const Clip& ic, int out_w, in
             } else {
                 black = ((row[static_cast<std::size_t>(sx) >> 3] ^ flip_bits) >> (7 - (sx & 7))) & 1;
             }
-            if (black) bits->row(y)[x >> 3] = static_cast<uint8_t>(bits->row(y)[x >> 3] | (0x80u >> (x & 7)));
+            if (black) d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
         }
     }
     return true;
