@@ -598,6 +598,52 @@ struct DispersedScreen {
 bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
 int floor_int(double v) { return static_cast<int>(std::floor(v)); }
 
+// An opaque image averaged down to scaled_w x scaled_h (both smaller than it) as
+// Splash::scaleImageYdownXdown averages it: Bresenham runs of rows and columns, the grey of
+// each box summed and multiplied by (1 << 23) / (its rows x its columns), shifted back.
+std::vector<uint8_t> scale_down(const Mask& m, int scaled_w, int scaled_h) {
+    std::vector<uint8_t> out(static_cast<std::size_t>(scaled_w) * static_cast<std::size_t>(scaled_h));
+    const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
+    const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
+    const auto sample = [&](const uint8_t* row, int x) -> unsigned {
+        if (m.bits == 8) return m.grey[row[x]];
+        return (((row[static_cast<std::size_t>(x) >> 3] ^ flip_bits) >> (7 - (x & 7))) & 1) ? 0u : 255u;
+    };
+    const int yp = m.height / scaled_h, yq = m.height % scaled_h;
+    const int xp = m.width / scaled_w, xq = m.width % scaled_w;
+    std::vector<uint32_t> sums(static_cast<std::size_t>(m.width));
+    int yt = 0, src_row = 0;
+    for (int y = 0; y < scaled_h; ++y) {
+        int y_step = yp;
+        if ((yt += yq) >= scaled_h) {
+            yt -= scaled_h;
+            y_step = yp + 1;
+        }
+        std::fill(sums.begin(), sums.end(), 0u);
+        for (int i = 0; i < y_step && src_row < m.height; ++i, ++src_row) {
+            const uint8_t* row = m.data + stride * static_cast<std::size_t>(src_row);
+            for (int x = 0; x < m.width; ++x) sums[static_cast<std::size_t>(x)] += sample(row, x);
+        }
+        const uint32_t d0 = (1u << 23) / static_cast<uint32_t>(y_step * xp);
+        const uint32_t d1 = (1u << 23) / static_cast<uint32_t>(y_step * (xp + 1));
+        int xt = 0, xx = 0;
+        uint8_t* dst = out.data() + static_cast<std::size_t>(scaled_w) * static_cast<std::size_t>(y);
+        for (int x = 0; x < scaled_w; ++x) {
+            int x_step = xp;
+            uint32_t d = d0;
+            if ((xt += xq) >= scaled_w) {
+                xt -= scaled_w;
+                x_step = xp + 1;
+                d = d1;
+            }
+            uint32_t pix = 0;
+            for (int i = 0; i < x_step; ++i) pix += sums[static_cast<std::size_t>(xx++)];
+            dst[x] = static_cast<uint8_t>((pix * d) >> 23);
+        }
+    }
+    return out;
+}
+
 // An image turned a quarter or a half in device space (mat axis-aligned but not upright:
 // mat[1] = mat[2] = 0 with mat[0] < 0, or mat[0] = mat[3] = 0), drawn as
 // Splash::arbitraryTransformMask and arbitraryTransformImage draw it: the image scaled
@@ -610,6 +656,7 @@ bool draw_turned(const Mask& m, const double* mat, const Clip& ic, int out_w, in
     const bool quarter = mat[0] == 0 && mat[3] == 0 && mat[1] != 0 && mat[2] != 0;
     const bool half = mat[1] == 0 && mat[2] == 0 && mat[0] < 0 && mat[3] != 0;
     if (!quarter && !half) return false;
+    if (grey && m.bits != 8) return false;  // only an 8-bit image's grey is drawn turned
     const double vx[4] = {mat[4], mat[2] + mat[4], mat[0] + mat[2] + mat[4], mat[0] + mat[4]};
     const double vy[4] = {mat[5], mat[3] + mat[5], mat[1] + mat[3] + mat[5], mat[1] + mat[5]};
     for (int i = 0; i < 4; ++i)
@@ -878,7 +925,6 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const double mat[6] = {c[0], c[1], -c[2], -c[3], c[2] + c[4], c[3] + c[5]};
     for (double v : mat)
         if (!fits_int(v)) return std::nullopt;
-    if (grey && mask->bits != 8) return std::nullopt;  // only such a page's grey is drawn here
     const int out_w = width > 0 ? std::min(width, bw) : bw;
     if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) {
         // Turned a quarter or a half (a /Rotate page): Splash's arbitrary transform.
@@ -893,18 +939,23 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     int y0 = flip ? floor_int(mat[3] + mat[5]) : floor_int(mat[5]);
     int y1 = flip ? floor_int(mat[5]) + 1 : floor_int(mat[3] + mat[5]) + 1;
     const int scaled_w = x1 - x0, scaled_h = y1 - y0;
-    // Copied or replicated only: a smaller image is averaged into grey (the screen decides).
-    if (scaled_w < mask->width || scaled_h < mask->height) return std::nullopt;
+    // Masks are copied or replicated only (a smaller one is averaged into a coverage the
+    // pipe blends). An opaque image smaller both ways is averaged by
+    // Splash::scaleImageYdownXdown (box sums, integer arithmetic): its grey is made below.
+    const bool down = mask->opaque && scaled_w < mask->width && scaled_h < mask->height;
+    if (!down && (scaled_w < mask->width || scaled_h < mask->height)) return std::nullopt;
+    if (grey && mask->bits != 8 && !down) return std::nullopt;  // only such pages' grey is drawn here
+    if (down && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;  // another screen
     // Splash::scaleImage enlarges an image by less than 4x in both directions (or any image
     // with /Interpolate) bilinearly: grey between samples, which the mono screen dithers
     // (and looks_halftoned() then sends the page to the grey path): poppler's. At its own
     // size the interpolation's steps are whole and its weights 1 and 0: the samples.
-    if (mask->opaque && !(scaled_w == mask->width && scaled_h == mask->height) &&
+    if (!down && mask->opaque && !(scaled_w == mask->width && scaled_h == mask->height) &&
         (mask->interpolate || (scaled_w / mask->width < 4 && scaled_h / mask->height < 4)))
         return std::nullopt;
     if (static_cast<uint64_t>(scaled_w) * static_cast<uint64_t>(scaled_h) > kMaxScaledPixels) return std::nullopt;
-    // An 8-bit image only at its own size (whole steps: each pixel one sample's grey).
-    if (mask->bits == 8 && (scaled_w != mask->width || scaled_h != mask->height)) return std::nullopt;
+    // An 8-bit image only at its own size (whole steps: each pixel one sample's grey) or smaller.
+    if (!down && mask->bits == 8 && (scaled_w != mask->width || scaled_h != mask->height)) return std::nullopt;
     // At 300 dpi and more both ways SplashOutputDev screens with another (stochastic) matrix.
     if (mask->bits == 8 && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;
 
@@ -915,23 +966,27 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
     const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
-    if (mask->bits == 8) {
-        // Each pixel its sample's grey: poppler's grey renderer (Splash mono8) stores it, the
-        // mono one (mono1) makes it white where it reaches the screen's threshold.
+    if (mask->bits == 8 || down) {
+        // Each pixel a grey: an 8-bit sample's at its own size, or the scaled image's. poppler's
+        // grey renderer (Splash mono8) stores it, the mono one (mono1) makes it white where it
+        // reaches the screen's threshold.
         static const DispersedScreen screen;
+        std::vector<uint8_t> scaled;
+        if (down) scaled = scale_down(*mask, scaled_w, scaled_h);
         for (int y = dy_lo; y <= dy_hi; ++y) {
             const int r = y - y0;
-            const uint8_t* s = mask->data + static_cast<std::size_t>(mask->width) *
-                                                static_cast<std::size_t>(flip ? scaled_h - 1 - r : r);
+            const std::size_t sr = static_cast<std::size_t>(flip ? scaled_h - 1 - r : r);
+            const uint8_t* s = down ? scaled.data() + static_cast<std::size_t>(scaled_w) * sr
+                                    : mask->data + static_cast<std::size_t>(mask->width) * sr;
+            const auto value = [&](int x) { return down ? s[x - x0] : mask->grey[s[x - x0]]; };
             if (grey) {
                 uint8_t* g = &grey->at(0, y);
-                for (int x = dx_lo; x <= dx_hi; ++x) g[x] = mask->grey[s[x - x0]];
+                for (int x = dx_lo; x <= dx_hi; ++x) g[x] = value(x);
             } else {
                 const uint8_t* threshold = screen.at[y & 3];
                 uint8_t* d = out.row(y);
                 for (int x = dx_lo; x <= dx_hi; ++x)
-                    if (mask->grey[s[x - x0]] < threshold[x & 3])
-                        d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
+                    if (value(x) < threshold[x & 3]) d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
             }
         }
         return out;

@@ -34,8 +34,11 @@
 //     4x or more in one direction without /Interpolate (an 8-bit one at exactly its own
 //     size, whatever its /Interpolate): less enlarged, Splash::scaleImage
 //     interpolates it bilinearly into grey (and the dithered page then takes the grey
-//     path anyway). Smaller, otherwise rotated or skewed images, and every other page, go
-//     to poppler.
+//     path anyway). An opaque image (1 or 8 bits) may instead be drawn upright and smaller
+//     than itself in both directions: Splash::scaleImageYdownXdown averages it into grey
+//     boxes with integer arithmetic, reproduced here; render() screens them, render_grey()
+//     gives them. Masks drawn smaller, opaque images smaller one way only or turned and
+//     smaller, otherwise rotated or skewed images, and every other page, go to poppler.
 // The device transform, image bounds, clip and replication are computed with the same
 // double arithmetic, in the same order, as poppler's Page::makeBox, GfxState,
 // Splash::fillImageMask, Splash::drawImage, their arbitrary transforms and SplashClip, so that floor() lands on the same pixel (a page
@@ -68,8 +71,9 @@ public:
                                  int width) const noexcept;
 
     // Page `index` as poppler's grey renderer (Splash mono8, no anti-aliasing) draws it at
-    // xres x yres dpi (the whole crop box), for a page whose image is 8-bit grey (the rules
-    // above); nothing for every other page. Labelled 204 x 196. Never throws.
+    // xres x yres dpi (the whole crop box), for a page whose image is 8-bit grey or an opaque
+    // image drawn smaller (the rules above); nothing for every other page. Labelled
+    // 204 x 196. Never throws.
     std::optional<GreyImage> render_grey(int index, double xres, double yres) const noexcept;
 
 private:

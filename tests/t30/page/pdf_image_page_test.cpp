@@ -659,14 +659,15 @@ TEST(PdfImagePage, EightBitGreyImagesAtTheirOwnSizeGivePopplersPixels) {
     clipped.content = "q 100.5 300.25 200.7 400.3 re W n 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
     pages.push_back(clipped);
     for (int i = 0; i < 4; ++i) direct.push_back(true);
-    // Scaled (up or down): interpolated or averaged, poppler's.
+    // Enlarged: interpolated, poppler's; smaller: averaged into boxes (see
+    // OpaqueImagesDrawnSmallerGivePopplersPixels), direct.
     for (auto [w, h] : {std::pair{1000, 1400}, std::pair{2000, 2600}}) {
         ImagePage p;
         p.grey_w = w;
         p.grey_h = h;
         p.grey = grey_scan(w, h, 93, 0);
         pages.push_back(p);
-        direct.push_back(false);
+        direct.push_back(w > 1728);
     }
     write_pdf(dir.path("grey8.pdf"), pages);
     expect_same_pixels(dir.path("grey8.pdf"), direct, "8-bit grey images");
@@ -719,6 +720,53 @@ TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
         EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
         EXPECT_TRUE(*a == *b) << "page " << i + 1;
     }
+}
+
+TEST(PdfImagePage, OpaqueImagesDrawnSmallerGivePopplersPixels) {
+    // A 300 dpi scan on a fax page: Splash averages an opaque image drawn smaller than itself
+    // both ways into grey boxes (scaleImageYdownXdown); the mono page screens them (and
+    // usually looks halftoned), the grey one is made bilevel by binarise(). 1-bit and 8-bit,
+    // Letter (scaled to fit) and the fax page, placed, not flipped, clipped. Smaller one way
+    // only (another scaler) and turned pages stay poppler's.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    for (int bits : {1, 8}) {
+        const auto image = [&](ImagePage& p, int w, int h, unsigned seed) {
+            if (bits == 1) {
+                p.kind = "/ColorSpace /DeviceGray";
+                p.image = pattern(w, h, seed);
+            } else {
+                p.grey_w = w;
+                p.grey_h = h;
+                p.grey = grey_scan(w, h, seed, 1);
+            }
+        };
+        ImagePage letter;  // 2550 x 3300 (300 dpi) on Letter: 1728 x 2156 pixels
+        letter.media = "[0 0 612 792]";
+        letter.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        image(letter, 2550, 3300, 101);
+        add(letter, true);
+        ImagePage page;  // 2000 x 2600 on the fax page
+        image(page, 2000, 2600, 103);
+        add(page, true);
+        ImagePage placed = page;  // upright, at a fractional position, clipped
+        image(placed, 900, 1000, 105);
+        placed.content = "q 50.5 60 500 700 re W n 250.3 0 0 300.7 30.2 100.9 cm /Im0 Do Q";
+        add(placed, true);
+        ImagePage one_way = page;  // narrower only: scaleImageYupXdown
+        image(one_way, 2000, 2000, 107);
+        add(one_way, false);
+        ImagePage turned = page;
+        turned.rotate = 90;
+        add(turned, false);
+    }
+    write_pdf(dir.path("smaller.pdf"), pages);
+    expect_same_pixels(dir.path("smaller.pdf"), direct, "opaque images drawn smaller");
 }
 
 // The content drawing /Im0 upright in user space onto the device rectangle (dx, dy) wd x hd

@@ -50,8 +50,9 @@ enum class PdfPagePath {
     Grey,  // the page has tones: rendered in grey and made bilevel by binarise()
     Image, // one bilevel image: read from the PDF's objects (qpdf) and placed as poppler
            // places it, without rasterising the page (the same pixels as Mono)
-    ImageGrey, // one 8-bit grey image with tones, read and placed so, in grey as poppler's
-               // grey renderer draws it, made bilevel by binarise() (the same pixels as Grey)
+    ImageGrey, // one image with tones (8-bit grey, or scaled down into grey), read and placed
+               // so, in grey as poppler's grey renderer draws it, made bilevel by binarise()
+               // (the same pixels as Grey)
 };
 
 // A PDF opened once and rendered one page at a time, so that memory holds one page image
