@@ -605,9 +605,19 @@ std::vector<uint8_t> scale_down(const Mask& m, int scaled_w, int scaled_h) {
     std::vector<uint8_t> out(static_cast<std::size_t>(scaled_w) * static_cast<std::size_t>(scaled_h));
     const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
     const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
-    const auto sample = [&](const uint8_t* row, int x) -> unsigned {
-        if (m.bits == 8) return m.grey[row[x]];
-        return (((row[static_cast<std::size_t>(x) >> 3] ^ flip_bits) >> (7 - (x & 7))) & 1) ? 0u : 255u;
+    // One source row's greys at a time (a painted 1-bit sample is 0, another 255).
+    std::vector<uint8_t> greys(static_cast<std::size_t>(m.width));
+    const auto unpack = [&](const uint8_t* row) {
+        uint8_t* g = greys.data();
+        if (m.bits == 8) {
+            for (int x = 0; x < m.width; ++x) g[x] = m.grey[row[x]];
+            return;
+        }
+        for (int x = 0; x < m.width; x += 8) {
+            const unsigned painted = static_cast<uint8_t>(row[static_cast<std::size_t>(x) >> 3] ^ flip_bits);
+            const int n = std::min(8, m.width - x);
+            for (int k = 0; k < n; ++k) g[x + k] = ((painted >> (7 - k)) & 1) ? 0 : 255;
+        }
     };
     const int yp = m.height / scaled_h, yq = m.height % scaled_h;
     const int xp = m.width / scaled_w, xq = m.width % scaled_w;
@@ -621,8 +631,10 @@ std::vector<uint8_t> scale_down(const Mask& m, int scaled_w, int scaled_h) {
         }
         std::fill(sums.begin(), sums.end(), 0u);
         for (int i = 0; i < y_step && src_row < m.height; ++i, ++src_row) {
-            const uint8_t* row = m.data + stride * static_cast<std::size_t>(src_row);
-            for (int x = 0; x < m.width; ++x) sums[static_cast<std::size_t>(x)] += sample(row, x);
+            unpack(m.data + stride * static_cast<std::size_t>(src_row));
+            uint32_t* sum = sums.data();
+            const uint8_t* g = greys.data();
+            for (int x = 0; x < m.width; ++x) sum[x] += g[x];
         }
         const uint32_t d0 = (1u << 23) / static_cast<uint32_t>(y_step * xp);
         const uint32_t d1 = (1u << 23) / static_cast<uint32_t>(y_step * (xp + 1));
