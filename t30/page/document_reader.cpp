@@ -366,6 +366,15 @@ Result<Bitmap> PdfDocument::render_bilevel(int index, const BinariseOptions& opt
         return std::move(*mono);
     }
     mono.reset();  // one page image at a time
+    // A page read directly whose image is 8-bit grey: its grey as poppler's grey renderer
+    // draws it, without rasterising the page either.
+    if (direct) {
+        if (auto g = impl_->image_pages()->render_grey(index, p->xres, p->yres)) {
+            const GreyView view{g->px.data(), g->width, g->width, g->height, kR8, kFine};
+            if (path) *path = PdfPagePath::ImageGrey;
+            return binarise(view, opts);
+        }
+    }
     auto grey = impl_->render(index, *p, impl_->grey, poppler::image::format_gray8, -1, -1);
     if (!grey) return fail(grey.take_error());
     const GreyView view{reinterpret_cast<const uint8_t*>(grey->const_data()), grey->bytes_per_row(), grey->width(),

@@ -240,10 +240,17 @@ struct ContentCheck : QPDFObjectHandle::ParserCallbacks {
     }
 };
 
-// The image mask the page draws, decoded, or nothing.
+// The bilevel image the page draws, decoded, or nothing: an image mask, or an opaque 1-bit
+// /DeviceGray image. Splash draws the image's samples as grey 0 or 255 (its colour map),
+// which its mono screen makes exactly black or white; white on the blank page changes
+// nothing, so the image's black samples are what a mask with the same /Decode paints.
 struct Mask {
     int width = 0, height = 0;
-    bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints
+    bool paint_ones = false;  // /Decode [1 0]: a 1 sample paints (is black)
+    bool opaque = false;      // an image, not a mask: Splash::drawImage, which interpolates
+    bool interpolate = false;  // /Interpolate true (an image's: masks are never interpolated)
+    int bits = 1;              // 8: an opaque 8-bit /DeviceGray image, one byte a sample
+    std::array<uint8_t, 256> grey{};  // with bits 8: the grey Splash draws for each sample
     const uint8_t* data = nullptr;  // the first (width + 7) / 8 * height decoded bytes
 };
 
@@ -270,12 +277,13 @@ private:
     std::size_t want_ = 0, got_ = 0;
 };
 
-// --- CCITTFaxDecode (T.6, "Group 4") image data, decoded by libtiff ---------------------
+// --- CCITTFaxDecode (T.6 "Group 4", T.4 "Group 3") image data, decoded by libtiff -------
 //
 // The stream's bytes are wrapped in a one-strip TIFF in memory and read through
 // TIFFClientOpen. Only data that decodes cleanly is used: exactly the image's rows, no
-// warning or error from the decoder (a bad code, data ending early); poppler's own decoder
-// gives the same pixels for such data (both follow T.6), and anything else is left to it.
+// warning or error from the decoder (a bad code, a row of the wrong length, data ending
+// early); poppler's own decoder gives the same pixels for such data (both follow T.4/T.6),
+// and anything else is left to it.
 
 // The TIFF's header and directory (`bytes`), then the stream's data where it is (not copied).
 struct MemoryTiff {
@@ -326,35 +334,53 @@ void put32(std::vector<uint8_t>& b, uint32_t v) {
     put16(b, static_cast<uint16_t>(v >> 16));
 }
 
-// T.6 data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
+// How CCITTFaxDecode data is coded, as libtiff's Fax3 codecs read it.
+enum class Ccitt {
+    T6,          // K < 0: T.6 ("Group 4"), TIFF compression 4
+    MhEol,       // K = 0 with EndOfLine: T.4 one-dimensional rows each after an EOL, compression 3
+    MrEol,       // K > 0 with EndOfLine: T.4 two-dimensional (an EOL and a tag bit per row), compression 3
+    MhAligned,   // K = 0, no EOL, each row byte-aligned: TIFF's "CCITT RLE", compression 2
+};
+
+// CCITT data of a width x height image into `out` (rows of ceil(width / 8) bytes, 1 = black),
 // or false.
-bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std::vector<uint8_t>& out) {
+bool decode_ccitt(const uint8_t* data, std::size_t size, int width, int height, Ccitt coding,
+                  std::vector<uint8_t>& out) {
     if (size == 0 || size > (1u << 30)) return false;
-    // Little-endian classic TIFF: header, one directory of 11 entries (ascending tags), data.
+    // Little-endian classic TIFF: header, one directory (ascending tags), data.
     struct Entry {
         uint16_t tag, type;
         uint32_t value;
     };
     constexpr uint16_t kShort = 3, kLong = 4;
-    constexpr uint32_t kDataAt = 8 + 2 + 11 * 12 + 4;
-    const Entry entries[] = {
+    const uint32_t compression = coding == Ccitt::T6          ? COMPRESSION_CCITTFAX4
+                                 : coding == Ccitt::MhAligned ? COMPRESSION_CCITTRLE
+                                                              : COMPRESSION_CCITTFAX3;
+    const bool options = coding != Ccitt::MhAligned;  // T4Options (G3) or T6Options; RLE has none
+    const uint32_t entry_count = options ? 11 : 10;
+    const uint32_t kDataAt = 8 + 2 + entry_count * 12 + 4;
+    std::vector<Entry> entries = {
         {TIFFTAG_IMAGEWIDTH, kLong, static_cast<uint32_t>(width)},
         {TIFFTAG_IMAGELENGTH, kLong, static_cast<uint32_t>(height)},
         {TIFFTAG_BITSPERSAMPLE, kShort, 1},
-        {TIFFTAG_COMPRESSION, kShort, COMPRESSION_CCITTFAX4},
+        {TIFFTAG_COMPRESSION, kShort, compression},
         {TIFFTAG_PHOTOMETRIC, kShort, PHOTOMETRIC_MINISWHITE},
         {TIFFTAG_FILLORDER, kShort, FILLORDER_MSB2LSB},
         {TIFFTAG_STRIPOFFSETS, kLong, kDataAt},
         {TIFFTAG_SAMPLESPERPIXEL, kShort, 1},
         {TIFFTAG_ROWSPERSTRIP, kLong, static_cast<uint32_t>(height)},
         {TIFFTAG_STRIPBYTECOUNTS, kLong, static_cast<uint32_t>(size)},
-        {TIFFTAG_T6OPTIONS, kLong, 0},
     };
+    if (coding == Ccitt::T6) entries.push_back({TIFFTAG_T6OPTIONS, kLong, 0});
+    // Bit 0: two-dimensional rows. Fill bits before EOLs need no option: the decoder skips
+    // zero bits up to each EOL.
+    if (coding == Ccitt::MhEol || coding == Ccitt::MrEol)
+        entries.push_back({TIFFTAG_T4OPTIONS, kLong, coding == Ccitt::MrEol ? GROUP3OPT_2DENCODING : 0u});
     MemoryTiff m;
     m.bytes.reserve(kDataAt);
     m.bytes.insert(m.bytes.end(), {'I', 'I', 42, 0});
     put32(m.bytes, 8);
-    put16(m.bytes, 11);
+    put16(m.bytes, static_cast<uint16_t>(entries.size()));
     for (const Entry& e : entries) {
         put16(m.bytes, e.tag);
         put16(m.bytes, e.type);
@@ -384,52 +410,86 @@ bool decode_t6(const uint8_t* data, std::size_t size, int width, int height, std
     return got == static_cast<tmsize_t>(need) && !diag.has_error() && diag.warnings().empty();
 }
 
-// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does: T.6
-// (K < 0), Columns equal to the image's width, Rows absent or its height, no byte-aligned
-// rows and no EOL codes. black_is_1 says which decoded colour the samples give as 1.
-bool t6_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1) {
-    if (!parms.isDictionary()) return false;
+// A CCITTFaxDecode parameter dictionary this path decodes exactly as poppler does, and how
+// its data is coded: T.6 (K < 0) without byte-aligned rows or EOLs; T.4 one- or
+// two-dimensional (K = 0, K > 0) with EndOfLine (every row after an EOL, as both decoders
+// find it: the first 1 after eleven or more 0 bits, so fill bits and EncodedByteAlign make
+// no difference); or one-dimensional with EncodedByteAlign and no EOLs (each row starts on a
+// byte). Columns the image's width, Rows absent or its height. black_is_1 says which decoded
+// colour the samples give as 1.
+bool ccitt_parameters(QPDFObjectHandle parms, int width, int height, bool& black_is_1, Ccitt& coding) {
+    if (!parms.isNull() && !parms.isDictionary()) return false;
     black_is_1 = false;
-    bool t6 = false, columns = false;
-    for (const auto& key : parms.getKeys()) {
-        QPDFObjectHandle v = parms.getKey(key);
-        if (key == "/K") {
-            if (!v.isInteger() || v.getIntValue() >= 0) return false;
-            t6 = true;
-        } else if (key == "/Columns") {
-            if (!v.isInteger() || v.getIntValue() != width) return false;
-            columns = true;
-        } else if (key == "/Rows") {
-            if (!v.isInteger() || v.getIntValue() != height) return false;
-        } else if (key == "/BlackIs1") {
-            if (!v.isBool()) return false;
-            black_is_1 = v.getBoolValue();
-        } else if (key == "/EncodedByteAlign" || key == "/EndOfLine") {
-            if (!v.isBool() || v.getBoolValue()) return false;
-        } else if (key == "/EndOfBlock") {
-            if (!v.isBool()) return false;
-        } else if (key == "/DamagedRowsBeforeError") {
-            if (!v.isInteger()) return false;
-        } else {
-            return false;
+    long long k = 0;
+    bool columns = false, eol = false, aligned = false;
+    if (parms.isDictionary())
+        for (const auto& key : parms.getKeys()) {
+            QPDFObjectHandle v = parms.getKey(key);
+            if (key == "/K") {
+                if (!v.isInteger()) return false;
+                k = v.getIntValue();
+            } else if (key == "/Columns") {
+                if (!v.isInteger() || v.getIntValue() != width) return false;
+                columns = true;
+            } else if (key == "/Rows") {
+                if (!v.isInteger() || v.getIntValue() != height) return false;
+            } else if (key == "/BlackIs1") {
+                if (!v.isBool()) return false;
+                black_is_1 = v.getBoolValue();
+            } else if (key == "/EncodedByteAlign") {
+                if (!v.isBool()) return false;
+                aligned = v.getBoolValue();
+            } else if (key == "/EndOfLine") {
+                if (!v.isBool()) return false;
+                eol = v.getBoolValue();
+            } else if (key == "/EndOfBlock") {
+                if (!v.isBool()) return false;
+            } else if (key == "/DamagedRowsBeforeError") {
+                if (!v.isInteger()) return false;
+            } else {
+                return false;
+            }
         }
-    }
     // Columns defaults to 1728 in a PDF: spelled out or that.
-    return t6 && (columns || width == 1728);
+    if (!columns && width != 1728) return false;
+    if (k < 0) {
+        if (eol || aligned) return false;
+        coding = Ccitt::T6;
+    } else if (eol) {
+        coding = k == 0 ? Ccitt::MhEol : Ccitt::MrEol;
+    } else if (k == 0 && aligned) {
+        coding = Ccitt::MhAligned;
+    } else {
+        return false;  // T.4 rows neither after EOLs nor on bytes: libtiff has no such codec
+    }
+    return true;
 }
 
 std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buffer) {
     if (!image.isStream()) return std::nullopt;
     QPDFObjectHandle d = image.getDict();
-    for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/F", "/DP", "/SMask", "/Mask", "/OC", "/SMaskInData"})
+    for (const char* abbreviated : {"/W", "/H", "/D", "/IM", "/BPC", "/CS", "/I", "/F", "/DP", "/SMask", "/Mask", "/OC",
+                                    "/SMaskInData"})
         if (d.hasKey(abbreviated)) return std::nullopt;
     if (!d.getKey("/Subtype").isNameAndEquals("/Image")) return std::nullopt;
+    Mask m;
     QPDFObjectHandle im = d.getKey("/ImageMask");
-    if (!im.isBool() || !im.getBoolValue()) return std::nullopt;
+    if (!im.isNull() && !im.isBool()) return std::nullopt;
+    m.opaque = !(im.isBool() && im.getBoolValue());
     QPDFObjectHandle w = d.getKey("/Width"), h = d.getKey("/Height"), bpc = d.getKey("/BitsPerComponent");
     if (!w.isInteger() || !h.isInteger()) return std::nullopt;
-    if (!bpc.isNull() && !(bpc.isInteger() && bpc.getIntValue() == 1)) return std::nullopt;
-    Mask m;
+    if (m.opaque) {
+        // 1 or 8 bits of /DeviceGray (the name itself: the page's resources have no
+        // /ColorSpace that could redefine it as /DefaultGray): 1-bit samples are grey 0 and 255.
+        if (!(bpc.isInteger() && (bpc.getIntValue() == 1 || bpc.getIntValue() == 8))) return std::nullopt;
+        m.bits = static_cast<int>(bpc.getIntValue());
+        if (!d.getKey("/ColorSpace").isNameAndEquals("/DeviceGray")) return std::nullopt;
+        QPDFObjectHandle interpolate = d.getKey("/Interpolate");
+        if (!interpolate.isNull() && !interpolate.isBool()) return std::nullopt;
+        m.interpolate = interpolate.isBool() && interpolate.getBoolValue();
+    } else if (!bpc.isNull() && !(bpc.isInteger() && bpc.getIntValue() == 1)) {
+        return std::nullopt;
+    }
     const long long wv = w.getIntValue(), hv = h.getIntValue();
     if (wv < 1 || hv < 1 || wv > 1'000'000 || hv > 1'000'000 ||
         static_cast<uint64_t>(wv) * static_cast<uint64_t>(hv) > kMaxScaledPixels)
@@ -444,6 +504,17 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
         if (*a == 1 && *b == 0) m.paint_ones = true;
         else if (!(*a == 0 && *b == 1)) return std::nullopt;
     }
+    if (m.bits == 8) {
+        // GfxImageColorMap's grey for each sample (the decoded value as a 16.16 colour
+        // component, truncated, clipped), then SplashOutputDev's byte of it (colToByte).
+        const double low = m.paint_ones ? 1 : 0, range = m.paint_ones ? -1 : 1;
+        for (int i = 0; i < 256; ++i) {
+            const double v = low + (i * range) / 255;
+            long long c = static_cast<long long>(v * 65536.0);
+            c = std::clamp(c, 0LL, 65536LL);
+            m.grey[static_cast<std::size_t>(i)] = static_cast<uint8_t>(((c << 8) - c + 0x8000) >> 16);
+        }
+    }
     QPDFObjectHandle filter = d.getKey("/Filter");
     const bool filter_array = filter.isArray();
     if (filter.isArray()) {
@@ -456,16 +527,19 @@ std::optional<Mask> read_mask(QPDFObjectHandle image, std::vector<uint8_t>& buff
         if (parms.getArrayNItems() != 1) return std::nullopt;
         parms = parms.getArrayItem(0);
     }
-    const uint64_t need = (static_cast<uint64_t>(m.width) + 7) / 8 * static_cast<uint64_t>(m.height);
+    const uint64_t need = (m.bits == 8 ? static_cast<uint64_t>(m.width) : (static_cast<uint64_t>(m.width) + 7) / 8) *
+                          static_cast<uint64_t>(m.height);
     if (filter.isNameAndEquals("/CCITTFaxDecode")) {
-        // What a scanner writes: the raw T.6 data, decoded here by libtiff (1 = black).
+        if (m.bits != 1) return std::nullopt;
+        // What a scanner writes: the raw T.6 (or T.4) data, decoded here by libtiff (1 = black).
         // The parameters as poppler pairs them with the filter: an array for an array.
         if (d.getKey("/DecodeParms").isArray() != filter_array) return std::nullopt;
         bool black_is_1 = false;
-        if (!t6_parameters(parms, m.width, m.height, black_is_1)) return std::nullopt;
+        Ccitt coding = Ccitt::T6;
+        if (!ccitt_parameters(parms, m.width, m.height, black_is_1, coding)) return std::nullopt;
         std::shared_ptr<Buffer> raw = image.getRawStreamData();
         if (!raw) return std::nullopt;
-        if (!decode_t6(raw->getBuffer(), raw->getSize(), m.width, m.height, buffer)) return std::nullopt;
+        if (!decode_ccitt(raw->getBuffer(), raw->getSize(), m.width, m.height, coding, buffer)) return std::nullopt;
         // The samples as the PDF defines them: BlackIs1 false makes black pixels 0.
         if (!black_is_1)
             for (std::size_t i = 0; i < static_cast<std::size_t>(need); ++i) buffer[i] = static_cast<uint8_t>(~buffer[i]);
@@ -502,8 +576,193 @@ std::vector<int> replicate(int n, int scaled) {
     return map;
 }
 
+// The threshold matrix of the screen SplashOutputDev gives its mono renderer below 300 dpi
+// (dispersed, 4 x 4, gamma 1, thresholds 0 and 1): grey v at device pixel (x, y) is white
+// when v >= at[y & 3][x & 3]. Recursive ordered dither; levels 1..16 mapped onto 1..255.
+struct DispersedScreen {
+    uint8_t at[4][4] = {};
+    DispersedScreen() { fill(2, 2, 1, 2, 1); }
+    void fill(int row, int col, int level, int delta, int offset) {
+        if (delta == 0) {
+            at[row][col] = static_cast<uint8_t>(1 + 254 * (level - 1) / 15);
+            return;
+        }
+        const int half = delta / 2, next = 4 * offset;
+        fill(row, col, level, half, next);
+        fill((row + delta) % 4, (col + delta) % 4, level + offset, half, next);
+        fill((row + delta) % 4, col, level + 2 * offset, half, next);
+        fill((row + 2 * delta) % 4, (col + delta) % 4, level + 3 * offset, half, next);
+    }
+};
+
 bool fits_int(double v) { return std::isfinite(v) && v > -1e9 && v < 1e9; }
 int floor_int(double v) { return static_cast<int>(std::floor(v)); }
+
+// An opaque image averaged down to scaled_w x scaled_h (both smaller than it) as
+// Splash::scaleImageYdownXdown averages it: Bresenham runs of rows and columns, the grey of
+// each box summed and multiplied by (1 << 23) / (its rows x its columns), shifted back.
+std::vector<uint8_t> scale_down(const Mask& m, int scaled_w, int scaled_h) {
+    std::vector<uint8_t> out(static_cast<std::size_t>(scaled_w) * static_cast<std::size_t>(scaled_h));
+    const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
+    const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
+    // One source row's greys at a time (a painted 1-bit sample is 0, another 255).
+    std::vector<uint8_t> greys(static_cast<std::size_t>(m.width));
+    const auto unpack = [&](const uint8_t* row) {
+        uint8_t* g = greys.data();
+        if (m.bits == 8) {
+            for (int x = 0; x < m.width; ++x) g[x] = m.grey[row[x]];
+            return;
+        }
+        for (int x = 0; x < m.width; x += 8) {
+            const unsigned painted = static_cast<uint8_t>(row[static_cast<std::size_t>(x) >> 3] ^ flip_bits);
+            const int n = std::min(8, m.width - x);
+            for (int k = 0; k < n; ++k) g[x + k] = ((painted >> (7 - k)) & 1) ? 0 : 255;
+        }
+    };
+    const int yp = m.height / scaled_h, yq = m.height % scaled_h;
+    const int xp = m.width / scaled_w, xq = m.width % scaled_w;
+    std::vector<uint32_t> sums(static_cast<std::size_t>(m.width));
+    int yt = 0, src_row = 0;
+    for (int y = 0; y < scaled_h; ++y) {
+        int y_step = yp;
+        if ((yt += yq) >= scaled_h) {
+            yt -= scaled_h;
+            y_step = yp + 1;
+        }
+        std::fill(sums.begin(), sums.end(), 0u);
+        for (int i = 0; i < y_step && src_row < m.height; ++i, ++src_row) {
+            unpack(m.data + stride * static_cast<std::size_t>(src_row));
+            uint32_t* sum = sums.data();
+            const uint8_t* g = greys.data();
+            for (int x = 0; x < m.width; ++x) sum[x] += g[x];
+        }
+        const uint32_t d0 = (1u << 23) / static_cast<uint32_t>(y_step * xp);
+        const uint32_t d1 = (1u << 23) / static_cast<uint32_t>(y_step * (xp + 1));
+        int xt = 0, xx = 0;
+        uint8_t* dst = out.data() + static_cast<std::size_t>(scaled_w) * static_cast<std::size_t>(y);
+        for (int x = 0; x < scaled_w; ++x) {
+            int x_step = xp;
+            uint32_t d = d0;
+            if ((xt += xq) >= scaled_w) {
+                xt -= scaled_w;
+                x_step = xp + 1;
+                d = d1;
+            }
+            uint32_t pix = 0;
+            for (int i = 0; i < x_step; ++i) pix += sums[static_cast<std::size_t>(xx++)];
+            dst[x] = static_cast<uint8_t>((pix * d) >> 23);
+        }
+    }
+    return out;
+}
+
+// An image turned a quarter or a half in device space (mat axis-aligned but not upright:
+// mat[1] = mat[2] = 0 with mat[0] < 0, or mat[0] = mat[3] = 0), drawn as
+// Splash::arbitraryTransformMask and arbitraryTransformImage draw it: the image scaled
+// (replicated: only at its size or larger, as upright) to sizes computed from the
+// matrix, then every device pixel of the rectangle whose centre maps back, through the
+// inverted matrix, onto a scaled sample (floor, clamped). Into `bits` (mono: 8-bit samples
+// screened) or `grey`; false when this is not reproduced.
+bool draw_turned(const Mask& m, const double* mat, const Clip& ic, int out_w, int bh, double xres, double yres,
+                 Bitmap* bits, GreyImage* grey) {
+    const bool quarter = mat[0] == 0 && mat[3] == 0 && mat[1] != 0 && mat[2] != 0;
+    const bool half = mat[1] == 0 && mat[2] == 0 && mat[0] < 0 && mat[3] != 0;
+    if (!quarter && !half) return false;
+    if (grey && m.bits != 8) return false;  // only an 8-bit image's grey is drawn turned
+    const double vx[4] = {mat[4], mat[2] + mat[4], mat[0] + mat[2] + mat[4], mat[0] + mat[4]};
+    const double vy[4] = {mat[5], mat[3] + mat[5], mat[1] + mat[3] + mat[5], mat[1] + mat[5]};
+    for (int i = 0; i < 4; ++i)
+        if (!fits_int(vx[i]) || !fits_int(vy[i])) return false;
+    // An axis-aligned rectangle: its corners pairwise equal (one section, vertical edges).
+    if (quarter ? !(vx[0] == vx[3] && vx[1] == vx[2] && vy[0] == vy[1] && vy[2] == vy[3])
+                : !(vx[0] == vx[1] && vx[2] == vx[3] && vy[0] == vy[3] && vy[1] == vy[2]))
+        return false;
+    const double lo_x = std::min(vx[0], vx[2]), hi_x = std::max(vx[0], vx[2]);
+    const double lo_y = std::min(vy[0], vy[2]), hi_y = std::max(vy[0], vy[2]);
+    const int x_min = floor_int(lo_x), x_max = floor_int(hi_x) + 1, y_min = floor_int(lo_y), y_max = floor_int(hi_y) + 1;
+    int sw = 0, sh = 0;
+    if (!m.opaque) {
+        // arbitraryTransformMask: each axis's extent of each matrix column, the larger.
+        const auto extent = [](double a, double off) {
+            return a >= 0 ? floor_int(a + off) + 1 - floor_int(off) : floor_int(off) + 1 - floor_int(a + off);
+        };
+        sw = std::max(extent(mat[0], mat[4]), extent(mat[1], mat[5]));
+        sh = std::max(extent(mat[2], mat[4]), extent(mat[3], mat[5]));
+    } else {
+        // arbitraryTransformImage: the bounding box, swapped when the image lies across.
+        if (std::fabs(mat[0]) >= std::fabs(mat[1])) {
+            sw = x_max - x_min;
+            sh = y_max - y_min;
+        } else {
+            sw = y_max - y_min;
+            sh = x_max - x_min;
+        }
+        if (sw <= 1 || sh <= 1) return false;  // it sizes such images otherwise
+    }
+    if (sw < m.width || sh < m.height) return false;
+    if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > kMaxScaledPixels) return false;
+    if (m.opaque && !(sw == m.width && sh == m.height) &&
+        (m.bits == 8 || m.interpolate || (sw / m.width < 4 && sh / m.height < 4)))
+        return false;
+    if (m.bits == 8 && bits && xres > 299.9 && yres > 299.9) return false;
+    const double r00 = mat[0] / sw, r01 = mat[1] / sw, r10 = mat[2] / sh, r11 = mat[3] / sh;
+    const double det = r00 * r11 - r01 * r10;
+    if (!(std::fabs(det) >= 1e-6)) return false;
+    const double ir00 = r11 / det, ir01 = -r01 / det, ir10 = -r10 / det, ir11 = r00 / det;
+    const int dx_lo = std::max({x_min, ic.x_min_i, 0}), dx_hi = std::min({x_max - 1, ic.x_max_i, out_w - 1});
+    const int dy_lo = std::max({y_min, ic.y_min_i, 0}), dy_hi = std::min({y_max - 1, ic.y_max_i, bh - 1});
+    if (dx_lo > dx_hi || dy_lo > dy_hi) return true;
+    const std::vector<int> xmap = replicate(m.width, sw), ymap = replicate(m.height, sh);
+    // Turned by quarters, the inverted matrix has two zero entries (r11 / det and r00 / det
+    // for a quarter, -r01 / det and -r10 / det for a half), and a zero times a finite value
+    // adds a zero: each scaled coordinate depends on the device row alone or on the column
+    // alone. Both maps are computed once, with Splash's expressions.
+    const auto scaled_x = [&](int x, int y) {
+        const double fx = static_cast<double>(x) + 0.5 - mat[4], fy = static_cast<double>(y) + 0.5 - mat[5];
+        return xmap[static_cast<std::size_t>(std::clamp(floor_int(fx * ir00 + fy * ir10), 0, sw - 1))];
+    };
+    const auto scaled_y = [&](int x, int y) {
+        const double fx = static_cast<double>(x) + 0.5 - mat[4], fy = static_cast<double>(y) + 0.5 - mat[5];
+        return ymap[static_cast<std::size_t>(std::clamp(floor_int(fx * ir01 + fy * ir11), 0, sh - 1))];
+    };
+    // For each device column and row: the source column and row it reads (one of each is
+    // used per direction).
+    std::vector<int> col_sx(static_cast<std::size_t>(dx_hi - dx_lo + 1)), col_sy(col_sx.size());
+    std::vector<int> row_sx(static_cast<std::size_t>(dy_hi - dy_lo + 1)), row_sy(row_sx.size());
+    for (int x = dx_lo; x <= dx_hi; ++x) {
+        col_sx[static_cast<std::size_t>(x - dx_lo)] = quarter ? 0 : scaled_x(x, dy_lo);
+        col_sy[static_cast<std::size_t>(x - dx_lo)] = quarter ? scaled_y(x, dy_lo) : 0;
+    }
+    for (int y = dy_lo; y <= dy_hi; ++y) {
+        row_sx[static_cast<std::size_t>(y - dy_lo)] = quarter ? scaled_x(dx_lo, y) : 0;
+        row_sy[static_cast<std::size_t>(y - dy_lo)] = quarter ? 0 : scaled_y(dx_lo, y);
+    }
+    const std::size_t stride = m.bits == 8 ? static_cast<std::size_t>(m.width) : (static_cast<std::size_t>(m.width) + 7) / 8;
+    const uint8_t flip_bits = m.paint_ones ? 0x00 : 0xff;
+    static const DispersedScreen screen;
+    for (int y = dy_lo; y <= dy_hi; ++y) {
+        const int rsx = row_sx[static_cast<std::size_t>(y - dy_lo)], rsy = row_sy[static_cast<std::size_t>(y - dy_lo)];
+        uint8_t* d = bits ? bits->row(y) : nullptr;
+        for (int x = dx_lo; x <= dx_hi; ++x) {
+            const std::size_t i = static_cast<std::size_t>(x - dx_lo);
+            const int sx = quarter ? rsx : col_sx[i], sy = quarter ? col_sy[i] : rsy;
+            const uint8_t* row = m.data + stride * static_cast<std::size_t>(sy);
+            bool black = false;
+            if (m.bits == 8) {
+                const uint8_t v = m.grey[row[sx]];
+                if (grey) {
+                    grey->at(x, y) = v;
+                    continue;
+                }
+                black = v < screen.at[y & 3][x & 3];
+            } else {
+                black = ((row[static_cast<std::size_t>(sx) >> 3] ^ flip_bits) >> (7 - (sx & 7))) & 1;
+            }
+            if (black) d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -512,7 +771,9 @@ struct PdfImagePages::Impl {
     std::vector<QPDFPageObjectHelper> pages;
     std::vector<uint8_t> samples;  // the decoded image of the page in hand, reused
 
-    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width);
+    // With `grey`, the page's grey into it instead (the returned bitmap is a placeholder).
+    std::optional<Bitmap> render(int index, double xres, double yres, int slice_w, int slice_h, int width,
+                                 GreyImage* grey);
 };
 
 PdfImagePages::PdfImagePages(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -542,19 +803,35 @@ std::unique_ptr<PdfImagePages> PdfImagePages::open(const std::string& path, int 
 std::optional<Bitmap> PdfImagePages::render(int index, double xres, double yres, int slice_w, int slice_h,
                                             int width) const noexcept {
     try {
-        return impl_->render(index, xres, yres, slice_w, slice_h, width);
+        return impl_->render(index, xres, yres, slice_w, slice_h, width, nullptr);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<GreyImage> PdfImagePages::render_grey(int index, double xres, double yres) const noexcept {
+    try {
+        GreyImage g;
+        if (!impl_->render(index, xres, yres, -1, -1, -1, &g)) return std::nullopt;
+        return g;
     } catch (...) {
         return std::nullopt;
     }
 }
 
 std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double yres, int slice_w, int slice_h,
-                                                  int width) {
+                                                  int width, GreyImage* grey) {
     if (index < 0 || index >= static_cast<int>(pages.size()) || !(xres > 0) || !(yres > 0)) return std::nullopt;
     QPDFPageObjectHelper& page = pages[static_cast<std::size_t>(index)];
     QPDFObjectHandle obj = page.getObjectHandle();
     QPDFObjectHandle rotate = page.getAttribute("/Rotate", false);
-    if (!rotate.isNull() && !(rotate.isInteger() && rotate.getIntValue() == 0)) return std::nullopt;
+    int rot = 0;
+    if (!rotate.isNull()) {
+        if (!rotate.isInteger()) return std::nullopt;
+        const long long r = rotate.getIntValue();
+        if (r != 0 && r != 90 && r != 180 && r != 270) return std::nullopt;
+        rot = static_cast<int>(r);
+    }
     if (obj.hasKey("/UserUnit")) return std::nullopt;
     QPDFObjectHandle annots = obj.getKey("/Annots");
     if (!annots.isNull() && !(annots.isArray() && annots.getArrayNItems() == 0)) return std::nullopt;
@@ -578,23 +855,52 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     const std::string image_name = *names.begin();
     QPDFObjectHandle image = xobjects.getKey(image_name);
     if (!image.isStream() || !image.getDict().getKey("/Subtype").isNameAndEquals("/Image") ||
-        !image.getDict().getKey("/ImageMask").isBool())
+        resources.hasKey("/ColorSpace"))
         return std::nullopt;
 
     // The page box and device transform of poppler's renderer (Page::makeBox, GfxState;
-    // Splash draws top-down, so the transform is "upside down"), for /Rotate 0.
+    // Splash draws top-down, so the transform is "upside down"), turned by /Rotate.
     const bool slice = slice_w >= 0 && slice_h >= 0;
     Box b = crop;
     if (slice) {
         const double kxs = 72.0 / xres, kys = 72.0 / yres;
-        b.x1 = crop.x1 + kxs * 0;
-        b.x2 = crop.x1 + kxs * slice_w;
-        b.y1 = crop.y2 - kys * slice_h;
-        b.y2 = crop.y2 - kys * 0;
+        const double sx = 0, sy = 0, sw = slice_w, sh = slice_h;
+        if (rot == 90) {
+            b.x1 = crop.x1 + kys * sy;
+            b.x2 = crop.x1 + kys * (sy + sh);
+            b.y1 = crop.y1 + kxs * sx;
+            b.y2 = crop.y1 + kxs * (sx + sw);
+        } else if (rot == 180) {
+            b.x1 = crop.x2 - kxs * (sx + sw);
+            b.x2 = crop.x2 - kxs * sx;
+            b.y1 = crop.y1 + kys * sy;
+            b.y2 = crop.y1 + kys * (sy + sh);
+        } else if (rot == 270) {
+            b.x1 = crop.x2 - kys * (sy + sh);
+            b.x2 = crop.x2 - kys * sy;
+            b.y1 = crop.y2 - kxs * (sx + sw);
+            b.y2 = crop.y2 - kxs * sx;
+        } else {
+            b.x1 = crop.x1 + kxs * sx;
+            b.x2 = crop.x1 + kxs * (sx + sw);
+            b.y1 = crop.y2 - kys * (sy + sh);
+            b.y2 = crop.y2 - kys * sy;
+        }
     }
     const double kx = xres / 72.0, ky = yres / 72.0;
     Matrix ctm{kx, 0, 0, -ky, -kx * b.x1, ky * b.y2};
-    const double page_w = kx * (b.x2 - b.x1), page_h = ky * (b.y2 - b.y1);
+    double page_w = kx * (b.x2 - b.x1), page_h = ky * (b.y2 - b.y1);
+    if (rot == 90) {
+        ctm = {0, ky, kx, 0, -kx * b.y1, ky * -b.x1};
+    } else if (rot == 180) {
+        ctm = {-kx, 0, 0, ky, kx * b.x2, ky * -b.y1};
+    } else if (rot == 270) {
+        ctm = {0, -ky, -kx, 0, kx * b.y2, ky * b.x2};
+    }
+    if (rot == 90 || rot == 270) {
+        page_w = kx * (b.y2 - b.y1);
+        page_h = ky * (b.x2 - b.x1);
+    }
     if (!fits_int(page_w) || !fits_int(page_h)) return std::nullopt;
     const int bw = std::max(1, static_cast<int>(page_w + 0.5)), bh = std::max(1, static_cast<int>(page_h + 0.5));
     if (slice && (bw != slice_w || bh != slice_h)) return std::nullopt;
@@ -624,33 +930,83 @@ std::optional<Bitmap> PdfImagePages::Impl::render(int index, double xres, double
     auto mask = read_mask(image, samples);
     if (!mask) return std::nullopt;
 
-    // SplashOutputDev::drawImageMask's image matrix, and Splash::fillImageMask's target
-    // rectangle for an upright image (flipped vertically when mat[3] < 0).
+    // SplashOutputDev::drawImageMask's (and drawImage's) image matrix, and the target
+    // rectangle Splash::fillImageMask and Splash::drawImage compute alike for an upright
+    // image (flipped vertically when mat[3] < 0).
     const Matrix& c = *check.image_ctm;
     const double mat[6] = {c[0], c[1], -c[2], -c[3], c[2] + c[4], c[3] + c[5]};
     for (double v : mat)
         if (!fits_int(v)) return std::nullopt;
-    if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) return std::nullopt;
+    const int out_w = width > 0 ? std::min(width, bw) : bw;
+    if (!(mat[0] > 0) || mat[1] != 0 || mat[2] != 0 || mat[3] == 0) {
+        // Turned a quarter or a half (a /Rotate page): Splash's arbitrary transform.
+        Bitmap out = Bitmap::blank(grey ? 1 : out_w, grey ? 1 : bh, 204.0, 196.0);
+        if (grey) *grey = GreyImage::blank(out_w, bh, 204.0, 196.0);
+        if (!draw_turned(*mask, mat, check.image_clip, out_w, bh, xres, yres, grey ? nullptr : &out, grey))
+            return std::nullopt;
+        return out;
+    }
     const bool flip = mat[3] < 0;
     int x0 = floor_int(mat[4]), x1 = floor_int(mat[0] + mat[4]) + 1;
     int y0 = flip ? floor_int(mat[3] + mat[5]) : floor_int(mat[5]);
     int y1 = flip ? floor_int(mat[5]) + 1 : floor_int(mat[3] + mat[5]) + 1;
     const int scaled_w = x1 - x0, scaled_h = y1 - y0;
-    // Copied or replicated only: a smaller image is averaged into grey (the screen decides).
-    if (scaled_w < mask->width || scaled_h < mask->height) return std::nullopt;
+    // Masks are copied or replicated only (a smaller one is averaged into a coverage the
+    // pipe blends). An opaque image smaller both ways is averaged by
+    // Splash::scaleImageYdownXdown (box sums, integer arithmetic): its grey is made below.
+    const bool down = mask->opaque && scaled_w < mask->width && scaled_h < mask->height;
+    if (!down && (scaled_w < mask->width || scaled_h < mask->height)) return std::nullopt;
+    if (grey && mask->bits != 8 && !down) return std::nullopt;  // only such pages' grey is drawn here
+    if (down && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;  // another screen
+    // Splash::scaleImage enlarges an image by less than 4x in both directions (or any image
+    // with /Interpolate) bilinearly: grey between samples, which the mono screen dithers
+    // (and looks_halftoned() then sends the page to the grey path): poppler's. At its own
+    // size the interpolation's steps are whole and its weights 1 and 0: the samples.
+    if (!down && mask->opaque && !(scaled_w == mask->width && scaled_h == mask->height) &&
+        (mask->interpolate || (scaled_w / mask->width < 4 && scaled_h / mask->height < 4)))
+        return std::nullopt;
     if (static_cast<uint64_t>(scaled_w) * static_cast<uint64_t>(scaled_h) > kMaxScaledPixels) return std::nullopt;
+    // An 8-bit image only at its own size (whole steps: each pixel one sample's grey) or smaller.
+    if (!down && mask->bits == 8 && (scaled_w != mask->width || scaled_h != mask->height)) return std::nullopt;
+    // At 300 dpi and more both ways SplashOutputDev screens with another (stochastic) matrix.
+    if (mask->bits == 8 && !grey && xres > 299.9 && yres > 299.9) return std::nullopt;
 
-    const int out_w = width > 0 ? std::min(width, bw) : bw;
-    Bitmap out = Bitmap::blank(out_w, bh, 204.0, 196.0);
+    Bitmap out = Bitmap::blank(grey ? 1 : out_w, grey ? 1 : bh, 204.0, 196.0);
+    if (grey) *grey = GreyImage::blank(out_w, bh, 204.0, 196.0);
     // The pixels both inside the clip and on the image, and within the output.
     const Clip& ic = check.image_clip;
     const int dx_lo = std::max({x0, ic.x_min_i, 0}), dx_hi = std::min({x1 - 1, ic.x_max_i, out_w - 1});
     const int dy_lo = std::max({y0, ic.y_min_i, 0}), dy_hi = std::min({y1 - 1, ic.y_max_i, bh - 1});
     if (dx_lo > dx_hi || dy_lo > dy_hi) return out;
-    const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
+    if (mask->bits == 8 || down) {
+        // Each pixel a grey: an 8-bit sample's at its own size, or the scaled image's. poppler's
+        // grey renderer (Splash mono8) stores it, the mono one (mono1) makes it white where it
+        // reaches the screen's threshold.
+        static const DispersedScreen screen;
+        std::vector<uint8_t> scaled;
+        if (down) scaled = scale_down(*mask, scaled_w, scaled_h);
+        for (int y = dy_lo; y <= dy_hi; ++y) {
+            const int r = y - y0;
+            const std::size_t sr = static_cast<std::size_t>(flip ? scaled_h - 1 - r : r);
+            const uint8_t* s = down ? scaled.data() + static_cast<std::size_t>(scaled_w) * sr
+                                    : mask->data + static_cast<std::size_t>(mask->width) * sr;
+            const auto value = [&](int x) { return down ? s[x - x0] : mask->grey[s[x - x0]]; };
+            if (grey) {
+                uint8_t* g = &grey->at(0, y);
+                for (int x = dx_lo; x <= dx_hi; ++x) g[x] = value(x);
+            } else {
+                const uint8_t* threshold = screen.at[y & 3];
+                uint8_t* d = out.row(y);
+                for (int x = dx_lo; x <= dx_hi; ++x)
+                    if (value(x) < threshold[x & 3]) d[x >> 3] = static_cast<uint8_t>(d[x >> 3] | (0x80u >> (x & 7)));
+            }
+        }
+        return out;
+    }
     const std::size_t src_stride = (static_cast<std::size_t>(mask->width) + 7) / 8;
     const uint8_t* src = mask->data;
     const uint8_t flip_bits = mask->paint_ones ? 0x00 : 0xff;
+    const std::vector<int> xmap = replicate(mask->width, scaled_w), ymap = replicate(mask->height, scaled_h);
     // Destination columns in runs whose source columns are consecutive (one run at the
     // image's own size; Bresenham's repeated columns start new runs).
     struct Run {

@@ -12,6 +12,7 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
 #include <qpdf/QPDFWriter.hh>
+#include <tiffio.h>
 #include <zlib.h>
 
 #include <bit>
@@ -83,9 +84,59 @@ struct ImagePage {
     bool black_is_1 = false;    // with ccitt: /BlackIs1 true
     std::string ccitt_parms;    // with ccitt: "" : << /K -1 /Columns W /Rows H [/BlackIs1 true] >>
     std::size_t ccitt_cut = 0;  // with ccitt: bytes cut from the end of the coded data
+    // With ccitt: "" T.6 (the project's encoder), else T.4 as libtiff codes it: "mh" (1-D
+    // rows after EOLs), "mr" (2-D, K 4), either "-fill" (EOLs ending on a byte), or "rle"
+    // (1-D rows each starting on a byte, no EOL: TIFF's CCITT RLE).
+    std::string t4;
+    bool ccitt_damage = false;  // with ccitt: a byte in the middle of the data inverted
     bool second_image = false;  // a second XObject /Im1 (the content may draw it)
     bool font = false;          // a /Font /F1 (Helvetica) in the resources
+    // What the image is: "" an image mask (/ImageMask true), else these keys (an opaque
+    // image, e.g. "/ColorSpace /DeviceGray"); its samples are the same either way.
+    std::string kind;
+    std::string resources_extra;  // more entries for the page's resources ("/ColorSpace << ... >>")
+    // Non-empty: /Im0 is instead an 8-bit /DeviceGray image of these samples (grey_w x
+    // grey_h, Flate if `flate`, /Decode `decode` unless it is the default "[1 0]").
+    std::vector<uint8_t> grey;
+    int grey_w = 0, grey_h = 0;
 };
+
+// `coded` (1 = black) as libtiff's T.4 coder writes it (`how` as ImagePage::t4), through a
+// scratch TIFF at `scratch`: the strip's bytes.
+std::vector<uint8_t> encode_t4(const Bitmap& coded, const std::string& how, const std::string& scratch) {
+    const bool rle = how == "rle";
+    uint32_t options = 0;
+    if (how.rfind("mr", 0) == 0) options |= GROUP3OPT_2DENCODING;
+    if (how.find("-fill") != std::string::npos) options |= GROUP3OPT_FILLBITS;
+    TIFF* t = TIFFOpen(scratch.c_str(), "w");
+    EXPECT_NE(t, nullptr);
+    if (!t) return {};
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<uint32_t>(coded.width));
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<uint32_t>(coded.height));
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, rle ? COMPRESSION_CCITTRLE : COMPRESSION_CCITTFAX3);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+    TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, static_cast<uint32_t>(coded.height));
+    TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0);
+    TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0);
+    if (!rle) TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, options);
+    std::vector<uint8_t> row(coded.stride());
+    for (int y = 0; y < coded.height; ++y) {
+        std::copy(coded.row(y), coded.row(y) + coded.stride(), row.begin());
+        EXPECT_EQ(TIFFWriteScanline(t, row.data(), static_cast<uint32_t>(y), 0), 1);
+    }
+    TIFFClose(t);
+    t = TIFFOpen(scratch.c_str(), "r");
+    EXPECT_NE(t, nullptr);
+    if (!t) return {};
+    std::vector<uint8_t> out(static_cast<std::size_t>(TIFFRawStripSize(t, 0)));
+    EXPECT_EQ(TIFFReadRawStrip(t, 0, out.data(), static_cast<tmsize_t>(out.size())), static_cast<tmsize_t>(out.size()));
+    TIFFClose(t);
+    std::remove(scratch.c_str());
+    return out;
+}
 
 void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
     QPDF q;
@@ -95,7 +146,8 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
         auto image_of = [&](const Bitmap& bm) {
             const bool one_is_black = p.decode == "[1 0]";
             std::string data = samples(bm, one_is_black);
-            std::string dict = "<< /Type /XObject /Subtype /Image /ImageMask true /BitsPerComponent 1 /Width " +
+            std::string dict = "<< /Type /XObject /Subtype /Image " + (p.kind.empty() ? "/ImageMask true" : p.kind) +
+                               " /BitsPerComponent 1 /Width " +
                                std::to_string(bm.width) + " /Height " + std::to_string(bm.height);
             if (!p.decode.empty()) dict += " /Decode " + p.decode;
             if (p.ccitt) {
@@ -104,12 +156,19 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
                 Bitmap coded = Bitmap::blank(bm.width, bm.height);
                 for (std::size_t i = 0; i < data.size(); ++i)
                     coded.bits[i] = static_cast<uint8_t>(p.black_is_1 ? data[i] : ~data[i]);
-                std::vector<uint8_t> t6 = encode_t6(coded, BitOrder::MsbFirst);
+                std::vector<uint8_t> t6 = p.t4.empty() ? encode_t6(coded, BitOrder::MsbFirst)
+                                                       : encode_t4(coded, p.t4, path + ".t4.tif");
                 t6.resize(t6.size() - std::min(p.ccitt_cut, t6.size()));
+                if (p.ccitt_damage && !t6.empty()) t6[t6.size() / 2] = static_cast<uint8_t>(~t6[t6.size() / 2]);
                 data.assign(t6.begin(), t6.end());
+                std::string coding = " /K -1";
+                if (p.t4 == "rle") coding = " /K 0 /EncodedByteAlign true";
+                else if (!p.t4.empty())
+                    coding = std::string(p.t4.rfind("mr", 0) == 0 ? " /K 4" : " /K 0") + " /EndOfLine true" +
+                             (p.t4.find("-fill") != std::string::npos ? " /EncodedByteAlign true" : "");
                 dict += " /Filter /CCITTFaxDecode /DecodeParms ";
                 dict += !p.ccitt_parms.empty() ? p.ccitt_parms
-                                               : "<< /K -1 /Columns " + std::to_string(bm.width) + " /Rows " +
+                                               : "<<" + coding + " /Columns " + std::to_string(bm.width) + " /Rows " +
                                                      std::to_string(bm.height) +
                                                      (p.black_is_1 ? " /BlackIs1 true >>" : " >>");
             } else if (p.flate) {
@@ -122,10 +181,26 @@ void write_pdf(const std::string& path, const std::vector<ImagePage>& pages) {
             for (const auto& k : d.getKeys()) s.getDict().replaceKey(k, d.getKey(k));
             return s;
         };
+        auto grey_image = [&]() {
+            std::string data(p.grey.begin(), p.grey.end());
+            std::string dict = "<< /Type /XObject /Subtype /Image /ColorSpace /DeviceGray /BitsPerComponent 8 /Width " +
+                               std::to_string(p.grey_w) + " /Height " + std::to_string(p.grey_h);
+            if (p.decode != "[1 0]" && !p.decode.empty()) dict += " /Decode " + p.decode;
+            if (p.flate) {
+                data = deflate(data);
+                dict += " /Filter /FlateDecode";
+            }
+            dict += " >>";
+            QPDFObjectHandle s = QPDFObjectHandle::newStream(&q, data);
+            QPDFObjectHandle d = QPDFObjectHandle::parse(dict);
+            for (const auto& k : d.getKeys()) s.getDict().replaceKey(k, d.getKey(k));
+            return s;
+        };
         QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
-        xobjects.replaceKey("/Im0", image_of(p.image));
+        xobjects.replaceKey("/Im0", p.grey.empty() ? image_of(p.image) : grey_image());
         if (p.second_image) xobjects.replaceKey("/Im1", image_of(pattern(64, 64, 3)));
-        QPDFObjectHandle resources = QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> >>");
+        QPDFObjectHandle resources =
+            QPDFObjectHandle::parse("<< /ExtGState << /a0 << /CA 1 /ca 1 >> >> " + p.resources_extra + " >>");
         resources.replaceKey("/XObject", xobjects);
         if (p.font)
             resources.replaceKey("/Font", QPDFObjectHandle::parse(
@@ -161,7 +236,9 @@ void expect_same_pixels(const std::string& pdf, const std::vector<bool>& direct,
         ASSERT_TRUE(a.ok()) << a.error().to_string();
         ASSERT_TRUE(b.ok()) << b.error().to_string();
         EXPECT_NE(sp, PdfPagePath::Image) << what << ": direct images off";
-        EXPECT_EQ(fp == PdfPagePath::Image, direct[static_cast<std::size_t>(i)]) << what << ", page " << i + 1;
+        EXPECT_NE(sp, PdfPagePath::ImageGrey) << what << ": direct images off";
+        EXPECT_EQ(fp == PdfPagePath::Image || fp == PdfPagePath::ImageGrey, direct[static_cast<std::size_t>(i)])
+            << what << ", page " << i + 1;
         ASSERT_TRUE(a->well_formed());
         EXPECT_EQ(a->width, b->width) << what << ", page " << i + 1;
         EXPECT_EQ(a->height, b->height) << what << ", page " << i + 1;
@@ -349,6 +426,260 @@ TEST(PdfImagePage, CcittT6ImageMasksGivePopplersPixels) {
     expect_same_pixels(dir.path("ccitt.pdf"), std::vector<bool>(pages.size(), true), "CCITT T.6");
 }
 
+TEST(PdfImagePage, OpaqueOneBitGreyImagesGivePopplersPixels) {
+    // What most scanners write: not a mask but a 1-bit /DeviceGray image, which Splash draws
+    // opaque (white too) through its colour map and mono screen: the same pixels as a mask
+    // when its samples are copied (at its own size) or replicated (enlarged 4x or more in a
+    // direction); enlarged less, it is interpolated into grey, and that is poppler's.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        if (p.kind.empty()) p.kind = "/ColorSpace /DeviceGray";
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    // At its own size on the whole page (1728 x 2376 pixels: 609.882352 x 872.632653 pt
+    // from the top is 1727.999997 x 2375.5 pixels): every encoding and Decode array.
+    const std::string own_size = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+    for (int enc = 0; enc < 4; ++enc)
+        for (const char* decode : {"[1 0]", "[0 1]", ""}) {
+            ImagePage p;
+            p.image = pattern(1728, 2376, static_cast<unsigned>(31 + enc));
+            p.content = own_size;
+            p.flate = enc == 0;
+            p.ccitt = enc >= 2;
+            p.black_is_1 = enc == 3;
+            p.decode = decode;
+            add(p, true);
+        }
+    // /Interpolate at its own size changes nothing (whole steps, weights 1 and 0).
+    ImagePage smooth;
+    smooth.image = pattern(1728, 2376, 41);
+    smooth.content = own_size;
+    smooth.kind = "/ColorSpace /DeviceGray /Interpolate true";
+    add(smooth, true);
+    // At its own size placed at fractional positions (999.5 x 1399.5 pixels from 100.3,
+    // 2177.8: 1000 x 1400 pixels), on a cropped page and in a clip.
+    ImagePage placed;
+    placed.image = pattern(1000, 1400, 37);
+    placed.content = "q 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    add(placed, true);
+    ImagePage cropped = placed;  // 1700 pixels wide: a slice
+    cropped.crop = "[0 0 600 792]";
+    add(cropped, true);
+    ImagePage clipped = placed;
+    clipped.content = "q 100.5 300.25 200.7 400.3 re W n 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    add(clipped, true);
+    // Enlarged 4x or more in at least one direction: replicated (Bresenham), also on the
+    // page's 1729 x 2377 pixels (609.882353 x 872.816327 pt are 1728.0000002 x 2376.00001).
+    for (auto [w, h] : {std::pair{432, 594}, std::pair{400, 500}, std::pair{1728, 500}, std::pair{1000, 580},
+                        std::pair{300, 2376}}) {
+        ImagePage p;
+        p.image = pattern(w, h, static_cast<unsigned>(w + h));
+        add(p, true);
+    }
+    ImagePage upside_down;  // not flipped: drawn with a positive height, placed and clipped
+    upside_down.image = pattern(100, 130, 45);
+    upside_down.content = "q 50.5 60 500 700 re W n 400.3 0 0 600.7 30.2 100.9 cm /Im0 Do Q";
+    add(upside_down, true);
+    // Enlarged less than 4x both ways (the whole page's 1728 x 2376 on 1729 x 2377 among them),
+    // or with /Interpolate: bilinear grey, poppler's.
+    for (auto [w, h] : {std::pair{1728, 2376}, std::pair{1000, 1500}, std::pair{1728, 2000}, std::pair{1700, 2376}}) {
+        ImagePage p;
+        p.image = pattern(w, h, static_cast<unsigned>(w * 3 + h));
+        add(p, false);
+    }
+    ImagePage smooth4x;
+    smooth4x.image = pattern(432, 594, 43);
+    smooth4x.kind = "/ColorSpace /DeviceGray /Interpolate true";
+    add(smooth4x, false);
+    // Colour spaces and Decode arrays whose grey is not proven 0 and 255, and /DeviceGray
+    // redefined by the page's /DefaultGray (here inverted): poppler's.
+    for (const char* kind : {"/ColorSpace [/CalGray << /WhitePoint [0.9505 1 1.089] /Gamma 2.2 >>]",
+                             "/ColorSpace [/CalGray << /WhitePoint [0.9505 1 1.089] >>]",
+                             "/ColorSpace [/Indexed /DeviceGray 1 <00ff>]", "/ColorSpace /DeviceGray /Decode [0 0.5]"}) {
+        ImagePage p;
+        p.image = pattern(1728, 2376, 47);
+        p.content = own_size;
+        p.kind = kind;
+        if (std::string(kind).find("/Decode") != std::string::npos) p.decode = "";
+        add(p, false);
+    }
+    ImagePage redefined;
+    redefined.image = pattern(1728, 2376, 53);
+    redefined.content = own_size;
+    redefined.resources_extra = "/ColorSpace << /DefaultGray [/Indexed /DeviceGray 1 <ff00>] >>";
+    add(redefined, false);
+    write_pdf(dir.path("opaque.pdf"), pages);
+    expect_same_pixels(dir.path("opaque.pdf"), direct, "1-bit grey images");
+}
+
+TEST(PdfImagePage, CcittG3ImagesGivePopplersPixels) {
+    // T.4 ("Group 3") data as libtiff codes it: 1-D and 2-D rows after EOLs (with and
+    // without fill bits), and 1-D rows on bytes without EOLs; masks and opaque images,
+    // BlackIs1 either way, at the page's size and scaled and placed.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    unsigned seed = 61;
+    for (const char* how : {"mh", "mh-fill", "mr", "mr-fill", "rle"})
+        for (int variant = 0; variant < 3; ++variant) {
+            ImagePage p;
+            p.ccitt = true;
+            p.t4 = how;
+            p.black_is_1 = variant == 1;
+            if (variant == 2) {
+                p.kind = "/ColorSpace /DeviceGray";
+                p.image = pattern(1728, 2376, seed++);
+                p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+            } else {
+                p.image = variant == 0 ? test::load_itu(1) : pattern(1000, 1400, seed++);
+                if (variant == 1) p.content = "q 500 0 0 -700 50.5 760 cm /Im0 Do Q";
+            }
+            pages.push_back(p);
+        }
+    // Columns and Rows left out (1728 is the default).
+    ImagePage sparse;
+    sparse.image = pattern(1728, 2376, 71);
+    sparse.ccitt = true;
+    sparse.t4 = "mr";
+    sparse.ccitt_parms = "<< /K 2 /EndOfLine true >>";
+    pages.push_back(sparse);
+    write_pdf(dir.path("g3.pdf"), pages);
+    expect_same_pixels(dir.path("g3.pdf"), std::vector<bool>(pages.size(), true), "CCITT T.4");
+}
+
+TEST(PdfImagePage, CcittG3DataTheDirectPathCannotProveKeepsPopplersPath) {
+    // T.4 rows neither after EOLs nor on bytes (libtiff has no codec for them), EOL-coded
+    // rows labelled as byte-aligned ones and the other way round, 2-D rows without EOLs,
+    // data cut short: poppler's path (a damaged byte in the middle: either path, but the
+    // direct one only with poppler's pixels).
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    ImagePage base;
+    base.image = pattern(1728, 2376, 73);
+    base.ccitt = true;
+    base.t4 = "mh";
+    for (const auto& [how, parms] :
+         {std::pair{"mh", "<< /K 0 /Columns 1728 >>"}, std::pair{"mr", "<< /K 1 /Columns 1728 >>"},
+          std::pair{"rle", "<< /K 0 /Columns 1728 /EndOfLine true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1728 /EncodedByteAlign true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1728 /EndOfLine true /Uncompressed true >>"},
+          std::pair{"mh", "<< /K 0 /Columns 1720 /EndOfLine true >>"}}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_parms = parms;
+        pages.push_back(p);
+    }
+    for (const char* how : {"mh", "mr", "rle"}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_cut = 3000;
+        pages.push_back(p);
+    }
+    const std::size_t must_fall_back = pages.size();
+    for (const char* how : {"mh", "mr", "rle"}) {
+        ImagePage p = base;
+        p.t4 = how;
+        p.ccitt_damage = true;
+        pages.push_back(p);
+    }
+    write_pdf(dir.path("g3-other.pdf"), pages);
+    auto fast = PdfDocument::open(dir.path("g3-other.pdf"));
+    auto slow = PdfDocument::open(dir.path("g3-other.pdf"));
+    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
+    ASSERT_TRUE(slow.ok());
+    slow->set_direct_images(false);
+    ASSERT_EQ(fast->pages(), static_cast<int>(pages.size()));
+    for (int i = 0; i < fast->pages(); ++i) {
+        PdfPagePath path = PdfPagePath::Image;
+        auto a = fast->render_bilevel(i, {}, &path);
+        auto b = slow->render_bilevel(i, {}, nullptr);
+        ASSERT_EQ(a.ok(), b.ok()) << "page " << i + 1;
+        if (!a.ok()) continue;
+        if (static_cast<std::size_t>(i) < must_fall_back) {
+            EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
+        }
+        EXPECT_TRUE(*a == *b) << "page " << i + 1 << (path == PdfPagePath::Image ? " (direct)" : "");
+    }
+}
+
+// A w x h grey image: the pattern's blocks black on every grey level in bands (a scan's
+// tones: 0), on white (1), or on white with every grey level only in the pixels right of a
+// black one (2: whatever the screen makes of them, no isolated pixel, so the page stays mono).
+std::vector<uint8_t> grey_scan(int w, int h, unsigned seed, int tones) {
+    const Bitmap b = pattern(w, h, seed);
+    std::vector<uint8_t> g(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const auto level = static_cast<uint8_t>((x / 3 + y * 7) % 256);
+            uint8_t v = 255;
+            if (b.get(x, y)) v = 0;
+            else if (tones == 0 || (tones == 2 && x > 0 && b.get(x - 1, y))) v = level;
+            g[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] = v;
+        }
+    return g;
+}
+
+TEST(PdfImagePage, EightBitGreyImagesAtTheirOwnSizeGivePopplersPixels) {
+    // A grey scan drawn at its own size: Splash's mono renderer screens each sample's grey
+    // (a page of tones then looks halftoned, and its grey, as poppler's grey renderer draws
+    // it, is made bilevel by binarise()); a grey image of only black and white stays mono.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    const PdfPagePath want[] = {PdfPagePath::ImageGrey, PdfPagePath::ImageGrey, PdfPagePath::Image,
+                                PdfPagePath::Image, PdfPagePath::Image};
+    for (int i = 0; i < 5; ++i) {
+        ImagePage p;
+        p.grey_w = 1728;
+        p.grey_h = 2376;
+        p.grey = grey_scan(1728, 2376, 81u + static_cast<unsigned>(i), i < 2 ? 0 : i < 4 ? 1 : 2);
+        p.flate = i % 2 == 0;
+        p.decode = i == 1 ? "[1 0]" : i == 3 ? "[0 1]" : "";
+        p.content = "q 609.882352 0 0 -872.632653 0 872.816327 cm /Im0 Do Q";
+        pages.push_back(p);
+        direct.push_back(true);
+    }
+    // At its own size, placed at a fractional position; on an A4-wide crop (the mono page a
+    // 1696-pixel slice, the grey one whole); not flipped; in a clip.
+    ImagePage placed;
+    placed.grey_w = 1000;
+    placed.grey_h = 1400;
+    placed.grey = grey_scan(1000, 1400, 91, 0);
+    placed.content = "q 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    pages.push_back(placed);
+    ImagePage cropped = placed;
+    cropped.crop = "[0 0 595.28 792]";
+    pages.push_back(cropped);
+    ImagePage upright = placed;
+    upright.content = "q 352.764706 0 0 514.102041 35.4 285.9 cm /Im0 Do Q";
+    pages.push_back(upright);
+    ImagePage clipped = placed;
+    clipped.content = "q 100.5 300.25 200.7 400.3 re W n 352.764706 0 0 -514.102041 35.4 800 cm /Im0 Do Q";
+    pages.push_back(clipped);
+    for (int i = 0; i < 4; ++i) direct.push_back(true);
+    // Enlarged: interpolated, poppler's; smaller: averaged into boxes (see
+    // OpaqueImagesDrawnSmallerGivePopplersPixels), direct.
+    for (auto [w, h] : {std::pair{1000, 1400}, std::pair{2000, 2600}}) {
+        ImagePage p;
+        p.grey_w = w;
+        p.grey_h = h;
+        p.grey = grey_scan(w, h, 93, 0);
+        pages.push_back(p);
+        direct.push_back(w > 1728);
+    }
+    write_pdf(dir.path("grey8.pdf"), pages);
+    expect_same_pixels(dir.path("grey8.pdf"), direct, "8-bit grey images");
+    auto doc = PdfDocument::open(dir.path("grey8.pdf"));
+    ASSERT_TRUE(doc.ok());
+    for (int i = 0; i < 5; ++i) {
+        PdfPagePath path = PdfPagePath::Mono;
+        ASSERT_TRUE(doc->render_bilevel(i, {}, &path).ok());
+        EXPECT_EQ(path, want[i]) << "page " << i + 1;
+    }
+}
+
 TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
     // G3 parameters, byte-aligned rows, EOLs, another width, other rows, parameters in an
     // array for a filter that is not (poppler then ignores them), and T.6 data cut short
@@ -391,19 +722,140 @@ TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
     }
 }
 
-TEST(PdfImagePage, RotatedPagesKeepPopplersPath) {
-    // /Rotate turns the device transform: Splash then maps pixels by its general
-    // transform, which this path does not reproduce; such pages are rendered by poppler.
+TEST(PdfImagePage, OpaqueImagesDrawnSmallerGivePopplersPixels) {
+    // A 300 dpi scan on a fax page: Splash averages an opaque image drawn smaller than itself
+    // both ways into grey boxes (scaleImageYdownXdown); the mono page screens them (and
+    // usually looks halftoned), the grey one is made bilevel by binarise(). 1-bit and 8-bit,
+    // Letter (scaled to fit) and the fax page, placed, not flipped, clipped. Smaller one way
+    // only (another scaler) and turned pages stay poppler's.
     ScratchDir dir;
     std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
+    for (int bits : {1, 8}) {
+        const auto image = [&](ImagePage& p, int w, int h, unsigned seed) {
+            if (bits == 1) {
+                p.kind = "/ColorSpace /DeviceGray";
+                p.image = pattern(w, h, seed);
+            } else {
+                p.grey_w = w;
+                p.grey_h = h;
+                p.grey = grey_scan(w, h, seed, 1);
+            }
+        };
+        ImagePage letter;  // 2550 x 3300 (300 dpi) on Letter: 1728 x 2156 pixels
+        letter.media = "[0 0 612 792]";
+        letter.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        image(letter, 2550, 3300, 101);
+        add(letter, true);
+        ImagePage page;  // 2000 x 2600 on the fax page
+        image(page, 2000, 2600, 103);
+        add(page, true);
+        ImagePage placed = page;  // upright, at a fractional position, clipped
+        image(placed, 900, 1000, 105);
+        placed.content = "q 50.5 60 500 700 re W n 250.3 0 0 300.7 30.2 100.9 cm /Im0 Do Q";
+        add(placed, true);
+        ImagePage one_way = page;  // narrower only: scaleImageYupXdown
+        image(one_way, 2000, 2000, 107);
+        add(one_way, false);
+        ImagePage turned = page;
+        turned.rotate = 90;
+        add(turned, false);
+    }
+    write_pdf(dir.path("smaller.pdf"), pages);
+    expect_same_pixels(dir.path("smaller.pdf"), direct, "opaque images drawn smaller");
+}
+
+// The content drawing /Im0 upright in user space onto the device rectangle (dx, dy) wd x hd
+// (pixels at 204 x 196 dpi) of the default page (609.882353 x 872.816327 pt, turned by
+// `rotate`: sideways its media box is given turned too, so the device is 1728 x 2376).
+std::string place(int rotate, double dx, double dy, double wd, double hd) {
+    const double kx = 204.0 / 72.0, ky = 196.0 / 72.0, pw = 609.882353, ph = 872.816327;
+    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    if (rotate == 0) {
+        x0 = dx / kx, x1 = (dx + wd) / kx, y0 = ph - (dy + hd) / ky, y1 = ph - dy / ky;
+    } else if (rotate == 90) {  // media box [0 0 ph pw]
+        y0 = dx / kx, y1 = (dx + wd) / kx, x0 = dy / ky, x1 = (dy + hd) / ky;
+    } else if (rotate == 180) {
+        x0 = pw - (dx + wd) / kx, x1 = pw - dx / kx, y0 = dy / ky, y1 = (dy + hd) / ky;
+    } else {  // 270, media box [0 0 ph pw]
+        y0 = pw - (dx + wd) / kx, y1 = pw - dx / kx, x0 = ph - (dy + hd) / ky, x1 = ph - dy / ky;
+    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "q %.9f 0 0 %.9f %.9f %.9f cm /Im0 Do Q", x1 - x0, y1 - y0, x0, y0);
+    return buf;
+}
+
+TEST(PdfImagePage, RotatedPagesGivePopplersPixels) {
+    // /Rotate turns the device transform: Splash draws the image with its arbitrary
+    // transform (arbitraryTransformMask/Image: every device pixel mapped back through the
+    // inverted matrix, with scaled sizes of their own). Masks, opaque 1-bit and 8-bit grey
+    // images, on all four rotations: at their own size (the whole page and placed), enlarged,
+    // on Letter and A4 (slices) pages and cropped.
+    ScratchDir dir;
+    std::vector<ImagePage> pages;
+    std::vector<bool> direct;
+    auto add = [&](ImagePage p, bool d) {
+        pages.push_back(std::move(p));
+        direct.push_back(d);
+    };
     for (int rotate : {0, 90, 180, 270}) {
-        ImagePage p;
-        p.image = pattern(1728, 2376);
-        p.rotate = rotate;
-        pages.push_back(p);
+        const bool sideways = rotate == 90 || rotate == 270;
+        for (int kind = 0; kind < 3; ++kind)
+            for (int where = 0; where < 2; ++where) {
+                ImagePage p;
+                p.rotate = rotate;
+                if (sideways) p.media = "[0 0 872.816327 609.882353]";
+                // At its own size: 1728 x 2376 pixels on the whole page (0.2 to 1727.7: at
+                // exactly 0 the sums of the content's numbers can land a hair below, a 1729th
+                // column, and Splash interpolates), or 1000 x 1400 at a fractional position.
+                const int w = where == 0 ? 1728 : 1000, h = where == 0 ? 2376 : 1400;
+                p.content = where == 0 ? place(rotate, 0.2, 0.2, w - 0.5, h - 0.5)
+                                       : place(rotate, 100.3, 200.2, w - 0.5, h - 0.5);
+                // The image's own width lies along the device's y sideways.
+                const int iw = sideways ? h : w, ih = sideways ? w : h;
+                p.image = pattern(iw, ih, static_cast<unsigned>(rotate + kind + where));
+                if (kind == 1) p.kind = "/ColorSpace /DeviceGray";
+                if (kind == 2) {
+                    p.grey_w = iw;
+                    p.grey_h = ih;
+                    p.grey = grey_scan(iw, ih, 97, where == 0 ? 2 : 0);
+                }
+                add(p, true);
+            }
+        // Enlarged: a mask 1.3x, an opaque image 4.2x (replicated), an opaque one 2x
+        // (interpolated: poppler's).
+        ImagePage mask;
+        mask.rotate = rotate;
+        if (sideways) mask.media = "[0 0 872.816327 609.882353]";
+        mask.image = pattern(sideways ? 500 : 400, sideways ? 400 : 500, 5);
+        mask.content = place(rotate, 50.3, 60.2, 520, 650);
+        add(mask, true);
+        ImagePage opaque = mask;
+        opaque.kind = "/ColorSpace /DeviceGray";
+        opaque.image = pattern(sideways ? 120 : 100, sideways ? 100 : 120, 9);
+        opaque.content = place(rotate, 30.1, 40.4, 420, 504);
+        add(opaque, true);
+        ImagePage twice = opaque;
+        twice.content = place(rotate, 30.1, 40.4, 200, 240);
+        add(twice, false);
+        // Letter (scaled to fit the line) and an A4 crop (a slice).
+        ImagePage letter;
+        letter.rotate = rotate;
+        letter.media = "[0 0 612 792]";
+        letter.image = pattern(1000, 1300, 11);
+        letter.content = "q 612 0 0 -792 0 792 cm /Im0 Do Q";
+        add(letter, true);
+        ImagePage a4 = letter;
+        a4.media = "[0 0 595.28 841.89]";
+        a4.crop = "[10 20 585.28 831.89]";
+        add(a4, true);
     }
     write_pdf(dir.path("rot.pdf"), pages);
-    expect_same_pixels(dir.path("rot.pdf"), {true, false, false, false}, "rotation");
+    expect_same_pixels(dir.path("rot.pdf"), direct, "rotation");
 }
 
 TEST(PdfImagePage, PagesThatAreNotOneImageKeepPopplersPath) {

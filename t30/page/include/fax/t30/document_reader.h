@@ -50,6 +50,9 @@ enum class PdfPagePath {
     Grey,  // the page has tones: rendered in grey and made bilevel by binarise()
     Image, // one bilevel image: read from the PDF's objects (qpdf) and placed as poppler
            // places it, without rasterising the page (the same pixels as Mono)
+    ImageGrey, // one image with tones (8-bit grey, or scaled down into grey), read and placed
+               // so, in grey as poppler's grey renderer draws it, made bilevel by binarise()
+               // (the same pixels as Grey)
 };
 
 // A PDF opened once and rendered one page at a time, so that memory holds one page image
@@ -70,11 +73,12 @@ public:
     ~PdfDocument();
 
     int pages() const;
-    // On (the default), a page that is one bilevel image drawn at its own size or larger
-    // (a scan: an image mask, /Rotate 0) is read from the PDF's objects with qpdf and placed
-    // exactly as poppler's renderer places it, without rasterising the page
-    // (PdfPagePath::Image); every other page is rendered by poppler. Off: every page is
-    // rendered by poppler (the tests compare the two).
+    // On (the default), a page that is one scanned image (an image mask drawn at its own
+    // size or larger, an opaque 1-bit or 8-bit grey image, on any quarter /Rotate:
+    // pdf_image_page.h says which) is read from the PDF's objects with qpdf and placed exactly as poppler's
+    // renderer places it, without rasterising the page (PdfPagePath::Image, ImageGrey);
+    // every other page is rendered by poppler. Off: every page is rendered by poppler (the
+    // tests compare the two).
     void set_direct_images(bool on);
     // One page (0-based index) in 8-bit grey at fax resolution (see render_pdf()). Errors
     // name the file and the page (1-based): implausible or too large a page, not renderable;
