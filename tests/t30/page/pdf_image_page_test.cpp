@@ -255,6 +255,29 @@ void expect_same_pixels(const std::string& pdf, const std::vector<bool>& direct,
     }
 }
 
+// Pages the direct path must leave to poppler, rendered both ways: the first `must_fall_back`
+// pages take poppler's path, and every page gives poppler's pixels (or fails both ways).
+void expect_poppler_decides(const std::string& pdf, int pages, int must_fall_back) {
+    auto fast = PdfDocument::open(pdf);
+    auto slow = PdfDocument::open(pdf);
+    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
+    ASSERT_TRUE(slow.ok());
+    slow->set_direct_images(false);
+    ASSERT_EQ(fast->pages(), pages);
+    for (int i = 0; i < fast->pages(); ++i) {
+        PdfPagePath path = PdfPagePath::Image;
+        auto a = fast->render_bilevel(i, {}, &path);
+        auto b = slow->render_bilevel(i, {}, nullptr);
+        ASSERT_EQ(a.ok(), b.ok()) << "page " << i + 1;
+        if (!a.ok()) continue;
+        if (i < must_fall_back) {
+            EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
+            EXPECT_NE(path, PdfPagePath::ImageGrey) << "page " << i + 1;
+        }
+        EXPECT_TRUE(*a == *b) << "page " << i + 1 << (path == PdfPagePath::Image ? " (direct)" : "");
+    }
+}
+
 TEST(PdfImagePage, TheScanAtThePagesPixelSizeIsReadDirectlyWithPopplersPixels) {
     // The benchmark's charts.pdf page: an ITU chart, 1728 x 2376 at 204 x 196 dpi, as cairo
     // writes it (outer flip, black fill, opacity ExtGState, /Decode [1 0], Flate).
@@ -585,23 +608,7 @@ TEST(PdfImagePage, CcittG3DataTheDirectPathCannotProveKeepsPopplersPath) {
         pages.push_back(p);
     }
     write_pdf(dir.path("g3-other.pdf"), pages);
-    auto fast = PdfDocument::open(dir.path("g3-other.pdf"));
-    auto slow = PdfDocument::open(dir.path("g3-other.pdf"));
-    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
-    ASSERT_TRUE(slow.ok());
-    slow->set_direct_images(false);
-    ASSERT_EQ(fast->pages(), static_cast<int>(pages.size()));
-    for (int i = 0; i < fast->pages(); ++i) {
-        PdfPagePath path = PdfPagePath::Image;
-        auto a = fast->render_bilevel(i, {}, &path);
-        auto b = slow->render_bilevel(i, {}, nullptr);
-        ASSERT_EQ(a.ok(), b.ok()) << "page " << i + 1;
-        if (!a.ok()) continue;
-        if (static_cast<std::size_t>(i) < must_fall_back) {
-            EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
-        }
-        EXPECT_TRUE(*a == *b) << "page " << i + 1 << (path == PdfPagePath::Image ? " (direct)" : "");
-    }
+    expect_poppler_decides(dir.path("g3-other.pdf"), static_cast<int>(pages.size()), static_cast<int>(must_fall_back));
 }
 
 // A w x h grey image: the pattern's blocks black on every grey level in bands (a scan's
@@ -705,21 +712,7 @@ TEST(PdfImagePage, CcittDataTheDirectPathCannotProveKeepsPopplersPath) {
         pages.push_back(p);
     }
     write_pdf(dir.path("ccitt-other.pdf"), pages);
-    auto fast = PdfDocument::open(dir.path("ccitt-other.pdf"));
-    auto slow = PdfDocument::open(dir.path("ccitt-other.pdf"));
-    ASSERT_TRUE(fast.ok()) << fast.error().to_string();
-    ASSERT_TRUE(slow.ok());
-    slow->set_direct_images(false);
-    ASSERT_EQ(fast->pages(), static_cast<int>(pages.size()));
-    for (int i = 0; i < fast->pages(); ++i) {
-        PdfPagePath path = PdfPagePath::Image;
-        auto a = fast->render_bilevel(i, {}, &path);
-        auto b = slow->render_bilevel(i, {}, nullptr);
-        ASSERT_EQ(a.ok(), b.ok()) << "page " << i + 1;
-        if (!a.ok()) continue;
-        EXPECT_NE(path, PdfPagePath::Image) << "page " << i + 1;
-        EXPECT_TRUE(*a == *b) << "page " << i + 1;
-    }
+    expect_poppler_decides(dir.path("ccitt-other.pdf"), static_cast<int>(pages.size()), static_cast<int>(pages.size()));
 }
 
 TEST(PdfImagePage, OpaqueImagesDrawnSmallerGivePopplersPixels) {
